@@ -1,0 +1,1 @@
+"""Tianbao's core: models, storage, catalogue and rules. Never imports Qt."""

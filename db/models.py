@@ -1,0 +1,195 @@
+"""SQLAlchemy models: the catalogue (plans, domains, goals, indicators, targets),
+organisational units, figures and the audit log.
+
+Glossary (Chinese terms appear here once, English names are used in code):
+plan 妇女发展规划 · domain 发展领域 · goal 主要目标 item · indicator 指标 ·
+target 目标值 · unit 单位 (organisational unit: township 乡镇/街道, county 县/区, city 市) ·
+data value 填报数据 · lead department 牵头单位 · responsible department 责任单位.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, list[dict[str, Any]]: JSON}
+
+
+class Meta(Base):
+    """Key/value facts about this database (catalogue version, the unit it works for)."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Plan(Base):
+    """One jurisdiction's Women's Development Plan 2021–2030."""
+
+    __tablename__ = "plan"
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)  # GB/T 2260 division code
+    name: Mapped[str] = mapped_column(String(64))  # jurisdiction, e.g. 盘山县
+    title: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))  # county | district | city | county_city
+    province: Mapped[str] = mapped_column(String(32))
+    parent_code: Mapped[str] = mapped_column(String(12))
+    parent_name: Mapped[str] = mapped_column(String(64))
+    source_file: Mapped[str] = mapped_column(String(64))
+    domain_order: Mapped[list[str]] = mapped_column(JSON)  # plans order the domains differently
+
+    goals: Mapped[list[Goal]] = relationship(back_populates="plan", cascade="all, delete-orphan")
+
+
+class Domain(Base):
+    """One of the eight 发展领域."""
+
+    __tablename__ = "domain"
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class Goal(Base):
+    """A numbered 主要目标 item (or, for 开平市, a 重点工程 item), with its exact text."""
+
+    __tablename__ = "goal"
+    __table_args__ = (UniqueConstraint("plan_code", "chapter", "domain_key", "number"),)
+    # Stable across catalogue releases, e.g. "211122-health-2"; figures and progress refer to it.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    plan_code: Mapped[str] = mapped_column(ForeignKey("plan.code"))
+    domain_key: Mapped[str] = mapped_column(ForeignKey("domain.key"))
+    chapter: Mapped[str] = mapped_column(String(16), default="main_goals")  # main_goals | key_projects
+    number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    lead_departments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    responsible_departments: Mapped[list[str]] = mapped_column(JSON, default=list)
+    qualitative: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Numbers in the text that are not targets (years, "15分钟生活圈" …), each with why.
+    non_targets: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+
+    plan: Mapped[Plan] = relationship(back_populates="goals")
+    targets: Mapped[list[Target]] = relationship(back_populates="goal", cascade="all, delete-orphan")
+
+
+class Indicator(Base):
+    """A measurable quantity shared across plans, or a raw count that rates are built from.
+
+    ``kind`` is ``rate`` (computed from ``numerator``/``denominator`` × ``factor``),
+    ``direct`` (entered as it is, e.g. a survey figure) or ``count`` (a raw count).
+    """
+
+    __tablename__ = "indicator"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    domain_key: Mapped[str] = mapped_column(ForeignKey("domain.key"))
+    kind: Mapped[str] = mapped_column(String(16))
+    unit: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(8))  # higher | lower
+    numerator: Mapped[str | None] = mapped_column(ForeignKey("indicator.code"), nullable=True)
+    denominator: Mapped[str | None] = mapped_column(ForeignKey("indicator.code"), nullable=True)
+    factor: Mapped[float | None] = mapped_column(Float, nullable=True)
+    disaggregation: Mapped[list[str]] = mapped_column(JSON, default=list)
+    collected_at: Mapped[str] = mapped_column(String(16))  # township | county | city
+    definition: Mapped[str] = mapped_column(Text, default="")
+
+
+class Target(Base):
+    """What a goal promises for an indicator (see docs/catalogue.md for the kinds)."""
+
+    __tablename__ = "target"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # stable across releases
+    goal_id: Mapped[str] = mapped_column(ForeignKey("goal.id"))
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
+    kind: Mapped[str] = mapped_column(String(24))
+    comparator: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    unit: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    tolerance: Mapped[float | None] = mapped_column(Float, nullable=True)
+    baseline_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    relative_to: Mapped[str | None] = mapped_column(ForeignKey("indicator.code"), nullable=True)
+    # "level" judges the figure itself; "change" judges its year-on-year change
+    # (上升趋势减缓: the rise must slow down).
+    measure: Mapped[str] = mapped_column(String(8), default="level")
+    per_unit_level: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    source: Mapped[str] = mapped_column(Text)
+
+    goal: Mapped[Goal] = relationship(back_populates="targets")
+
+
+class OrgUnit(Base):
+    """An organisational unit: township, county/district or city."""
+
+    __tablename__ = "org_unit"
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))  # township | county | city | province
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("org_unit.code"), nullable=True)
+    plan_code: Mapped[str | None] = mapped_column(ForeignKey("plan.code"), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DataValue(Base):
+    """One figure: (unit, indicator or raw count, year, disaggregation) → value."""
+
+    __tablename__ = "data_value"
+    __table_args__ = (UniqueConstraint("unit_code", "indicator_code", "year", "disaggregation"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"), index=True)
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    disaggregation: Mapped[str] = mapped_column(String(32), default="total")
+    value: Mapped[float] = mapped_column(Float)
+    entered_directly: Mapped[bool] = mapped_column(Boolean, default=False)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|submitted|approved
+    stored_by: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuditEntry(Base):
+    """Every change to figures, units and the catalogue, with who, when, before and after."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    user: Mapped[str] = mapped_column(String(64), default="")
+    action: Mapped[str] = mapped_column(String(32))  # insert | update | delete | load_catalogue …
+    entity: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(200))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class GoalProgress(Base):
+    """Progress of a goal in a unit and year (qualitative goals): 未开展 / 推进中 / 已完成."""
+
+    __tablename__ = "goal_progress"
+    __table_args__ = (UniqueConstraint("unit_code", "goal_id", "year"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"), index=True)
+    goal_id: Mapped[str] = mapped_column(ForeignKey("goal.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # not_started | in_progress | done
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    stored_by: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
