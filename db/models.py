@@ -131,6 +131,8 @@ class Target(Base):
     # (上升趋势减缓: the rise must slow down).
     measure: Mapped[str] = mapped_column(String(8), default="level")
     per_unit_level: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # Set where the target speaks of one sex only (女童九年义务教育巩固率 → "female").
+    disaggregation: Mapped[str | None] = mapped_column(String(32), nullable=True)
     source: Mapped[str] = mapped_column(Text)
 
     goal: Mapped[Goal] = relationship(back_populates="targets")

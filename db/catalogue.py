@@ -1,0 +1,269 @@
+"""Reading the reviewed catalogue files and loading them into a database.
+
+The files in ``resources/catalogue/`` (``indicators.yaml`` and one ``plan_<code>.yaml`` per
+plan) are the source of truth. Loading is idempotent and versioned by a hash of the files:
+a newer catalogue updates definitions and targets and never touches entered figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from db.catalogue_schema import GoalEntry, IndicatorFile, PlanFile
+from db.models import AuditEntry, Domain, GoalProgress, Indicator, Meta, Plan, Target
+from db.models import Goal as GoalRow
+from resources import CATALOGUE_DIR
+
+log = logging.getLogger(__name__)
+
+INDICATORS_FILE = "indicators.yaml"
+VERSION_KEY = "catalogue_version"
+
+try:  # libyaml's loader is ~10× faster; the pure-Python one gives the same result
+    _YamlLoader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _YamlLoader = yaml.SafeLoader
+
+
+class CatalogueError(Exception):
+    """A catalogue file that cannot be loaded: which file, which entry, what is wrong."""
+
+    def __init__(self, file: str, entry: str, problem: str) -> None:
+        self.file, self.entry, self.problem = file, entry, problem
+        super().__init__(f"目录文件 {file}，条目 {entry}：{problem}")
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    indicators: IndicatorFile
+    plans: list[PlanFile]
+    version: str
+
+    def targets(self) -> Iterable[tuple[PlanFile, GoalEntry, Any]]:
+        for plan in self.plans:
+            for goal in plan.goals:
+                for target in goal.targets:
+                    yield plan, goal, target
+
+
+def catalogue_version(directory: Path = CATALOGUE_DIR) -> str:
+    """A hash of the catalogue files' bytes: equal versions mean nothing to reload."""
+    digest = hashlib.sha256()
+    for path in _catalogue_files(directory):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _catalogue_files(directory: Path) -> list[Path]:
+    return [directory / INDICATORS_FILE, *sorted(directory.glob("plan_*.yaml"))]
+
+
+def read_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
+    """Parse and validate every catalogue file; raise CatalogueError on the first problem."""
+    files = _catalogue_files(directory)
+    indicators = _validated(files[0], IndicatorFile)
+    plans = [_validated(path, PlanFile) for path in files[1:]]
+    if not plans:
+        raise CatalogueError(str(directory), "-", "没有任何规划文件（plan_*.yaml）")
+    _check_references(indicators, plans, files)
+    return Catalogue(indicators, plans, catalogue_version(directory))
+
+
+def _validated(path: Path, model: Any) -> Any:
+    try:
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
+    except FileNotFoundError:
+        raise CatalogueError(path.name, "-", "文件不存在") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise CatalogueError(path.name, "-", f"不是有效的 YAML 文件（{exc}）") from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = _entry_path(raw, first["loc"])
+        raise CatalogueError(path.name, where, first["msg"]) from None
+
+
+def _entry_path(raw: Any, loc: tuple[Any, ...]) -> str:
+    """A readable path to the failing entry, naming it by its id or code where it has one."""
+    parts: list[str] = []
+    node = raw
+    for key in loc:
+        if isinstance(key, int) and isinstance(node, list) and key < len(node):
+            node = node[key]
+            name = node.get("id") or node.get("code") if isinstance(node, dict) else None
+            parts.append(f"[{key}]" + (f"({name})" if name else ""))
+        else:
+            node = node.get(key) if isinstance(node, dict) else None
+            parts.append(f".{key}")
+    return "".join(parts).lstrip(".") or "-"
+
+
+def _check_references(indicators: IndicatorFile, plans: list[PlanFile], files: list[Path]) -> None:
+    codes: set[str] = set()
+    for ind in indicators.indicators:
+        if ind.code in codes:
+            raise CatalogueError(files[0].name, ind.code, "指标代码重复")
+        codes.add(ind.code)
+    by_code = {ind.code: ind for ind in indicators.indicators}
+    for ind in indicators.indicators:
+        for part in (ind.numerator, ind.denominator):
+            if part is not None and (part not in by_code or by_code[part].kind != "count"):
+                raise CatalogueError(files[0].name, ind.code, f"分子或分母 {part} 不是已定义的计数指标")
+    seen_goals: set[str] = set()
+    seen_targets: set[str] = set()
+    for path, plan in zip(files[1:], plans, strict=True):
+        expected = f"plan_{plan.plan.code}.yaml"
+        if path.name != expected:
+            raise CatalogueError(path.name, "plan.code", f"文件名应为 {expected}")
+        for goal in plan.goals:
+            if goal.id in seen_goals:
+                raise CatalogueError(path.name, goal.id, "目标编号（id）重复")
+            seen_goals.add(goal.id)
+            for target in goal.targets:
+                if target.id in seen_targets or not target.id.startswith(goal.id + "-"):
+                    raise CatalogueError(path.name, target.id, "指标目标编号重复或不属于所在目标")
+                seen_targets.add(target.id)
+                for ref in (target.indicator, target.relative_to):
+                    if ref is not None and ref not in by_code:
+                        raise CatalogueError(path.name, target.id, f"未定义的指标 {ref}")
+
+
+# ---------------------------------------------------------------------------- loading
+
+
+def stored_version(session: Session) -> str | None:
+    return session.scalar(select(Meta.value).where(Meta.key == VERSION_KEY))
+
+
+def ensure_catalogue(session: Session, directory: Path = CATALOGUE_DIR) -> bool:
+    """Load the shipped catalogue unless this database already holds the same version.
+
+    Returns True when something was loaded or updated. Commits on success; on any error
+    the transaction is rolled back, so nothing half loaded stays in the database.
+    """
+    if stored_version(session) == catalogue_version(directory):
+        return False
+    load_catalogue(session, read_catalogue(directory))
+    return True
+
+
+def load_catalogue(session: Session, catalogue: Catalogue, user: str = "") -> None:
+    """Insert or update the whole catalogue in one transaction; figures are never touched."""
+    previous = stored_version(session)
+    try:
+        _upsert(session, Domain.__table__, "key", _domain_rows(catalogue))
+        _upsert(session, Indicator.__table__, "code", _indicator_rows(catalogue))
+        _upsert(session, Plan.__table__, "code", _plan_rows(catalogue))
+        _upsert(session, GoalRow.__table__, "id", _goal_rows(catalogue))
+        _replace_targets(session, catalogue)
+        _drop_vanished_goals(session, catalogue)
+        _set_meta(session, VERSION_KEY, catalogue.version)
+        session.add(AuditEntry(user=user, action="load_catalogue", entity="catalogue",
+                               key=catalogue.version,
+                               before={"version": previous} if previous else None,
+                               after={"version": catalogue.version}))
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    log.info("catalogue %s loaded (was %s)", catalogue.version, previous)
+
+
+def _upsert(session: Session, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
+    """Insert new rows and update existing ones by primary key, each in one executemany.
+
+    Written out rather than using a dialect's ON CONFLICT so the same code runs on SQLite
+    and PostgreSQL; the catalogue is a few thousand rows, so two statements are enough.
+    """
+    existing = set(session.scalars(select(table.c[key])))
+    new = [r for r in rows if r[key] not in existing]
+    old = [r for r in rows if r[key] in existing]
+    if new:
+        session.execute(insert(table), new)
+    if old:
+        columns = [c for c in rows[0] if c != key]
+        stmt = (update(table).where(table.c[key] == bindparam("_key"))
+                .values({c: bindparam(c) for c in columns}))
+        session.connection().execute(stmt, [{**r, "_key": r[key]} for r in old])
+
+
+def _replace_targets(session: Session, catalogue: Catalogue) -> None:
+    # Nothing refers to a target row (evaluations are computed, figures refer to
+    # indicators), so replacing them all is the simplest faithful update.
+    session.execute(delete(Target.__table__))
+    session.execute(insert(Target.__table__), _target_rows(catalogue))
+
+
+def _drop_vanished_goals(session: Session, catalogue: Catalogue) -> None:
+    wanted = {goal.id for plan in catalogue.plans for goal in plan.goals}
+    stored = set(session.scalars(select(GoalRow.id)))
+    with_progress = set(session.scalars(select(GoalProgress.goal_id).distinct()))
+    for goal_id in stored - wanted:
+        if goal_id in with_progress:
+            log.warning("goal %s left the catalogue but keeps its recorded progress", goal_id)
+            continue
+        session.execute(delete(GoalRow.__table__).where(GoalRow.id == goal_id))
+
+
+def _set_meta(session: Session, key: str, value: str) -> None:
+    row = session.get(Meta, key)
+    if row is None:
+        session.add(Meta(key=key, value=value))
+    else:
+        row.value = value
+
+
+def _domain_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
+    return [{"key": d.key, "name": d.name, "position": i}
+            for i, d in enumerate(catalogue.indicators.domains, 1)]
+
+
+def _indicator_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
+    # Counts first: a rate's numerator and denominator must exist before it (foreign keys).
+    ordered = sorted(catalogue.indicators.indicators, key=lambda i: i.kind != "count")
+    return [{
+        "code": i.code, "name": i.name, "domain_key": i.domain, "kind": i.kind, "unit": i.unit,
+        "direction": i.direction, "numerator": i.numerator, "denominator": i.denominator,
+        "factor": i.factor, "disaggregation": i.disaggregation, "collected_at": i.collected_at,
+        "definition": i.definition,
+    } for i in ordered]
+
+
+def _plan_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
+    return [{
+        "code": p.plan.code, "name": p.plan.name, "title": p.plan.title, "level": p.plan.level,
+        "province": p.plan.province, "parent_code": p.plan.parent.code,
+        "parent_name": p.plan.parent.name, "source_file": p.plan.source,
+        "domain_order": list(p.plan.domain_order),
+    } for p in catalogue.plans]
+
+
+def _goal_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
+    return [{
+        "id": g.id, "plan_code": p.plan.code, "domain_key": g.domain, "chapter": g.chapter,
+        "number": g.number, "text": g.text, "lead_departments": g.lead,
+        "responsible_departments": g.responsible, "qualitative": not g.targets,
+        "non_targets": [n.model_dump() for n in g.non_targets],
+    } for p in catalogue.plans for g in p.goals]
+
+
+def _target_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
+    return [{
+        "id": t.id, "goal_id": g.id, "indicator_code": t.indicator, "kind": t.kind,
+        "comparator": t.comparator, "value": t.value, "unit": t.unit, "year": t.year,
+        "tolerance": t.tolerance, "baseline_year": t.baseline_year, "relative_to": t.relative_to,
+        "measure": t.measure, "per_unit_level": t.per_unit_level, "disaggregation": t.disaggregation,
+        "source": t.source,
+    } for _, g, t in catalogue.targets()]

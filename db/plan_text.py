@@ -1,0 +1,163 @@
+"""Reading the published plan texts: where the numbered 主要目标 items are, and the numbers in them.
+
+The catalogue files in ``resources/catalogue/`` are the reviewed source of truth; this module
+is what proves them faithful to the plans (tests walk every seed text with it) and what helps
+draft a catalogue for a new plan (``tools/draft_catalogue.py``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DOMAIN_NAMES: dict[str, str] = {
+    "health": "妇女与健康",
+    "education": "妇女与教育",
+    "economy": "妇女与经济",
+    "decision": "妇女参与决策和管理",
+    "social_security": "妇女与社会保障",
+    "family": "妇女与家庭建设",
+    "environment": "妇女与环境",
+    "law": "妇女与法律",
+}
+_DOMAIN_BY_NAME = {name: key for key, name in DOMAIN_NAMES.items()}
+
+_DOMAIN_HEADING = re.compile(r"^（[一二三四五六七八]）(妇女[^。]*?)。?\s*$")
+_GOALS_START = re.compile(r"^(?:1\.)?主要目标[:：]?\s*$")
+_MEASURES_START = re.compile(r"^(?:2\.)?策略措施[:：]?\s*$")
+# 聊城市 numbers its goals "（1）"; the others "1." or "1．" (full-width stop in places).
+_GOAL_NUMBER = re.compile(r"^(?:（(\d+)）|(\d+)[.．])")
+# A trailing bracket naming departments: 镇原县 "（卫健局）", 聊城市 "（牵头单位：…。责任单位：…）".
+_DEPARTMENTS = re.compile(r"（([^（）]*)）$")
+# The plan once writes "牵头单位；" with a semicolon, so any of :：；; separates role and names.
+_ROLE = re.compile(r"(牵头单位|责任单位)[:：；;]\s*([^。]*)")
+_KEY_PROJECTS_START = re.compile(r"^[一二三四五六]、重点工程\s*$")
+_KEY_PROJECT = re.compile(r"^（([一二三四五六七八九十])）")
+_CHAPTER_START = re.compile(r"^[一二三四五六七八九十]、")
+_CN_NUMERALS = "一二三四五六七八九十"
+
+
+@dataclass(frozen=True)
+class GoalText:
+    """One numbered item as it stands in a plan."""
+
+    domain: str
+    chapter: str  # main_goals | key_projects
+    number: int
+    line: str  # the whole line, number and department bracket included
+    text: str  # the goal itself, without its number and department bracket
+    lead: tuple[str, ...] = ()
+    responsible: tuple[str, ...] = ()
+
+
+@dataclass
+class PlanText:
+    path: Path
+    goals: list[GoalText] = field(default_factory=list)
+    domain_order: list[str] = field(default_factory=list)
+
+
+def split_departments(body: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """Separate a goal's trailing department bracket from its text.
+
+    Returns (text, lead, responsible). 镇原县 names one set of departments, taken as lead;
+    聊城市 names 牵头单位 and 责任单位 separately. A bracket that names no department
+    (e.g. "（小）区" inside the text) is never at the very end, so it stays in the text.
+    """
+    match = _DEPARTMENTS.search(body)
+    if not match:
+        return body, (), ()
+    inner = match.group(1)
+    text = body[: match.start()]
+    if "牵头单位" in inner or "责任单位" in inner:
+        named = dict(_ROLE.findall(inner))
+        lead = _department_list(named.get("牵头单位", ""))
+        responsible = _department_list(named.get("责任单位", ""))
+        return text, lead, responsible
+    if _looks_like_departments(inner):
+        return text, _department_list(inner), ()
+    return body, (), ()
+
+
+def _department_list(names: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in re.split(r"[、，,]", names) if n.strip())
+
+
+def _looks_like_departments(inner: str) -> bool:
+    suffixes = ("局", "委", "部", "会", "院", "办", "联", "厅", "队", "馆", "台", "所", "中心", "署", "单位")
+    return all(name.endswith(suffixes) for name in _department_list(inner))
+
+
+def read_plan(path: Path) -> PlanText:
+    """Every numbered 主要目标 item of a plan, and its 重点工程 items where it has them."""
+    plan = PlanText(path=path)
+    domain: str | None = None
+    in_goals = False
+    in_key_projects = False
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if _KEY_PROJECTS_START.match(line):
+            in_key_projects, in_goals = True, False
+            continue
+        if in_key_projects:
+            if _CHAPTER_START.match(line):
+                in_key_projects = False
+                continue
+            kp = _KEY_PROJECT.match(line)
+            if kp:
+                number = _CN_NUMERALS.index(kp.group(1)) + 1
+                text = line[kp.end():]
+                plan.goals.append(GoalText("", "key_projects", number, line, text))
+            continue
+        heading = _DOMAIN_HEADING.match(line)
+        if heading and heading.group(1) in _DOMAIN_BY_NAME:
+            domain = _DOMAIN_BY_NAME[heading.group(1)]
+            plan.domain_order.append(domain)
+            in_goals = False
+            continue
+        if _GOALS_START.match(line):
+            in_goals = True
+            continue
+        if _MEASURES_START.match(line):
+            in_goals = False
+            continue
+        if in_goals and domain:
+            numbered = _GOAL_NUMBER.match(line)
+            if not numbered:
+                raise ValueError(f"{path.name}: 主要目标中出现未编号的行：{line[:30]}")
+            number = int(numbered.group(1) or numbered.group(2))
+            text, lead, responsible = split_departments(line[numbered.end():])
+            plan.goals.append(GoalText(domain, "main_goals", number, line, text, lead, responsible))
+    return plan
+
+
+# A number as a reader sees it: ASCII or full-width digits, decimals, and fractions like 1/2.
+# "/10万" after a number belongs to its unit (1/10万), so it is not a number of its own.
+NUMBER = re.compile(r"(?<![/\d０-９.])([0-9０-９]+(?:[.．][0-9０-９]+)?(?:/[0-9０-９]+(?![0-9０-９]|\s*万))?)")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
+
+
+@dataclass(frozen=True)
+class NumberMention:
+    text: str  # as written, e.g. "１" or "10.5" or "1/2"
+    value: float
+    start: int
+    end: int
+
+
+def numbers_in(text: str) -> list[NumberMention]:
+    """Every number a reader would see in ``text``, with its position."""
+    mentions = []
+    for m in NUMBER.finditer(text):
+        written = m.group(1)
+        plain = written.translate(_FULL_WIDTH)
+        if "/" in plain:
+            num, den = plain.split("/")
+            value = float(num) / float(den)
+        else:
+            value = float(plain)
+        mentions.append(NumberMention(written, value, m.start(1), m.end(1)))
+    return mentions

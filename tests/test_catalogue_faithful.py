@@ -1,0 +1,168 @@
+"""The catalogue says what the five plans say: nothing dropped, nothing invented.
+
+Each test walks the published seed texts in ../shared/seeds/ (falling back to a copy beside
+the repo) with db/plan_text.py and compares them with the reviewed catalogue files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from db.catalogue import Catalogue, read_catalogue
+from db.catalogue_schema import GoalEntry, TargetEntry
+from db.plan_text import NumberMention, numbers_in, read_plan
+from db.target_wording import comparator_from_wording
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+# What the plans themselves hold, counted by hand from the five texts: per plan, the number
+# of 主要目标 items in each domain (in the catalogue's domain-key order).
+EXPECTED_GOALS = {
+    "211122": {"health": 12, "education": 10, "economy": 9, "decision": 10,
+               "social_security": 9, "family": 9, "environment": 8, "law": 9},
+    "210203": {"health": 13, "education": 10, "economy": 7, "decision": 11,
+               "social_security": 9, "family": 9, "environment": 8, "law": 9},
+    "621027": {"health": 9, "education": 9, "economy": 9, "decision": 10,
+               "social_security": 9, "family": 9, "environment": 9, "law": 9},
+    "371500": {"health": 9, "education": 12, "economy": 10, "decision": 12,
+               "social_security": 8, "family": 9, "environment": 9, "law": 10},
+    "440783": {"health": 13, "education": 9, "economy": 9, "decision": 9,
+               "social_security": 9, "family": 12, "environment": 13, "law": 10},
+}
+
+
+@pytest.fixture(scope="module")
+def catalogue() -> Catalogue:
+    return read_catalogue()
+
+
+def _seed_path(catalogue: Catalogue, code: str) -> Path:
+    plan = next(p for p in catalogue.plans if p.plan.code == code)
+    path = SEEDS / plan.plan.source
+    if not path.exists():
+        pytest.fail(f"seed text {path} is missing: the faithfulness tests need ../shared/seeds")
+    return path
+
+
+def _main_goals(catalogue: Catalogue, code: str) -> list[GoalEntry]:
+    plan = next(p for p in catalogue.plans if p.plan.code == code)
+    return [g for g in plan.goals if g.chapter == "main_goals"]
+
+
+def test_the_five_plans_hold_388_numbered_goals(catalogue: Catalogue) -> None:
+    total = sum(len(_main_goals(catalogue, code)) for code in EXPECTED_GOALS)
+    assert total == 388
+
+
+@pytest.mark.parametrize("code", sorted(EXPECTED_GOALS))
+def test_goal_counts_per_domain_equal_the_plan(catalogue: Catalogue, code: str) -> None:
+    counted = Counter(g.domain for g in _main_goals(catalogue, code))
+    assert dict(counted) == EXPECTED_GOALS[code]
+
+
+@pytest.mark.parametrize("code", sorted(EXPECTED_GOALS))
+def test_every_goal_of_the_seed_text_is_in_the_catalogue_word_for_word(
+    catalogue: Catalogue, code: str
+) -> None:
+    seed = read_plan(_seed_path(catalogue, code))
+    plan = next(p for p in catalogue.plans if p.plan.code == code)
+    in_catalogue = {(g.chapter, g.number, g.domain if g.chapter == "main_goals" else ""): g
+                    for g in plan.goals}
+    assert len(in_catalogue) == len(plan.goals), "two catalogue goals share a number"
+    for goal in seed.goals:
+        entry = in_catalogue.pop((goal.chapter, goal.number, goal.domain), None)
+        assert entry is not None, f"missing from the catalogue: {goal.line}"
+        assert entry.text == goal.text
+        assert tuple(entry.lead) == goal.lead
+        assert tuple(entry.responsible) == goal.responsible
+    assert not in_catalogue, f"in the catalogue but not in the plan: {list(in_catalogue)}"
+    assert plan.plan.domain_order == seed.domain_order
+
+
+def _span(goal: GoalEntry, target: TargetEntry) -> tuple[int, int]:
+    start = goal.text.find(target.source)
+    assert start >= 0, f"{target.id}: source is not a clause of the goal: {target.source}"
+    return start, start + len(target.source)
+
+
+def _explains(target: TargetEntry, mention: NumberMention) -> bool:
+    candidates = {target.value, target.year, target.baseline_year}
+    if "/" in mention.text and target.value is not None:  # "1/2以上" is a share of 50%
+        return mention.value * 100 == target.value
+    return mention.value in candidates
+
+
+@pytest.mark.parametrize("code", sorted(EXPECTED_GOALS))
+def test_every_number_in_a_goal_is_a_target_or_listed_as_not_one(
+    catalogue: Catalogue, code: str
+) -> None:
+    plan = next(p for p in catalogue.plans if p.plan.code == code)
+    for goal in plan.goals:
+        spans = [(_span(goal, t), t) for t in goal.targets]
+        unexplained = Counter(
+            m.text for m in numbers_in(goal.text)
+            if not any(s <= m.start < e and _explains(t, m) for (s, e), t in spans)
+        )
+        listed = Counter(n.text for n in goal.non_targets)
+        assert unexplained == listed, (
+            f"{goal.id}: numbers neither in a target nor listed as not one: "
+            f"{dict(unexplained - listed)}; listed but explained or absent: "
+            f"{dict(listed - unexplained)}"
+        )
+
+
+def _clause_around(source: str, value: float) -> str:
+    """The comma-delimited part of a source that states ``value``."""
+    for m in numbers_in(source):
+        if m.value == value or ("/" in m.text and m.value * 100 == value):
+            start = max(source.rfind(sep, 0, m.start) for sep in "，；。、") + 1
+            ends = [i for i in (source.find(sep, m.end) for sep in "，；。") if i >= 0]
+            return source[start: min(ends) if ends else len(source)]
+    return source
+
+
+def test_every_comparator_follows_the_wording_and_civil_code_1259(catalogue: Catalogue) -> None:
+    directions = {i.code: i.direction for i in catalogue.indicators.indicators}
+    checked = 0
+    for _, _, target in catalogue.targets():
+        if target.kind not in ("threshold", "maintain", "approx", "coverage"):
+            continue
+        wording = _clause_around(target.source, target.value)
+        expected = comparator_from_wording(wording, directions[target.indicator])
+        assert target.comparator == expected, f"{target.id}: {wording}"
+        checked += 1
+    assert checked > 100
+
+
+def test_deadlines_and_baselines_are_written_in_their_clause(catalogue: Catalogue) -> None:
+    for _, _, target in catalogue.targets():
+        for year in (target.year, target.baseline_year):
+            if year is not None:
+                assert re.search(rf"{year}\s*年", target.source), target.id
+
+
+def test_two_deadlines_in_one_clause_give_two_targets(catalogue: Catalogue) -> None:
+    # 盘山县: 孕产妇死亡率到2025年控制在10.5/10万以下，到2030年下降到10/10万以下
+    mmr = [t for p, _, t in catalogue.targets()
+           if p.plan.code == "211122" and t.indicator == "maternal_mortality_ratio"]
+    assert [(t.year, t.comparator, t.value) for t in mmr] == [(2025, "<=", 10.5), (2030, "<=", 10)]
+
+
+def test_maternal_mortality_is_one_indicator_with_a_target_in_every_plan(
+    catalogue: Catalogue,
+) -> None:
+    plans = {p.plan.code for p, _, t in catalogue.targets()
+             if t.indicator == "maternal_mortality_ratio"}
+    assert plans == set(EXPECTED_GOALS)
+
+
+def test_key_projects_of_kaiping_are_marked_with_their_chapter(catalogue: Catalogue) -> None:
+    kaiping = next(p for p in catalogue.plans if p.plan.code == "440783")
+    projects = [g for g in kaiping.goals if g.chapter == "key_projects"]
+    assert [g.number for g in projects] == list(range(1, 9))
+    assert any(t.indicator == "nursing_room_coverage" and t.year == 2030
+               for g in projects for t in g.targets)
