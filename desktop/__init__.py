@@ -1,0 +1,1 @@
+"""The desktop application: a thin Qt layer over `db/` and `reports/`."""

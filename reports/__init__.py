@@ -1,0 +1,1 @@
+"""Reports (PDF, spreadsheets) built from the core. Never imports Qt."""
