@@ -136,7 +136,7 @@ def read_plan(path: Path) -> PlanText:
 
 # A number as a reader sees it: ASCII or full-width digits, decimals, and fractions like 1/2.
 # "/10万" after a number belongs to its unit (1/10万), so it is not a number of its own.
-NUMBER = re.compile(r"(?<![/\d０-９.])([0-9０-９]+(?:[.．][0-9０-９]+)?(?:/[0-9０-９]+(?![0-9０-９]|\s*万))?)")
+NUMBER = re.compile(r"(?<![/\d０-９.])([0-9０-９]+(?:[.．][0-9０-９]+)?(?:/[1-9１-９][0-9０-９]*(?![0-9０-９]|\s*万))?)")
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
 
