@@ -19,6 +19,8 @@ def run_migrations(connection: Connection) -> None:
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=True,
         compare_type=True,
+        # db.storage makes pysqlite emit BEGIN itself, so SQLite DDL is transactional here.
+        transactional_ddl=True if connection.dialect.name == "sqlite" else None,
     )
     with context.begin_transaction():
         context.run_migrations()

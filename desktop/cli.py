@@ -1,0 +1,136 @@
+"""The ``tianbao`` command: start the desktop app, or answer a question without a window.
+
+    tianbao [--db PATH_OR_URL]                  start the app
+    tianbao [--db …] info                       database, schema and catalogue facts
+    tianbao [--db …] catalogue export --format json
+
+See docs/cli.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import Goal, Indicator, Meta, Plan, Target
+from db.storage import (
+    DATABASE_ENV_VAR,
+    PreparedDatabase,
+    StorageError,
+    current_revision,
+    prepare_database,
+    resolve_database_url,
+)
+
+EXIT_STORAGE_ERROR = 2
+
+Handler = Callable[[argparse.Namespace, Session, PreparedDatabase], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tianbao",
+        usage="%(prog)s [-h] [--db PATH_OR_URL] [-v] [COMMAND ...]",
+        description="填报：妇女发展规划监测。不带子命令时启动桌面程序。",
+    )
+    parser.add_argument(
+        "--db",
+        metavar="PATH_OR_URL",
+        help=f"数据库文件路径或 SQLAlchemy URL（优先于环境变量 {DATABASE_ENV_VAR}）",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="输出运行日志")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    info = commands.add_parser("info", help="显示数据库位置、结构版本、目录版本和条目数")
+    info.set_defaults(handler=show_info)
+
+    catalogue = commands.add_parser("catalogue", help="规划目录")
+    catalogue_commands = catalogue.add_subparsers(dest="catalogue_command", required=True)
+    export = catalogue_commands.add_parser("export", help="把目录输出到标准输出")
+    export.add_argument("--format", choices=["json"], default="json")
+    export.set_defaults(handler=export_catalogue)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        url = resolve_database_url(args.db)
+    except StorageError as error:
+        print(error, file=sys.stderr)
+        return EXIT_STORAGE_ERROR
+
+    if args.command is None:
+        # Imported here so that headless commands work on machines without Qt's system libraries.
+        from desktop.app import run_app
+
+        return run_app(url)
+
+    try:
+        prepared = prepare_database(url)
+    except StorageError as error:
+        print(error, file=sys.stderr)
+        return EXIT_STORAGE_ERROR
+    handler: Handler = args.handler
+    try:
+        with Session(prepared.engine) as session:
+            ensure_catalogue(session)
+            return handler(args, session, prepared)
+    except BrokenPipeError:
+        # The reader (head, a pager) stopped early. Point stdout at devnull so that Python's
+        # final flush does not raise again (see the Python docs, signal module, SIGPIPE).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    finally:
+        prepared.engine.dispose()
+
+
+def ensure_catalogue(session: Session) -> bool:
+    """Load or update the shipped catalogue if the database holds an older one."""
+    from db.catalogue import ensure_catalogue as ensure
+
+    changed = ensure(session)
+    session.commit()
+    return changed
+
+
+def show_info(_args: argparse.Namespace, session: Session, prepared: PreparedDatabase) -> int:
+    def count(model: type[Plan] | type[Goal] | type[Target] | type[Indicator]) -> int:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+    catalogue_version = session.scalar(select(Meta.value).where(Meta.key == "catalogue_version"))
+    facts = [
+        ("database", prepared.engine.url.render_as_string(hide_password=True)),
+        ("schema revision", current_revision(prepared.engine) or "-"),
+        ("catalogue version", catalogue_version or "-"),
+        ("plans", count(Plan)),
+        ("goals", count(Goal)),
+        ("targets", count(Target)),
+        ("indicators", count(Indicator)),
+    ]
+    for label, value in facts:
+        print(f"{label}: {value}")
+    return 0
+
+
+def export_catalogue(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
+    from db.catalogue_export import catalogue_as_dict
+
+    # JSON is UTF-8 by definition (RFC 8259 §8.1); redirected on Windows, stdout would otherwise
+    # use the ANSI code page and fail on characters outside GBK.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(encoding="utf-8")
+    print(json.dumps(catalogue_as_dict(session), ensure_ascii=False, indent=2))
+    return 0
