@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian 12 machine and check Tianbao: the system libraries Qt needs, a venv with
+# Tianbao and its test extras, the tests, then ruff. CI runs exactly this (.ci/run).
+# Extra arguments go to pytest, e.g. `bash scripts/test.sh -k storage`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# CI runs as root, often without sudo installed; a developer's account needs it.
+if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
+
+# Qt's xcb and offscreen platform plugins (from `ldd` on PySide6's plugins, Debian 12 names),
+# plus poppler for reading back the PDF reports in tests. Keep in step with README.md.
+SYSTEM_PACKAGES=(
+    python3-venv
+    libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3
+    libxkbcommon0 libxkbcommon-x11-0
+    libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
+    libxcb-randr0 libxcb-render-util0 libxcb-image0 libwayland-cursor0
+    poppler-utils poppler-data
+)
+
+$SUDO apt-get update
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y "${SYSTEM_PACKAGES[@]}"
+python3 -m venv .venv
+.venv/bin/pip install -e '.[test]'
+
+# Run ruff even when tests fail, so one CI run shows both; the tests' exit code wins.
+tests_status=0
+.venv/bin/python -m pytest "$@" || tests_status=$?
+ruff_status=0
+.venv/bin/ruff check . || ruff_status=$?
+if [ "$tests_status" -ne 0 ]; then exit "$tests_status"; fi
+exit "$ruff_status"
