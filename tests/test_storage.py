@@ -6,6 +6,7 @@ import hashlib
 import logging
 import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -166,7 +167,7 @@ def future_database_in_wal_mode(path: Path) -> None:
     "make_database", [future_database_in_rollback_journal_mode, future_database_in_wal_mode]
 )
 def test_a_database_from_a_newer_version_is_refused_and_left_untouched(
-    db_path: Path, make_database
+    db_path: Path, make_database: Callable[[Path], None]
 ) -> None:
     make_database(db_path)
     files_before = sorted(p.name for p in db_path.parent.iterdir())
