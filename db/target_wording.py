@@ -47,20 +47,30 @@ def comparator_from_wording(clause: str, direction: str) -> str:
 
 
 def holds(value: float, comparator: str, bound: float, tolerance: float = 0.0) -> bool:
-    """Whether ``value`` satisfies ``comparator bound`` (approx: within ± tolerance)."""
+    """Whether ``value`` satisfies ``comparator bound`` (approx: within ± tolerance).
+
+    A rate computed from counts (21 / 200 000 × 100 000) or a bound computed from a baseline
+    (50 × 1.1) carries binary rounding noise; a figure equal to the bound up to that noise is
+    the bound itself, so "以上/以下" accept it and "超过/不满" refuse it.
+    """
+    same = _same(value, bound)
     if comparator == ">=":
-        return value >= bound
+        return value >= bound or same
     if comparator == "<=":
-        return value <= bound
+        return value <= bound or same
     if comparator == ">":
-        return value > bound
+        return value > bound and not same
     if comparator == "<":
-        return value < bound
+        return value < bound and not same
     if comparator == "=":
-        return value == bound
+        return same
     if comparator == "approx":
-        return abs(value - bound) <= tolerance
+        return abs(value - bound) <= tolerance or _same(abs(value - bound), tolerance)
     raise ValueError(f"unknown comparator {comparator!r}")
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
 
 
 def kind_from_wording(clause: str, comparator: str, value: float | None, unit: str | None) -> str:

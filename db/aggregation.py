@@ -1,0 +1,226 @@
+"""Figures of a unit and of everything below it, resolved the way a statistics bureau would.
+
+A county's rate is Σ numerators / Σ denominators × factor over its townships, never the mean
+of their rates (DOMAIN.md, "Figures"). Directly entered figures (surveys, or a rate a unit
+only had as a rate) are the unit's own and never aggregate. A unit's own figure for a raw
+count is its whole total and wins over the sum of its children, so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import DataValue, Indicator, OrgUnit
+
+Key = tuple[str, str, int, str]  # unit, indicator code, year, disaggregation
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    """What aggregation needs of an indicator (a plain copy, cheap to pass around)."""
+
+    code: str
+    name: str
+    kind: str  # rate | direct | count
+    unit: str
+    direction: str
+    numerator: str | None
+    denominator: str | None
+    factor: float | None
+    collected_at: str = "township"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A unit's figure for one indicator and year, and where it came from."""
+
+    value: float | None
+    source: str  # entered | computed | aggregated | none
+    contributing: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+
+
+@dataclass
+class FigureIndex:
+    """Every figure of a unit tree in memory, read with one query."""
+
+    indicators: Mapping[str, IndicatorInfo]
+    children: Mapping[str, Sequence[str]]
+    values: dict[Key, float] = field(default_factory=dict)
+    direct: set[Key] = field(default_factory=set)
+    _counts: dict[Key, Resolved] = field(default_factory=dict, repr=False)
+    _pairs: dict[Key, tuple[float, float, list[str], list[str]]] = field(
+        default_factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ building
+
+    @classmethod
+    def load(cls, session: Session, root: str, years: Iterable[int] | None = None) -> FigureIndex:
+        units = session.execute(
+            select(OrgUnit.code, OrgUnit.parent_code).where(OrgUnit.active.is_(True))
+        ).all()
+        children: dict[str, list[str]] = defaultdict(list)
+        for code, parent in units:
+            if parent is not None:
+                children[parent].append(code)
+        for kids in children.values():
+            kids.sort()
+        subtree = _subtree(root, children)
+        index = cls(indicators=load_indicator_info(session), children=children)
+        query = select(
+            DataValue.unit_code, DataValue.indicator_code, DataValue.year,
+            DataValue.disaggregation, DataValue.value, DataValue.entered_directly,
+        )
+        if years is not None:
+            query = query.where(DataValue.year.in_(list(years)))
+        # One pass over the figures, filtered in Python: an IN list of hundreds of unit codes
+        # is slower on SQLite than reading the few extra rows of a database holding one tree.
+        for unit, code, year, dis, value, entered_directly in session.execute(query):
+            if unit in subtree:
+                index.add(unit, code, year, dis, value, entered_directly)
+        return index
+
+    def add(self, unit: str, code: str, year: int, disaggregation: str, value: float,
+            entered_directly: bool = False) -> None:
+        key = (unit, code, year, disaggregation)
+        self.values[key] = value
+        if entered_directly:
+            self.direct.add(key)
+        self._counts.clear()
+        self._pairs.clear()
+
+    # ------------------------------------------------------------------ resolving
+
+    def resolve(self, unit: str, code: str, year: int, disaggregation: str = "total") -> Resolved:
+        info = self.indicators[code]
+        key = (unit, code, year, disaggregation)
+        if info.kind == "count":
+            return self._count(unit, code, year, disaggregation)
+        if key in self.values and (info.kind != "rate" or key in self.direct):
+            return Resolved(self.values[key], "entered")
+        if info.kind == "rate" and info.numerator and info.denominator and info.factor:
+            return self._rate(unit, info, year, disaggregation)
+        if key in self.values:
+            return Resolved(self.values[key], "entered")
+        return Resolved(None, "none")
+
+    def _rate(self, unit: str, info: IndicatorInfo, year: int, dis: str) -> Resolved:
+        numerator, denominator, contributing, missing = self._pair(unit, info, year, dis)
+        if not contributing or denominator == 0:
+            # Fall back to a rate this unit entered directly, if it had only the rate.
+            key = (unit, info.code, year, dis)
+            if key in self.values:
+                return Resolved(self.values[key], "entered")
+            return Resolved(None, "none", missing=tuple(missing))
+        value = numerator / denominator * (info.factor or 1)
+        source = "computed" if contributing == [unit] else "aggregated"
+        return Resolved(value, source, tuple(contributing), tuple(missing))
+
+    def _pair(self, unit: str, info: IndicatorInfo, year: int, dis: str
+              ) -> tuple[float, float, list[str], list[str]]:
+        """Σ numerator and Σ denominator over the units that reported both.
+
+        A unit that reported only one of the two is missing, not half counted: pooling a
+        numerator without its denominator would bias the rate.
+        """
+        cached = self._pairs.get((unit, info.code, year, dis))
+        if cached is not None:
+            return cached
+        result = self._pair_uncached(unit, info, year, dis)
+        self._pairs[(unit, info.code, year, dis)] = result
+        return result
+
+    def _pair_uncached(self, unit: str, info: IndicatorInfo, year: int, dis: str
+                       ) -> tuple[float, float, list[str], list[str]]:
+        num_key = (unit, info.numerator or "", year, dis)
+        den_key = (unit, info.denominator or "", year, dis)
+        if num_key in self.values and den_key in self.values:
+            return self.values[num_key], self.values[den_key], [unit], []
+        kids = self.children.get(unit, ())
+        if not kids:
+            return 0.0, 0.0, [], [unit]
+        numerator = denominator = 0.0
+        contributing: list[str] = []
+        missing: list[str] = []
+        for kid in kids:
+            n, d, c, m = self._pair(kid, info, year, dis)
+            numerator += n
+            denominator += d
+            contributing += c
+            missing += m
+        return numerator, denominator, contributing, missing
+
+    def _count(self, unit: str, code: str, year: int, dis: str) -> Resolved:
+        key = (unit, code, year, dis)
+        cached = self._counts.get(key)
+        if cached is not None:
+            return cached
+        if key in self.values:
+            result = Resolved(self.values[key], "entered", (unit,))
+        else:
+            kids = self.children.get(unit, ())
+            if not kids:
+                result = Resolved(None, "none", missing=(unit,))
+            else:
+                total = 0.0
+                contributing: list[str] = []
+                missing: list[str] = []
+                for kid in kids:
+                    part = self._count(kid, code, year, dis)
+                    if part.value is None:
+                        missing.extend(part.missing)
+                        continue
+                    total += part.value
+                    contributing.extend(part.contributing)
+                    missing.extend(part.missing)
+                result = (Resolved(total, "aggregated", tuple(contributing), tuple(missing))
+                          if contributing else Resolved(None, "none", missing=tuple(missing)))
+        self._counts[key] = result
+        return result
+
+    def series(self, unit: str, code: str, years: Iterable[int],
+               disaggregation: str = "total") -> dict[int, float]:
+        """The unit's resolved figures by year, only the years that have one."""
+        out: dict[int, float] = {}
+        for year in years:
+            value = self.resolve(unit, code, year, disaggregation).value
+            if value is not None:
+                out[year] = value
+        return out
+
+    def subtree(self, unit: str) -> set[str]:
+        """The unit and every active unit below it."""
+        return _subtree(unit, self.children)
+
+
+def _subtree(root: str, children: Mapping[str, Sequence[str]]) -> set[str]:
+    seen = {root}
+    stack = [root]
+    while stack:
+        for kid in children.get(stack.pop(), ()):
+            if kid not in seen:
+                seen.add(kid)
+                stack.append(kid)
+    return seen
+
+
+def load_indicator_info(session: Session) -> dict[str, IndicatorInfo]:
+    return {
+        i.code: IndicatorInfo(i.code, i.name, i.kind, i.unit, i.direction, i.numerator,
+                              i.denominator, i.factor, i.collected_at)
+        for i in session.scalars(select(Indicator))
+    }
+
+
+def pooled_rate(parts: Iterable[tuple[float, float]], factor: float) -> float | None:
+    """Σ numerators / Σ denominators × factor: the only honest rate of a group of units."""
+    numerators = denominators = 0.0
+    for numerator, denominator in parts:
+        numerators += numerator
+        denominators += denominator
+    return None if denominators == 0 else numerators / denominators * factor

@@ -1,0 +1,513 @@
+"""Judging a unit's figures against its plan's targets, with early warning (预警).
+
+Status vocabulary (fixed): ``met`` 已达标, ``not_met`` 未达标, ``at_risk`` 预警, ``no_data``
+无数据, ``not_applicable`` 不适用. Every result carries a reason a clerk understands.
+
+Choices a county may question are shown in the reason and documented in docs/evaluation.md:
+- projection: ordinary least squares over the unit's last (up to) five figures up to the
+  evaluated year, at least three points, extended to the target's deadline (2030 when the
+  plan gives none). A projection that misses the target raises "预计达标困难" and the status
+  ``at_risk`` while the deadline is still ahead;
+- fluctuation ("波动较大"): the latest year-on-year change lies more than three standard
+  deviations from the mean of the earlier changes (at least three of them);
+- 左右: within ± the target's tolerance (default 2 percentage points, from the catalogue).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.aggregation import FigureIndex, IndicatorInfo, Resolved
+from db.models import Goal, OrgUnit, Plan, Target
+from db.target_wording import holds
+
+BASELINE_YEAR = 2020
+LAST_YEAR = 2030
+PROJECTION_WINDOW = 5
+PROJECTION_MIN_POINTS = 3
+FLUCTUATION_SIGMAS = 3.0
+
+STATUS_LABELS = {
+    "met": "已达标",
+    "not_met": "未达标",
+    "at_risk": "预警",
+    "no_data": "无数据",
+    "not_applicable": "不适用",
+}
+_COMPARATOR_WORDS = {">=": "不低于", "<=": "不高于", ">": "高于", "<": "低于", "=": "等于"}
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """A target with what evaluating it needs to know of its goal and indicator."""
+
+    id: str
+    plan: str
+    goal: int
+    domain: str
+    indicator: IndicatorInfo
+    kind: str
+    comparator: str | None
+    value: float | None
+    unit: str | None
+    year: int | None
+    tolerance: float | None
+    baseline_year: int | None
+    relative_to: str | None
+    measure: str
+    per_unit_level: str | None
+    disaggregation: str | None
+    source: str
+
+    @property
+    def deadline(self) -> int:
+        return self.year or LAST_YEAR
+
+
+@dataclass(frozen=True)
+class Projection:
+    value: float
+    year: int
+    first_year: int  # the points the line was fitted to
+    last_year: int
+    method: str = "least_squares"
+
+
+@dataclass(frozen=True)
+class EarlyWarning:
+    code: str  # projection_miss (预计达标困难) | fluctuation (波动较大)
+    reason: str
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    target: str
+    indicator: str
+    goal: int
+    domain: str
+    year: int
+    value: float | None
+    status: str
+    reason: str
+    projected: Projection | None = None
+    warnings: tuple[EarlyWarning, ...] = ()
+    contributing_units: tuple[str, ...] = ()
+    missing_units: tuple[str, ...] = ()
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["projected"] = (
+            {"value": round(self.projected.value, 4), "year": self.projected.year,
+             "method": self.projected.method,
+             "fitted_years": [self.projected.first_year, self.projected.last_year]}
+            if self.projected else None
+        )
+        out["warnings"] = [asdict(w) for w in self.warnings]
+        out["contributing_units"] = list(self.contributing_units)
+        out["missing_units"] = list(self.missing_units)
+        out["status_label"] = self.status_label
+        return out
+
+
+# ---------------------------------------------------------------------------- wording
+
+
+def format_value(value: float, unit: str | None) -> str:
+    """A figure as a clerk writes it: 10.5/10万, 45.3%, 3人."""
+    text = f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    if unit is None:
+        return text
+    if unit.startswith("1/"):
+        return f"{text}{unit[1:]}"
+    return f"{text}{unit}"
+
+
+def target_phrase(spec: TargetSpec) -> str:
+    """The target in words, e.g. "2025年不高于10.5/10万" or "约45%（±2个百分点）"."""
+    when = f"{spec.year}年" if spec.year else ""
+    if spec.kind == "trend":
+        if spec.measure == "change":
+            return "上升趋势减缓"
+        return "逐年提高" if spec.comparator == ">" else "逐年降低"
+    if spec.kind == "relative":
+        return f"{_COMPARATOR_WORDS.get(spec.comparator or '>=', '')}对比指标"
+    if spec.value is None:
+        return spec.source
+    if spec.kind == "baseline_relative":
+        return f"{when}比{spec.baseline_year}年提高{format_value(spec.value, '%')}"
+    if spec.comparator == "approx":
+        return (f"{when}约{format_value(spec.value, spec.unit)}"
+                f"（±{format_value(spec.tolerance or 0, None)}{_points(spec.unit)}）")
+    word = _COMPARATOR_WORDS.get(spec.comparator or "", "")
+    prefix = "每年" if spec.kind == "maintain" else when
+    return f"{prefix}{word}{format_value(spec.value, spec.unit)}"
+
+
+def _points(unit: str | None) -> str:
+    return "个百分点" if unit == "%" else (unit or "")
+
+
+# ---------------------------------------------------------------------------- numbers
+
+
+def least_squares(points: Mapping[int, float]) -> tuple[float, float]:
+    """Slope and intercept of the ordinary least-squares line through (year, value)."""
+    slope, intercept = statistics.linear_regression(list(points), list(points.values()))
+    return slope, intercept
+
+
+def project(series: Mapping[int, float], year: int, deadline: int, unit: str | None
+            ) -> Projection | None:
+    """The figure at ``deadline`` extended from the last figures up to ``year``."""
+    if deadline <= year:
+        return None
+    known = sorted(y for y in series if y <= year)[-PROJECTION_WINDOW:]
+    if len(known) < PROJECTION_MIN_POINTS:
+        return None
+    slope, intercept = least_squares({y: series[y] for y in known})
+    value = slope * deadline + intercept
+    # A share cannot leave 0–100 and no count or rate goes below zero, whatever the line says.
+    value = max(0.0, min(100.0, value)) if unit == "%" else max(0.0, value)
+    return Projection(value, deadline, known[0], known[-1])
+
+
+def fluctuation(series: Mapping[int, float], year: int, unit: str | None) -> EarlyWarning | None:
+    """"波动较大": this year's change far outside the series' usual year-on-year change."""
+    years = sorted(y for y in series if y <= year)
+    changes = [(b, series[b] - series[a]) for a, b in zip(years, years[1:], strict=False)
+               if b == a + 1]
+    if not changes or changes[-1][0] != year or len(changes) < 4:
+        return None
+    earlier = [c for _, c in changes[:-1]]
+    latest = changes[-1][1]
+    mean = statistics.fmean(earlier)
+    spread = statistics.stdev(earlier)
+    # A floor on the spread, so a perfectly steady series does not flag every small change.
+    floor = max(abs(statistics.fmean(series[y] for y in years)) * 0.02, 1e-9)
+    spread = max(spread, floor)
+    if abs(latest - mean) <= FLUCTUATION_SIGMAS * spread:
+        return None
+    return EarlyWarning(
+        "fluctuation",
+        f"{year}年较上年变化{_signed(latest, unit)}，以往年均变化{_signed(mean, unit)}"
+        f"（通常波动±{format_value(spread, _delta_unit(unit))}），波动较大，请核实数据",
+    )
+
+
+def _delta_unit(unit: str | None) -> str | None:
+    return "个百分点" if unit == "%" else unit
+
+
+def _signed(value: float, unit: str | None) -> str:
+    sign = "+" if value >= 0 else "-"
+    return sign + format_value(abs(value), _delta_unit(unit))
+
+
+# ---------------------------------------------------------------------------- one target
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything one target's verdict depends on, already resolved for one unit."""
+
+    series: Mapping[int, float]  # the unit's figures by year
+    contributing: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    other: Mapping[int, float] = field(default_factory=dict)  # relative_to's figures
+    per_unit: Mapping[str, float | None] = field(default_factory=dict)  # per_unit: each unit
+    unit_names: Mapping[str, str] = field(default_factory=dict)
+    unit_level: str = "county"
+
+
+def evaluate_target(spec: TargetSpec, year: int, inputs: Inputs,
+                    tolerance: float | None = None) -> TargetResult:
+    """The verdict on one target for one unit and year. Never raises on any figures."""
+    value = inputs.series.get(year)
+
+    def result(status: str, reason: str, projected: Projection | None = None,
+               warnings: Sequence[EarlyWarning] = ()) -> TargetResult:
+        return TargetResult(spec.id, spec.indicator.code, spec.goal, spec.domain, year, value,
+                            status, reason, projected, tuple(warnings), inputs.contributing,
+                            inputs.missing)
+
+    if inputs.unit_level == "township" and spec.indicator.collected_at != "township" \
+            and spec.kind != "per_unit":
+        return result("not_applicable", "该指标由县级及以上单位统计，乡镇不单独评估")
+    if spec.kind == "per_unit":
+        verdict = _per_unit(spec, year, inputs, result)
+    elif spec.kind == "trend":
+        verdict = _trend(spec, year, inputs, result)
+    elif spec.kind == "relative":
+        verdict = _relative(spec, year, inputs, result)
+    else:
+        verdict = _against_bound(spec, year, inputs, result, tolerance)
+    swing = fluctuation(inputs.series, year, spec.indicator.unit)
+    if swing is None or verdict.status in ("no_data", "not_applicable"):
+        return verdict
+    return replace(verdict, warnings=(*verdict.warnings, swing))
+
+
+def _no_data(year: int, inputs: Inputs) -> str:
+    reason = f"{year}年无数据"
+    if inputs.missing:
+        names = [inputs.unit_names.get(u, u) for u in inputs.missing]
+        shown = "、".join(names[:5]) + ("等" if len(names) > 5 else "")
+        reason += f"（{len(names)}个单位未填报：{shown}）"
+    return reason
+
+
+def _against_bound(spec: TargetSpec, year: int, inputs: Inputs, result: Any,
+                   tolerance: float | None) -> TargetResult:
+    """threshold, maintain, approx, coverage and baseline_relative targets."""
+    if spec.kind != "maintain" and spec.year is not None and year > spec.year:
+        return result("not_applicable", f"该目标期限为{spec.year}年，已在{spec.year}年评估")
+    bound = spec.value if spec.value is not None else 0.0
+    comparator = spec.comparator or ">="
+    if spec.kind == "baseline_relative":
+        base = inputs.series.get(spec.baseline_year or BASELINE_YEAR)
+        if base is None:
+            return result("no_data", f"缺少{spec.baseline_year}年基期数据，无法计算提高幅度")
+        bound = base * (1 + bound / 100)
+        comparator = ">="
+    tol = tolerance if tolerance is not None else (spec.tolerance or 0.0)
+    value = inputs.series.get(year)
+    if value is None:
+        return result("no_data", _no_data(year, inputs))
+    unit = spec.indicator.unit
+    goal_text = _bound_text(comparator, bound, unit, tol)
+    warnings: list[EarlyWarning] = []
+    met_now = holds(value, comparator, bound, tol)
+    if spec.kind == "maintain" and not met_now:
+        return result("not_met", f"{year}年为{format_value(value, unit)}，未保持在目标"
+                      f"（{goal_text}）", warnings=warnings)
+    projected = project(inputs.series, year, spec.deadline, unit)
+    if projected is not None and not holds(projected.value, comparator, bound, tol):
+        reason = (f"按{projected.first_year}—{projected.last_year}年趋势推算，"
+                  f"{projected.year}年约为{format_value(projected.value, unit)}，"
+                  f"{_miss_word(comparator, projected.value, bound)}目标"
+                  f"{format_value(bound, unit)}")
+        warnings.insert(0, EarlyWarning("projection_miss", f"预计达标困难：{reason}"))
+        return result("at_risk", reason, projected, warnings)
+    when = f"{spec.deadline}年" if spec.kind != "maintain" else "每年"
+    if met_now:
+        return result("met", f"{year}年为{format_value(value, unit)}，达到目标"
+                      f"（{when}{goal_text}）", projected, warnings)
+    reason = f"{year}年为{format_value(value, unit)}，未达到目标（{when}{goal_text}）"
+    if projected is not None:
+        reason += f"；按趋势推算{projected.year}年约为{format_value(projected.value, unit)}，可望达标"
+    return result("not_met", reason, projected, warnings)
+
+
+def _bound_text(comparator: str, bound: float, unit: str, tolerance: float) -> str:
+    if comparator == "approx":
+        return f"{format_value(bound, unit)}左右，允许±{format_value(tolerance, _delta_unit(unit))}"
+    return f"{_COMPARATOR_WORDS[comparator]}{format_value(bound, unit)}"
+
+
+def _miss_word(comparator: str, projected: float, bound: float) -> str:
+    if comparator == "approx":
+        return "偏离"
+    return "高于" if projected > bound else "低于"
+
+
+def _trend(spec: TargetSpec, year: int, inputs: Inputs, result: Any) -> TargetResult:
+    series, unit = inputs.series, spec.indicator.unit
+    if year <= BASELINE_YEAR:
+        return result("not_applicable", f"{BASELINE_YEAR}年为基期，趋势自{BASELINE_YEAR + 1}年起评估")
+    value = series.get(year)
+    if value is None:
+        return result("no_data", _no_data(year, inputs))
+    previous = series.get(year - 1)
+    if spec.measure == "change":
+        return _slowdown(year, value, previous, series.get(year - 2), unit, result)
+    base = series.get(BASELINE_YEAR)
+    rising = spec.comparator == ">"
+    better = (lambda a, b: a > b) if rising else (lambda a, b: a < b)
+    word = "提高" if rising else "降低"
+    now = f"{year}年为{format_value(value, unit)}"
+    if previous is None and base is None:
+        return result("no_data", f"{now}，缺少上一年和{BASELINE_YEAR}年基期数据，无法判断趋势")
+    parts = []
+    if previous is not None:
+        parts.append(f"上年{format_value(previous, unit)}")
+    if base is not None:
+        parts.append(f"{BASELINE_YEAR}年{format_value(base, unit)}")
+    compared = f"{now}（{'，'.join(parts)}）"
+    improved_on_base = base is not None and better(value, base)
+    worse_than_last_year = previous is not None and better(previous, value)
+    if base is None:
+        improved = previous is not None and better(value, previous)
+        return result("met" if improved else "not_met",
+                      f"{compared}，{'保持' + word + '趋势' if improved else '未见' + word}")
+    if improved_on_base and not worse_than_last_year:
+        return result("met", f"{compared}，保持{word}趋势")
+    if improved_on_base:
+        warning = EarlyWarning("projection_miss", f"预计达标困难：{compared}，较上年出现反向变化")
+        return result("at_risk", f"{compared}，较上年未能{word}", warnings=[warning])
+    return result("not_met", f"{compared}，未见{word}")
+
+
+def _slowdown(year: int, value: float, previous: float | None, before: float | None,
+              unit: str, result: Any) -> TargetResult:
+    """上升趋势减缓 / 增长率持续减缓: this year's rise smaller than last year's."""
+    if previous is None or before is None:
+        return result("no_data", f"需要{year - 2}—{year}年连续三年数据才能判断上升趋势是否减缓")
+    this_rise, last_rise = value - previous, previous - before
+    text = (f"{year}年较上年变化{_signed(this_rise, unit)}，"
+            f"上年变化{_signed(last_rise, unit)}")
+    if this_rise <= 0 or this_rise < last_rise:
+        return result("met", f"{text}，上升趋势减缓")
+    return result("not_met", f"{text}，上升趋势未减缓")
+
+
+def _relative(spec: TargetSpec, year: int, inputs: Inputs, result: Any) -> TargetResult:
+    value, other = inputs.series.get(year), inputs.other.get(year)
+    unit = spec.indicator.unit
+    if value is None:
+        return result("no_data", _no_data(year, inputs))
+    if other is None:
+        return result("no_data", f"{year}年为{format_value(value, unit)}，缺少对比指标的数据")
+    comparator = spec.comparator or ">="
+    text = (f"{year}年为{format_value(value, unit)}，对比指标为{format_value(other, unit)}"
+            f"（应{_COMPARATOR_WORDS[comparator]}对比指标）")
+    return result("met" if holds(value, comparator, other) else "not_met", text)
+
+
+def _per_unit(spec: TargetSpec, year: int, inputs: Inputs, result: Any) -> TargetResult:
+    """每个镇至少1名女干部: every unit of the level is checked on its own."""
+    bound, comparator = spec.value or 0.0, spec.comparator or ">="
+    unit = spec.indicator.unit
+    if not inputs.per_unit:
+        return result("no_data", f"{year}年没有需要检查的单位")
+    failing = [u for u, v in inputs.per_unit.items() if v is not None and
+               not holds(v, comparator, bound)]
+    missing = [u for u, v in inputs.per_unit.items() if v is None]
+    goal = f"{_COMPARATOR_WORDS[comparator]}{format_value(bound, unit)}"
+
+    def names(codes: list[str]) -> str:
+        shown = [inputs.unit_names.get(c, c) for c in codes[:5]]
+        return "、".join(shown) + ("等" if len(codes) > 5 else "")
+
+    checked = len(inputs.per_unit)
+    if failing:
+        return result("not_met", f"{checked}个单位中{len(failing)}个未达到每单位{goal}：{names(failing)}")
+    if missing:
+        return result("no_data", f"{len(missing)}个单位{year}年未填报：{names(missing)}")
+    return result("met", f"{checked}个单位均达到每单位{goal}")
+
+
+# ---------------------------------------------------------------------------- whole units
+
+
+def load_targets(session: Session, plan_code: str) -> list[TargetSpec]:
+    """Every target of a plan, in the plan's order of goals."""
+    from db.aggregation import load_indicator_info
+
+    indicators = load_indicator_info(session)
+    rows = session.execute(
+        select(Target, Goal.plan_code, Goal.number, Goal.domain_key)
+        .join(Goal, Target.goal_id == Goal.id)
+        .where(Goal.plan_code == plan_code)
+        .order_by(Goal.chapter, Goal.domain_key, Goal.number, Target.id)
+    ).all()
+    return [
+        TargetSpec(t.id, plan, number, domain, indicators[t.indicator_code], t.kind,
+                   t.comparator, t.value, t.unit, t.year, t.tolerance, t.baseline_year,
+                   t.relative_to, t.measure, t.per_unit_level, t.disaggregation, t.source)
+        for t, plan, number, domain in rows
+    ]
+
+
+def plan_of(session: Session, unit_code: str) -> str | None:
+    """The plan a unit follows: its own, else its parent's (a township follows its county)."""
+    units = {u.code: (u.parent_code, u.plan_code) for u in session.scalars(select(OrgUnit))}
+    return _plan_in(units, set(session.scalars(select(Plan.code))), unit_code)
+
+
+def _plan_in(units: Mapping[str, tuple[str | None, str | None]], plans: set[str],
+             unit_code: str) -> str | None:
+    code: str | None = unit_code
+    seen: set[str] = set()
+    while code is not None and code not in seen:
+        seen.add(code)
+        if code in plans and (code not in units or units[code][1] in (None, code)):
+            return code
+        if code not in units:
+            return None
+        parent, plan = units[code]
+        if plan:
+            return plan
+        code = parent
+    return None
+
+
+@dataclass
+class Evaluator:
+    """Evaluates units of one tree against their plans, reading the figures once."""
+
+    session: Session
+    root: str
+    tolerance: float | None = None
+    index: FigureIndex = field(init=False)
+    names: dict[str, str] = field(init=False)
+    levels: dict[str, str] = field(init=False)
+    _targets: dict[str, list[TargetSpec]] = field(init=False, default_factory=dict)
+    _tree: dict[str, tuple[str | None, str | None]] = field(init=False)
+    _plans: set[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = FigureIndex.load(self.session, self.root)
+        units = self.session.scalars(select(OrgUnit)).all()
+        self.names = {u.code: u.name for u in units}
+        self.levels = {u.code: u.level for u in units}
+        self._tree = {u.code: (u.parent_code, u.plan_code) for u in units}
+        self._plans = set(self.session.scalars(select(Plan.code)))
+
+    def targets_for(self, unit_code: str) -> list[TargetSpec]:
+        plan = _plan_in(self._tree, self._plans, unit_code)
+        if plan is None:
+            return []
+        if plan not in self._targets:
+            self._targets[plan] = load_targets(self.session, plan)
+        return self._targets[plan]
+
+    def evaluate(self, unit_code: str, year: int) -> list[TargetResult]:
+        return [self.evaluate_one(spec, unit_code, year) for spec in self.targets_for(unit_code)]
+
+    def evaluate_one(self, spec: TargetSpec, unit_code: str, year: int) -> TargetResult:
+        dis = spec.disaggregation or "total"
+        code = spec.indicator.code
+        years = range(min(BASELINE_YEAR, spec.baseline_year or BASELINE_YEAR), year + 1)
+        series = self.index.series(unit_code, code, years, dis)
+        current: Resolved = self.index.resolve(unit_code, code, year, dis)
+        other = (self.index.series(unit_code, spec.relative_to, years, dis)
+                 if spec.relative_to else {})
+        per_unit: dict[str, float | None] = {}
+        if spec.kind == "per_unit":
+            for unit in self._units_checked(spec, unit_code):
+                per_unit[unit] = self.index.resolve(unit, code, year, dis).value
+        inputs = Inputs(series, current.contributing, current.missing, other, per_unit,
+                        self.names, self.levels.get(unit_code, "county"))
+        return evaluate_target(spec, year, inputs, self.tolerance)
+
+    def _units_checked(self, spec: TargetSpec, unit_code: str) -> list[str]:
+        if spec.per_unit_level in ("team", None):
+            return [unit_code]
+        level = spec.per_unit_level
+        return sorted(u for u in self.index.subtree(unit_code) if self.levels.get(u) == level)
+
+
+def evaluate_unit(session: Session, unit_code: str, year: int,
+                  tolerance: float | None = None) -> list[TargetResult]:
+    """Every target of the unit's plan, judged on the unit's (aggregated) figures for ``year``."""
+    return Evaluator(session, unit_code, tolerance).evaluate(unit_code, year)
