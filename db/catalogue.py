@@ -120,7 +120,8 @@ def _check_references(indicators: IndicatorFile, plans: list[PlanFile], files: l
     for ind in indicators.indicators:
         for part in (ind.numerator, ind.denominator):
             if part is not None and (part not in by_code or by_code[part].kind != "count"):
-                raise CatalogueError(files[0].name, ind.code, f"分子或分母 {part} 不是已定义的计数指标")
+                raise CatalogueError(files[0].name, ind.code,
+                                     f"分子或分母 {part} 不是已定义的计数指标")
     seen_goals: set[str] = set()
     seen_targets: set[str] = set()
     for path, plan in zip(files[1:], plans, strict=True):
@@ -264,6 +265,6 @@ def _target_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
         "id": t.id, "goal_id": g.id, "indicator_code": t.indicator, "kind": t.kind,
         "comparator": t.comparator, "value": t.value, "unit": t.unit, "year": t.year,
         "tolerance": t.tolerance, "baseline_year": t.baseline_year, "relative_to": t.relative_to,
-        "measure": t.measure, "per_unit_level": t.per_unit_level, "disaggregation": t.disaggregation,
-        "source": t.source,
+        "measure": t.measure, "per_unit_level": t.per_unit_level,
+        "disaggregation": t.disaggregation, "source": t.source,
     } for _, g, t in catalogue.targets()]

@@ -304,7 +304,8 @@ def _against_bound(spec: TargetSpec, year: int, inputs: Inputs, result: Any,
                       f"（{when}{goal_text}）", projected, warnings)
     reason = f"{year}年为{format_value(value, unit)}，未达到目标（{when}{goal_text}）"
     if projected is not None:
-        reason += f"；按趋势推算{projected.year}年约为{format_value(projected.value, unit)}，可望达标"
+        reason += (f"；按趋势推算{projected.year}年约为"
+                   f"{format_value(projected.value, unit)}，可望达标")
     return result("not_met", reason, projected, warnings)
 
 
@@ -323,7 +324,8 @@ def _miss_word(comparator: str, projected: float, bound: float) -> str:
 def _trend(spec: TargetSpec, year: int, inputs: Inputs, result: Any) -> TargetResult:
     series, unit = inputs.series, spec.indicator.unit
     if year <= BASELINE_YEAR:
-        return result("not_applicable", f"{BASELINE_YEAR}年为基期，趋势自{BASELINE_YEAR + 1}年起评估")
+        return result("not_applicable",
+                      f"{BASELINE_YEAR}年为基期，趋势自{BASELINE_YEAR + 1}年起评估")
     value = series.get(year)
     if value is None:
         return result("no_data", _no_data(year, inputs))
@@ -400,7 +402,8 @@ def _per_unit(spec: TargetSpec, year: int, inputs: Inputs, result: Any) -> Targe
 
     checked = len(inputs.per_unit)
     if failing:
-        return result("not_met", f"{checked}个单位中{len(failing)}个未达到每单位{goal}：{names(failing)}")
+        return result("not_met",
+                      f"{checked}个单位中{len(failing)}个未达到每单位{goal}：{names(failing)}")
     if missing:
         return result("no_data", f"{len(missing)}个单位{year}年未填报：{names(missing)}")
     return result("met", f"{checked}个单位均达到每单位{goal}")

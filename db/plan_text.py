@@ -85,7 +85,8 @@ def _department_list(names: str) -> tuple[str, ...]:
 
 
 def _looks_like_departments(inner: str) -> bool:
-    suffixes = ("局", "委", "部", "会", "院", "办", "联", "厅", "队", "馆", "台", "所", "中心", "署", "单位")
+    suffixes = ("局", "委", "部", "会", "院", "办", "联", "厅", "队", "馆", "台", "所",
+                "中心", "署", "单位")
     return all(name.endswith(suffixes) for name in _department_list(inner))
 
 
@@ -136,7 +137,10 @@ def read_plan(path: Path) -> PlanText:
 
 # A number as a reader sees it: ASCII or full-width digits, decimals, and fractions like 1/2.
 # "/10万" after a number belongs to its unit (1/10万), so it is not a number of its own.
-NUMBER = re.compile(r"(?<![/\d０-９.])([0-9０-９]+(?:[.．][0-9０-９]+)?(?:/[1-9１-９][0-9０-９]*(?![0-9０-９]|\s*万))?)")
+NUMBER = re.compile(
+    r"(?<![/\d０-９.])"
+    r"([0-9０-９]+(?:[.．][0-9０-９]+)?(?:/[1-9１-９][0-9０-９]*(?![0-9０-９]|\s*万))?)"
+)
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
 

@@ -219,8 +219,8 @@ def test_evaluation_never_raises_on_any_stored_figures(
 def test_an_inclusive_bound_is_met_by_the_bound_itself(
     targets: dict[str, TargetSpec], data: st.DataObject
 ) -> None:
-    inclusive = [t for t in targets.values()
-                 if t.kind in ("threshold", "maintain", "coverage") and t.comparator in (">=", "<=")]
+    inclusive = [t for t in targets.values() if t.kind in ("threshold", "maintain", "coverage")
+                 and t.comparator in (">=", "<=")]
     spec = data.draw(st.sampled_from(sorted(inclusive, key=lambda t: t.id)))
     result = evaluate_target(spec, spec.deadline, Inputs({spec.deadline: spec.value}))
     assert result.status == "met"

@@ -93,7 +93,8 @@ def draft_targets(goal: GoalText, goal_id: str, indicators: list[dict[str, Any]]
             found = True
             end = clause.start() + m.end()
             source = text[start:end]
-            value = float(m.group("num").translate(str.maketrans("０１２３４５６７８９", "0123456789")))
+            written = m.group("num").translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+            value = float(written)
             unit = unit_of(m.group("unit"), ind)
             comparator = comparator_from_wording(m.group(0), ind["direction"])
             target: dict[str, Any] = {
@@ -143,7 +144,8 @@ def draft_plan(path: Path, code: str) -> dict[str, Any]:
     goals = []
     for g in plan.goals:
         domain = g.domain or "?"
-        goal_id = f"{code}-{domain}-{g.number}" if g.chapter == "main_goals" else f"{code}-kp-{g.number}"
+        kind = domain if g.chapter == "main_goals" else "kp"
+        goal_id = f"{code}-{kind}-{g.number}"
         entry: dict[str, Any] = {"id": goal_id, "domain": domain, "number": g.number}
         if g.chapter != "main_goals":
             entry["chapter"] = g.chapter
