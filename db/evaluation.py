@@ -413,21 +413,25 @@ def _per_unit(spec: TargetSpec, year: int, inputs: Inputs, result: Any) -> Targe
 
 
 def load_targets(session: Session, plan_code: str) -> list[TargetSpec]:
-    """Every target of a plan, in the plan's order of goals."""
+    """Every target of a plan, in the plan's own order: domains as the plan presents them,
+    goals by number, 重点工程 after 主要目标."""
     from db.aggregation import load_indicator_info
 
     indicators = load_indicator_info(session)
+    plan = session.get(Plan, plan_code)
+    order = {key: i for i, key in enumerate(plan.domain_order if plan else [])}
     rows = session.execute(
-        select(Target, Goal.plan_code, Goal.number, Goal.domain_key)
+        select(Target, Goal.number, Goal.domain_key, Goal.chapter)
         .join(Goal, Target.goal_id == Goal.id)
         .where(Goal.plan_code == plan_code)
-        .order_by(Goal.chapter, Goal.domain_key, Goal.number, Target.id)
     ).all()
+    rows.sort(key=lambda r: (r[3] != "main_goals", order.get(r[2], 99), r[1],
+                             int(r[0].id.rsplit("-", 1)[1])))
     return [
-        TargetSpec(t.id, plan, number, domain, indicators[t.indicator_code], t.kind,
+        TargetSpec(t.id, plan_code, number, domain, indicators[t.indicator_code], t.kind,
                    t.comparator, t.value, t.unit, t.year, t.tolerance, t.baseline_year,
                    t.relative_to, t.measure, t.per_unit_level, t.disaggregation, t.source)
-        for t, plan, number, domain in rows
+        for t, number, domain, _ in rows
     ]
 
 

@@ -3,6 +3,7 @@
     tianbao [--db PATH_OR_URL]                  start the app
     tianbao [--db …] info                       database, schema and catalogue facts
     tianbao [--db …] catalogue export --format json
+    tianbao [--db …] evaluate | demo | …   see desktop/figure_commands.py
 
 See docs/cli.md.
 """
@@ -57,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     export = catalogue_commands.add_parser("export", help="把目录输出到标准输出")
     export.add_argument("--format", choices=["json"], default="json")
     export.set_defaults(handler=export_catalogue)
+
+    from desktop import figure_commands
+
+    figure_commands.register(commands)
     return parser
 
 

@@ -1,0 +1,99 @@
+"""Evaluating a whole city: 10 counties × 20 townships × 11 years of demo figures.
+
+    python benchmarks/bench_evaluation.py [--repeat 5] [--keep PATH]
+
+Prints medians of: reading every figure of the city's tree from the database (the
+baseline, measured in the same run); evaluating every target of the city's plan for the
+city (figures read, aggregated up from 200 townships, projected, judged); and evaluating
+every target for every one of the 211 units of the tree. The goal is evaluation ≤ 2× the
+read. Never asserts: these machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import func, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
+from db.aggregation import FigureIndex  # noqa: E402
+from db.catalogue import ensure_catalogue  # noqa: E402
+from db.demo import fill_demo  # noqa: E402
+from db.evaluation import Evaluator  # noqa: E402
+from db.models import DataValue, OrgUnit  # noqa: E402
+from db.storage import prepare_database, resolve_database_url  # noqa: E402
+
+CITY = "371500"  # 聊城市: the one city-level plan among the five
+YEARS = range(2020, 2031)
+
+
+def build(path: Path) -> Session:
+    engine = prepare_database(resolve_database_url(str(path))).engine
+    session = Session(engine)
+    ensure_catalogue(session)
+    fill_demo(session, CITY, 0, YEARS, seed=1)
+    for i in range(10):
+        county = f"3715{i + 2:02d}"
+        session.add(OrgUnit(code=county, name=f"演示县{i + 1}", level="county", parent_code=CITY))
+        session.flush()
+        fill_demo(session, county, 20, YEARS, seed=100 + i)
+    return session
+
+
+def median_time(action, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="build the database here and keep it")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.keep or Path(tmp) / "city.sqlite3"
+        session = build(path)
+        figures = session.scalar(select(func.count()).select_from(DataValue))
+        units = session.scalar(select(func.count()).select_from(OrgUnit))
+
+        def read() -> None:
+            session.expire_all()
+            FigureIndex.load(session, CITY)
+
+        def city_only() -> None:
+            session.expire_all()
+            Evaluator(session, CITY).evaluate(CITY, 2030)
+
+        def every_unit() -> None:
+            session.expire_all()
+            evaluator = Evaluator(session, CITY)
+            for unit in evaluator.index.subtree(CITY):
+                evaluator.evaluate(unit, 2030)
+
+        t_read = median_time(read, args.repeat)
+        t_city = median_time(city_only, args.repeat)
+        t_all = median_time(every_unit, args.repeat)
+        targets = len(Evaluator(session, CITY).targets_for(CITY))
+        session.close()
+    print(f"tree: {units} units, {figures} figures, {targets} targets in the city's plan "
+          f"(median of {args.repeat})")
+    print(f"read every figure (baseline):       {t_read * 1000:8.1f} ms")
+    print(f"evaluate the city, all targets:     {t_city * 1000:8.1f} ms   goal: < 1000 ms")
+    print(f"  ratio to the read:                {t_city / t_read:8.2f}   goal: <= 2")
+    print(f"evaluate all {units} units, all targets: {t_all * 1000:8.1f} ms")
+    print(f"  ratio to the read:                {t_all / t_read:8.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,96 @@
+"""Headless commands about units, figures and their evaluation (see docs/cli.md).
+
+    tianbao --db PATH evaluate --unit CODE --year YEAR [--format json|text]
+    tianbao --db PATH demo --unit CODE --townships N --years 2020-2025 --seed S
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from db.storage import PreparedDatabase
+
+EXIT_REFUSED = 1
+
+
+def register(commands: Any) -> None:
+    """Add this module's sub-commands to the ``tianbao`` parser."""
+    evaluate = commands.add_parser("evaluate", help="按规划目标评估一个单位某年的数据")
+    evaluate.add_argument("--unit", required=True, help="单位代码")
+    evaluate.add_argument("--year", required=True, type=int, help="评估年份（2020—2030）")
+    evaluate.add_argument("--format", choices=["json", "text"], default="text")
+    evaluate.add_argument("--tolerance", type=float, default=None,
+                          help="“左右”目标的容差（百分点），默认取目录中的值（±2）")
+    evaluate.set_defaults(handler=evaluate_command)
+
+    demo = commands.add_parser("demo", help="生成确定的演示数据（培训、截图、性能测试用）")
+    demo.add_argument("--unit", required=True, help="规划所属行政区划代码，如 211122")
+    demo.add_argument("--townships", type=int, default=20, help="乡镇数")
+    demo.add_argument("--years", type=year_range, default=range(2020, 2026),
+                      help="年份范围，如 2020-2025")
+    demo.add_argument("--seed", type=int, default=1, help="随机种子：同一种子得到同样的数据")
+    demo.set_defaults(handler=demo_command)
+
+
+def year_range(text: str) -> range:
+    """``2020-2025`` → range(2020, 2026); a single year is a range of one."""
+    first, _, last = text.partition("-")
+    try:
+        start, stop = int(first), int(last or first)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"年份范围应写成 2020-2025，而不是 {text!r}") from None
+    if not (2020 <= start <= stop <= 2030):
+        raise argparse.ArgumentTypeError("年份必须在2020—2030年之间")
+    return range(start, stop + 1)
+
+
+def _utf8_stdout() -> None:
+    # Chinese reasons on a Windows console redirected to a file would otherwise use the ANSI
+    # code page and fail on characters outside GBK.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(encoding="utf-8")
+
+
+def evaluate_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
+    from db.evaluation import STATUS_LABELS, Evaluator, target_phrase
+    from db.models import OrgUnit
+
+    if session.get(OrgUnit, args.unit) is None:
+        print(f"单位 {args.unit} 不在数据库中（可先用 init 或 units add 添加）", file=sys.stderr)
+        return EXIT_REFUSED
+    if not 2020 <= args.year <= 2030:
+        print("年份必须在2020—2030年之间", file=sys.stderr)
+        return EXIT_REFUSED
+    evaluator = Evaluator(session, args.unit, args.tolerance)
+    specs = {s.id: s for s in evaluator.targets_for(args.unit)}
+    results = evaluator.evaluate(args.unit, args.year)
+    _utf8_stdout()
+    if args.format == "json":
+        print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+        return 0
+    for r in results:
+        spec = specs[r.target]
+        print(f"{r.target:<28} {STATUS_LABELS[r.status]:<4} {spec.indicator.name}"
+              f"（{target_phrase(spec)}）：{r.reason}")
+        for warning in r.warnings:
+            print(f"{'':<28} 预警 {warning.reason}")
+    return 0
+
+
+def demo_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
+    from db.demo import fill_demo
+
+    try:
+        summary = fill_demo(session, args.unit, args.townships, args.years, args.seed)
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"已为 {summary.unit} 及 {len(summary.townships)} 个乡镇生成 "
+          f"{summary.years.start}—{summary.years.stop - 1} 年演示数据 {summary.figures} 条")
+    return 0
