@@ -9,3 +9,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 CATALOGUE_DIR = ROOT / "catalogue"
 
+FONTS_DIR = ROOT / "fonts"
+# WenQuanYi Micro Hei (Apache-2.0, see fonts/LICENSE-wqy-microhei.txt): TrueType (glyf)
+# outlines, so reportlab can embed it, with Latin letters and digits, which Droid Sans
+# Fallback lacks (numbers would silently vanish from a PDF). A .ttc: use subfont index 0.
+CJK_FONT = FONTS_DIR / "wqy-microhei.ttc"
+CJK_FONT_INDEX = 0
