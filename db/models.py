@@ -9,29 +9,76 @@ data value 填报数据 · lead department 牵头单位 · responsible departmen
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Dialect,
     Float,
     ForeignKey,
+    Index,
     Integer,
+    MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# Names for every index and constraint (SQLAlchemy's documented recipe), so that a later
+# migration can drop or alter one by name, also in SQLite batch mode, which rebuilds the table.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A point in time, stored as UTC and always read back timezone-aware (in UTC).
+
+    SQLite keeps no offset, so an aware value is converted to UTC before it is written and
+    ``UTC`` is attached again on reading. A naive value is refused: it could be local time
+    (UTC+8 in China) and would silently be stored eight hours off. Migrations render this type as
+    ``sa.DateTime(timezone=True)`` (see db/migrations/env.py).
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: give it a timezone (e.g. UTC)")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, list[dict[str, Any]]: JSON}
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {
+        dict[str, Any]: JSON,
+        list[str]: JSON,
+        list[dict[str, Any]]: JSON,
+        datetime: UTCDateTime,
+    }
 
 
 class Meta(Base):
@@ -77,7 +124,8 @@ class Goal(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     plan_code: Mapped[str] = mapped_column(ForeignKey("plan.code"))
     domain_key: Mapped[str] = mapped_column(ForeignKey("domain.key"))
-    chapter: Mapped[str] = mapped_column(String(16), default="main_goals")  # main_goals | key_projects
+    # main_goals | key_projects
+    chapter: Mapped[str] = mapped_column(String(16), default="main_goals")
     number: Mapped[int] = mapped_column(Integer)
     text: Mapped[str] = mapped_column(Text)
     lead_departments: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -87,7 +135,9 @@ class Goal(Base):
     non_targets: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
     plan: Mapped[Plan] = relationship(back_populates="goals")
-    targets: Mapped[list[Target]] = relationship(back_populates="goal", cascade="all, delete-orphan")
+    targets: Mapped[list[Target]] = relationship(
+        back_populates="goal", cascade="all, delete-orphan"
+    )
 
 
 class Indicator(Base):
@@ -117,7 +167,7 @@ class Target(Base):
 
     __tablename__ = "target"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # stable across releases
-    goal_id: Mapped[str] = mapped_column(ForeignKey("goal.id"))
+    goal_id: Mapped[str] = mapped_column(ForeignKey("goal.id"), index=True)
     indicator_code: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
     kind: Mapped[str] = mapped_column(String(24))
     comparator: Mapped[str | None] = mapped_column(String(8), nullable=True)
@@ -145,7 +195,9 @@ class OrgUnit(Base):
     code: Mapped[str] = mapped_column(String(12), primary_key=True)
     name: Mapped[str] = mapped_column(String(64))
     level: Mapped[str] = mapped_column(String(16))  # township | county | city | province
-    parent_code: Mapped[str | None] = mapped_column(ForeignKey("org_unit.code"), nullable=True)
+    parent_code: Mapped[str | None] = mapped_column(
+        ForeignKey("org_unit.code"), nullable=True, index=True
+    )
     plan_code: Mapped[str | None] = mapped_column(ForeignKey("plan.code"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
@@ -154,9 +206,14 @@ class DataValue(Base):
     """One figure: (unit, indicator or raw count, year, disaggregation) → value."""
 
     __tablename__ = "data_value"
-    __table_args__ = (UniqueConstraint("unit_code", "indicator_code", "year", "disaggregation"),)
+    __table_args__ = (
+        # Also serves lookups by unit_code alone (its first column), so that needs no index.
+        UniqueConstraint("unit_code", "indicator_code", "year", "disaggregation"),
+        # One indicator across all units (aggregation, comparisons between units).
+        Index("ix_data_value_indicator_code_year", "indicator_code", "year"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"), index=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"))
     indicator_code: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
     year: Mapped[int] = mapped_column(Integer)
     disaggregation: Mapped[str] = mapped_column(String(32), default="total")
@@ -165,7 +222,7 @@ class DataValue(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|submitted|approved
     stored_by: Mapped[str] = mapped_column(String(64), default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class AuditEntry(Base):
@@ -173,7 +230,7 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     user: Mapped[str] = mapped_column(String(64), default="")
     action: Mapped[str] = mapped_column(String(32))  # insert | update | delete | load_catalogue …
     entity: Mapped[str] = mapped_column(String(32))
@@ -186,12 +243,13 @@ class GoalProgress(Base):
     """Progress of a goal in a unit and year (qualitative goals): 未开展 / 推进中 / 已完成."""
 
     __tablename__ = "goal_progress"
+    # The unique constraint also serves lookups by unit_code alone (its first column).
     __table_args__ = (UniqueConstraint("unit_code", "goal_id", "year"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"), index=True)
-    goal_id: Mapped[str] = mapped_column(ForeignKey("goal.id"))
+    unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"))
+    goal_id: Mapped[str] = mapped_column(ForeignKey("goal.id"), index=True)
     year: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))  # not_started | in_progress | done
     evidence: Mapped[str] = mapped_column(Text, default="")
     stored_by: Mapped[str] = mapped_column(String(64), default="")
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -37,3 +37,31 @@ def test_every_revision_downgrades_to_nothing_and_upgrades_again(db_path: Path) 
         }
     finally:
         engine.dispose()
+
+
+def test_constraints_and_indexes_carry_the_conventional_names(db_path: Path) -> None:
+    # SQLite batch migrations can only drop or alter a constraint that has a name.
+    prepared = prepare_database(f"sqlite:///{db_path}")
+    try:
+        inspector = inspect(prepared.engine)
+        assert [uq["name"] for uq in inspector.get_unique_constraints("data_value")] == [
+            "uq_data_value_unit_code"
+        ]
+        assert sorted(fk["name"] for fk in inspector.get_foreign_keys("data_value")) == [
+            "fk_data_value_indicator_code_indicator",
+            "fk_data_value_unit_code_org_unit",
+        ]
+        assert inspector.get_pk_constraint("goal")["name"] == "pk_goal"
+        indexes = {
+            table: sorted(index["name"] for index in inspector.get_indexes(table))
+            for table in ("data_value", "goal_progress", "target", "org_unit", "audit_log")
+        }
+        assert indexes == {
+            "data_value": ["ix_data_value_indicator_code_year"],
+            "goal_progress": ["ix_goal_progress_goal_id"],
+            "target": ["ix_target_goal_id"],
+            "org_unit": ["ix_org_unit_parent_code"],
+            "audit_log": ["ix_audit_log_at"],
+        }
+    finally:
+        prepared.engine.dispose()

@@ -132,7 +132,7 @@ def test_a_failed_upgrade_is_undone_completely(db_path: Path) -> None:
     database_at_first_revision_with_one_figure(db_path)
     # Occupy the index name 0002 creates after its table: the upgrade fails half-way.
     with sqlite3.connect(db_path) as connection:
-        connection.execute("CREATE INDEX ix_goal_progress_unit_code ON org_unit (name)")
+        connection.execute("CREATE INDEX ix_goal_progress_goal_id ON org_unit (name)")
     connection.close()
 
     with pytest.raises(StorageError, match="升级失败") as raised:

@@ -4,12 +4,27 @@ Run through :func:`db.storage.prepare_database`, which passes an open connection
 a transaction) in ``config.attributes["connection"]``; there is no ``alembic.ini``.
 """
 
+from typing import Any
+
 from alembic import context
+from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
-from db.models import Base
+from db.models import Base, UTCDateTime
 
 target_metadata = Base.metadata
+
+
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
+    """Render model-only types as the plain SQLAlchemy type they store as.
+
+    Revisions must not import db.models: a later change to a model type would silently change
+    what an old revision creates. UTCDateTime only converts values in Python; in the database it
+    is DateTime(timezone=True).
+    """
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run_migrations(connection: Connection) -> None:
@@ -18,6 +33,9 @@ def run_migrations(connection: Connection) -> None:
         target_metadata=target_metadata,
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=True,
+        render_item=render_item,
+        # Types are compared as the database sees them: a TypeDecorator such as UTCDateTime is
+        # compiled to its implementation (DATETIME / TIMESTAMP WITH TIME ZONE) before comparing.
         compare_type=True,
         # db.storage makes pysqlite emit BEGIN itself, so SQLite DDL is transactional here.
         transactional_ddl=True if connection.dialect.name == "sqlite" else None,

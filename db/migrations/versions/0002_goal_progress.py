@@ -27,14 +27,21 @@ def upgrade() -> None:
         sa.Column("evidence", sa.Text(), nullable=False),
         sa.Column("stored_by", sa.String(length=64), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["goal_id"], ["goal.id"]),
-        sa.ForeignKeyConstraint(["unit_code"], ["org_unit.code"]),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("unit_code", "goal_id", "year"),
+        sa.ForeignKeyConstraint(
+            ["goal_id"], ["goal.id"], name=op.f("fk_goal_progress_goal_id_goal")
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_code"], ["org_unit.code"], name=op.f("fk_goal_progress_unit_code_org_unit")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_goal_progress")),
+        # Its first column, unit_code, makes a separate index on unit_code unnecessary.
+        sa.UniqueConstraint(
+            "unit_code", "goal_id", "year", name=op.f("uq_goal_progress_unit_code")
+        ),
     )
-    op.create_index("ix_goal_progress_unit_code", "goal_progress", ["unit_code"])
+    op.create_index(op.f("ix_goal_progress_goal_id"), "goal_progress", ["goal_id"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_goal_progress_unit_code", table_name="goal_progress")
+    op.drop_index(op.f("ix_goal_progress_goal_id"), table_name="goal_progress")
     op.drop_table("goal_progress")
