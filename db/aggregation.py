@@ -94,6 +94,14 @@ class FigureIndex:
         self._counts.clear()
         self._pairs.clear()
 
+    def forget(self, unit: str, code: str, year: int) -> None:
+        """Drop a unit's figures for one indicator and year (before re-reading them)."""
+        for key in [k for k in self.values if k[:3] == (unit, code, year)]:
+            del self.values[key]
+            self.direct.discard(key)
+        self._counts.clear()
+        self._pairs.clear()
+
     # ------------------------------------------------------------------ resolving
 
     def resolve(self, unit: str, code: str, year: int, disaggregation: str = "total") -> Resolved:
