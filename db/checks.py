@@ -1,0 +1,323 @@
+"""Checks on entered figures. They return findings; they never raise for bad input.
+
+A finding is an error (the figure cannot be right: a percentage of 130, a fraction of a
+person, more women than people) or a warning (the figure may be right but needs a word of
+explanation: an unusual jump from last year). Errors block saving or submission; a warning
+blocks submission only until the figure has a comment (备注), like a follow-up flag.
+The GUI and the CLI display findings; they do not compute them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import statistics
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import DataValue, Indicator
+
+Severity = Literal["error", "warning"]
+DISAGGREGATION_LABELS = {"total": "合计", "female": "女性", "male": "男性"}
+
+# Gross ratios count pupils of any age against the population of the official age, so they
+# legitimately exceed 100% (over-age and in-migrant pupils); a retention rate does too when
+# pupils move in. Above 100 is therefore a warning asking for a comment, not an error.
+MAY_EXCEED_100 = frozenset({
+    "preschool_gross_enrolment",
+    "high_school_gross_enrolment",
+    "compulsory_education_retention",
+})
+
+# A year-on-year change is "unusual" outside mean ± JUMP_SIGMAS · stdev of the earlier changes.
+JUMP_SIGMAS = 3.0
+# Earlier years needed before the band is trusted; with fewer, a plain relative change is used.
+JUMP_MIN_HISTORY = 3
+# With a short history, a change of more than this share of last year's value asks for a comment.
+JUMP_RELATIVE_LIMIT = 0.5
+# A perfectly flat series has stdev 0, which would flag every tiny change; the spread is
+# assumed to be at least this share of the series' mean level.
+JUMP_STDEV_FLOOR = 0.05
+
+# Cells that mean "no figure" in the forms clerks copy from (Excel, Word tables).
+_EMPTY_MARKERS = frozenset({"", "-", "--", "—", "——", "–", "/", "\\", "－"})
+# ASCII digits only: NFKC has already turned full-width digits into them, and a digit from
+# another script in a Chinese form is more likely a stray character than a figure.
+_PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_GROUPED_NUMBER = re.compile(r"[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem with one figure: ``field`` is the indicator code where there is one."""
+
+    severity: Severity
+    code: str
+    message: str
+    field: str | None = None
+    # Which breakdown of the figure (total/female/male/age group) the finding is about.
+    disaggregation: str | None = None
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity == "error" for f in findings)
+
+
+def format_number(value: float) -> str:
+    """A figure as a clerk would write it: no trailing zeros, no exponent for normal sizes."""
+    if not math.isfinite(value):
+        return str(value)
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    return f"{value:.10g}"
+
+
+def parse_number(raw: str | float | int | None) -> tuple[float | None, list[Finding]]:
+    """Read a figure as typed or pasted: ``(value, findings)``; ``(None, [])`` means no figure.
+
+    Accepts full-width digits and points (１２．５, NFKC), surrounding spaces, thousands
+    separators in the right places (1,234), and a trailing percent sign (12.5%), which is
+    dropped: the indicator's unit already says it is a percentage. A comma in the wrong place
+    (12,5) is refused rather than guessed, since reading it as 125 would be a silent error.
+    """
+    if raw is None:
+        return None, []
+    if isinstance(raw, bool):  # bool is an int subclass, but True is not a figure
+        return None, [_not_a_number(str(raw))]
+    if isinstance(raw, int | float):
+        try:
+            value = float(raw)
+        except OverflowError:  # an int too large for a float
+            value = math.inf
+        if not math.isfinite(value):
+            return None, [_not_finite(str(raw))]
+        return value, []
+    if not isinstance(raw, str):
+        return None, [_not_a_number(repr(raw))]
+
+    text = unicodedata.normalize("NFKC", raw).strip()
+    # NFKC leaves the mathematical minus and some dashes alone; clerks paste them from Word.
+    text = text.replace("\u2212", "-").replace("\ufe63", "-")
+    if text in _EMPTY_MARKERS:
+        return None, []
+    if text.endswith("%"):
+        text = text[:-1].rstrip()
+    if _GROUPED_NUMBER.fullmatch(text):
+        text = text.replace(",", "")
+    if not _PLAIN_NUMBER.fullmatch(text):
+        return None, [_not_a_number(raw.strip())]
+    value = float(text)
+    if not math.isfinite(value):
+        return None, [_not_finite(raw.strip())]
+    return value, []
+
+
+def _not_a_number(shown: str) -> Finding:
+    shown = shown if len(shown) <= 40 else shown[:40] + "…"
+    if "," in shown or "，" in shown:
+        return Finding("error", "not_a_number",
+                       f"“{shown}”不是数字：千位分隔符的位置不对，或误用逗号作小数点。")
+    return Finding("error", "not_a_number", f"“{shown}”不是数字。")
+
+
+def _not_finite(shown: str) -> Finding:
+    return Finding("error", "not_finite", f"“{shown}”不是有效的数值。")
+
+
+def allowed_disaggregations(indicator: Indicator) -> set[str]:
+    """The breakdowns a figure of ``indicator`` may carry: always the total, by sex where the
+    catalogue asks for it, and any age group it lists."""
+    allowed = {"total"}
+    for item in indicator.disaggregation or []:
+        if item == "sex":
+            allowed |= {"female", "male"}
+        else:
+            allowed.add(item)
+    return allowed
+
+
+def check_value(indicator: Indicator, value: float, disaggregation: str = "total") -> list[Finding]:
+    """Checks a single figure can fail on its own, whatever the other figures are."""
+    code = indicator.code
+    found: list[Finding] = []
+
+    def add(severity: Severity, check: str, message: str) -> None:
+        found.append(Finding(severity, check, message, code, disaggregation))
+
+    name = _label(indicator, disaggregation)
+    if disaggregation not in allowed_disaggregations(indicator):
+        add("error", "disaggregation_not_allowed",
+            f"“{indicator.name}”不按“{DISAGGREGATION_LABELS.get(disaggregation, disaggregation)}”"
+            "分别填报，请填合计。")
+    if not math.isfinite(value):
+        add("error", "not_finite", f"{name}：“{value}”不是有效的数值。")
+        return found
+    if value < 0:
+        add("error", "negative", f"{name}不能为负数（填的是 {format_number(value)}）。")
+    if indicator.kind == "count" and value != int(value):
+        add("error", "not_whole",
+            f"{name}是人数或个数，应为整数（填的是 {format_number(value)}）。")
+    unit = indicator.unit
+    if unit == "%":
+        if value > 100:
+            if code in MAY_EXCEED_100:
+                add("warning", "percent_above_100",
+                    f"{name}为 {format_number(value)}%，超过100%。毛入学（园）率和巩固率可能超过"
+                    "100%，请在备注中说明原因。")
+            else:
+                add("error", "percent_out_of_range",
+                    f"{name}是百分比，应在0—100之间（填的是 {format_number(value)}）。")
+    elif unit == "‰":
+        if value > 1000:
+            add("error", "permille_out_of_range",
+                f"{name}是千分比，应在0—1000之间（填的是 {format_number(value)}）。")
+    elif unit.startswith("1/10万"):
+        if value > 100_000:
+            add("error", "ratio_out_of_range",
+                f"{name}以每10万计，不能超过100000（填的是 {format_number(value)}）。")
+    return found
+
+
+def _label(indicator: Indicator, disaggregation: str | None) -> str:
+    if disaggregation in (None, "total"):
+        return f"“{indicator.name}”"
+    return f"“{indicator.name}”（{DISAGGREGATION_LABELS.get(disaggregation, disaggregation)}）"
+
+
+def check_consistency(
+    indicators: Mapping[str, Indicator], values: Mapping[tuple[str, str], float]
+) -> list[Finding]:
+    """Checks between the figures of one unit and year, keyed ``(code, disaggregation)``.
+
+    A rate's numerator may not exceed its denominator (more deaths than live births), and a
+    part may not exceed its whole (more women than members). Percentages by sex are not
+    compared with their total: girls' enrolment may well be above the overall rate.
+    """
+    found: list[Finding] = []
+    reported: set[tuple[str, str, str]] = set()
+    for indicator in indicators.values():
+        if indicator.kind != "rate" or not indicator.numerator or not indicator.denominator:
+            continue
+        numerator = indicators.get(indicator.numerator)
+        denominator = indicators.get(indicator.denominator)
+        if numerator is None or denominator is None:
+            continue
+        for (code, dis), top in values.items():
+            if code != numerator.code:
+                continue
+            bottom = values.get((denominator.code, dis))
+            key = (numerator.code, denominator.code, dis)
+            if bottom is None or top <= bottom or key in reported:
+                continue
+            reported.add(key)
+            if numerator.code == f"{denominator.code}_female":
+                found.append(Finding(
+                    "error", "female_above_total",
+                    f"{_label(numerator, dis)}（{format_number(top)}）不能多于"
+                    f"{_label(denominator, dis)}（{format_number(bottom)}）。",
+                    numerator.code, dis))
+            else:
+                found.append(Finding(
+                    "error", "numerator_above_denominator",
+                    f"{_label(numerator, dis)}（{format_number(top)}）不能多于"
+                    f"{_label(denominator, dis)}（{format_number(bottom)}），"
+                    f"否则“{indicator.name}”会超出合理范围。",
+                    numerator.code, dis))
+    for (code, dis), part in values.items():
+        indicator = indicators.get(code)
+        if indicator is None or indicator.kind != "count" or dis not in ("female", "male"):
+            continue
+        total = values.get((code, "total"))
+        if total is not None and part > total:
+            found.append(Finding(
+                "error", f"{dis}_above_total",
+                f"{_label(indicator, dis)}（{format_number(part)}）不能多于合计"
+                f"（{format_number(total)}）。",
+                code, dis))
+    return found
+
+
+def jump_finding(history: Mapping[int, float], year: int, value: float) -> Finding | None:
+    """A warning if ``value`` for ``year`` jumps unusually against the earlier years.
+
+    With at least three earlier years, the change from the previous year is unusual outside
+    mean ± 3·stdev of the earlier year-on-year changes (the spread taken as at least 5% of the
+    series' level); with one or two earlier years, a change of more than 50% is. Years in
+    ``history`` from ``year`` on are ignored, so the GUI can pass the whole series as the
+    clerk types. The finding has no ``field``: the caller knows which figure it is about.
+    """
+    earlier = sorted((y, v) for y, v in history.items()
+                     if y < year and v is not None and math.isfinite(v))
+    if not earlier or not math.isfinite(value):
+        return None
+    previous_year, previous = earlier[-1]
+    change = value - previous
+    shown = f"{previous_year}年为 {format_number(previous)}，{year}年为 {format_number(value)}"
+    if len(earlier) >= JUMP_MIN_HISTORY:
+        changes = [b - a for (_, a), (_, b) in zip(earlier, earlier[1:], strict=False)]
+        centre = statistics.fmean(changes)
+        level = abs(statistics.fmean(v for _, v in earlier))
+        spread = max(statistics.stdev(changes), JUMP_STDEV_FLOOR * level)
+        low, high = centre - JUMP_SIGMAS * spread, centre + JUMP_SIGMAS * spread
+        if low <= change <= high:
+            return None
+        return Finding(
+            "warning", "unusual_jump",
+            f"{shown}，变化 {_signed(change)}；按往年的年度变化，本年通常应在 "
+            f"{_rounded(previous + low)}—{_rounded(previous + high)} 之间，"
+            "请在备注中说明原因。")
+    if previous == 0:
+        if value == 0:
+            return None
+    elif abs(change) <= JUMP_RELATIVE_LIMIT * abs(previous):
+        return None
+    percent = "" if previous == 0 else f"（{_signed(change / abs(previous) * 100)}%）"
+    return Finding(
+        "warning", "unusual_jump",
+        f"{shown}，变化 {_signed(change)}{percent}，幅度超过50%，请在备注中说明原因。")
+
+
+def _signed(value: float) -> str:
+    return ("+" if value > 0 else "") + _rounded(value)
+
+
+def _rounded(value: float) -> str:
+    # Two decimals are finer than any figure in the plans (rates are given to one decimal).
+    return format_number(round(value, 2))
+
+
+def check_unit_year(session: Session, unit_code: str, year: int) -> list[Finding]:
+    """Every check on one unit's figures for one year, each finding naming its indicator.
+
+    Run before submission: errors block it; warnings block it until their figure has a comment.
+    """
+    rows = list(session.scalars(
+        select(DataValue).where(DataValue.unit_code == unit_code, DataValue.year <= year)
+    ))
+    if not any(row.year == year for row in rows):
+        return []
+    indicators = {i.code: i for i in session.scalars(select(Indicator))}
+    current = {(r.indicator_code, r.disaggregation): r.value for r in rows if r.year == year}
+    series: dict[tuple[str, str], dict[int, float]] = {}
+    for row in rows:
+        series.setdefault((row.indicator_code, row.disaggregation), {})[row.year] = row.value
+
+    found: list[Finding] = []
+    for (code, dis), value in sorted(current.items()):
+        indicator = indicators.get(code)
+        if indicator is not None:
+            found.extend(check_value(indicator, value, dis))
+    found.extend(check_consistency(indicators, current))
+    for (code, dis), value in sorted(current.items()):
+        jump = jump_finding(series[(code, dis)], year, value)
+        if jump is not None:
+            indicator = indicators.get(code)
+            prefix = f"{_label(indicator, dis)}：" if indicator is not None else ""
+            found.append(replace(jump, message=prefix + jump.message, field=code,
+                                 disaggregation=dis))
+    return found
