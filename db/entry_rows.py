@@ -32,6 +32,8 @@ class EntryRow:
     source: str = "none"  # entered | computed | aggregated | none
     numerator: float | None = None  # the unit's own counts, for a rate
     denominator: float | None = None
+    numerator_total: float | None = None  # own, else pooled from the units below
+    denominator_total: float | None = None
     female: float | None = None
     male: float | None = None
     comment: str = ""
@@ -194,6 +196,8 @@ def _fill(row: EntryRow, sheet: EntrySheet, stored: dict[tuple[str, str], DataVa
         den = stored.get((row.indicator.denominator or "", "total"))
         row.numerator = num.value if num else None
         row.denominator = den.value if den else None
+        row.numerator_total = index.resolve(unit, row.indicator.numerator or "", year).value
+        row.denominator_total = index.resolve(unit, row.indicator.denominator or "", year).value
         if not own:
             row.comment = (num.comment if num else "") or (den.comment if den else "")
     female = stored.get((row.code, "female"))
@@ -216,3 +220,54 @@ def _qualitative(session: Session, unit: str, year: int, plan: Plan | None,
             for g in goals]
     rows.sort(key=lambda r: (order.index(r.domain) if r.domain in order else 99, r.number))
     return rows
+
+
+@dataclass(frozen=True)
+class GoalText:
+    goal_id: str
+    number: int
+    chapter: str
+    text: str
+    lead: list[str]
+    responsible: list[str]
+
+
+@dataclass(frozen=True)
+class RowDetail:
+    """What the detail pane shows for the selected row."""
+
+    name: str
+    unit: str
+    definition: str
+    formula: str
+    goals: list[GoalText]
+    series: dict[int, float]  # 2020–2030, the years that have a figure
+    targets: list[tuple[float, int | None, str]]  # value, deadline, label — for the chart
+    projection: tuple[int, float, int] | None  # from year, projected value, to year
+    warnings: list[str]
+
+
+def row_detail(session: Session, sheet: EntrySheet, row: EntryRow) -> RowDetail:
+    goal_ids = list(dict.fromkeys(t.id.rsplit("-", 1)[0] for t in row.targets))
+    goals = [session.get(Goal, gid) for gid in goal_ids]
+    indicator = session.get(Indicator, row.code)
+    formula = ""
+    if row.is_rate:
+        formula = (f"{row.indicator.name} = {row.numerator_name} ÷ {row.denominator_name}"
+                   f" × {row.indicator.factor:g}")
+    series = sheet.evaluator.index.series(sheet.unit.code, row.code, range(2020, 2031))
+    lines = [(t.value, t.year, target_phrase(t)) for t in row.targets
+             if t.value is not None and t.kind in ("threshold", "maintain", "approx", "coverage")]
+    projected = next((r.projected for r in row.results if r.projected is not None), None)
+    return RowDetail(
+        name=row.indicator.name,
+        unit=row.indicator.unit,
+        definition=indicator.definition if indicator else "",
+        formula=formula,
+        goals=[GoalText(g.id, g.number, g.chapter, g.text, list(g.lead_departments),
+                        list(g.responsible_departments)) for g in goals if g is not None],
+        series=series,
+        targets=lines,
+        projection=(projected.last_year, projected.value, projected.year) if projected else None,
+        warnings=[w.reason for r in row.results for w in r.warnings],
+    )

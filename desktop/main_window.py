@@ -1,80 +1,351 @@
-"""The main window. For now: the plans in the catalogue with their goal and target counts."""
+"""The main window: unit and year, the domain navigator, the entry grid, the detail pane.
+
+Thin by design: every figure, status and reason comes from db/ (entry_rows, overview,
+figures); the window only arranges them and passes edits back.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from datetime import date
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtWidgets import QHeaderView, QMainWindow, QTableView
-from sqlalchemy import Engine
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSpinBox,
+    QStackedWidget,
+    QToolBar,
+)
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from db.queries import PlanSummary, plan_summaries
+from db.entry_rows import EntrySheet, build_sheet, row_detail
+from db.evaluation import STATUS_LABELS
+from db.figures import set_year_status, year_status
+from db.models import OrgUnit
+from db.overview import build_overview
+from db.plan_text import DOMAIN_NAMES
+from desktop.detail_pane import DetailPane
+from desktop.entry_model import (
+    DENOMINATOR,
+    FEMALE,
+    INDICATOR,
+    MALE,
+    NUMERATOR,
+    PREVIOUS,
+    STATUS,
+    TARGET,
+    UNIT,
+    VALUE,
+    EntryTableModel,
+)
+from desktop.entry_view import EntryTableView
+from desktop.overview_page import OverviewPage
+from desktop.qualitative_page import QualitativeModel, qualitative_view
+from desktop.status_style import STATUS_SYMBOL
 
-WINDOW_TITLE = "填报 — 妇女发展规划监测"
+log = logging.getLogger(__name__)
 
-_AnyIndex = QModelIndex | QPersistentModelIndex
+FIRST_YEAR, LAST_YEAR = 2020, 2030
+OVERVIEW, QUALITATIVE = "overview", "qualitative"
+TITLE = "填报 — 妇女发展规划监测"
 
 
-class PlanSummaryModel(QAbstractTableModel):
-    """Rows of :class:`PlanSummary`, as the core returned them."""
+def default_year(today: date | None = None) -> int:
+    """Monitoring reports on the year just ended: in 2026 a clerk fills in 2025."""
+    year = (today or date.today()).year - 1
+    return max(FIRST_YEAR, min(LAST_YEAR, year))
 
-    HEADERS = ("区划代码", "规划", "主要目标", "目标值")
 
-    def __init__(self, rows: list[PlanSummary] | None = None) -> None:
+class DomainFilter(QSortFilterProxyModel):
+    """Shows the rows of one domain (or all) whose indicator name contains the search text."""
+
+    def __init__(self) -> None:
         super().__init__()
-        self._rows: list[PlanSummary] = list(rows or [])
+        self.domain: str | None = None
+        self.text = ""
 
-    def set_rows(self, rows: list[PlanSummary]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
+    def set_domain(self, domain: str | None) -> None:
+        self.domain = domain
+        self.invalidateFilter()
 
-    def row_at(self, row: int) -> PlanSummary:
-        return self._rows[row]
+    def set_text(self, text: str) -> None:
+        self.text = text.strip()
+        self.invalidateFilter()
 
-    def rowCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def data(self, index: _AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        summary = self._rows[index.row()]
-        values = (summary.code, summary.name, summary.goal_count, summary.target_count)
-        if role == Qt.ItemDataRole.DisplayRole:
-            return values[index.column()]
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() >= 2:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return super().headerData(section, orientation, role)
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, EntryTableModel)
+        row = model.row_at(source_row)
+        if self.domain is not None and row.domain != self.domain:
+            return False
+        return not self.text or self.text in row.indicator.name
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, unit_code: str, year: int | None = None,
+                 user: str = "") -> None:
         super().__init__()
-        self._engine = engine
-        self.setWindowTitle(WINDOW_TITLE)
-        self.plan_model = PlanSummaryModel()
-        self.plan_table = QTableView()
-        self.plan_table.setModel(self.plan_model)
-        self.plan_table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.plan_table.horizontalHeader().setSectionResizeMode(
-            1, QHeaderView.ResizeMode.Stretch
-        )
-        self.plan_table.verticalHeader().hide()
-        self.setCentralWidget(self.plan_table)
-        self.resize(720, 480)
+        self.engine = engine
+        self.session = Session(engine)
+        self.home_unit = unit_code
+        self.settings = QSettings()
+        self.setWindowTitle(TITLE)
+        unit_code, year = self._remembered(unit_code, year)
+        self.sheet: EntrySheet = build_sheet(self.session, unit_code, year)
+        self.model = EntryTableModel(self.session, self.sheet, user)
+        self.proxy = DomainFilter()
+        self.proxy.setSourceModel(self.model)
+        self.qualitative_model = QualitativeModel(self.session, self.sheet, user)
+        self._build_widgets()
+        self._build_toolbar()
+        self._connect()
+        self._restore_layout()
+        self.show_page(OVERVIEW)
+        self.refresh()
+
+    # ---------------------------------------------------------------- construction
+
+    def _remembered(self, unit_code: str, year: int | None) -> tuple[str, int]:
+        if year is None:
+            remembered_unit = str(self.settings.value("last/unit", unit_code))
+            if self.session.get(OrgUnit, remembered_unit) is not None:
+                unit_code = remembered_unit
+            stored = self.settings.value("last/year", default_year())
+            year = int(stored) if str(stored).isdigit() else default_year()
+        return unit_code, max(FIRST_YEAR, min(LAST_YEAR, year))
+
+    def _build_widgets(self) -> None:
+        self.navigator = QListWidget()
+        self.navigator.setObjectName("navigator")
+        self.navigator.setMinimumWidth(190)
+        nav_dock = QDockWidget("导航", self)
+        nav_dock.setObjectName("navigatorDock")
+        nav_dock.setWidget(self.navigator)
+        nav_dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, nav_dock)
+
+        self.table = EntryTableView()
+        self.table.setObjectName("entryGrid")
+        self.table.setModel(self.proxy)
+        for column, width in ((INDICATOR, 220), (UNIT, 56), (TARGET, 200), (PREVIOUS, 70),
+                              (VALUE, 80), (STATUS, 80), (NUMERATOR, 70), (DENOMINATOR, 70),
+                              (FEMALE, 60), (MALE, 60)):
+            self.table.setColumnWidth(column, width)
+        self.overview = OverviewPage()
+        self.qualitative = qualitative_view(self.qualitative_model)
+        self.pages = QStackedWidget()
+        for widget in (self.overview, self.table, self.qualitative):
+            self.pages.addWidget(widget)
+        self.setCentralWidget(self.pages)
+
+        self.detail = DetailPane()
+        self.detail_dock = QDockWidget("详细信息", self)
+        self.detail_dock.setObjectName("detailDock")
+        self.detail_dock.setWidget(self.detail)
+        self.detail_dock.setMinimumWidth(360)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail_dock)
+
+        self.saved_label = QLabel("尚未修改")
+        self.statusBar().addPermanentWidget(self.saved_label)
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("单位和年份", self)
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        bar.addWidget(QLabel(" 单位："))
+        self.unit_box = QComboBox()
+        self.unit_box.setMinimumWidth(200)
+        bar.addWidget(self.unit_box)
+        bar.addWidget(QLabel(" 年份："))
+        self.year_box = QSpinBox()
+        self.year_box.setRange(FIRST_YEAR, LAST_YEAR)
+        self.year_box.setValue(self.sheet.year)
+        self.year_box.setSuffix(" 年")
+        bar.addWidget(self.year_box)
+        bar.addSeparator()
+        self.undo_action = self.model.undo_stack.createUndoAction(self, "撤销")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.model.undo_stack.createRedoAction(self, "重做")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        bar.addAction(self.undo_action)
+        bar.addAction(self.redo_action)
+        bar.addSeparator()
+        self.submit_action = QAction("标记本年为已上报", self)
+        bar.addAction(self.submit_action)
+        self.year_state = QLabel()
+        bar.addWidget(self.year_state)
+        bar.addSeparator()
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("搜索指标")
+        self.search.setClearButtonEnabled(True)
+        self.search.setMaximumWidth(180)
+        bar.addWidget(self.search)
+        self._fill_units()
+
+    def _fill_units(self) -> None:
+        units = self.session.execute(select(OrgUnit.code, OrgUnit.name, OrgUnit.parent_code,
+                                            OrgUnit.active).order_by(OrgUnit.code)).all()
+        below = {self.home_unit}
+        for code, _name, parent, _active in units:  # a parent sorts before its children
+            if parent in below:
+                below.add(code)
+        self.unit_box.blockSignals(True)
+        self.unit_box.clear()
+        for code, name, _parent, active in units:
+            if code in below and active:
+                indent = "　" if code != self.home_unit else ""
+                self.unit_box.addItem(f"{indent}{name}（{code}）", code)
+        self.unit_box.setCurrentIndex(max(0, self.unit_box.findData(self.sheet.unit.code)))
+        self.unit_box.blockSignals(False)
+
+    def _connect(self) -> None:
+        self.unit_box.currentIndexChanged.connect(lambda _i: self.reload())
+        self.year_box.valueChanged.connect(lambda _y: self.reload())
+        self.navigator.currentRowChanged.connect(self._navigate)
+        self.search.textChanged.connect(self.proxy.set_text)
+        self.table.selectionModel().currentRowChanged.connect(self._show_detail)
+        self.model.saved.connect(self._saved)
+        self.model.refused.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.model.dataChanged.connect(lambda *_: self._refresh_counts())
+        self.qualitative_model.saved.connect(self._saved)
+        self.qualitative_model.refused.connect(
+            lambda text: self.statusBar().showMessage(text, 10000))
+        self.submit_action.triggered.connect(self.submit_year)
+
+    # ---------------------------------------------------------------- behaviour
+
+    def reload(self) -> None:
+        """Rebuild everything for the chosen unit and year."""
+        unit = self.unit_box.currentData() or self.sheet.unit.code
+        year = self.year_box.value()
+        self.session.expire_all()
+        self.sheet = build_sheet(self.session, unit, year)
+        self.model.set_sheet(self.sheet)
+        self.qualitative_model.set_sheet(self.sheet)
+        self.settings.setValue("last/unit", unit)
+        self.settings.setValue("last/year", year)
         self.refresh()
 
     def refresh(self) -> None:
-        with Session(self._engine) as session:
-            self.plan_model.set_rows(plan_summaries(session))
+        self._refresh_counts()
+        overview = build_overview(self.session, self.sheet)
+        self.overview.show_overview(overview, self.sheet.unit.name, self.sheet.year)
+        state = year_status(self.session, self.sheet.unit.code, self.sheet.year)
+        labels = {"submitted": "（已上报）", "approved": "（已审核，锁定）"}
+        self.year_state.setText(labels.get(state or "", "（草稿）"))
+        self.setWindowTitle(f"{TITLE} — {self.sheet.unit.name} {self.sheet.year}年")
+
+    def _refresh_counts(self) -> None:
+        current = self.navigator.currentRow()
+        self.navigator.blockSignals(True)
+        self.navigator.clear()
+        self.navigator.addItem(QListWidgetItem("总览"))
+        for key in self.sheet.domain_order:
+            counts = self.sheet.counts(key)
+            text = (f"{DOMAIN_NAMES[key]}\n  {STATUS_SYMBOL['met']}{counts['met']}"
+                    f"  {STATUS_SYMBOL['not_met']}{counts['not_met']}"
+                    f"  {STATUS_SYMBOL['at_risk']}{counts['at_risk']}")
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setToolTip("，".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items()))
+            self.navigator.addItem(item)
+        self.navigator.addItem(QListWidgetItem(f"定性目标（{len(self.sheet.qualitative)}）"))
+        self.navigator.setCurrentRow(max(0, current))
+        self.navigator.blockSignals(False)
+
+    def _navigate(self, row: int) -> None:
+        if row <= 0:
+            self.pages.setCurrentWidget(self.overview)
+        elif row == self.navigator.count() - 1:
+            self.pages.setCurrentWidget(self.qualitative)
+        else:
+            domain = self.sheet.domain_order[row - 1]
+            self.proxy.set_domain(domain)
+            self._hide_empty_columns(domain)
+            self.pages.setCurrentWidget(self.table)
+
+    def _hide_empty_columns(self, domain: str | None) -> None:
+        """Numerator/denominator and female/male columns only where a row uses them."""
+        rows = self.sheet.rows_in(domain)
+        rates = any(r.is_rate for r in rows)
+        by_sex = any(r.disaggregated for r in rows)
+        for column, shown in ((NUMERATOR, rates), (DENOMINATOR, rates), (FEMALE, by_sex),
+                              (MALE, by_sex)):
+            self.table.setColumnHidden(column, not shown)
+
+    def show_page(self, page: str, domain: str | None = None) -> None:
+        """Open the overview, the qualitative goals, or the grid of one domain (or all)."""
+        if page == OVERVIEW:
+            self.navigator.setCurrentRow(0)
+        elif page == QUALITATIVE:
+            self.navigator.setCurrentRow(self.navigator.count() - 1)
+        else:
+            order = self.sheet.domain_order
+            self.navigator.setCurrentRow(order.index(domain) + 1 if domain in order else 1)
+        self._navigate(self.navigator.currentRow())
+
+    def select_indicator(self, code: str) -> bool:
+        row = self.model.row_of(code)
+        if row is None:
+            return False
+        self.show_page("entry", self.sheet.rows[row].domain)
+        index = self.proxy.mapFromSource(self.model.index(row, VALUE))
+        self.table.setCurrentIndex(index)
+        self.table.scrollTo(index)
+        return True
+
+    def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            self.detail.show_detail(None)
+            return
+        row = self.model.row_at(self.proxy.mapToSource(current).row())
+        self.detail.show_detail(row_detail(self.session, self.sheet, row))
+
+    def _saved(self, text: str) -> None:
+        self.saved_label.setText(text)
+        current = self.table.currentIndex()
+        if current.isValid():
+            self._show_detail(current, current)
+
+    def submit_year(self) -> None:
+        findings = set_year_status(self.session, self.sheet.unit.code, self.sheet.year,
+                                   "submitted", self.model.user)
+        problems = [f for f in findings if f.severity == "error"]
+        if problems:
+            self.session.rollback()
+            lines = "\n".join(f"· {f.message}" for f in problems[:15])
+            more = f"\n……共 {len(problems)} 项" if len(problems) > 15 else ""
+            QMessageBox.warning(self, "不能上报", f"以下问题需先处理：\n{lines}{more}")
+            return
+        self.session.commit()
+        self.refresh()
+        self.statusBar().showMessage(f"{self.sheet.year}年数据已标记为已上报", 10000)
+
+    # ---------------------------------------------------------------- layout memory
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 860)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.session.close()
+        super().closeEvent(event)
+

@@ -1,0 +1,94 @@
+"""The overview of a unit's year: counts per domain, the early-warning list, completeness,
+and for a county the same per township."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.entry_rows import EntrySheet, indicator_shown
+from db.evaluation import STATUS_LABELS, target_phrase
+from db.models import OrgUnit
+from db.plan_text import DOMAIN_NAMES
+from db.progress import TaskCancelled
+
+
+@dataclass(frozen=True)
+class DomainLine:
+    key: str
+    name: str
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class WarningLine:
+    indicator: str
+    target: str  # the target in words
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class UnitLine:
+    code: str
+    name: str
+    filled: int
+    expected: int
+    counts: dict[str, int]
+
+    @property
+    def completeness(self) -> float:
+        return self.filled / self.expected if self.expected else 1.0
+
+
+@dataclass(frozen=True)
+class Overview:
+    domains: list[DomainLine]
+    warnings: list[WarningLine]
+    filled: int  # indicators with a figure this year
+    expected: int
+    children: list[UnitLine]
+
+
+def build_overview(session: Session, sheet: EntrySheet,
+                   progress: Callable[[int, int, str], None] | None = None,
+                   cancelled: Callable[[], bool] | None = None) -> Overview:
+    domains = [DomainLine(key, DOMAIN_NAMES[key], sheet.counts(key)) for key in sheet.domain_order]
+    warnings = [
+        WarningLine(row.indicator.name, target_phrase(spec), result.status,
+                    "；".join([result.reason] + [w.reason for w in result.warnings
+                                                 if w.reason not in result.reason]))
+        for row in sheet.rows for spec, result in zip(row.targets, row.results, strict=True)
+        if result.status == "at_risk" or result.warnings
+    ]
+    filled = sum(1 for row in sheet.rows if row.current is not None)
+    children = _children(session, sheet, progress, cancelled)
+    return Overview(domains, warnings, filled, len(sheet.rows), children)
+
+
+def _children(session: Session, sheet: EntrySheet,
+              progress: Callable[[int, int, str], None] | None,
+              cancelled: Callable[[], bool] | None) -> list[UnitLine]:
+    kids = session.execute(select(OrgUnit.code, OrgUnit.name, OrgUnit.level).where(
+        OrgUnit.parent_code == sheet.unit.code, OrgUnit.active.is_(True))
+        .order_by(OrgUnit.code)).all()
+    lines = []
+    evaluator = sheet.evaluator
+    for i, (code, name, level) in enumerate(kids):
+        if cancelled is not None and cancelled():
+            raise TaskCancelled()
+        if progress is not None:
+            progress(i, len(kids), f"正在评估 {name}")
+        counts = dict.fromkeys(STATUS_LABELS, 0)
+        specs = [s for s in evaluator.targets_for(code)
+                 if indicator_shown(level, s.indicator.collected_at)]
+        for spec in specs:
+            counts[evaluator.evaluate_one(spec, code, sheet.year).status] += 1
+        codes = {s.indicator.code for s in specs}
+        filled = sum(1 for c in codes
+                     if evaluator.index.resolve(code, c, sheet.year).value is not None)
+        lines.append(UnitLine(code, name, filled, len(codes), counts))
+    return lines

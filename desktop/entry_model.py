@@ -1,0 +1,312 @@
+"""The entry grid's model: rows from db/entry_rows.py, edits through db/figures.py, undoable.
+
+Every accepted edit is saved at once in its own transaction (and audited by the core); an
+edit the checks refuse writes nothing and leaves its finding in the cell. Undo and redo are
+``QUndoCommand``s that call the core again, never a widget trick (STYLE.md point 4).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QFont, QUndoCommand, QUndoStack
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from db.checks import Finding, format_number
+from db.entry_rows import EntryRow, EntrySheet
+from db.figures import find_value, save_value, set_comment
+from desktop.status_style import (
+    ERROR_BACKGROUND,
+    STATUS_BACKGROUND,
+    STATUS_SYMBOL,
+    WARNING_BACKGROUND,
+)
+
+log = logging.getLogger(__name__)
+
+Index = QModelIndex | QPersistentModelIndex
+CellKey = tuple[str, str]  # indicator or count code, disaggregation
+
+INDICATOR, UNIT, TARGET, PREVIOUS, VALUE, STATUS, NUMERATOR, DENOMINATOR, FEMALE, MALE, COMMENT = (
+    range(11))
+HEADERS = ("指标", "单位", "目标", "上年", "本年", "状态", "分子", "分母", "女", "男", "备注")
+FIGURE_COLUMNS = (VALUE, NUMERATOR, DENOMINATOR, FEMALE, MALE)
+EDITABLE = (*FIGURE_COLUMNS, COMMENT)
+
+
+@dataclass(frozen=True)
+class EditOutcome:
+    ok: bool
+    findings: list[Finding]
+    changed: bool
+
+
+class EntryTableModel(QAbstractTableModel):
+    """Rows of one unit and year; the sheet is replaced when the unit or year changes."""
+
+    saved = Signal(str)  # a change was written: the status bar says when
+    refused = Signal(str)  # an edit was refused: the plain Chinese reason
+
+    def __init__(self, session: Session, sheet: EntrySheet, user: str = "") -> None:
+        super().__init__()
+        self.session = session
+        self.sheet = sheet
+        self.user = user
+        self.undo_stack = QUndoStack(self)
+        self.findings: dict[CellKey, Finding] = {}
+
+    # ---------------------------------------------------------------- structure
+
+    def set_sheet(self, sheet: EntrySheet) -> None:
+        self.beginResetModel()
+        self.sheet = sheet
+        self.findings.clear()
+        self.undo_stack.clear()  # an undo must never reach into another unit or year
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self.sheet.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return HEADERS[section]
+        return None
+
+    def row_at(self, row: int) -> EntryRow:
+        return self.sheet.rows[row]
+
+    def cell_key(self, row: EntryRow, column: int) -> CellKey | None:
+        """Which stored figure a cell edits, or None where the cell cannot be edited."""
+        if column == VALUE:
+            return (row.code, "total")
+        if column == NUMERATOR and row.is_rate:
+            return (row.indicator.numerator or "", "total")
+        if column == DENOMINATOR and row.is_rate:
+            return (row.indicator.denominator or "", "total")
+        if column in (FEMALE, MALE) and row.disaggregated:
+            return (row.code, "female" if column == FEMALE else "male")
+        if column == COMMENT:
+            if row.is_rate and row.numerator is not None and find_value(
+                    self.session, self.sheet.unit.code, row.code, self.sheet.year) is None:
+                return (row.indicator.numerator or "", "total")
+            return (row.code, "total")
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        if index.column() in EDITABLE and self.cell_key(self.row_at(index.row()),
+                                                        index.column()) is not None:
+            return base | Qt.ItemFlag.ItemIsEditable
+        return base
+
+    # ---------------------------------------------------------------- display
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, column = self.row_at(index.row()), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == Qt.ItemDataRole.EditRole:
+            return self._edit_text(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return self._background(row, column)
+        if role == Qt.ItemDataRole.FontRole and _pooled(row, column):
+            font = QFont()
+            font.setItalic(True)  # pooled from the units below, not typed here
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (PREVIOUS, *FIGURE_COLUMNS):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, row: EntryRow, column: int) -> str:
+        unit = row.indicator.unit
+        if column == INDICATOR:
+            return row.indicator.name
+        if column == UNIT:
+            return unit
+        if column == TARGET:
+            return row.target_text
+        if column == PREVIOUS:
+            return _number(row.previous)
+        if column == VALUE:
+            return _number(row.current)
+        if column == NUMERATOR:
+            return _number(row.numerator_total) if row.is_rate else ""
+        if column == DENOMINATOR:
+            return _number(row.denominator_total) if row.is_rate else ""
+        if column == FEMALE:
+            return _number(row.female) if row.disaggregated else ""
+        if column == MALE:
+            return _number(row.male) if row.disaggregated else ""
+        if column == STATUS:
+            return f"{STATUS_SYMBOL[row.status]} {row.status_label}".strip()
+        if column == COMMENT:
+            return row.comment
+        return ""
+
+    def _edit_text(self, row: EntryRow, column: int) -> str:
+        if column == COMMENT:
+            return row.comment
+        key = self.cell_key(row, column)
+        if key is None:
+            return ""
+        stored = find_value(self.session, self.sheet.unit.code, key[0], self.sheet.year, key[1])
+        return format_number(stored.value) if stored else ""
+
+    def _tooltip(self, row: EntryRow, column: int) -> str | None:
+        key = self.cell_key(row, column) if column in EDITABLE else None
+        if key is not None and key in self.findings:
+            return self.findings[key].message
+        if column == STATUS:
+            return row.reason
+        if column == VALUE and row.is_rate:
+            how = {"aggregated": "由下级单位的分子、分母汇总计算",
+                   "computed": "由本单位填报的分子、分母计算",
+                   "entered": "直接填报的比率（不向上汇总）"}.get(row.source, "尚无数据")
+            return f"{row.indicator.name} = {row.numerator_name} / {row.denominator_name}" \
+                   f" × {format_number(row.indicator.factor or 1)}；{how}"
+        if column == NUMERATOR and row.is_rate:
+            return row.numerator_name
+        if column == DENOMINATOR and row.is_rate:
+            return row.denominator_name
+        if column == INDICATOR:
+            return row.target_text
+        return None
+
+    def _background(self, row: EntryRow, column: int) -> QBrush | None:
+        key = self.cell_key(row, column) if column in EDITABLE else None
+        if key is not None and key in self.findings:
+            severity = self.findings[key].severity
+            return QBrush(ERROR_BACKGROUND if severity == "error" else WARNING_BACKGROUND)
+        if column == STATUS:
+            return QBrush(STATUS_BACKGROUND[row.status])
+        return None
+
+    # ---------------------------------------------------------------- editing
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        row, column = self.row_at(index.row()), index.column()
+        key = self.cell_key(row, column)
+        if key is None:
+            return False
+        text = "" if value is None else str(value)
+        old = self._edit_text(row, column)
+        if text.strip() == old.strip():
+            return False
+        outcome = self.apply(key, column == COMMENT, text)
+        if outcome.ok and outcome.changed:
+            self.undo_stack.push(EditCommand(self, key, column == COMMENT, old, text,
+                                             row.indicator.name))
+        return outcome.ok
+
+    def apply(self, key: CellKey, is_comment: bool, text: str) -> EditOutcome:
+        """Check, save and commit one cell; re-evaluate its row. Never raises."""
+        unit, year = self.sheet.unit.code, self.sheet.year
+        code, dis = key
+        try:
+            if is_comment:
+                result = set_comment(self.session, unit, code, year, text, dis, self.user)
+            else:
+                result = save_value(self.session, unit, code, year, text, dis, user=self.user)
+            if result.ok and result.changed:
+                self.session.commit()
+            else:
+                self.session.rollback()
+        except SQLAlchemyError as error:
+            self.session.rollback()
+            log.exception("saving %s failed", key)
+            message = storage_message(error)
+            self.findings[key] = Finding("error", "storage", message, code, dis)
+            self._changed_rows([code])
+            self.refused.emit(message)
+            return EditOutcome(False, [self.findings[key]], False)
+        problems = [f for f in result.findings if f.severity in ("error", "warning")]
+        if problems:
+            worst = next((f for f in problems if f.severity == "error"), problems[0])
+            self.findings[key] = worst
+        else:
+            self.findings.pop(key, None)
+        if not result.ok:
+            self._changed_rows([code])
+            self.refused.emit(problems[0].message if problems else "未保存")
+            return EditOutcome(False, result.findings, False)
+        self.sheet.refresh(self.session, [code])
+        self._changed_rows([code])
+        if result.changed:
+            self.saved.emit(f"已保存 {datetime.now():%H:%M:%S}")
+        return EditOutcome(True, result.findings, result.changed)
+
+    def _changed_rows(self, codes: list[str]) -> None:
+        for i, row in enumerate(self.sheet.rows):
+            if {row.code, row.indicator.numerator, row.indicator.denominator} & set(codes):
+                self.dataChanged.emit(self.index(i, 0), self.index(i, len(HEADERS) - 1))
+
+    def row_of(self, code: str) -> int | None:
+        return next((i for i, r in enumerate(self.sheet.rows) if r.code == code), None)
+
+
+def _pooled(row: EntryRow, column: int) -> bool:
+    if column == VALUE:
+        return row.source == "aggregated"
+    if column == NUMERATOR:
+        return row.numerator is None and row.numerator_total is not None
+    if column == DENOMINATOR:
+        return row.denominator is None and row.denominator_total is not None
+    return False
+
+
+class EditCommand(QUndoCommand):
+    """One cell's change: redo saves the new text, undo saves the old one back."""
+
+    def __init__(self, model: EntryTableModel, key: CellKey, is_comment: bool, old: str,
+                 new: str, label: str) -> None:
+        super().__init__(f"修改“{label}”")
+        self.model, self.key, self.is_comment = model, key, is_comment
+        self.old, self.new = old, new
+        # The edit was saved before the command was pushed (a refused edit is never pushed),
+        # so the push's own first redo must not save it twice.
+        self._already_applied = True
+
+    def redo(self) -> None:
+        if self._already_applied:
+            self._already_applied = False
+            return
+        self.model.apply(self.key, self.is_comment, self.new)
+
+    def undo(self) -> None:
+        self.model.apply(self.key, self.is_comment, self.old)
+
+
+def storage_message(error: SQLAlchemyError) -> str:
+    """What went wrong with the database, in words a clerk can act on."""
+    text = str(getattr(error, "orig", error)).lower()
+    if "locked" in text or "busy" in text:
+        why = "数据库正被其他程序占用（被锁定）"
+    elif "readonly" in text or "read-only" in text:
+        why = "数据库文件是只读的"
+    elif "disk" in text and ("full" in text or "space" in text):
+        why = "磁盘空间已满"
+    else:
+        why = "数据库写入出错"
+    return f"保存失败：{why}。本次修改未保存，之前已保存的数据不受影响。"
+
+
+def _number(value: float | None) -> str:
+    """Up to two decimals on screen; the stored figure keeps every digit typed."""
+    if value is None:
+        return ""
+    return f"{value:.2f}".rstrip("0").rstrip(".")

@@ -1,0 +1,101 @@
+"""The overview page: counts per domain, the early-warning list, data completeness,
+and for a county the same per township."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QBrush, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QAbstractItemView, QGroupBox, QLabel, QTableView, QVBoxLayout, QWidget
+
+from db.evaluation import STATUS_LABELS
+from db.overview import Overview
+from desktop.status_style import STATUS_BACKGROUND, STATUS_SYMBOL
+
+_COUNTED = ("met", "not_met", "at_risk", "no_data")
+
+
+class OverviewPage(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        self.summary = QLabel()
+        self.summary.setStyleSheet("font-size: 12pt;")
+        layout.addWidget(self.summary)
+        self.domains = _table()
+        self.warnings = _table()
+        self.children = _table()
+        self.domains.setMinimumHeight(270)  # all eight domains without scrolling
+        for title, view, stretch in (("各领域目标达标情况", self.domains, 3),
+                                     ("预警清单", self.warnings, 3),
+                                     ("下级单位填报与达标情况", self.children, 3)):
+            box = QGroupBox(title)
+            QVBoxLayout(box).addWidget(view)
+            layout.addWidget(box, stretch)
+            if view is self.children:
+                self.children_box = box
+
+    def show_overview(self, overview: Overview, unit_name: str, year: int) -> None:
+        share = overview.filled / overview.expected if overview.expected else 0
+        self.summary.setText(
+            f"<b>{unit_name} {year}年</b>　数据完整度：{overview.filled}/{overview.expected}"
+            f"（{share:.0%}）　预警：{len(overview.warnings)}项")
+        self.domains.setModel(_domain_model(overview))
+        self.warnings.setModel(_warning_model(overview))
+        self.children.setModel(_children_model(overview))
+        self.children_box.setVisible(bool(overview.children))
+        for view in (self.domains, self.warnings, self.children):
+            view.resizeColumnsToContents()
+            view.horizontalHeader().setStretchLastSection(True)
+
+
+def _table() -> QTableView:
+    view = QTableView()
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().setVisible(False)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(True)
+    return view
+
+
+def _status_header() -> list[str]:
+    return [f"{STATUS_SYMBOL[s]} {STATUS_LABELS[s]}" for s in _COUNTED]
+
+
+def _count_items(counts: dict[str, int]) -> list[QStandardItem]:
+    items = []
+    for status in _COUNTED:
+        item = QStandardItem(str(counts.get(status, 0)))
+        if counts.get(status):
+            item.setBackground(QBrush(STATUS_BACKGROUND[status]))
+        items.append(item)
+    return items
+
+
+def _domain_model(overview: Overview) -> QStandardItemModel:
+    model = QStandardItemModel()
+    model.setHorizontalHeaderLabels(["领域", *_status_header()])
+    for line in overview.domains:
+        model.appendRow([QStandardItem(line.name), *_count_items(line.counts)])
+    return model
+
+
+def _warning_model(overview: Overview) -> QStandardItemModel:
+    model = QStandardItemModel()
+    model.setHorizontalHeaderLabels(["指标", "目标", "状态", "原因"])
+    for line in overview.warnings:
+        status = QStandardItem(f"{STATUS_SYMBOL[line.status]} {STATUS_LABELS[line.status]}")
+        status.setBackground(QBrush(STATUS_BACKGROUND[line.status]))
+        model.appendRow([QStandardItem(line.indicator), QStandardItem(line.target), status,
+                         QStandardItem(line.reason)])
+    return model
+
+
+def _children_model(overview: Overview) -> QStandardItemModel:
+    model = QStandardItemModel()
+    model.setHorizontalHeaderLabels(["单位", "代码", "完整度", *_status_header()])
+    for line in overview.children:
+        complete = QStandardItem(f"{line.filled}/{line.expected}（{line.completeness:.0%}）")
+        if line.completeness < 1:
+            complete.setBackground(QBrush(STATUS_BACKGROUND["no_data"]))
+        model.appendRow([QStandardItem(line.name), QStandardItem(line.code), complete,
+                         *_count_items(line.counts)])
+    return model

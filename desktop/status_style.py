@@ -1,0 +1,24 @@
+"""How a status looks on screen: a colour and a symbol, so it reads without colour too."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor
+
+# Pale backgrounds keep black text readable; the symbol carries the meaning for the
+# colour-blind and for a grey-scale printout.
+STATUS_BACKGROUND = {
+    "met": QColor("#d8f0d8"),
+    "not_met": QColor("#f6d2d2"),
+    "at_risk": QColor("#ffe2b0"),
+    "no_data": QColor("#e8e8e8"),
+    "not_applicable": QColor("#ffffff"),
+}
+STATUS_SYMBOL = {
+    "met": "✓",
+    "not_met": "✗",
+    "at_risk": "!",
+    "no_data": "—",
+    "not_applicable": "",
+}
+ERROR_BACKGROUND = QColor("#ff9c9c")
+WARNING_BACKGROUND = QColor("#fff3a0")
