@@ -1,5 +1,8 @@
 """Headless commands about units, figures and their evaluation (see docs/cli.md).
 
+    tianbao --db PATH init --unit CODE [--name NAME --parent CODE --level LEVEL]
+    tianbao --db PATH units add --code CODE --name NAME --parent CODE --level township
+    tianbao --db PATH values import FILE.csv [--dry-run]
     tianbao --db PATH evaluate --unit CODE --year YEAR [--format json|text]
     tianbao --db PATH demo --unit CODE --townships N --years 2020-2025 --seed S
 """
@@ -10,6 +13,7 @@ import argparse
 import io
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -19,8 +23,34 @@ from db.storage import PreparedDatabase
 EXIT_REFUSED = 1
 
 
+LEVELS = ["township", "county", "city", "province"]
+
+
 def register(commands: Any) -> None:
     """Add this module's sub-commands to the ``tianbao`` parser."""
+    init = commands.add_parser("init", help="设定本机填报的单位（目录中规划的地区，或其下的乡镇）")
+    init.add_argument("--unit", required=True, help="行政区划代码（6位）或统计用区划代码（12位）")
+    init.add_argument("--name", help="单位名称（规划所在地区可省略）")
+    init.add_argument("--parent", help="上级单位代码（乡镇默认取前6位）")
+    init.add_argument("--level", choices=LEVELS, help="单位层级（默认按代码判断）")
+    init.set_defaults(handler=init_command)
+
+    units = commands.add_parser("units", help="管理下级单位")
+    units_commands = units.add_subparsers(dest="units_command", required=True)
+    add = units_commands.add_parser("add", help="添加下级单位（如乡镇、街道）")
+    add.add_argument("--code", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--parent", required=True)
+    add.add_argument("--level", choices=LEVELS, default="township")
+    add.set_defaults(handler=units_add_command)
+
+    values = commands.add_parser("values", help="导入填报数据")
+    values_commands = values.add_subparsers(dest="values_command", required=True)
+    imp = values_commands.add_parser(
+        "import", help="从 CSV 导入（列：unit,code,year,sex,value,comment）")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    imp.set_defaults(handler=values_import_command)
     evaluate = commands.add_parser("evaluate", help="按规划目标评估一个单位某年的数据")
     evaluate.add_argument("--unit", required=True, help="单位代码")
     evaluate.add_argument("--year", required=True, type=int, help="评估年份（2020—2030）")
@@ -94,3 +124,45 @@ def demo_command(args: argparse.Namespace, session: Session, _: PreparedDatabase
     print(f"已为 {summary.unit} 及 {len(summary.townships)} 个乡镇生成 "
           f"{summary.years.start}—{summary.years.stop - 1} 年演示数据 {summary.figures} 条")
     return 0
+
+
+def init_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
+    from db.units import UnitError, init_unit
+
+    try:
+        unit = init_unit(session, args.unit, args.name, args.parent, args.level)
+        session.commit()
+    except UnitError as error:
+        session.rollback()
+        print(error, file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"本机填报单位：{unit.name}（{unit.code}）")
+    return 0
+
+
+def units_add_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
+    from db.units import UnitError, create_unit
+
+    try:
+        unit = create_unit(session, args.code, args.name, args.level, parent_code=args.parent)
+        session.commit()
+    except UnitError as error:
+        session.rollback()
+        print(error, file=sys.stderr)
+        return EXIT_REFUSED
+    print(f"已添加：{unit.name}（{unit.code}），上级 {unit.parent_code}")
+    return 0
+
+
+def values_import_command(args: argparse.Namespace, session: Session,
+                          _: PreparedDatabase) -> int:
+    from db.values_csv import ValuesCsvError, format_report, import_values_csv
+
+    _utf8_stdout()
+    try:
+        report = import_values_csv(session, args.file, dry_run=args.dry_run)
+    except ValuesCsvError as error:
+        print(error, file=sys.stderr)
+        return EXIT_REFUSED
+    print(format_report(report))
+    return EXIT_REFUSED if report.has_errors else 0

@@ -69,3 +69,36 @@ def test_a_year_range_outside_the_plan_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         main(["--db", str(tmp_path / "x.sqlite3"), "demo", "--unit", "211122",
               "--years", "2019-2025"])
+
+
+def test_init_add_a_township_and_import_its_figures_from_gbk_csv(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "zhenyuan.sqlite3")
+    assert main(["--db", db, "init", "--unit", "621027"]) == 0
+    assert main(["--db", db, "units", "add", "--code", "621027100000", "--name", "城关镇",
+                 "--parent", "621027"]) == 0
+    csv = tmp_path / "figures.csv"
+    csv.write_bytes("unit,code,year,sex,value,comment\n"
+                    "621027100000,live_births,2023,,812,来自妇幼年报\n"
+                    "621027100000,maternal_deaths,2023,,0,\n".encode("gbk"))
+    assert main(["--db", db, "values", "import", str(csv)]) == 0
+    capsys.readouterr()
+    main(["--db", db, "evaluate", "--unit", "621027", "--year", "2023", "--format", "json"])
+    mmr = next(r for r in json.loads(capsys.readouterr().out)
+               if r["indicator"] == "maternal_mortality_ratio")
+    assert (mmr["value"], mmr["status"]) == (0, "met")
+    assert mmr["contributing_units"] == ["621027100000"]
+
+
+def test_a_csv_with_one_bad_row_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "zhenyuan.sqlite3")
+    main(["--db", db, "init", "--unit", "621027"])
+    csv = tmp_path / "figures.csv"
+    csv.write_text("unit,code,year,sex,value,comment\n621027,health_literacy,2023,,31.5,\n"
+                   "621027,health_literacy,2024,,abc,\n", encoding="utf-8")
+    assert main(["--db", db, "values", "import", str(csv)]) == 1
+    assert "第3行" in capsys.readouterr().out
+    assert _figures_digest(tmp_path / "zhenyuan.sqlite3") == hashlib.sha256(b"[]").hexdigest()
