@@ -74,12 +74,14 @@ class DomainFilter(QSortFilterProxyModel):
         self.text = ""
 
     def set_domain(self, domain: str | None) -> None:
+        self.beginFilterChange()
         self.domain = domain
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def set_text(self, text: str) -> None:
+        self.beginFilterChange()
         self.text = text.strip()
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
         model = self.sourceModel()

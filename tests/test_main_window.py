@@ -1,0 +1,176 @@
+"""The main window driven as a clerk drives it: offscreen, against a real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QAbstractItemView, QLineEdit
+from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from db.catalogue import ensure_catalogue
+from db.demo import fill_demo
+from db.figures import find_value
+from db.storage import prepare_database, resolve_database_url
+from desktop.entry_model import STATUS, VALUE
+from desktop.main_window import MainWindow, default_year
+
+COUNTY = "211122"
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    prepared = prepare_database(resolve_database_url(str(tmp_path / "county.sqlite3")))
+    with Session(prepared.engine) as session:
+        ensure_catalogue(session)
+        fill_demo(session, COUNTY, 3, range(2020, 2025), seed=3)
+    yield prepared.engine
+    prepared.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path: Path) -> None:
+    """QSettings of the tests go to tmp_path, never to the developer's own settings."""
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+
+
+@pytest.fixture
+def window(qtbot: QtBot, engine: Engine) -> MainWindow:
+    win = MainWindow(engine, COUNTY, 2024)
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
+def type_into(qtbot: QtBot, window: MainWindow, code: str, text: str) -> None:
+    """Select the indicator's figure, type as a clerk does, press Enter."""
+    assert window.select_indicator(code)
+    window.table.edit(window.table.currentIndex())
+    # Closed editors linger until deleted later; the open one is the visible one.
+    editors = [e for e in window.table.viewport().findChildren(QLineEdit) if e.isVisible()]
+    assert len(editors) == 1
+    editor = editors[0]
+    editor.setText(text)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    # Qt commits an editor's data on Enter through a queued call: let the event loop run.
+    qtbot.waitUntil(lambda: window.table.state() != QAbstractItemView.State.EditingState)
+
+
+def status_text(window: MainWindow, code: str) -> str:
+    row = window.model.row_of(code)
+    return window.model.index(row, STATUS).data()
+
+
+def stored(window: MainWindow, code: str) -> float | None:
+    with Session(window.engine) as session:
+        figure = find_value(session, COUNTY, code, 2024)
+        return figure.value if figure else None
+
+
+def test_entering_a_figure_saves_it_and_changes_the_status(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    type_into(qtbot, window, "health_literacy", "60")  # 妇女健康素养水平不低于35%
+    assert stored(window, "health_literacy") == 60
+    assert "已达标" in status_text(window, "health_literacy")
+    assert window.saved_label.text().startswith("已保存")
+    type_into(qtbot, window, "health_literacy", "10")
+    assert stored(window, "health_literacy") == 10
+    assert "已达标" not in status_text(window, "health_literacy")
+
+
+def test_enter_moves_to_the_cell_below(qtbot: QtBot, window: MainWindow) -> None:
+    type_into(qtbot, window, "health_literacy", "40")
+    row = window.model.row_of("health_literacy")
+    below = window.proxy.mapToSource(window.table.currentIndex())
+    assert (below.row(), below.column()) == (row + 1, VALUE)
+
+
+def test_full_width_digits_are_understood(qtbot: QtBot, window: MainWindow) -> None:
+    type_into(qtbot, window, "health_literacy", "３６．５")
+    assert stored(window, "health_literacy") == 36.5
+
+
+def test_letters_are_refused_in_the_cell_and_nothing_changes(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    before = stored(window, "health_literacy")
+    type_into(qtbot, window, "health_literacy", "abc")
+    assert stored(window, "health_literacy") == before
+    row = window.model.row_of("health_literacy")
+    tooltip = window.model.index(row, VALUE).data(Qt.ItemDataRole.ToolTipRole)
+    assert "不是数字" in tooltip
+    assert window.model.index(row, VALUE).data(Qt.ItemDataRole.BackgroundRole) is not None
+
+
+def test_undo_and_redo_go_through_the_database(qtbot: QtBot, window: MainWindow) -> None:
+    before = stored(window, "health_literacy")
+    type_into(qtbot, window, "health_literacy", "44")
+    window.undo_action.trigger()
+    assert stored(window, "health_literacy") == before
+    window.redo_action.trigger()
+    assert stored(window, "health_literacy") == 44
+
+
+def test_a_pasted_block_saves_the_good_cells_and_reports_the_bad(
+    window: MainWindow,
+) -> None:
+    window.select_indicator("mental_health_literacy")
+    row = window.model.row_of("mental_health_literacy")
+    next_code = window.model.row_at(row + 1).code
+    report = window.table.paste("41.5\r\nxyz\r\n")
+    assert report.saved == 1
+    assert len(report.refused) == 1 and "不是数字" in report.refused[0]
+    assert stored(window, "mental_health_literacy") == 41.5
+    assert stored(window, next_code) != "xyz"
+
+
+def test_a_paste_larger_than_the_grid_is_clipped_and_counted(window: MainWindow) -> None:
+    window.select_indicator("health_literacy")
+    report = window.table.paste("\n".join(["50"] * 200))
+    assert report.clipped > 0
+
+
+def test_a_figure_is_still_there_after_a_restart(
+    qtbot: QtBot, window: MainWindow, engine: Engine
+) -> None:
+    type_into(qtbot, window, "health_literacy", "47.25")
+    window.close()
+    again = MainWindow(engine, COUNTY, 2024)
+    qtbot.addWidget(again)
+    row = again.model.row_of("health_literacy")
+    assert again.model.index(row, VALUE).data() == "47.25"
+
+
+def test_the_last_unit_and_year_are_remembered(qtbot: QtBot, engine: Engine) -> None:
+    first = MainWindow(engine, COUNTY)
+    qtbot.addWidget(first)
+    first.year_box.setValue(2022)
+    first.close()
+    second = MainWindow(engine, COUNTY)
+    qtbot.addWidget(second)
+    assert second.sheet.year == 2022
+
+
+def test_the_navigator_counts_what_the_grid_shows(window: MainWindow) -> None:
+    health = window.sheet.counts("health")
+    item = window.navigator.item(1 + window.sheet.domain_order.index("health")).text()
+    assert f"✓{health['met']}" in item and f"✗{health['not_met']}" in item
+
+
+def test_the_county_overview_lists_every_township(window: MainWindow) -> None:
+    model = window.overview.children.model()
+    names = {model.index(r, 0).data() for r in range(model.rowCount())}
+    assert names == {"太平街道", "沙岭镇", "高升街道"}
+
+
+def test_the_monitoring_year_is_the_year_just_ended() -> None:
+    from datetime import date
+
+    assert default_year(date(2026, 11, 24)) == 2025
+    assert default_year(date(2035, 1, 1)) == 2030
