@@ -55,7 +55,10 @@ class Overview:
 
 def build_overview(session: Session, sheet: EntrySheet,
                    progress: Callable[[int, int, str], None] | None = None,
-                   cancelled: Callable[[], bool] | None = None) -> Overview:
+                   cancelled: Callable[[], bool] | None = None,
+                   with_children: bool = True) -> Overview:
+    """The overview; ``with_children=False`` skips evaluating every unit below (the slow part,
+    which the desktop runs off the GUI thread)."""
     domains = [DomainLine(key, DOMAIN_NAMES[key], sheet.counts(key)) for key in sheet.domain_order]
     warnings = [
         WarningLine(row.indicator.name, target_phrase(spec), result.status,
@@ -65,7 +68,7 @@ def build_overview(session: Session, sheet: EntrySheet,
         if result.status == "at_risk" or result.warnings
     ]
     filled = sum(1 for row in sheet.rows if row.current is not None)
-    children = _children(session, sheet, progress, cancelled)
+    children = _children(session, sheet, progress, cancelled) if with_children else []
     return Overview(domains, warnings, filled, len(sheet.rows), children)
 
 

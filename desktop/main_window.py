@@ -7,11 +7,13 @@ figures); the window only arranges them and passes edits back.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date
 
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDockWidget,
     QLabel,
@@ -31,8 +33,9 @@ from db.entry_rows import EntrySheet, build_sheet, row_detail
 from db.evaluation import STATUS_LABELS
 from db.figures import set_year_status, year_status
 from db.models import OrgUnit
-from db.overview import build_overview
+from db.overview import Overview, build_overview
 from db.plan_text import DOMAIN_NAMES
+from db.progress import Progress
 from desktop.detail_pane import DetailPane
 from desktop.entry_model import (
     DENOMINATOR,
@@ -51,6 +54,7 @@ from desktop.entry_view import EntryTableView
 from desktop.overview_page import OverviewPage
 from desktop.qualitative_page import QualitativeModel, qualitative_view
 from desktop.status_style import STATUS_SYMBOL
+from desktop.tasks import TaskHandle, run_task
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +104,7 @@ class MainWindow(QMainWindow):
         self.session = Session(engine)
         self.home_unit = unit_code
         self.settings = QSettings()
+        self.overview_task: TaskHandle[Overview] | None = None
         self.setWindowTitle(TITLE)
         unit_code, year = self._remembered(unit_code, year)
         self.sheet: EntrySheet = build_sheet(self.session, unit_code, year)
@@ -240,12 +245,46 @@ class MainWindow(QMainWindow):
 
     def refresh(self) -> None:
         self._refresh_counts()
-        overview = build_overview(self.session, self.sheet)
+        overview = build_overview(self.session, self.sheet, with_children=False)
         self.overview.show_overview(overview, self.sheet.unit.name, self.sheet.year)
+        self._evaluate_children()
         state = year_status(self.session, self.sheet.unit.code, self.sheet.year)
         labels = {"submitted": "（已上报）", "approved": "（已审核，锁定）"}
         self.year_state.setText(labels.get(state or "", "（草稿）"))
         self.setWindowTitle(f"{TITLE} — {self.sheet.unit.name} {self.sheet.year}年")
+
+    def _evaluate_children(self) -> None:
+        """A county's townships (a city's counties) are evaluated off the GUI thread."""
+        if self.overview_task is not None and self.overview_task.is_running():
+            self.overview_task.cancel()
+        has_children = self.session.scalar(select(OrgUnit.code).where(
+            OrgUnit.parent_code == self.sheet.unit.code, OrgUnit.active.is_(True)).limit(1))
+        if has_children is None:
+            self.overview_task = None
+            return
+        unit, year, name, engine = (self.sheet.unit.code, self.sheet.year, self.sheet.unit.name,
+                                    self.engine)
+
+        def work(progress: Progress) -> Overview:
+            with Session(engine) as session:  # the worker's own Session (desktop/tasks.py)
+                sheet = build_sheet(session, unit, year)
+                return build_overview(session, sheet, progress.report, progress.cancelled)
+
+        def done(overview: Overview) -> None:
+            if (self.sheet.unit.code, self.sheet.year) == (unit, year):
+                self.overview.show_overview(overview, name, year)
+
+        self.overview_task = run_task(self, "评估下级单位", work, done)
+
+    def wait_idle(self, msecs: int = 30000) -> None:
+        """Wait until background evaluation is done and its result shown (tests, screenshots)."""
+        deadline = time.monotonic() + msecs / 1000
+        task = self.overview_task
+        # The result is delivered by the event loop after the thread ends: keep it turning.
+        while task is not None and task.is_running() and time.monotonic() < deadline:
+            task.wait(50)
+            QApplication.processEvents()
+        QApplication.processEvents()
 
     def _refresh_counts(self) -> None:
         current = self.navigator.currentRow()

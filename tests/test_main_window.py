@@ -164,6 +164,7 @@ def test_the_navigator_counts_what_the_grid_shows(window: MainWindow) -> None:
 
 
 def test_the_county_overview_lists_every_township(window: MainWindow) -> None:
+    window.wait_idle()  # townships are evaluated off the GUI thread
     model = window.overview.children.model()
     names = {model.index(r, 0).data() for r in range(model.rowCount())}
     assert names == {"太平街道", "沙岭镇", "高升街道"}
