@@ -191,6 +191,8 @@ class MainWindow(QMainWindow):
         bar.addAction(self.submit_action)
         self.year_state = QLabel()
         bar.addWidget(self.year_state)
+        self.units_action = QAction("管理乡镇", self)
+        bar.addAction(self.units_action)
         bar.addSeparator()
         self.search = QLineEdit()
         self.search.setPlaceholderText("搜索指标")
@@ -228,6 +230,7 @@ class MainWindow(QMainWindow):
         self.qualitative_model.refused.connect(
             lambda text: self.statusBar().showMessage(text, 10000))
         self.submit_action.triggered.connect(self.submit_year)
+        self.units_action.triggered.connect(self.manage_units)
 
     # ---------------------------------------------------------------- behaviour
 
@@ -248,6 +251,7 @@ class MainWindow(QMainWindow):
         overview = build_overview(self.session, self.sheet, with_children=False)
         self.overview.show_overview(overview, self.sheet.unit.name, self.sheet.year)
         self._evaluate_children()
+        self.units_action.setVisible(self.sheet.unit.level in ("county", "city"))
         state = year_status(self.session, self.sheet.unit.code, self.sheet.year)
         labels = {"submitted": "（已上报）", "approved": "（已审核，锁定）"}
         self.year_state.setText(labels.get(state or "", "（草稿）"))
@@ -371,6 +375,14 @@ class MainWindow(QMainWindow):
         self.session.commit()
         self.refresh()
         self.statusBar().showMessage(f"{self.sheet.year}年数据已标记为已上报", 10000)
+
+    def manage_units(self) -> None:
+        """A county adds, renames and deactivates its townships (never deleting figures)."""
+        from desktop.units_dialog import UnitsDialog
+
+        UnitsDialog(self.engine, self.sheet.unit.code, self).exec()
+        self._fill_units()
+        self.reload()
 
     # ---------------------------------------------------------------- layout memory
 

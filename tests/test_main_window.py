@@ -16,7 +16,7 @@ from db.catalogue import ensure_catalogue
 from db.demo import fill_demo
 from db.figures import find_value
 from db.storage import prepare_database, resolve_database_url
-from desktop.entry_model import STATUS, VALUE
+from desktop.entry_model import COMMENT, STATUS, VALUE
 from desktop.main_window import MainWindow, default_year
 
 COUNTY = "211122"
@@ -175,3 +175,22 @@ def test_the_monitoring_year_is_the_year_just_ended() -> None:
 
     assert default_year(date(2026, 11, 24)) == 2025
     assert default_year(date(2035, 1, 1)) == 2030
+
+
+def test_submitting_is_refused_until_a_jump_is_explained(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr("desktop.main_window.QMessageBox.warning",
+                        lambda _parent, _title, text: shown.append(text))
+    type_into(qtbot, window, "health_literacy", "95")  # far outside its usual band
+    row = window.model.row_of("health_literacy")
+    assert "说明" in window.model.index(row, VALUE).data(Qt.ItemDataRole.ToolTipRole)
+    window.submit_year()
+    assert shown and "备注" in shown[-1]
+    comment = window.proxy.mapFromSource(window.model.index(row, COMMENT))
+    assert window.proxy.setData(comment, "新增健康素养专项调查，口径变化", Qt.ItemDataRole.EditRole)
+    shown.clear()
+    window.submit_year()
+    assert not shown
+    assert "已上报" in window.year_state.text()
