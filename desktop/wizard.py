@@ -1,0 +1,319 @@
+"""The first-start wizard: which unit does this computer report for?
+
+Either a jurisdiction with a plan of its own in the catalogue (a county, district or city: the
+妇儿工委办 that also adds up its townships) or a township (乡镇/街道) under one of the county-level
+ones. Nothing is written until 完成: cancelling leaves the database as it was. The choice is
+stored by :func:`db.units.init_unit`, the same function as ``tianbao init --unit``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QButtonGroup,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QRadioButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Plan
+from db.units import UnitError, init_unit
+from desktop.units_dialog import TownshipFields
+
+PLAN_LEVEL_LABELS = {"county": "县", "district": "区", "county_city": "县级市", "city": "地级市"}
+# Township codes begin with the county's six digits; a prefecture-level city has no townships of
+# its own (its townships belong to its counties and districts), so it cannot be their parent.
+_TOWNSHIP_PARENT_LEVELS = {"county", "district", "county_city"}
+
+INTRO_ID, TOWNSHIP_ID, SUMMARY_ID = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class PlanChoice:
+    code: str
+    name: str
+    level: str
+    province: str
+    parent_name: str
+    title: str
+
+    @property
+    def can_have_townships(self) -> bool:
+        return self.level in _TOWNSHIP_PARENT_LEVELS
+
+
+@dataclass(frozen=True)
+class FirstStartChoice:
+    """What the clerk chose: a plan's jurisdiction, or a township under one."""
+
+    plan: PlanChoice
+    township_name: str | None = None
+    township_code: str | None = None
+
+    @property
+    def unit_code(self) -> str:
+        return self.township_code or self.plan.code
+
+    @property
+    def unit_name(self) -> str:
+        return self.township_name or self.plan.name
+
+
+def plan_choices(session: Session) -> list[PlanChoice]:
+    return [PlanChoice(p.code, p.name, p.level, p.province, p.parent_name, p.title)
+            for p in session.scalars(select(Plan).order_by(Plan.code))]
+
+
+class IntroPage(QWizardPage):
+    """Explains, then asks: this jurisdiction, or a township under it?"""
+
+    def __init__(self, plans: list[PlanChoice]) -> None:
+        super().__init__()
+        self.plans = plans
+        self.setTitle("欢迎使用填报")
+        self.setSubTitle("妇女发展规划（2021—2030年）监测数据的填报、汇总与评估")
+        explanation = QLabel(
+            "填报用于记录本地区妇女发展规划各项主要目标的监测数据，自动评估是否达到目标值并给出"
+            "预警。数据只保存在本机，不需要联网。\n\n"
+            "首次使用前，请确定本机为哪个单位填报。填报、汇总和报告都以这个单位为准。"
+        )
+        explanation.setWordWrap(True)
+        question = QLabel("<b>本机为哪个单位填报？</b>")
+
+        self.jurisdiction_radio = QRadioButton(
+            "本地区（县、区、市）：妇儿工委办公室填报，并汇总下属乡镇（街道）的数据")
+        self.township_radio = QRadioButton(
+            "乡镇（街道）：填报本乡镇（街道）的数据，报送县（市、区）汇总")
+        self.jurisdiction_radio.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.jurisdiction_radio)
+        group.addButton(self.township_radio)
+
+        self.list_label = QLabel()
+        self.model = QStandardItemModel(0, 4, self)
+        self.model.setHorizontalHeaderLabels(["地区", "级别", "行政区划代码", "所属"])
+        for plan in plans:
+            row = [QStandardItem(plan.name), QStandardItem(PLAN_LEVEL_LABELS.get(plan.level,
+                                                                                   plan.level)),
+                   QStandardItem(plan.code), QStandardItem(f"{plan.province} {plan.parent_name}")]
+            for item in row:
+                item.setEditable(False)
+                item.setToolTip(plan.title)
+            self.model.appendRow(row)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        note = QLabel("列表中是本软件已收录规划的地区。")
+        note.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(explanation)
+        layout.addSpacing(8)
+        layout.addWidget(question)
+        layout.addWidget(self.jurisdiction_radio)
+        layout.addWidget(self.township_radio)
+        layout.addSpacing(8)
+        layout.addWidget(self.list_label)
+        layout.addWidget(self.table)
+        layout.addWidget(note)
+
+        self.jurisdiction_radio.toggled.connect(self._kind_changed)
+        self.table.selectionModel().selectionChanged.connect(self.completeChanged)
+        self._kind_changed()
+
+    def for_township(self) -> bool:
+        return self.township_radio.isChecked()
+
+    def selected_plan(self) -> PlanChoice | None:
+        for index in self.table.selectionModel().selectedRows():
+            if not self.table.isRowHidden(index.row()):
+                return self.plans[index.row()]
+        return None
+
+    def select_plan(self, code: str) -> None:
+        row = next(i for i, plan in enumerate(self.plans) if plan.code == code)
+        self.table.selectionModel().select(
+            self.model.index(row, 0),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+
+    def isComplete(self) -> bool:
+        plan = self.selected_plan()
+        return plan is not None and (plan.can_have_townships or not self.for_township())
+
+    def validatePage(self) -> bool:
+        return self.isComplete()
+
+    def nextId(self) -> int:
+        return TOWNSHIP_ID if self.for_township() else SUMMARY_ID
+
+    def _kind_changed(self) -> None:
+        township = self.for_township()
+        self.list_label.setText("乡镇（街道）所属的县（市、区）：" if township else "本地区：")
+        for row, plan in enumerate(self.plans):
+            self.table.setRowHidden(row, township and not plan.can_have_townships)
+        selected = self.selected_plan()
+        if selected is not None and township and not selected.can_have_townships:
+            self.table.clearSelection()
+        self.completeChanged.emit()
+
+
+class TownshipPage(QWizardPage):
+    """The township's name and 统计用区划代码, checked as they are typed."""
+
+    def __init__(self, intro: IntroPage) -> None:
+        super().__init__()
+        self._intro = intro
+        self.setTitle("乡镇（街道）")
+        self.county_label = QLabel()
+        self.county_label.setWordWrap(True)
+        self._fields_box = QVBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.county_label)
+        layout.addLayout(self._fields_box)
+        layout.addStretch()
+        self.fields: TownshipFields | None = None
+
+    def initializePage(self) -> None:
+        plan = self._intro.selected_plan()
+        assert plan is not None  # the intro page is complete only with one
+        self.setSubTitle(f"所属{PLAN_LEVEL_LABELS.get(plan.level, '')}：{plan.name}（{plan.code}）")
+        self.county_label.setText(f"请填写本乡镇（街道）的名称和统计用区划代码。"
+                                  f"本乡镇（街道）执行《{plan.title}》。")
+        if self.fields is not None and self.fields.property("county") == plan.code:
+            return  # back and forth on the same county keeps what was typed
+        if self.fields is not None:
+            self._fields_box.removeWidget(self.fields)
+            self.fields.deleteLater()
+        self.fields = TownshipFields(plan.code, plan.name)
+        self.fields.setProperty("county", plan.code)
+        self.fields.changed.connect(self.completeChanged)
+        self._fields_box.addWidget(self.fields)
+        self.fields.name_edit.setFocus()
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return self.fields is not None and self.fields.is_valid()
+
+    def validatePage(self) -> bool:
+        return self.isComplete()
+
+    def nextId(self) -> int:
+        return SUMMARY_ID
+
+
+class SummaryPage(QWizardPage):
+    """What 完成 will set up, in words."""
+
+    def __init__(self, wizard: FirstStartWizard) -> None:
+        super().__init__()
+        self._wizard = wizard
+        self.setTitle("确认")
+        self.setSubTitle("点击“完成”后开始使用。")
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextFormat(Qt.TextFormat.PlainText)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addStretch()
+        self.setFinalPage(True)
+
+    def initializePage(self) -> None:
+        choice = self._wizard.choice()
+        self.summary.setText(summary_text(choice) if choice is not None else "")
+
+    def nextId(self) -> int:
+        return -1
+
+
+def summary_text(choice: FirstStartChoice) -> str:
+    plan = choice.plan
+    if choice.township_code is None:
+        return (f"本机为 {plan.name}（{PLAN_LEVEL_LABELS.get(plan.level, plan.level)}，"
+                f"行政区划代码 {plan.code}）填报。\n\n"
+                f"执行规划：《{plan.title}》\n"
+                f"上级：{plan.province} {plan.parent_name}\n\n"
+                "之后可以添加下属乡镇（街道），汇总它们报送的数据。")
+    return (f"本机为乡镇（街道）{choice.township_name}（统计用区划代码 "
+            f"{choice.township_code}）填报。\n\n"
+            f"所属：{plan.name}（{plan.code}）\n"
+            f"执行规划：《{plan.title}》\n\n"
+            f"填好的数据报送{plan.name}汇总。")
+
+
+class FirstStartWizard(QWizard):
+    """Asks for the home unit and, on 完成, stores it with :func:`init_unit` and commits."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None, user: str = "") -> None:
+        super().__init__(parent)
+        self._session = session
+        self._user = user
+        self.home_unit: str | None = None
+        self.setWindowTitle("填报 — 首次使用设置")
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        for button, text in ((QWizard.WizardButton.BackButton, "< 上一步"),
+                             (QWizard.WizardButton.NextButton, "下一步 >"),
+                             (QWizard.WizardButton.FinishButton, "完成"),
+                             (QWizard.WizardButton.CancelButton, "取消")):
+            self.setButtonText(button, text)
+        self.intro = IntroPage(plan_choices(session))
+        self.township = TownshipPage(self.intro)
+        self.summary = SummaryPage(self)
+        self.setPage(INTRO_ID, self.intro)
+        self.setPage(TOWNSHIP_ID, self.township)
+        self.setPage(SUMMARY_ID, self.summary)
+        self.setStartId(INTRO_ID)
+        self.resize(680, 560)
+
+    def choice(self) -> FirstStartChoice | None:
+        """The clerk's choice if every page it needs is complete, else None."""
+        plan = self.intro.selected_plan()
+        if plan is None or not self.intro.isComplete():
+            return None
+        if not self.intro.for_township():
+            return FirstStartChoice(plan)
+        fields = self.township.fields
+        if fields is None or not fields.is_valid():
+            return None
+        return FirstStartChoice(plan, fields.name(), fields.code())
+
+    def accept(self) -> None:
+        choice = self.choice()
+        if choice is None:
+            return
+        try:
+            # For a township, init_unit adds its county (from the plan) on the way if missing.
+            unit = init_unit(self._session, choice.unit_code, name=choice.township_name,
+                             parent_code=choice.plan.code if choice.township_code else None,
+                             user=self._user)
+            self._session.commit()
+        except UnitError as error:
+            self._session.rollback()
+            QMessageBox.warning(self, "无法完成设置", str(error))
+            return
+        self.home_unit = unit.code
+        super().accept()
+
+
+def run_first_start_wizard(parent: QWidget | None, session: Session) -> str | None:
+    """Ask which unit this computer reports for; its code once stored, None if cancelled."""
+    wizard = FirstStartWizard(session, parent)
+    if wizard.exec() == QWizard.DialogCode.Accepted:
+        return wizard.home_unit
+    return None
