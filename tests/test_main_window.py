@@ -194,3 +194,27 @@ def test_submitting_is_refused_until_a_jump_is_explained(
     window.submit_year()
     assert not shown
     assert "已上报" in window.year_state.text()
+
+
+def test_a_percentage_far_out_of_range_is_refused(qtbot: QtBot, window: MainWindow) -> None:
+    before = stored(window, "health_literacy")
+    type_into(qtbot, window, "health_literacy", "250")
+    assert stored(window, "health_literacy") == before
+    row = window.model.row_of("health_literacy")
+    assert "100" in window.model.index(row, VALUE).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_a_locked_database_loses_nothing_and_says_so(
+    qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    type_into(qtbot, window, "health_literacy", "41")
+
+    def locked() -> None:
+        raise OperationalError("COMMIT", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(window.session, "commit", locked)
+    type_into(qtbot, window, "health_literacy", "42")
+    assert "被锁定" in window.statusBar().currentMessage()
+    assert stored(window, "health_literacy") == 41  # the earlier figure is intact
