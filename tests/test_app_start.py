@@ -1,0 +1,158 @@
+"""Starting the app (desktop/app.py): lock, first-start wizard, then the main window."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QWidget, QWizard
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.catalogue import ensure_catalogue
+from db.models import OrgUnit, Plan
+from db.storage import prepare_database, resolve_database_url
+from db.units import home_unit_code, init_unit
+from desktop.app import run_app
+from desktop.main_window import MainWindow
+from desktop.single_instance import acquire_instance_lock
+from desktop.wizard import FirstStartWizard
+
+PANSHAN = "211122"
+
+
+@pytest.fixture(autouse=True)
+def settings_in_tmp(tmp_path: Path) -> Iterator[None]:
+    """The main window remembers its layout and last unit in QSettings: not the developer's."""
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      str(tmp_path / "settings"))
+    yield
+    QSettings.setDefaultFormat(QSettings.Format.NativeFormat)
+
+
+@pytest.fixture
+def url(db_path: Path) -> str:
+    return resolve_database_url(str(db_path))
+
+
+def when_shown(kind: type[QWidget], act: Callable[[QWidget], None]) -> list[QWidget]:
+    """Act on the first visible top-level ``kind`` once it appears (run_app blocks the test)."""
+    seen: list[QWidget] = []
+
+    def attempt() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, kind) and widget.isVisible():
+                seen.append(widget)
+                act(widget)
+                return
+        QTimer.singleShot(20, attempt)
+
+    QTimer.singleShot(0, attempt)
+    return seen
+
+
+def open_session(url: str) -> Session:
+    return Session(prepare_database(url).engine)
+
+
+def test_on_first_start_the_wizard_sets_the_unit_and_the_main_window_opens_on_it(
+    qtbot: QtBot, url: str
+) -> None:
+    def finish_wizard(widget: QWidget) -> None:
+        assert isinstance(widget, FirstStartWizard)
+        widget.intro.select_plan(PANSHAN)
+        qtbot.mouseClick(widget.button(QWizard.WizardButton.NextButton),
+                         Qt.MouseButton.LeftButton)
+        qtbot.mouseClick(widget.button(QWizard.WizardButton.FinishButton),
+                         Qt.MouseButton.LeftButton)
+
+    wizards = when_shown(FirstStartWizard, finish_wizard)
+    windows = when_shown(MainWindow, lambda window: window.close())
+
+    assert run_app(url) == 0
+
+    assert len(wizards) == 1
+    assert len(windows) == 1
+    assert isinstance(windows[0], MainWindow) and windows[0].home_unit == PANSHAN
+    with open_session(url) as session:
+        assert home_unit_code(session) == PANSHAN
+
+
+def test_cancelling_the_wizard_exits_0_having_written_only_the_catalogue(
+    qtbot: QtBot, url: str
+) -> None:
+    when_shown(FirstStartWizard, lambda wizard: qtbot.mouseClick(
+        wizard.button(QWizard.WizardButton.CancelButton),  # type: ignore[attr-defined]
+        Qt.MouseButton.LeftButton))
+    windows = when_shown(MainWindow, lambda window: window.close())
+
+    assert run_app(url) == 0
+
+    assert windows == []
+    with open_session(url) as session:
+        assert home_unit_code(session) is None
+        assert session.scalar(select(func.count()).select_from(OrgUnit)) == 0
+        assert session.scalar(select(func.count()).select_from(Plan)) == 5
+
+
+def test_with_a_home_unit_the_main_window_opens_without_the_wizard(
+    qtbot: QtBot, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with open_session(url) as session:
+        ensure_catalogue(session)
+        init_unit(session, PANSHAN)
+        session.commit()
+    monkeypatch.setattr("desktop.app.run_first_start_wizard",
+                        lambda *_: pytest.fail("the wizard was shown again"))
+    windows = when_shown(MainWindow, lambda window: window.close())
+
+    assert run_app(url) == 0
+
+    assert len(windows) == 1
+
+
+def test_a_database_open_in_another_window_is_refused_before_it_is_touched(
+    qtbot: QtBot, url: str, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr("desktop.app.QMessageBox.warning",
+                        lambda _parent, title, text: shown.append((title, text)))
+    other = acquire_instance_lock(url)
+    assert other is not None
+    try:
+        assert run_app(url) == 1
+    finally:
+        other.unlock()
+
+    assert len(shown) == 1
+    assert shown[0][1].startswith("此数据库已在另一个填报窗口中打开（进程 ")
+    assert shown[0][1].endswith("请切换到那个窗口，或先关闭它。")
+    assert not db_path.exists()
+
+
+def test_the_lock_is_released_when_the_app_exits(
+    qtbot: QtBot, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("desktop.app.run_first_start_wizard", lambda *_: None)
+    assert run_app(url) == 0
+    lock = acquire_instance_lock(url)
+    assert lock is not None
+    lock.unlock()
+
+
+def test_the_app_has_the_names_qsettings_needs_and_the_bundled_font(
+    qtbot: QtBot, qapp: QApplication, url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    font = qapp.font()
+    monkeypatch.setattr("desktop.app.run_first_start_wizard", lambda *_: None)
+    try:
+        run_app(url)
+        assert qapp.organizationName() == "Tianbao"
+        assert qapp.applicationName() == "Tianbao"
+        assert qapp.font().family() == "WenQuanYi Micro Hei"
+    finally:
+        qapp.setFont(font)
