@@ -1,0 +1,236 @@
+"""年度监测报告: the annual monitoring report of one unit for one year.
+
+Cover; summary per domain; per domain the quantitative targets (indicator, target and
+deadline, 2020 baseline, last year, this year, status) and the qualitative goals with their
+progress; the early-warning list (预警清单) with reasons; trend charts of the indicators at
+risk; data completeness (which townships reported); the signature block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus.tables import TableStyle
+
+from db.evaluation import BASELINE_YEAR, Evaluator, TargetSpec, target_phrase
+from reports.pdf.charts import ProjectionLine, TargetLine, projection_line, trend_chart
+from reports.pdf.fonts import FONT
+from reports.pdf.gather import DomainSection, TargetRow, UnitFacts, find_unit, gather_unit
+from reports.pdf.layout import (
+    LAYOUT_STEPS,
+    BuiltReport,
+    ReportInfo,
+    Steps,
+    Styles,
+    app_version,
+    catalogue_version,
+    data_table,
+    finish,
+    para,
+    tint,
+)
+from reports.pdf.sections import completeness as completeness_section
+from reports.pdf.sections import (
+    domain_heading,
+    figure_text,
+    goals_table,
+    indicator_cell,
+    legend,
+    section_heading,
+    signature_block,
+    status_cell,
+    summary_sentence,
+    summary_table,
+    target_number,
+    unit_cover,
+)
+
+TITLE = "年度监测报告"
+WARNING_LABELS = {"projection_miss": "预计达标困难", "fluctuation": "波动较大"}
+_PARTS = 6  # summary, domains, warnings, charts, completeness, signature: one step each
+
+
+def build_annual_report(session: Any, unit: str, year: int, out_path: Path | str,
+                        progress: Callable[[int, int, str], None] | None = None,
+                        cancel: Callable[[], bool] | None = None,
+                        printed: date | None = None) -> BuiltReport:
+    """Write the annual monitoring report of ``unit`` for ``year`` to ``out_path``.
+
+    ``progress(done, total, message)`` is called as the work advances and ``cancel()`` is
+    asked between steps; when it answers True, :class:`ReportCancelled` is raised and no file
+    is written. Raises :class:`ReportError` (unknown unit, unwritable folder) with a message
+    for the user. The file is replaced atomically, never left half written.
+    """
+    find_unit(session, unit)
+    evaluator = Evaluator(session, unit)
+    steps = Steps(len(evaluator.targets_for(unit)) + _PARTS + LAYOUT_STEPS + 1, progress, cancel)
+    facts = gather_unit(session, unit, year, steps, evaluator)
+    info = ReportInfo(TITLE, facts.name, year, catalogue_version(session), app_version(),
+                      printed or date.today())
+    story = annual_story(facts, info, steps)
+    return finish(story, info, Path(out_path), steps)
+
+
+def annual_story(facts: UnitFacts, info: ReportInfo, steps: Steps) -> list[Flowable]:
+    styles = Styles()
+    width = 210 * mm - 32 * mm
+    story: list[Flowable] = unit_cover(styles, info, facts, f"{facts.year}{TITLE}")
+
+    story += section_heading(styles, 0, "总体情况")
+    story += [para(summary_sentence(facts), styles.body), summary_table(styles, facts, width),
+              legend(styles)]
+    steps.step("正在汇总")
+
+    story += section_heading(styles, 1, "分领域监测情况")
+    for i, domain in enumerate(facts.domains):
+        story += domain_heading(styles, i, domain.name)
+        story += domain_tables(styles, domain, facts.year, width)
+    steps.step("正在整理分领域情况")
+
+    story += section_heading(styles, 2, "预警清单")
+    story += warning_list(styles, facts, width)
+    steps.step("正在整理预警清单")
+
+    story += section_heading(styles, 3, "预警指标趋势图")
+    story += charts(styles, facts, width)
+    steps.step("正在绘制趋势图")
+
+    story += section_heading(styles, 4, "数据完整性")
+    story += completeness_section(styles, facts, width)
+    steps.step("正在统计数据完整性")
+
+    story += section_heading(styles, 5, "审核签字")
+    story += [signature_block(styles, width)]
+    steps.step("正在排版")
+    return story
+
+
+def domain_tables(styles: Styles, domain: DomainSection, year: int, width: float
+                  ) -> list[Flowable]:
+    out: list[Flowable] = []
+    if domain.targets:
+        out.append(targets_table(styles, domain.targets, year, width))
+    else:
+        out.append(para("本领域没有量化目标。", styles.note))
+    if domain.goals:
+        out += [Spacer(1, 3 * mm), goals_table(styles, domain, width)]
+    return out
+
+
+def targets_table(styles: Styles, rows: tuple[TargetRow, ...], year: int, width: float
+                  ) -> Table:
+    previous = year - 1
+    header = [para(h, styles.head) for h in
+              ("编号", "指标", "目标及期限", f"{BASELINE_YEAR}年", f"{previous}年",
+               f"{year}年", "状态")]
+    header[3] = Paragraph(f"{BASELINE_YEAR}年<br/>（基期）", styles.head)
+    table: list[list[Any]] = [header]
+    extra = []
+    for i, row in enumerate(rows, start=1):
+        table.append([
+            para(target_number(row), styles.cell_center),
+            indicator_cell(row, styles),
+            para(target_text(row.spec), styles.cell),
+            para(figure_text(row.baseline, row.unit), styles.cell_center),
+            para(figure_text(row.figure(previous), row.unit), styles.cell_center),
+            para(figure_text(row.result.value, row.unit), styles.cell_center),
+            status_cell(row, styles),
+        ])
+        extra.append(tint(row.status, 6, i))
+    fixed = [9 * mm, 0, 36 * mm, 19 * mm, 19 * mm, 19 * mm, 21 * mm]
+    fixed[1] = width - sum(fixed)
+    return data_table(table, fixed, extra=extra)
+
+
+def target_text(spec: TargetSpec) -> str:
+    """The target in words; the plan's own clause where the phrase alone would be vague."""
+    phrase = target_phrase(spec)
+    if spec.kind == "relative":
+        return f"{phrase}（{spec.source}）"
+    return phrase
+
+
+def warning_list(styles: Styles, facts: UnitFacts, width: float) -> list[Flowable]:
+    """Every early warning with why it was raised (预计达标困难, 波动较大)."""
+    rows: list[list[Any]] = [[para(h, styles.head) for h in
+                              ("序号", "指标", "目标及期限", "预警类型", "原因")]]
+    extra = []
+    for row in facts.targets:
+        for warning in row.result.warnings:
+            n = len(rows)
+            rows.append([para(str(n), styles.cell_center), para(row.name, styles.cell),
+                         para(target_text(row.spec), styles.cell),
+                         para(WARNING_LABELS.get(warning.code, warning.code),
+                              styles.cell_center),
+                         para(warning.reason.removeprefix("预计达标困难："), styles.cell_small)])
+            extra.append(tint("at_risk", 3, n))
+    if len(rows) == 1:
+        return [para(f"{facts.year}年没有预警。", styles.body)]
+    intro = para(f"{facts.year}年共有{len(rows) - 1}条预警，涉及"
+                 f"{len({r.spec.indicator.code for r in facts.targets if r.result.warnings})}"
+                 f"项指标。预计达标困难：按最近（至多）五年数据的最小二乘趋势推算至目标期限仍未达标；"
+                 f"波动较大：本年变化超出以往年均变化三个标准差，请核实数据。", styles.body)
+    widths = [9 * mm, 40 * mm, 32 * mm, 21 * mm]
+    widths.append(width - sum(widths))
+    return [intro, data_table(rows, widths, extra=extra)]
+
+
+def charts(styles: Styles, facts: UnitFacts, width: float) -> list[Flowable]:
+    """One chart per indicator at risk, two charts to a row."""
+    groups: dict[tuple[str, str], list[TargetRow]] = {}
+    for row in facts.targets:
+        key = (row.spec.indicator.code, row.spec.disaggregation or "total")
+        groups.setdefault(key, []).append(row)
+    drawings = []
+    for rows in groups.values():
+        risky = [r for r in rows if r.status == "at_risk"]
+        if not risky:
+            continue
+        first = risky[0]
+        drawings.append(trend_chart(first.name, first.unit, first.series,
+                                    [line for r in rows if (line := target_line(r))],
+                                    _projection(risky), width=width / 2 - 4,
+                                    height=165))
+    if not drawings:
+        return [para(f"{facts.year}年没有处于预警状态的指标。", styles.body)]
+    note = para("实线圆点为历年数据，红线为目标值（画至目标期限），虚线为按最近年份趋势推算至"
+                "目标期限的数值。", styles.note)
+    cells = [drawings[i:i + 2] for i in range(0, len(drawings), 2)]
+    if len(cells[-1]) == 1:
+        cells[-1].append(Spacer(1, 1))
+    out: list[Flowable] = [note]
+    for pair in cells:
+        row = Table([pair], colWidths=[width / 2, width / 2])
+        row.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
+                                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                 ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
+        out.append(KeepTogether([row]))
+    return out
+
+
+def target_line(row: TargetRow) -> TargetLine | None:
+    """The bound a chart draws for a target, if the target has one number."""
+    spec = row.spec
+    if spec.value is None or spec.kind in ("trend", "relative", "per_unit"):
+        return None
+    value = spec.value
+    if spec.kind == "baseline_relative":
+        base = row.series.get(spec.baseline_year or BASELINE_YEAR)
+        if base is None:
+            return None
+        value = base * (1 + spec.value / 100)
+    return TargetLine(f"{spec.deadline}年目标", value, spec.deadline)
+
+
+def _projection(rows: list[TargetRow]) -> ProjectionLine | None:
+    for row in rows:
+        projected = row.result.projected
+        if projected is not None:
+            return projection_line(row.series, projected.first_year, projected.last_year,
+                                   projected.year, projected.value)
+    return None

@@ -1,0 +1,192 @@
+"""中期评估报告 (2025) and 终期评估报告 (2030): every target of the unit's plan with its 2020
+baseline, latest figure, target and verdict, grouped by domain, and the targets not reached.
+
+In the final evaluation a milestone that fell due earlier (到2025年…) is judged in its own
+deadline year, as the mid-term evaluation judged it, rather than shown as "not applicable".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, Spacer
+
+from db.evaluation import BASELINE_YEAR, LAST_YEAR, STATUS_LABELS, Evaluator
+from reports.pdf.annual import target_text
+from reports.pdf.gather import DomainSection, TargetRow, UnitFacts, find_unit, gather_unit
+from reports.pdf.layout import (
+    LAYOUT_STEPS,
+    BuiltReport,
+    ReportError,
+    ReportInfo,
+    Steps,
+    Styles,
+    app_version,
+    catalogue_version,
+    data_table,
+    finish,
+    para,
+    status_para,
+    status_text,
+    tint,
+)
+from reports.pdf.sections import (
+    MISSING,
+    completeness,
+    domain_heading,
+    figure_text,
+    goals_table,
+    indicator_cell,
+    legend,
+    section_heading,
+    signature_block,
+    summary_sentence,
+    summary_table,
+    target_number,
+    unit_cover,
+)
+
+MIDTERM_YEAR = 2025
+KINDS = {"midterm": ("中期评估报告", MIDTERM_YEAR), "final": ("终期评估报告", LAST_YEAR)}
+NOT_REACHED = ("not_met", "at_risk")
+_PARTS = 5
+
+
+def build_evaluation_report(session: Any, unit: str, out_path: Path | str,
+                            kind: str = "midterm", year: int | None = None,
+                            progress: Callable[[int, int, str], None] | None = None,
+                            cancel: Callable[[], bool] | None = None,
+                            printed: date | None = None) -> BuiltReport:
+    """Write the mid-term (``kind="midterm"``, 2025) or final (``"final"``, 2030) evaluation
+    of ``unit``; ``year`` overrides the evaluation year (e.g. a mid-term review done in 2026).
+
+    Progress, cancellation, errors and the atomic write as for
+    :func:`reports.pdf.annual.build_annual_report`.
+    """
+    if kind not in KINDS:
+        raise ReportError(f"未知的评估类型 {kind}（应为 midterm 或 final）")
+    title, default_year = KINDS[kind]
+    year = default_year if year is None else year
+    find_unit(session, unit)
+    evaluator = Evaluator(session, unit)
+    steps = Steps(len(evaluator.targets_for(unit)) + _PARTS + LAYOUT_STEPS + 1, progress, cancel)
+    facts = gather_unit(session, unit, year, steps, evaluator, judge_at_deadline=True)
+    info = ReportInfo(title, facts.name, year, catalogue_version(session), app_version(),
+                      printed or date.today())
+    return finish(evaluation_story(facts, info, steps), info, Path(out_path), steps)
+
+
+def evaluation_story(facts: UnitFacts, info: ReportInfo, steps: Steps) -> list[Flowable]:
+    styles = Styles()
+    width = 210 * mm - 32 * mm
+    period = f"{BASELINE_YEAR + 1}—{facts.year}年"
+    story: list[Flowable] = unit_cover(styles, info, facts, info.title,
+                                  extra=[("评估期", period)])
+
+    story += section_heading(styles, 0, "总体评估")
+    story += [para(summary_sentence(facts), styles.body), summary_table(styles, facts, width),
+              legend(styles)]
+    steps.step("正在汇总")
+
+    story += section_heading(styles, 1, "分领域评估")
+    for i, domain in enumerate(facts.domains):
+        story += domain_heading(styles, i, domain.name)
+        story += domain_tables(styles, domain, facts.year, width)
+    steps.step("正在整理分领域评估")
+
+    story += section_heading(styles, 2, "未达标目标清单")
+    story += not_reached(styles, facts, width)
+    steps.step("正在整理未达标目标")
+
+    story += section_heading(styles, 3, "数据完整性")
+    story += completeness(styles, facts, width)
+    steps.step("正在统计数据完整性")
+
+    story += section_heading(styles, 4, "审核签字")
+    story += [signature_block(styles, width)]
+    steps.step("正在排版")
+    return story
+
+
+def latest_cell(row: TargetRow, styles: Styles) -> list[Flowable]:
+    """The latest figure and its year: a target without this year's figure shows the last."""
+    latest = row.latest
+    if latest is None:
+        return [para(MISSING, styles.cell_center)]
+    when, value = latest
+    return [para(figure_text(value, row.unit), styles.cell_center),
+            para(f"（{when}年）", styles.cell_small_center)]
+
+
+def verdict_cell(row: TargetRow, styles: Styles, year: int) -> list[Flowable]:
+    cell: list[Flowable] = [status_para(row.status, styles.cell_center)]
+    if row.judged_year != year:
+        cell.append(para(f"按{row.judged_year}年期限评估", styles.cell_small_center))
+    return cell
+
+
+def domain_tables(styles: Styles, domain: DomainSection, year: int, width: float
+                  ) -> list[Flowable]:
+    out: list[Flowable] = []
+    if domain.targets:
+        header: list[Any] = [para(h, styles.head) for h in
+                             ("编号", "指标", "目标及期限", "", "最新数据", "评估结论")]
+        header[3] = Paragraph(f"{BASELINE_YEAR}年<br/>（基期）", styles.head)
+        rows: list[list[Any]] = [header]
+        extra = []
+        for i, row in enumerate(domain.targets, start=1):
+            rows.append([para(target_number(row), styles.cell_center),
+                         indicator_cell(row, styles), para(target_text(row.spec), styles.cell),
+                         para(figure_text(row.baseline, row.unit), styles.cell_center),
+                         latest_cell(row, styles), verdict_cell(row, styles, year)])
+            extra.append(tint(row.status, 5, i))
+        widths = [10 * mm, 0, 36 * mm, 20 * mm, 22 * mm, 25 * mm]
+        widths[1] = width - sum(widths)
+        out.append(data_table(rows, widths, extra=extra))
+    else:
+        out.append(para("本领域没有量化目标。", styles.note))
+    if domain.goals:
+        out += [Spacer(1, 3 * mm), goals_table(styles, domain, width)]
+    return out
+
+
+def not_reached(styles: Styles, facts: UnitFacts, width: float) -> list[Flowable]:
+    """The targets not reached (未达标) or projected to miss (预警), with why."""
+    rows = [r for r in facts.targets if r.status in NOT_REACHED]
+    no_data = [r for r in facts.targets if r.status == "no_data"]
+    out: list[Flowable] = []
+    if not rows:
+        out.append(para(f"截至{facts.year}年，没有未达标或预警的目标。", styles.body))
+    else:
+        counts = {s: sum(1 for r in rows if r.status == s) for s in NOT_REACHED}
+        out.append(para(
+            f"截至{facts.year}年，共有{len(rows)}项目标未达到："
+            f"{STATUS_LABELS['not_met']}{counts['not_met']}项，"
+            f"{STATUS_LABELS['at_risk']}（按趋势推算到期难以达标）{counts['at_risk']}项。",
+            styles.body))
+        domains = {d.key: d.name for d in facts.domains}
+        table: list[list[Any]] = [[para(h, styles.head) for h in
+                                   ("编号", "领域", "指标", "目标及期限", "最新数据", "结论",
+                                    "原因")]]
+        extra = []
+        for i, row in enumerate(rows, start=1):
+            table.append([para(target_number(row), styles.cell_center),
+                          para(domains.get(row.spec.domain, row.spec.domain), styles.cell_small),
+                          para(row.name, styles.cell), para(target_text(row.spec), styles.cell),
+                          latest_cell(row, styles),
+                          para(status_text(row.status), styles.cell_center),
+                          para(row.result.reason, styles.cell_small)])
+            extra.append(tint(row.status, 5, i))
+        widths = [10 * mm, 16 * mm, 38 * mm, 28 * mm, 18 * mm, 17 * mm]
+        widths.append(width - sum(widths))
+        out.append(data_table(table, widths, extra=extra))
+    if no_data:
+        names = "、".join(f"{r.name}（{target_text(r.spec)}）" for r in no_data)
+        out.append(Spacer(1, 3 * mm))
+        out.append(para(f"另有{len(no_data)}项目标因无数据未能评估：{names}。", styles.body))
+    return out
+
