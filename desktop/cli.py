@@ -59,9 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["json"], default="json")
     export.set_defaults(handler=export_catalogue)
 
-    from desktop import figure_commands
+    from desktop import figure_commands, report_commands
 
     figure_commands.register(commands)
+    report_commands.register(commands)
     return parser
 
 
