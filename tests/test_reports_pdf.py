@@ -178,6 +178,7 @@ def test_annual_report_names_the_township_that_did_not_report(reports: dict[str,
     completeness = section(text, "五、数据完整性", "六、审核签字")
     assert "红旗镇" in completeness
     assert "下辖20个单位中，19个已填报" in completeness
+    assert "汇总数据缺少部分下级单位" in completeness
     assert "未填报" in completeness
 
 

@@ -171,6 +171,12 @@ def completeness(styles: Styles, facts: UnitFacts, width: float) -> list[Flowabl
     share = f"{len(with_figure) / len(applicable):.0%}" if applicable else MISSING
     text = (f"应评估的量化目标{len(applicable)}项中，{len(with_figure)}项有{facts.year}年数据"
             f"（{share}）" + (f"，{len(without)}项无数据。" if without else "。"))
+    partial = [r for r in with_figure if r.result.missing_units]
+    if partial:
+        # A pooled figure without some townships is still a figure; say so, or a reader takes
+        # it for the whole county's.
+        text += (f"其中{len(partial)}项的汇总数据缺少部分下级单位，数值只反映已填报的单位"
+                 f"（缺报情况见下表）。")
     out: list[Flowable] = [para(text, styles.body)]
     if without:
         names = "、".join(dict.fromkeys(r.name for r in without))
