@@ -16,6 +16,7 @@ from typing import Any
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 from reportlab.platypus.tables import TableStyle
+from sqlalchemy.orm import Session
 
 from db.evaluation import BASELINE_YEAR, Evaluator, TargetSpec, target_phrase
 from reports.pdf.charts import ProjectionLine, TargetLine, projection_line, trend_chart
@@ -55,7 +56,7 @@ WARNING_LABELS = {"projection_miss": "预计达标困难", "fluctuation": "波�
 _PARTS = 6  # summary, domains, warnings, charts, completeness, signature: one step each
 
 
-def build_annual_report(session: Any, unit: str, year: int, out_path: Path | str,
+def build_annual_report(session: Session, unit: str, year: int, out_path: Path | str,
                         progress: Callable[[int, int, str], None] | None = None,
                         cancel: Callable[[], bool] | None = None,
                         printed: date | None = None) -> BuiltReport:

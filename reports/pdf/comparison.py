@@ -19,6 +19,7 @@ from typing import Any
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, NextPageTemplate, PageBreak
+from sqlalchemy.orm import Session
 
 from db.evaluation import STATUS_LABELS, Evaluator, TargetResult, TargetSpec, format_value
 from db.models import Plan
@@ -77,7 +78,7 @@ class ComparisonFacts:
     domain_names: dict[str, str]
 
 
-def build_comparison_report(session: Any, unit: str, year: int, out_path: Path | str,
+def build_comparison_report(session: Session, unit: str, year: int, out_path: Path | str,
                             progress: Callable[[int, int, str], None] | None = None,
                             cancel: Callable[[], bool] | None = None,
                             printed: date | None = None) -> BuiltReport:

@@ -14,6 +14,7 @@ from typing import Any
 
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer
+from sqlalchemy.orm import Session
 
 from db.evaluation import BASELINE_YEAR, LAST_YEAR, STATUS_LABELS, Evaluator
 from reports.pdf.annual import target_text
@@ -56,7 +57,7 @@ NOT_REACHED = ("not_met", "at_risk")
 _PARTS = 5
 
 
-def build_evaluation_report(session: Any, unit: str, out_path: Path | str,
+def build_evaluation_report(session: Session, unit: str, out_path: Path | str,
                             kind: str = "midterm", year: int | None = None,
                             progress: Callable[[int, int, str], None] | None = None,
                             cancel: Callable[[], bool] | None = None,

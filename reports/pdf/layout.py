@@ -68,7 +68,7 @@ class ReportError(Exception):
     """A report cannot be made (unknown unit, unwritable folder). ``str()`` is for the user."""
 
 
-class ReportCancelled(Exception):  # noqa: N818 - the name the desktop app catches reads as what happened
+class ReportCancelled(Exception):
     """The user cancelled; nothing was written."""
 
 
@@ -199,7 +199,7 @@ def numbered_canvas(info: ReportInfo, pages: list[int]) -> type[Canvas]:
             super().__init__(*args, **kwargs)
             self._pages: list[dict[str, Any]] = []
 
-        def showPage(self) -> None:  # noqa: N802 - reportlab's name
+        def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
             self._startPage()
 
@@ -252,7 +252,7 @@ class ReportDocument(BaseDocTemplate):
                       rightPadding=0, topPadding=0, bottomPadding=0)
         return PageTemplate(id=name, frames=[frame], pagesize=size)
 
-    def afterFlowable(self, flowable: Flowable) -> None:  # noqa: N802 - reportlab's name
+    def afterFlowable(self, flowable: Flowable) -> None:
         # Laying out is the slow part of a report; checking here keeps a cancel prompt.
         if self._cancel is not None and self._cancel():
             raise ReportCancelled()
