@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QWidget, QWizard
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
@@ -25,13 +26,23 @@ PANSHAN = "211122"
 
 
 @pytest.fixture(autouse=True)
-def settings_in_tmp(tmp_path: Path) -> Iterator[None]:
-    """The main window remembers its layout and last unit in QSettings: not the developer's."""
+def settings_in_tmp(qapp: QApplication, tmp_path: Path) -> Iterator[None]:
+    """The main window remembers its layout and last unit in QSettings: not in the developer's
+    settings, and not for the tests that run after these (run_app renames the application)."""
+    names = qapp.organizationName(), qapp.applicationName()
+    font = QFont(qapp.font())
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
                       str(tmp_path / "settings"))
     yield
+    qapp.setOrganizationName(names[0])
+    qapp.setApplicationName(names[1])
+    qapp.setFont(font)  # run_app sets the bundled font; later tests expect the default
     QSettings.setDefaultFormat(QSettings.Format.NativeFormat)
+    # Qt's default user path (on Unix NativeFormat is IniFormat, so it is the one in use).
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
+                      QStandardPaths.writableLocation(
+                          QStandardPaths.StandardLocation.GenericConfigLocation))
 
 
 @pytest.fixture
@@ -39,20 +50,35 @@ def url(db_path: Path) -> str:
     return resolve_database_url(str(db_path))
 
 
-def when_shown(kind: type[QWidget], act: Callable[[QWidget], None]) -> list[QWidget]:
-    """Act on the first visible top-level ``kind`` once it appears (run_app blocks the test)."""
-    seen: list[QWidget] = []
+class WhenShown:
+    """Acts on the first visible top-level ``kind`` once it appears (run_app blocks the test).
 
-    def attempt() -> None:
+    A context manager: the watch must end with the test, or a later test's window of the same
+    kind would be acted on.
+    """
+
+    def __init__(self, kind: type[QWidget], act: Callable[[QWidget], None]) -> None:
+        self.kind = kind
+        self.act = act
+        self.seen: list[QWidget] = []
+        self.timer = QTimer()
+        self.timer.setInterval(20)
+        self.timer.timeout.connect(self._attempt)
+
+    def __enter__(self) -> list[QWidget]:
+        self.timer.start()
+        return self.seen
+
+    def __exit__(self, *_: object) -> None:
+        self.timer.stop()
+
+    def _attempt(self) -> None:
         for widget in QApplication.topLevelWidgets():
-            if isinstance(widget, kind) and widget.isVisible():
-                seen.append(widget)
-                act(widget)
+            if isinstance(widget, self.kind) and widget.isVisible():
+                self.timer.stop()
+                self.seen.append(widget)
+                self.act(widget)
                 return
-        QTimer.singleShot(20, attempt)
-
-    QTimer.singleShot(0, attempt)
-    return seen
 
 
 def open_session(url: str) -> Session:
@@ -70,10 +96,9 @@ def test_on_first_start_the_wizard_sets_the_unit_and_the_main_window_opens_on_it
         qtbot.mouseClick(widget.button(QWizard.WizardButton.FinishButton),
                          Qt.MouseButton.LeftButton)
 
-    wizards = when_shown(FirstStartWizard, finish_wizard)
-    windows = when_shown(MainWindow, lambda window: window.close())
-
-    assert run_app(url) == 0
+    with WhenShown(FirstStartWizard, finish_wizard) as wizards, \
+            WhenShown(MainWindow, lambda window: window.close()) as windows:
+        assert run_app(url) == 0
 
     assert len(wizards) == 1
     assert len(windows) == 1
@@ -85,12 +110,14 @@ def test_on_first_start_the_wizard_sets_the_unit_and_the_main_window_opens_on_it
 def test_cancelling_the_wizard_exits_0_having_written_only_the_catalogue(
     qtbot: QtBot, url: str
 ) -> None:
-    when_shown(FirstStartWizard, lambda wizard: qtbot.mouseClick(
-        wizard.button(QWizard.WizardButton.CancelButton),  # type: ignore[attr-defined]
-        Qt.MouseButton.LeftButton))
-    windows = when_shown(MainWindow, lambda window: window.close())
+    def cancel(wizard: QWidget) -> None:
+        assert isinstance(wizard, FirstStartWizard)
+        qtbot.mouseClick(wizard.button(QWizard.WizardButton.CancelButton),
+                         Qt.MouseButton.LeftButton)
 
-    assert run_app(url) == 0
+    with WhenShown(FirstStartWizard, cancel), \
+            WhenShown(MainWindow, lambda window: window.close()) as windows:
+        assert run_app(url) == 0
 
     assert windows == []
     with open_session(url) as session:
@@ -108,9 +135,8 @@ def test_with_a_home_unit_the_main_window_opens_without_the_wizard(
         session.commit()
     monkeypatch.setattr("desktop.app.run_first_start_wizard",
                         lambda *_: pytest.fail("the wizard was shown again"))
-    windows = when_shown(MainWindow, lambda window: window.close())
-
-    assert run_app(url) == 0
+    with WhenShown(MainWindow, lambda window: window.close()) as windows:
+        assert run_app(url) == 0
 
     assert len(windows) == 1
 
@@ -147,12 +173,8 @@ def test_the_lock_is_released_when_the_app_exits(
 def test_the_app_has_the_names_qsettings_needs_and_the_bundled_font(
     qtbot: QtBot, qapp: QApplication, url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    font = qapp.font()
     monkeypatch.setattr("desktop.app.run_first_start_wizard", lambda *_: None)
-    try:
-        run_app(url)
-        assert qapp.organizationName() == "Tianbao"
-        assert qapp.applicationName() == "Tianbao"
-        assert qapp.font().family() == "WenQuanYi Micro Hei"
-    finally:
-        qapp.setFont(font)
+    run_app(url)
+    assert qapp.organizationName() == "Tianbao"
+    assert qapp.applicationName() == "Tianbao"
+    assert qapp.font().family() == "WenQuanYi Micro Hei"
