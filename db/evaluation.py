@@ -122,9 +122,18 @@ class TargetResult:
 # ---------------------------------------------------------------------------- wording
 
 
-def format_value(value: float, unit: str | None) -> str:
-    """A figure as a clerk writes it: 10.5/10万, 45.3%, 3人."""
+def format_value(value: float, unit: str | None, against: float | None = None) -> str:
+    """A figure as a clerk writes it: 10.5/10万, 45.3%, 3人.
+
+    With ``against`` (the bound it is judged by), enough decimals are shown that a figure just
+    above the bound does not read as the bound itself (10.52, not "10.5 — 未达到10.5").
+    """
     text = f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    if against is not None and not float(value).is_integer():
+        for decimals in (1, 2, 3, 4):
+            text = f"{value:.{decimals}f}"
+            if f"{against:.{decimals}f}" != text or holds(value, "=", against):
+                break
     if unit is None:
         return text
     if unit.startswith("1/"):
@@ -287,8 +296,9 @@ def _against_bound(spec: TargetSpec, year: int, inputs: Inputs, result: Any,
     goal_text = _bound_text(comparator, bound, unit, tol)
     warnings: list[EarlyWarning] = []
     met_now = holds(value, comparator, bound, tol)
+    shown = format_value(value, unit, against=bound)
     if spec.kind == "maintain" and not met_now:
-        return result("not_met", f"{year}年为{format_value(value, unit)}，未保持在目标"
+        return result("not_met", f"{year}年为{shown}，未保持在目标"
                       f"（{goal_text}）", warnings=warnings)
     projected = project(inputs.series, year, spec.deadline, unit)
     if projected is not None and not holds(projected.value, comparator, bound, tol):
@@ -300,9 +310,9 @@ def _against_bound(spec: TargetSpec, year: int, inputs: Inputs, result: Any,
         return result("at_risk", reason, projected, warnings)
     when = f"{spec.deadline}年" if spec.kind != "maintain" else "每年"
     if met_now:
-        return result("met", f"{year}年为{format_value(value, unit)}，达到目标"
+        return result("met", f"{year}年为{shown}，达到目标"
                       f"（{when}{goal_text}）", projected, warnings)
-    reason = f"{year}年为{format_value(value, unit)}，未达到目标（{when}{goal_text}）"
+    reason = f"{year}年为{shown}，未达到目标（{when}{goal_text}）"
     if projected is not None:
         reason += (f"；按趋势推算{projected.year}年约为"
                    f"{format_value(projected.value, unit)}，可望达标")

@@ -61,6 +61,9 @@ def test_maternal_mortality_just_above_the_bound_at_the_deadline_is_not_met(
 ) -> None:
     result = judge(targets["211122-health-2-2"], 2025, {2025: 10.6})
     assert result.status == "not_met"
+    barely = judge(targets["211122-health-2-2"], 2025, {2025: 10.52})
+    assert barely.status == "not_met"
+    assert barely.reason.startswith("2025年为10.52/10万")  # not "10.5", which would read as met
 
 
 def test_a_rising_trend_that_will_miss_the_deadline_raises_an_early_warning(
