@@ -1,0 +1,115 @@
+"""Cold start: Tianbao's window on a demo county against a bare Qt window.
+
+    python benchmarks/bench_cold_start.py [--repeat 5] [--keep PATH]
+
+Each run is a fresh interpreter (QT_QPA_PLATFORM=offscreen), timed from launch to exit:
+
+(a) baseline: PySide6 with a QMainWindow holding one QTableView, shown, quitting from a
+    zero-timer once the event loop is idle;
+(b) ``tianbao --db DEMO --unit 211122 --year 2025 --screenshot PNG`` on 盘山县 with 20
+    townships and 2020–2025 of demo figures, built once beforehand.
+
+Prints both medians and their ratio; the goal is (b) ≤ 2 × (a). One unmeasured run of each goes
+first, so that both find the files in the OS cache. Skips (b), saying so, while ``tianbao`` has
+no ``--screenshot`` option. Never asserts: these machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+COUNTY = "211122"  # 盘山县
+YEAR = "2025"
+
+BARE_WINDOW = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow, QTableView
+app = QApplication(sys.argv[:1])
+window = QMainWindow()
+window.setCentralWidget(QTableView())
+window.resize(1280, 800)
+window.show()
+QTimer.singleShot(0, app.quit)
+sys.exit(app.exec())
+"""
+
+
+def environment(scratch: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if key != "TIANBAO_DB"}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    # The app keeps window state in QSettings: keep the benchmark's out of the user's own
+    # (XDG on Linux; on Windows QSettings uses the registry regardless).
+    env["XDG_CONFIG_HOME"] = str(scratch / "config")
+    return env
+
+
+def tianbao(*args: str) -> list[str]:
+    # ``python -m desktop`` is the same entry point as the installed ``tianbao`` script.
+    return [sys.executable, "-m", "desktop", *args]
+
+
+def timed(command: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    completed = subprocess.run(command, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if completed.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} exited {completed.returncode}:\n"
+                         f"{completed.stderr.strip()}")
+    return elapsed
+
+
+def median_of(command: list[str], env: dict[str, str], repeat: int) -> float:
+    timed(command, env)  # warm the OS file cache; not counted
+    return statistics.median(timed(command, env) for _ in range(repeat))
+
+
+def has_screenshot_option(env: dict[str, str]) -> bool:
+    completed = subprocess.run(tianbao("--help"), env=env, capture_output=True, text=True)
+    return "--screenshot" in completed.stdout
+
+
+def build_demo(database: Path, env: dict[str, str]) -> None:
+    if database.exists():
+        return
+    for args in (("demo", "--unit", COUNTY, "--townships", "20", "--years", "2020-2025"),
+                 # A home unit, so that the first-start wizard does not wait for a click.
+                 ("init", "--unit", COUNTY)):
+        subprocess.run(tianbao("--db", str(database), *args), env=env, check=True,
+                       capture_output=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5, help="measured runs of each (median)")
+    parser.add_argument("--keep", type=Path, help="demo database to build once and reuse")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as scratch_dir:
+        scratch = Path(scratch_dir)
+        env = environment(scratch)
+        database = args.keep or scratch / "demo.sqlite3"
+
+        bare = median_of([sys.executable, "-c", BARE_WINDOW], env, args.repeat)
+        print(f"(a) bare PySide6 window, shown and idle: median {bare:.3f} s")
+
+        if not has_screenshot_option(env):
+            print("(b) skipped: tianbao has no --screenshot option yet")
+            return
+        build_demo(database, env)
+        screenshot = scratch / "window.png"
+        app = median_of(tianbao("--db", str(database), "--unit", COUNTY, "--year", YEAR,
+                                "--screenshot", str(screenshot)), env, args.repeat)
+        print(f"(b) tianbao on {COUNTY} ({YEAR}), to a screenshot: median {app:.3f} s")
+        print(f"ratio (b)/(a): {app / bare:.2f}  (goal ≤ 2)")
+
+
+if __name__ == "__main__":
+    main()
