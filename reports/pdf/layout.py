@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from db.evaluation import STATUS_LABELS
 from db.models import Meta
+from db.progress import TaskCancelled
 from reports.pdf.fonts import FONT, register_fonts, status_symbols
 
 Progress = Callable[[int, int, str], None]
@@ -61,15 +62,15 @@ RULE = colors.HexColor("#7a8591")
 # Of a report's progress steps, how many laying out the pages counts for (the slow part).
 LAYOUT_STEPS = 20
 
-PROGRESS_LABELS = {"not_started": "未开展", "in_progress": "推进中", "done": "已完成"}
 
 
 class ReportError(Exception):
     """A report cannot be made (unknown unit, unwritable folder). ``str()`` is for the user."""
 
 
-class ReportCancelled(Exception):
-    """The user cancelled; nothing was written."""
+class ReportCancelled(TaskCancelled):
+    """The user cancelled; nothing was written. A TaskCancelled, so the desktop's task runner
+    ends quietly instead of showing an error."""
 
 
 # ---------------------------------------------------------------------------- facts

@@ -19,10 +19,10 @@ from reportlab.platypus import (
 from reportlab.platypus.tables import TableStyle
 
 from db.evaluation import STATUS_LABELS, format_value
+from db.figures import PROGRESS_LABELS
 from reports.pdf.fonts import FONT, status_symbols
 from reports.pdf.gather import DomainSection, TargetRow, UnitFacts
 from reports.pdf.layout import (
-    PROGRESS_LABELS,
     RULE,
     ReportInfo,
     Styles,
