@@ -55,6 +55,7 @@ from desktop.overview_page import OverviewPage
 from desktop.qualitative_page import QualitativeModel, qualitative_view
 from desktop.status_style import STATUS_SYMBOL
 from desktop.tasks import TaskHandle, run_task
+from reports.pdf.layout import BuiltReport
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.home_unit = unit_code
         self.settings = QSettings()
         self.overview_task: TaskHandle[Overview] | None = None
+        self.report_task: TaskHandle[BuiltReport] | None = None
         self.setWindowTitle(TITLE)
         unit_code, year = self._remembered(unit_code, year)
         self.sheet: EntrySheet = build_sheet(self.session, unit_code, year)
@@ -193,6 +195,9 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.year_state)
         self.units_action = QAction("管理乡镇", self)
         bar.addAction(self.units_action)
+        self.report_action = QAction("生成报告……", self)
+        self.report_action.setShortcut(QKeySequence.StandardKey.Print)
+        bar.addAction(self.report_action)
         bar.addSeparator()
         self.search = QLineEdit()
         self.search.setPlaceholderText("搜索指标")
@@ -231,6 +236,7 @@ class MainWindow(QMainWindow):
             lambda text: self.statusBar().showMessage(text, 10000))
         self.submit_action.triggered.connect(self.submit_year)
         self.units_action.triggered.connect(self.manage_units)
+        self.report_action.triggered.connect(self.print_report)
 
     # ---------------------------------------------------------------- behaviour
 
@@ -383,6 +389,18 @@ class MainWindow(QMainWindow):
         UnitsDialog(self.engine, self.sheet.unit.code, self).exec()
         self._fill_units()
         self.reload()
+
+    def print_report(self) -> None:
+        from desktop.report_dialog import open_file, print_report
+
+        def done(built: BuiltReport) -> None:
+            self.statusBar().showMessage(f"报告已生成：{built.path}（共{built.pages}页）", 15000)
+            open_file(built.path)
+
+        has_children = self.overview_task is not None
+        self.report_task = print_report(self, self.engine, self.sheet.unit.code,
+                                        self.sheet.unit.name, self.sheet.year, has_children,
+                                        done)
 
     # ---------------------------------------------------------------- layout memory
 
