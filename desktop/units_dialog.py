@@ -1,4 +1,5 @@
-"""A county manages its townships (乡镇/街道): add, rename, deactivate and reactivate.
+"""A county manages its townships (乡镇/街道), a city its counties: add, rename, deactivate and
+reactivate.
 
 Nothing here deletes: a merged or abolished township is deactivated and keeps its figures, so
 earlier years' reports still add up (db/units.py). Each change is its own short transaction,
@@ -40,7 +41,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from db.models import OrgUnit
+from db.models import OrgUnit, Plan
 from db.units import (
     UnitError,
     children,
@@ -58,12 +59,16 @@ _DIGITS = re.compile(r"[0-9]*")
 
 # ------------------------------------------------------------------ checks, as the clerk types
 
+# The level of the units a unit manages: a county its townships, a city its counties.
+CHILD_LEVEL = {"county": "township", "city": "county", "province": "city"}
+NOUNS = {"township": "乡镇（街道）", "county": "县（市、区）", "city": "市"}
 
-def township_name_problem(name: str) -> str | None:
-    """What is wrong with a township's name as typed, in Chinese; None if nothing."""
+
+def unit_name_problem(name: str, level: str = "township") -> str | None:
+    """What is wrong with a new unit's name as typed, in Chinese; None if nothing."""
     name = name.strip()
     if not name:
-        return "请填写乡镇（街道）名称。"
+        return f"请填写{NOUNS[level]}名称。"
     if len(name) > 64:
         return "名称过长（最多64个字）。"
     return None
@@ -90,31 +95,73 @@ def township_code_problem(code: str, county_code: str) -> str | None:
     return None
 
 
-class TownshipFields(QWidget):
-    """Name and code of a new township, each with its problem in red right under it."""
+def division_code_problem(code: str, parent_code: str, level: str) -> str | None:
+    """What is wrong with a county's or city's GB/T 2260 code as typed; None if nothing.
+
+    Six digits: two for the province, two for the city, two for the county; a city's end in 00.
+    """
+    code = normalize_code(code)
+    prefix = parent_code[:4] if level == "county" else parent_code[:2]
+    if not code:
+        return "请填写6位行政区划代码。"
+    if not _DIGITS.fullmatch(code):
+        return "行政区划代码只能由数字组成。"
+    if len(code) != 6:
+        return f"行政区划代码应为6位数字，现为{len(code)}位。"
+    if not code.startswith(prefix):
+        return f"代码应以上级单位代码的前{len(prefix)}位 {prefix} 开头。"
+    if level == "county" and code.endswith("00"):
+        return "以00结尾的是市的代码，不是县（市、区）的。"
+    if level == "city" and (code.endswith("0000") or not code.endswith("00")):
+        return "市的代码应以00结尾（但不是0000）。"
+    return None
+
+
+def unit_code_problem(code: str, parent_code: str, level: str = "township") -> str | None:
+    """The problem with a new ``level`` unit's code under ``parent_code``; None if nothing."""
+    if level == "township":
+        return township_code_problem(code, parent_code)
+    return division_code_problem(code, parent_code, level)
+
+
+class UnitFields(QWidget):
+    """Name and code of a new unit under a parent, each with its problem in red right under it.
+
+    ``level`` is the new unit's: a township (12-digit 统计用区划代码) under a county, or a county
+    (6-digit 行政区划代码) under a city.
+    """
 
     changed = Signal()
 
-    def __init__(self, county_code: str, county_name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, parent_code: str, parent_name: str, level: str = "township",
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._county_code = county_code
+        self._parent_code = parent_code
+        self.level = level
         self._name_touched = False
+        township = level == "township"
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("例如 太平街道、沙岭镇")
+        self.name_edit.setPlaceholderText("例如 太平街道、沙岭镇" if township else "")
         self.name_error = _error_label()
         self.code_edit = QLineEdit()
-        self.code_edit.setPlaceholderText(f"例如 {county_code[:6]}100000")
-        self.code_edit.setMaxLength(12)
+        self.code_edit.setMaxLength(12 if township else 6)
         self.code_error = _error_label()
-        hint = QLabel(f"统计用区划代码：12位数字，以{county_name}的代码 {county_code[:6]} 开头。"
-                      "可在国家统计局网站“统计用区划和城乡划分代码”中查到。")
+        if township:
+            self.code_edit.setPlaceholderText(f"例如 {parent_code[:6]}100000")
+            code_label = "统计用区划代码："
+            hint = QLabel(f"统计用区划代码：12位数字，以{parent_name}的代码 {parent_code[:6]} "
+                          "开头。可在国家统计局网站“统计用区划和城乡划分代码”中查到。")
+        else:
+            code_label = "行政区划代码："
+            hint = QLabel(f"行政区划代码（GB/T 2260）：6位数字，与{parent_name}的代码 "
+                          f"{parent_code} 前{4 if level == 'county' else 2}位相同。")
         hint.setWordWrap(True)
 
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("名称：", self.name_edit)
         form.addRow("", self.name_error)
-        form.addRow("统计用区划代码：", self.code_edit)
+        form.addRow(code_label, self.code_edit)
         form.addRow("", self.code_error)
         form.addRow("", hint)
 
@@ -130,23 +177,25 @@ class TownshipFields(QWidget):
         return normalize_code(self.code_edit.text())
 
     def problems(self) -> list[str]:
-        return [problem for problem in (township_name_problem(self.name_edit.text()),
-                                        township_code_problem(self.code_edit.text(),
-                                                              self._county_code))
+        return [problem for problem in (self._name_problem(), self._code_problem())
                 if problem is not None]
 
     def is_valid(self) -> bool:
         return not self.problems()
+
+    def _name_problem(self) -> str | None:
+        return unit_name_problem(self.name_edit.text(), self.level)
+
+    def _code_problem(self) -> str | None:
+        return unit_code_problem(self.code_edit.text(), self._parent_code, self.level)
 
     def _name_edited(self) -> None:
         self._name_touched = True
 
     def _update(self) -> None:
         # An empty field is not yet an error: say so only once the clerk has typed there.
-        name_problem = township_name_problem(self.name_edit.text())
-        _show(self.name_error, name_problem if self._name_touched else None)
-        code_problem = township_code_problem(self.code_edit.text(), self._county_code)
-        _show(self.code_error, code_problem if self.code_edit.text() else None)
+        _show(self.name_error, self._name_problem() if self._name_touched else None)
+        _show(self.code_error, self._code_problem() if self.code_edit.text() else None)
         self.changed.emit()
 
 
@@ -178,13 +227,13 @@ class UnitRow:
 
 
 class UnitListModel(QAbstractTableModel):
-    """The units under one county, as plain rows (never ORM objects that outlive a Session)."""
+    """The units under one unit, as plain rows (never ORM objects that outlive a Session)."""
 
-    HEADERS = ("名称", "统计用区划代码", "状态")
-
-    def __init__(self, rows: list[UnitRow] | None = None) -> None:
+    def __init__(self, rows: list[UnitRow] | None = None,
+                 code_header: str = "统计用区划代码") -> None:
         super().__init__()
         self._rows: list[UnitRow] = list(rows or [])
+        self.headers = ("名称", code_header, "状态")
 
     def set_rows(self, rows: list[UnitRow]) -> None:
         self.beginResetModel()
@@ -201,7 +250,7 @@ class UnitListModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: _AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.HEADERS)
+        return 0 if parent.isValid() else len(self.headers)
 
     def data(self, index: _AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -218,19 +267,19 @@ class UnitListModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
+            return self.headers[section]
         return super().headerData(section, orientation, role)
 
 
-class AddTownshipDialog(QDialog):
-    """Name and code of a new township; stays open, input kept, if saving is refused."""
+class AddUnitDialog(QDialog):
+    """Name and code of a new unit; stays open, input kept, if saving is refused."""
 
-    def __init__(self, county_code: str, county_name: str,
+    def __init__(self, parent_code: str, parent_name: str, level: str,
                  save: Callable[[str, str], bool], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._save = save
-        self.setWindowTitle(f"添加乡镇（街道） — {county_name}")
-        self.fields = TownshipFields(county_code, county_name)
+        self.setWindowTitle(f"添加{NOUNS[level]} — {parent_name}")
+        self.fields = UnitFields(parent_code, parent_name, level)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -254,19 +303,23 @@ class AddTownshipDialog(QDialog):
 
 
 class UnitsDialog(QDialog):
-    """The townships under ``county_code``, with buttons for every allowed change."""
+    """The units directly under ``unit_code`` (a county's townships, a city's counties), with
+    buttons for every allowed change."""
 
-    def __init__(self, engine: Engine, county_code: str, parent: QWidget | None = None,
+    def __init__(self, engine: Engine, unit_code: str, parent: QWidget | None = None,
                  user: str = "") -> None:
         super().__init__(parent)
         self._engine = engine
         self._user = user
         with Session(engine) as session:
-            county = get_unit(session, county_code)
-            self.county_code, self.county_name = county.code, county.name
-        self.setWindowTitle(f"下属乡镇（街道） — {self.county_name}")
+            unit = get_unit(session, unit_code)
+            self.unit_code, self.unit_name = unit.code, unit.name
+            self.child_level = CHILD_LEVEL.get(unit.level)
+        noun = NOUNS[self.child_level or "township"]
+        self.setWindowTitle(f"下属{noun} — {self.unit_name}")
 
-        self.model = UnitListModel()
+        self.model = UnitListModel(
+            code_header="统计用区划代码" if self.child_level == "township" else "行政区划代码")
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -276,6 +329,7 @@ class UnitsDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
 
         self.add_button = QPushButton("添加…")
+        self.add_button.setEnabled(self.child_level is not None)  # a township has none below
         self.rename_button = QPushButton("重命名…")
         self.toggle_button = QPushButton("停用")
         close_button = QPushButton("关闭")
@@ -289,7 +343,7 @@ class UnitsDialog(QDialog):
             buttons.addWidget(button)
         buttons.addStretch()
         buttons.addWidget(close_button)
-        note = QLabel("停用不会删除任何数据：已停用的乡镇（街道）保留全部已填数据，"
+        note = QLabel(f"停用不会删除任何数据：已停用的{noun}保留全部已填数据，"
                       "不再参与汇总，可随时启用。")
         note.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -303,15 +357,25 @@ class UnitsDialog(QDialog):
 
     # The actions, each one committed transaction; the buttons below only ask for input.
 
-    def add_township(self, name: str, code: str) -> bool:
-        return self._change(code, lambda session: create_unit(
-            session, code, name, "township", parent_code=self.county_code, user=self._user))
+    def add_child(self, name: str, code: str) -> bool:
+        """Add a unit under this one (a township under a county, a county under a city)."""
+        level = self.child_level
+        if level is None:
+            return False
 
-    def rename_township(self, code: str, new_name: str) -> bool:
+        def add(session: Session) -> None:
+            # A county with a plan of its own in the catalogue follows that plan, not the city's.
+            plan = normalize_code(code) if session.get(Plan, normalize_code(code)) else None
+            create_unit(session, code, name, level, parent_code=self.unit_code,
+                        plan_code=plan, user=self._user)
+
+        return self._change(code, add)
+
+    def rename_child(self, code: str, new_name: str) -> bool:
         return self._change(code, lambda session: rename_unit(session, code, new_name,
                                                               user=self._user))
 
-    def set_township_active(self, code: str, active: bool) -> bool:
+    def set_child_active(self, code: str, active: bool) -> bool:
         change = reactivate_unit if active else deactivate_unit
         return self._change(code, lambda session: change(session, code, user=self._user))
 
@@ -322,7 +386,7 @@ class UnitsDialog(QDialog):
     def refresh(self, select_code: str | None = None) -> None:
         with Session(self._engine) as session:
             rows = [UnitRow.of(unit) for unit in
-                    children(session, self.county_code, include_inactive=True)]
+                    children(session, self.unit_code, include_inactive=True)]
         self.model.set_rows(rows)
         row = self.model.row_of(select_code) if select_code else None
         if row is not None:
@@ -353,7 +417,9 @@ class UnitsDialog(QDialog):
         self.toggle_button.setText("启用" if row is not None and not row.active else "停用")
 
     def _add_clicked(self) -> None:
-        AddTownshipDialog(self.county_code, self.county_name, self.add_township, self).exec()
+        if self.child_level is not None:
+            AddUnitDialog(self.unit_code, self.unit_name, self.child_level, self.add_child,
+                          self).exec()
 
     def _rename_clicked(self) -> None:
         row = self.selected()
@@ -362,9 +428,9 @@ class UnitsDialog(QDialog):
         new_name, ok = QInputDialog.getText(self, "重命名", f"“{row.name}”（{row.code}）的新名称：",
                                             text=row.name)
         if ok and new_name.strip() != row.name:
-            self.rename_township(row.code, new_name)
+            self.rename_child(row.code, new_name)
 
     def _toggle_clicked(self) -> None:
         row = self.selected()
         if row is not None:
-            self.set_township_active(row.code, not row.active)
+            self.set_child_active(row.code, not row.active)

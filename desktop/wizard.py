@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Plan
 from db.units import UnitError, init_unit
-from desktop.units_dialog import TownshipFields
+from desktop.units_dialog import UnitFields
 
 PLAN_LEVEL_LABELS = {"county": "县", "district": "区", "county_city": "县级市", "city": "地级市"}
 # Township codes begin with the county's six digits; a prefecture-level city has no townships of
@@ -188,7 +188,7 @@ class TownshipPage(QWizardPage):
         layout.addWidget(self.county_label)
         layout.addLayout(self._fields_box)
         layout.addStretch()
-        self.fields: TownshipFields | None = None
+        self.fields: UnitFields | None = None
 
     def initializePage(self) -> None:
         plan = self._intro.selected_plan()
@@ -201,7 +201,7 @@ class TownshipPage(QWizardPage):
         if self.fields is not None:
             self._fields_box.removeWidget(self.fields)
             self.fields.deleteLater()
-        self.fields = TownshipFields(plan.code, plan.name)
+        self.fields = UnitFields(plan.code, plan.name)
         self.fields.setProperty("county", plan.code)
         self.fields.changed.connect(self.completeChanged)
         self._fields_box.addWidget(self.fields)

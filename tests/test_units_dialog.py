@@ -17,15 +17,17 @@ from db.catalogue import ensure_catalogue
 from db.figures import history, save_value
 from db.models import OrgUnit
 from db.storage import prepare_database, resolve_database_url
-from db.units import init_unit
+from db.units import create_unit, init_unit
 from desktop.units_dialog import (
-    AddTownshipDialog,
+    AddUnitDialog,
     UnitsDialog,
     township_code_problem,
+    unit_code_problem,
 )
 
 PANSHAN = "211122"  # 盘山县
 SHALING = "211122101000"
+DALIAN, XIGANG = "210200", "210203"  # 大连市 and its 西岗区, which has a plan of its own
 
 
 @pytest.fixture
@@ -88,14 +90,14 @@ def unit(engine: Engine, code: str) -> tuple[str, str, str | None, bool] | None:
 
 def add_by_typing(qtbot: QtBot, dialog: UnitsDialog, name: str, code: str) -> None:
     def fill(widget: QWidget) -> None:
-        assert isinstance(widget, AddTownshipDialog)
+        assert isinstance(widget, AddUnitDialog)
         type_with_input_method(widget.fields.name_edit, name)
         qtbot.keyClicks(widget.fields.code_edit, code)
         ok = widget.buttons.button(QDialogButtonBox.StandardButton.Ok)
         assert ok.isEnabled()
         qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
 
-    on_next_modal(qtbot, AddTownshipDialog, fill)
+    on_next_modal(qtbot, AddUnitDialog, fill)
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
 
 
@@ -132,8 +134,8 @@ def test_adding_renaming_and_deactivating_a_township_keeps_its_figures(
 def test_a_deactivated_township_can_be_reactivated(
     qtbot: QtBot, engine: Engine, dialog: UnitsDialog
 ) -> None:
-    assert dialog.add_township("沙岭镇", SHALING)
-    assert dialog.set_township_active(SHALING, False)
+    assert dialog.add_child("沙岭镇", SHALING)
+    assert dialog.set_child_active(SHALING, False)
 
     select_row(qtbot, dialog, SHALING)
     qtbot.mouseClick(dialog.toggle_button, Qt.MouseButton.LeftButton)
@@ -145,14 +147,14 @@ def test_a_deactivated_township_can_be_reactivated(
 def test_a_code_already_in_use_is_refused_with_the_units_message_and_the_input_kept(
     qtbot: QtBot, engine: Engine, dialog: UnitsDialog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert dialog.add_township("沙岭镇", SHALING)
+    assert dialog.add_child("沙岭镇", SHALING)
     shown: list[str] = []
     monkeypatch.setattr("desktop.units_dialog.QMessageBox.warning",
                         lambda _parent, _title, text: shown.append(text))
     still_open: list[bool] = []
 
     def fill(widget: QWidget) -> None:
-        assert isinstance(widget, AddTownshipDialog)
+        assert isinstance(widget, AddUnitDialog)
         type_with_input_method(widget.fields.name_edit, "胡家镇")
         qtbot.keyClicks(widget.fields.code_edit, SHALING)
         qtbot.mouseClick(widget.buttons.button(QDialogButtonBox.StandardButton.Ok),
@@ -160,7 +162,7 @@ def test_a_code_already_in_use_is_refused_with_the_units_message_and_the_input_k
         still_open.append(widget.isVisible() and widget.fields.name() == "胡家镇")
         widget.reject()
 
-    on_next_modal(qtbot, AddTownshipDialog, fill)
+    on_next_modal(qtbot, AddUnitDialog, fill)
     qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
 
     assert shown == [f"代码 {SHALING} 已被单位“沙岭镇”使用。"]
@@ -173,7 +175,7 @@ def test_a_code_already_in_use_is_refused_with_the_units_message_and_the_input_k
 def test_the_add_button_stays_disabled_with_an_eleven_digit_code(
     qtbot: QtBot, engine: Engine, dialog: UnitsDialog
 ) -> None:
-    add = AddTownshipDialog(PANSHAN, "盘山县", dialog.add_township, dialog)
+    add = AddUnitDialog(PANSHAN, "盘山县", "township", dialog.add_child, dialog)
     qtbot.addWidget(add)
     add.show()
     type_with_input_method(add.fields.name_edit, "沙岭镇")
@@ -189,7 +191,7 @@ def test_the_add_button_stays_disabled_with_an_eleven_digit_code(
 def test_the_full_width_digits_of_a_chinese_input_method_are_accepted(
     qtbot: QtBot, engine: Engine, dialog: UnitsDialog
 ) -> None:
-    assert dialog.add_township("沙岭镇", "２１１１２２１０１０００")
+    assert dialog.add_child("沙岭镇", "２１１１２２１０１０００")
     assert unit(engine, SHALING) == ("沙岭镇", "township", PANSHAN, True)
 
 
@@ -207,10 +209,65 @@ def test_township_code_problems_are_said_plainly(code: str, problem: str | None)
 
 
 def test_rename_and_toggle_need_a_selected_row(dialog: UnitsDialog) -> None:
-    dialog.add_township("沙岭镇", SHALING)
+    dialog.add_child("沙岭镇", SHALING)
     dialog.table.clearSelection()
     assert not dialog.rename_button.isEnabled()
     assert not dialog.toggle_button.isEnabled()
     assert dialog.model.headerData(1, Qt.Orientation.Horizontal) == "统计用区划代码"
     assert dialog.model.rowCount(dialog.model.index(0, 0)) == 0
     assert dialog.model.data(QModelIndex()) is None
+
+
+def test_a_city_adds_its_counties_with_six_digit_codes(
+    qtbot: QtBot, engine: Engine
+) -> None:
+    with Session(engine) as session:
+        create_unit(session, DALIAN, "大连市", "city")
+        session.commit()
+    dialog = UnitsDialog(engine, DALIAN)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.windowTitle() == "下属县（市、区） — 大连市"
+    assert dialog.model.headerData(1, Qt.Orientation.Horizontal) == "行政区划代码"
+
+    def fill(widget: QWidget) -> None:
+        assert isinstance(widget, AddUnitDialog)
+        type_with_input_method(widget.fields.name_edit, "西岗区")
+        qtbot.keyClicks(widget.fields.code_edit, "2102030")  # one digit too many: cut at six
+        assert widget.fields.code() == XIGANG
+        qtbot.mouseClick(widget.buttons.button(QDialogButtonBox.StandardButton.Ok),
+                         Qt.MouseButton.LeftButton)
+
+    on_next_modal(qtbot, AddUnitDialog, fill)
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
+
+    with Session(engine) as session:
+        county = session.get(OrgUnit, XIGANG)
+        assert county is not None
+        # 西岗区 has a plan of its own in the catalogue, and follows it rather than the city's.
+        assert (county.name, county.level, county.parent_code, county.plan_code) == (
+            "西岗区", "county", DALIAN, XIGANG)
+
+
+def test_a_township_has_nothing_below_it_to_add(qtbot: QtBot, engine: Engine) -> None:
+    with Session(engine) as session:
+        create_unit(session, SHALING, "沙岭镇", "township", parent_code=PANSHAN)
+        session.commit()
+    dialog = UnitsDialog(engine, SHALING)
+    qtbot.addWidget(dialog)
+    assert not dialog.add_button.isEnabled()
+    assert not dialog.add_child("沙岭村", "211122101201")
+
+
+@pytest.mark.parametrize(("code", "parent", "level", "problem"), [
+    ("2102", DALIAN, "county", "行政区划代码应为6位数字，现为4位。"),
+    ("211103", DALIAN, "county", "代码应以上级单位代码的前4位 2102 开头。"),
+    ("210200", DALIAN, "county", "以00结尾的是市的代码，不是县（市、区）的。"),
+    (XIGANG, DALIAN, "county", None),
+    ("210100", "210000", "city", None),
+    ("210101", "210000", "city", "市的代码应以00结尾（但不是0000）。"),
+])
+def test_county_and_city_code_problems_are_said_plainly(
+    code: str, parent: str, level: str, problem: str | None
+) -> None:
+    assert unit_code_problem(code, parent, level) == problem
