@@ -8,8 +8,9 @@
 
     run_task(self, "导入数据", work, on_done=self.show_import_summary)
 
-``work`` runs on a worker thread and gets a :class:`~db.progress.Progress`; ``on_done`` and
-``on_error`` run on the GUI thread, so they may touch widgets and models. A progress dialog
+``work`` runs on a worker thread and gets a :class:`~db.progress.Progress`; it must not touch
+widgets or models (Qt's GUI classes belong to the GUI thread). ``on_done`` and ``on_error`` run
+on the GUI thread, so they may. A progress dialog
 (window-modal, with a 取消 button) appears only if the work takes longer than 300 ms, so quick
 work does not make the screen blink.
 
