@@ -63,7 +63,7 @@ def build_overview(session: Session, sheet: EntrySheet,
     warnings = [
         WarningLine(row.indicator.name, target_phrase(spec), result.status,
                     "；".join([result.reason] + [w.reason for w in result.warnings
-                                                 if w.reason not in result.reason]))
+                                                 if result.reason not in w.reason]))
         for row in sheet.rows for spec, result in zip(row.targets, row.results, strict=True)
         if result.status == "at_risk" or result.warnings
     ]

@@ -8,8 +8,10 @@ after the catalogue is loaded, because it offers the catalogue's plans.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy.orm import Session
@@ -40,11 +42,24 @@ def create_application() -> QApplication:
     return QApplication(sys.argv[:1])
 
 
-def run_app(url: str) -> int:
+@dataclass(frozen=True)
+class Screenshot:
+    """``tianbao --screenshot FILE``: open the window as a user sees it, render it, exit 0."""
+
+    path: Path
+    page: str = "overview"  # overview | entry | qualitative | wizard
+    domain: str | None = None
+    select: str | None = None  # an indicator code to select (shows the detail pane)
+    size: tuple[int, int] = (1440, 900)
+
+
+def run_app(url: str, unit: str | None = None, year: int | None = None,
+            screenshot: Screenshot | None = None) -> int:
     """Open the database at ``url`` and run the main window until it closes; the exit code.
 
     1 if the database is open in another window or cannot be opened; 0 if the clerk cancels the
-    first-start wizard (nothing beyond the shipped catalogue is written then).
+    first-start wizard (nothing beyond the shipped catalogue is written then). ``unit`` and
+    ``year`` open that unit and year instead of the remembered ones.
     """
     app = create_application()
     register_cjk_font(app)
@@ -63,16 +78,56 @@ def run_app(url: str) -> int:
             with Session(prepared.engine) as session:
                 ensure_catalogue(session)
                 session.commit()
+                if screenshot is not None and screenshot.page == "wizard":
+                    return _render_wizard(session, screenshot)
                 unit_code = home_unit_code(session)
-                if unit_code is None:
+                if unit_code is None and unit is None:
+                    if screenshot is not None:
+                        print("数据库还没有填报单位：请用 --unit 指定", file=sys.stderr)
+                        return 1
                     unit_code = run_first_start_wizard(None, session)
                     if unit_code is None:
                         return 0
 
-            window = MainWindow(prepared.engine, unit_code)
+            window = MainWindow(prepared.engine, unit or unit_code or "", year)
+            if screenshot is not None:
+                return _render_window(app, window, screenshot)
             window.show()
             return app.exec()
         finally:
             prepared.engine.dispose()
     finally:
         lock.unlock()
+
+
+def _render_window(app: QApplication, window: MainWindow, shot: Screenshot) -> int:
+    """Show the window, let it settle (background evaluation included), save it as a PNG."""
+    window.resize(*shot.size)
+    window.show()
+    if shot.page == "entry" or shot.select:
+        if not (shot.select and window.select_indicator(shot.select)):
+            window.show_page("entry", shot.domain)
+    else:
+        window.show_page(shot.page, shot.domain)
+
+    def capture() -> None:
+        window.wait_idle()
+        window.grab().save(str(shot.path))
+        window.close()
+        app.quit()
+
+    QTimer.singleShot(0, capture)  # after the first paint, when the event loop is idle
+    app.exec()
+    return 0 if shot.path.exists() else 1
+
+
+def _render_wizard(session: Session, shot: Screenshot) -> int:
+    from desktop.wizard import FirstStartWizard
+
+    wizard = FirstStartWizard(session)
+    wizard.resize(720, 520)
+    wizard.show()
+    QApplication.processEvents()
+    wizard.grab().save(str(shot.path))
+    wizard.close()
+    return 0 if shot.path.exists() else 1

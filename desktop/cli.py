@@ -17,6 +17,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,7 +40,8 @@ Handler = Callable[[argparse.Namespace, Session, PreparedDatabase], int]
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tianbao",
-        usage="%(prog)s [-h] [--db PATH_OR_URL] [-v] [COMMAND ...]",
+        usage="%(prog)s [-h] [--db PATH_OR_URL] [-v] [--unit CODE --year YEAR --screenshot FILE]"
+              " [COMMAND ...]",
         description="填报：妇女发展规划监测。不带子命令时启动桌面程序。",
     )
     parser.add_argument(
@@ -48,6 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"数据库文件路径或 SQLAlchemy URL（优先于环境变量 {DATABASE_ENV_VAR}）",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="输出运行日志")
+    window = parser.add_argument_group("启动桌面程序时")
+    window.add_argument("--unit", dest="start_unit", metavar="CODE", help="打开这个单位")
+    window.add_argument("--year", dest="start_year", type=int, metavar="YEAR",
+                        help="打开这一年")
+    window.add_argument("--screenshot", type=Path, metavar="FILE.png",
+                        help="按用户看到的样子打开主窗口，等待空闲后保存为图片并退出")
+    window.add_argument("--page", choices=["overview", "entry", "qualitative", "wizard"],
+                        default="overview", help="截图的页面")
+    window.add_argument("--domain", help="截图的领域（如 health）")
+    window.add_argument("--select", metavar="INDICATOR", help="截图时选中的指标（显示详细信息）")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     info = commands.add_parser("info", help="显示数据库位置、结构版本、目录版本和条目数")
@@ -80,9 +92,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command is None:
         # Imported here so that headless commands work on machines without Qt's system libraries.
-        from desktop.app import run_app
+        from desktop.app import Screenshot, run_app
 
-        return run_app(url)
+        shot = None
+        if args.screenshot:
+            # A screenshot is for docs, tests and CI: render offscreen unless told otherwise,
+            # so it works the same with or without a display.
+            os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+            shot = Screenshot(args.screenshot, args.page, args.domain, args.select)
+        return run_app(url, args.start_unit, args.start_year, shot)
 
     try:
         prepared = prepare_database(url)

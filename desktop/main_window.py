@@ -145,9 +145,9 @@ class MainWindow(QMainWindow):
         self.table = EntryTableView()
         self.table.setObjectName("entryGrid")
         self.table.setModel(self.proxy)
-        for column, width in ((INDICATOR, 220), (UNIT, 56), (TARGET, 200), (PREVIOUS, 70),
-                              (VALUE, 80), (STATUS, 80), (NUMERATOR, 70), (DENOMINATOR, 70),
-                              (FEMALE, 60), (MALE, 60)):
+        for column, width in ((INDICATOR, 200), (UNIT, 50), (TARGET, 180), (PREVIOUS, 62),
+                              (VALUE, 70), (STATUS, 76), (NUMERATOR, 64), (DENOMINATOR, 64),
+                              (FEMALE, 56), (MALE, 56)):
             self.table.setColumnWidth(column, width)
         self.overview = OverviewPage()
         self.qualitative = qualitative_view(self.qualitative_model)
@@ -160,7 +160,7 @@ class MainWindow(QMainWindow):
         self.detail_dock = QDockWidget("详细信息", self)
         self.detail_dock.setObjectName("detailDock")
         self.detail_dock.setWidget(self.detail)
-        self.detail_dock.setMinimumWidth(360)
+        self.detail_dock.setMinimumWidth(330)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail_dock)
 
         self.saved_label = QLabel("尚未修改")
@@ -315,6 +315,8 @@ class MainWindow(QMainWindow):
         self.navigator.blockSignals(False)
 
     def _navigate(self, row: int) -> None:
+        # The detail pane explains a row of the grid; elsewhere it would only take room.
+        self.detail_dock.setVisible(0 < row < self.navigator.count() - 1)
         if row <= 0:
             self.pages.setCurrentWidget(self.overview)
         elif row == self.navigator.count() - 1:
