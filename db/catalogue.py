@@ -12,17 +12,18 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import ValidationError
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from db.catalogue_schema import GoalEntry, IndicatorFile, PlanFile
 from db.models import AuditEntry, Domain, GoalProgress, Indicator, Meta, Plan, Target
 from db.models import Goal as GoalRow
 from resources import CATALOGUE_DIR
+
+if TYPE_CHECKING:  # pydantic and the schema load only when a catalogue is read (~0.05 s)
+    from db.catalogue_schema import GoalEntry, IndicatorFile, PlanFile
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,8 @@ def _catalogue_files(directory: Path) -> list[Path]:
 
 def read_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
     """Parse and validate every catalogue file; raise CatalogueError on the first problem."""
+    from db.catalogue_schema import IndicatorFile, PlanFile
+
     files = _catalogue_files(directory)
     indicators = _validated(files[0], IndicatorFile)
     plans = [_validated(path, PlanFile) for path in files[1:]]
@@ -81,6 +84,8 @@ def read_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
 
 
 def _validated(path: Path, model: Any) -> Any:
+    from pydantic import ValidationError
+
     try:
         raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
     except FileNotFoundError:

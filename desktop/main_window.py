@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import date
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -55,7 +56,9 @@ from desktop.overview_page import OverviewPage
 from desktop.qualitative_page import QualitativeModel, qualitative_view
 from desktop.status_style import STATUS_SYMBOL
 from desktop.tasks import TaskHandle, run_task
-from reports.pdf.layout import BuiltReport
+
+if TYPE_CHECKING:  # reportlab loads only when a report is printed (~0.1 s at start-up)
+    from reports.pdf.layout import BuiltReport
 
 log = logging.getLogger(__name__)
 

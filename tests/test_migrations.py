@@ -65,3 +65,11 @@ def test_constraints_and_indexes_carry_the_conventional_names(db_path: Path) -> 
         }
     finally:
         prepared.engine.dispose()
+
+
+def test_the_fast_start_revision_is_the_newest_migration() -> None:
+    # prepare_database skips loading Alembic for a database already at SCHEMA_HEAD; a new
+    # migration that forgot to move it would leave databases un-upgraded.
+    from db.storage import SCHEMA_HEAD, head_revision
+
+    assert head_revision() == SCHEMA_HEAD
