@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QFont, QUndoCommand, QUndoStack
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -26,6 +26,7 @@ from desktop.status_style import (
     STATUS_SYMBOL,
     WARNING_BACKGROUND,
 )
+from desktop.table_model import HeadedTableModel
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +47,10 @@ class EditOutcome:
     changed: bool
 
 
-class EntryTableModel(QAbstractTableModel):
+class EntryTableModel(HeadedTableModel):
     """Rows of one unit and year; the sheet is replaced when the unit or year changes."""
+
+    headers = HEADERS
 
     saved = Signal(str)  # a change was written: the status bar says when
     refused = Signal(str)  # an edit was refused: the plain Chinese reason
@@ -69,17 +72,8 @@ class EntryTableModel(QAbstractTableModel):
         self.undo_stack.clear()  # an undo must never reach into another unit or year
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.sheet.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self.sheet.rows)
 
     def row_at(self, row: int) -> EntryRow:
         return self.sheet.rows[row]

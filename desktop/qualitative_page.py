@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -21,13 +21,15 @@ from db.entry_rows import EntrySheet, QualitativeRow
 from db.figures import PROGRESS_LABELS, set_progress
 from db.plan_text import DOMAIN_NAMES
 from desktop.entry_model import storage_message
+from desktop.table_model import HeadedTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 DOMAIN, NUMBER, TEXT, STATUS, EVIDENCE = range(5)
 HEADERS = ("领域", "条", "目标", "进展", "佐证材料")
 
 
-class QualitativeModel(QAbstractTableModel):
+class QualitativeModel(HeadedTableModel):
+    headers = HEADERS
     saved = Signal(str)
     refused = Signal(str)
 
@@ -40,17 +42,8 @@ class QualitativeModel(QAbstractTableModel):
         self.sheet = sheet
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.sheet.qualitative)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return HEADERS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self.sheet.qualitative)
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable

@@ -37,16 +37,13 @@ from reports.pdf.layout import (
 )
 from reports.pdf.sections import completeness as completeness_section
 from reports.pdf.sections import (
-    domain_heading,
     figure_text,
     goals_table,
     indicator_cell,
-    legend,
     section_heading,
-    signature_block,
+    signature_section,
     status_cell,
-    summary_sentence,
-    summary_table,
+    summary_and_domains,
     target_number,
     unit_cover,
 )
@@ -82,16 +79,8 @@ def annual_story(facts: UnitFacts, info: ReportInfo, steps: Steps) -> list[Flowa
     width = 210 * mm - 32 * mm
     story: list[Flowable] = unit_cover(styles, info, facts, f"{facts.year}{TITLE}")
 
-    story += section_heading(styles, 0, "总体情况")
-    story += [para(summary_sentence(facts), styles.body), summary_table(styles, facts, width),
-              legend(styles)]
-    steps.step("正在汇总")
-
-    story += section_heading(styles, 1, "分领域监测情况")
-    for i, domain in enumerate(facts.domains):
-        story += domain_heading(styles, i, domain.name)
-        story += domain_tables(styles, domain, facts.year, width)
-    steps.step("正在整理分领域情况")
+    story += summary_and_domains(styles, facts, width, steps, "总体情况", "分领域监测情况",
+                                 domain_tables)
 
     story += section_heading(styles, 2, "预警清单")
     story += warning_list(styles, facts, width)
@@ -105,9 +94,7 @@ def annual_story(facts: UnitFacts, info: ReportInfo, steps: Steps) -> list[Flowa
     story += completeness_section(styles, facts, width)
     steps.step("正在统计数据完整性")
 
-    story += section_heading(styles, 5, "审核签字")
-    story += [signature_block(styles, width)]
-    steps.step("正在排版")
+    story += signature_section(styles, 5, width, steps)
     return story
 
 

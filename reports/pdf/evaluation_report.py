@@ -38,15 +38,12 @@ from reports.pdf.layout import (
 from reports.pdf.sections import (
     MISSING,
     completeness,
-    domain_heading,
     figure_text,
     goals_table,
     indicator_cell,
-    legend,
     section_heading,
-    signature_block,
-    summary_sentence,
-    summary_table,
+    signature_section,
+    summary_and_domains,
     target_number,
     unit_cover,
 )
@@ -88,16 +85,8 @@ def evaluation_story(facts: UnitFacts, info: ReportInfo, steps: Steps) -> list[F
     story: list[Flowable] = unit_cover(styles, info, facts, info.title,
                                   extra=[("评估期", period)])
 
-    story += section_heading(styles, 0, "总体评估")
-    story += [para(summary_sentence(facts), styles.body), summary_table(styles, facts, width),
-              legend(styles)]
-    steps.step("正在汇总")
-
-    story += section_heading(styles, 1, "分领域评估")
-    for i, domain in enumerate(facts.domains):
-        story += domain_heading(styles, i, domain.name)
-        story += domain_tables(styles, domain, facts.year, width)
-    steps.step("正在整理分领域评估")
+    story += summary_and_domains(styles, facts, width, steps, "总体评估", "分领域评估",
+                                 domain_tables)
 
     story += section_heading(styles, 2, "未达标目标清单")
     story += not_reached(styles, facts, width)
@@ -107,9 +96,7 @@ def evaluation_story(facts: UnitFacts, info: ReportInfo, steps: Steps) -> list[F
     story += completeness(styles, facts, width)
     steps.step("正在统计数据完整性")
 
-    story += section_heading(styles, 4, "审核签字")
-    story += [signature_block(styles, width)]
-    steps.step("正在排版")
+    story += signature_section(styles, 4, width, steps)
     return story
 
 

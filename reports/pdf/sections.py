@@ -3,7 +3,7 @@ qualitative goals, data completeness and the signature block."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from reportlab.lib.units import mm
@@ -25,6 +25,7 @@ from reports.pdf.gather import DomainSection, TargetRow, UnitFacts
 from reports.pdf.layout import (
     RULE,
     ReportInfo,
+    Steps,
     Styles,
     data_table,
     para,
@@ -246,3 +247,28 @@ def target_number(row: TargetRow) -> str:
 
 def status_cell(row: TargetRow, styles: Styles, suffix: str = "") -> Paragraph:
     return status_para(row.status, styles.cell_center, status_text(row.status) + suffix)
+
+
+DomainTables = Callable[[Styles, DomainSection, int, float], list[Flowable]]
+
+
+def summary_and_domains(styles: Styles, facts: UnitFacts, width: float, steps: Steps,
+                        overall: str, by_domain: str, tables: DomainTables) -> list[Flowable]:
+    """The two opening sections every unit report shares: the summary, then each domain."""
+    story = section_heading(styles, 0, overall)
+    story += [para(summary_sentence(facts), styles.body), summary_table(styles, facts, width),
+              legend(styles)]
+    steps.step("正在汇总")
+    story += section_heading(styles, 1, by_domain)
+    for i, domain in enumerate(facts.domains):
+        story += domain_heading(styles, i, domain.name)
+        story += tables(styles, domain, facts.year, width)
+    steps.step(f"正在整理{by_domain}")
+    return story
+
+
+def signature_section(styles: Styles, index: int, width: float, steps: Steps) -> list[Flowable]:
+    """The closing section: who filled in, checked and signed, and where the seal goes."""
+    story = section_heading(styles, index, "审核签字") + [signature_block(styles, width)]
+    steps.step("正在排版")
+    return story
