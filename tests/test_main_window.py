@@ -18,6 +18,7 @@ from db.figures import find_value
 from db.storage import prepare_database, resolve_database_url
 from desktop.entry_model import COMMENT, STATUS, VALUE
 from desktop.main_window import MainWindow, default_year
+from tests.qt_input import type_with_input_method
 
 COUNTY = "211122"
 
@@ -218,3 +219,19 @@ def test_a_locked_database_loses_nothing_and_says_so(
     type_into(qtbot, window, "health_literacy", "42")
     assert "被锁定" in window.statusBar().currentMessage()
     assert stored(window, "health_literacy") == 41  # the earlier figure is intact
+
+
+def test_a_comment_typed_with_a_chinese_input_method_is_saved(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    type_into(qtbot, window, "health_literacy", "41")
+    row = window.model.row_of("health_literacy")
+    cell = window.proxy.mapFromSource(window.model.index(row, COMMENT))
+    window.table.setCurrentIndex(cell)
+    window.table.edit(cell)
+    editor = next(e for e in window.table.viewport().findChildren(QLineEdit) if e.isVisible())
+    type_with_input_method(editor, "数据来自妇幼年报")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.table.state() != QAbstractItemView.State.EditingState)
+    with Session(window.engine) as session:
+        assert find_value(session, COUNTY, "health_literacy", 2024).comment == "数据来自妇幼年报"

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt, QTimer
-from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QInputDialog, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select
@@ -24,6 +23,7 @@ from desktop.units_dialog import (
     township_code_problem,
     unit_code_problem,
 )
+from tests.qt_input import type_with_input_method
 
 PANSHAN = "211122"  # 盘山县
 SHALING = "211122101000"
@@ -59,13 +59,6 @@ def on_next_modal(qtbot: QtBot, kind: type[QWidget], act: Callable[[QWidget], No
             QTimer.singleShot(10, attempt)
 
     QTimer.singleShot(0, attempt)
-
-
-def type_with_input_method(widget: QWidget, text: str) -> None:
-    """Chinese arrives as a Chinese input method commits it (QTest's key clicks are Latin-1)."""
-    event = QInputMethodEvent()
-    event.setCommitString(text)
-    QApplication.sendEvent(widget, event)
 
 
 def shown_rows(dialog: UnitsDialog) -> list[tuple[str, str, str]]:

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QWidget, QWizard
+from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,6 +23,7 @@ from desktop.wizard import (
     FirstStartWizard,
     run_first_start_wizard,
 )
+from tests.qt_input import type_with_input_method
 
 PANSHAN, PANJIN = "211122", "211100"  # 盘山县 and its city, 盘锦市
 LIAOCHENG = "371500"  # 聊城市: a city's plan
@@ -61,13 +61,6 @@ def choose_plan(qtbot: QtBot, wizard: FirstStartWizard, code: str) -> None:
     row = next(i for i, plan in enumerate(wizard.intro.plans) if plan.code == code)
     rect = table.visualRect(table.model().index(row, 0))
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-
-
-def type_with_input_method(widget: QWidget, text: str) -> None:
-    """Chinese arrives as a Chinese input method commits it (QTest's key clicks are Latin-1)."""
-    event = QInputMethodEvent()
-    event.setCommitString(text)
-    QApplication.sendEvent(widget, event)
 
 
 def count_units(session: Session) -> int:
