@@ -1,0 +1,259 @@
+"""Saving thousands of figures at once with the same checks and audit as :func:`save_value`.
+
+Why this exists: :func:`db.figures.save_value` runs four queries and a flush per figure
+(≈ 1.3 ms on this machine), so a county's template of 10 000 figures would take ≈ 13 s. Here the
+stored figures of the units concerned are read with one query, every figure is checked in memory
+exactly as ``save_value`` checks it, and the result is written with one ``executemany`` each for
+new figures, changed figures and their audit entries (≈ 0.3 s for 10 000).
+
+What is the same as ``save_value`` (tests/test_excel_import.py compares the two figure by
+figure, findings, stored rows and audit entries alike):
+
+- refusals: unknown unit or indicator, an inactive unit, a year outside 2020–2030, a value that
+  :func:`db.checks.parse_number` cannot read or :func:`db.checks.check_value` rejects, a figure
+  of an approved (已审核) year;
+- warnings: an unusual jump against the earlier years (:func:`db.checks.jump_finding`, which
+  sees the figures saved earlier in the same batch, as consecutive ``save_value`` calls would),
+  a rate entered directly;
+- what is written: a figure saved as it is stored is left alone (no audit entry); a changed
+  figure returns to draft; ``comment=None`` keeps the stored comment; one audit entry per
+  inserted or updated figure with the state before and after.
+
+What differs: an empty value is skipped here, where ``save_value`` would delete the figure —
+an empty cell in a template means "not filled in", never "delete" — and the same figure twice
+in one batch is refused. Nothing is written unless every figure passes (:func:`save_values`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from db.checks import Finding, check_value, has_errors, jump_finding, parse_number
+from db.figures import FIRST_YEAR, LAST_YEAR
+from db.models import AuditEntry, DataValue, Indicator, OrgUnit, utcnow
+from db.progress import CancelCheck, ProgressCallback, never_cancelled, no_progress
+
+# SQLite before 3.32 allows 999 bound parameters per statement; stay well below.
+_IN_CHUNK = 500
+
+Key = tuple[str, str, int, str]  # unit, indicator code, year, disaggregation
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure to save, as :func:`db.figures.save_value` takes it."""
+
+    unit: str
+    code: str
+    year: int
+    value: str | float | int | None
+    disaggregation: str = "total"
+    comment: str | None = None
+
+    @property
+    def key(self) -> Key:
+        return (self.unit, self.code, self.year, self.disaggregation)
+
+
+@dataclass
+class Planned:
+    """What saving one figure does: ``insert``, ``update``, ``unchanged``, ``skip`` (empty
+    value) or ``refused`` (an error finding), with the findings ``save_value`` would return."""
+
+    figure: Figure
+    action: str
+    findings: list[Finding] = field(default_factory=list)
+    number: float | None = None
+    entered_directly: bool = False
+    comment: str = ""
+    row_id: int | None = None  # the stored figure an update changes
+    before: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.findings)
+
+    @property
+    def changes(self) -> bool:
+        return self.action in ("insert", "update")
+
+
+@dataclass
+class _Stored:
+    id: int | None
+    value: float
+    comment: str
+    status: str
+    entered_directly: bool
+
+
+def plan_values(session: Session, figures: Sequence[Figure],
+                cancel: CancelCheck = never_cancelled) -> list[Planned]:
+    """Check every figure against the database and decide what saving it would do, in the
+    order given (a later figure's jump check sees the earlier ones); write nothing."""
+    from db.progress import raise_if_cancelled
+
+    unit_codes = sorted({f.unit for f in figures})
+    units = {u.code: u for u in _chunked(session, select(OrgUnit), OrgUnit.code, unit_codes)}
+    indicators = {i.code: i for i in session.scalars(select(Indicator))}
+    stored: dict[Key, _Stored] = {}
+    series: dict[tuple[str, str, str], dict[int, float]] = {}
+    approved: set[tuple[str, int]] = set()
+    query = select(DataValue.id, DataValue.unit_code, DataValue.indicator_code, DataValue.year,
+                   DataValue.disaggregation, DataValue.value, DataValue.comment,
+                   DataValue.status, DataValue.entered_directly)
+    for row in _chunked_rows(session, query, DataValue.unit_code, unit_codes):
+        stored[(row.unit_code, row.indicator_code, row.year, row.disaggregation)] = _Stored(
+            row.id, row.value, row.comment, row.status, row.entered_directly)
+        series.setdefault((row.unit_code, row.indicator_code, row.disaggregation),
+                          {})[row.year] = row.value
+        if row.status == "approved":
+            approved.add((row.unit_code, row.year))
+
+    planned: list[Planned] = []
+    seen: set[Key] = set()
+    for position, figure in enumerate(figures):
+        if position % 1000 == 0:
+            raise_if_cancelled(cancel)
+        if figure.key in seen:
+            planned.append(Planned(figure, "refused", [Finding(
+                "error", "duplicate_figure", "同一数据在本批中出现了两次。", figure.code,
+                figure.disaggregation)]))
+            continue
+        seen.add(figure.key)
+        plan = _plan_one(figure, units, indicators, stored, series, approved)
+        planned.append(plan)
+        if plan.changes:
+            assert plan.number is not None
+            previous = stored.get(figure.key)
+            stored[figure.key] = _Stored(previous.id if previous else None, plan.number,
+                                         plan.comment, "draft", plan.entered_directly)
+            series.setdefault((figure.unit, figure.code, figure.disaggregation),
+                              {})[figure.year] = plan.number
+    return planned
+
+
+def _plan_one(figure: Figure, units: dict[str, OrgUnit], indicators: dict[str, Indicator],
+              stored: dict[Key, _Stored], series: dict[tuple[str, str, str], dict[int, float]],
+              approved: set[tuple[str, int]]) -> Planned:
+    """One figure, deciding exactly as :func:`db.figures.save_value` does (same order of
+    checks, same findings and messages)."""
+
+    def refused(code: str, message: str, field: str | None = None,
+                dis: str | None = None) -> Planned:
+        return Planned(figure, "refused", [Finding("error", code, message, field, dis)])
+
+    year, code, dis = figure.year, figure.code, figure.disaggregation
+    if isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= LAST_YEAR:
+        return refused("year_out_of_range", f"年份必须在{FIRST_YEAR}—{LAST_YEAR}年之间。")
+    unit = units.get(figure.unit)
+    if unit is None:
+        return refused("unknown_unit", f"没有代码为 {figure.unit} 的单位。")
+    if not unit.active:
+        return refused("unit_inactive", f"单位“{unit.name}”已停用，不能再填报数据。")
+    indicator = indicators.get(code)
+    if indicator is None:
+        return refused("unknown_indicator", f"没有代码为“{code}”的指标。")
+
+    number, parsed = parse_number(figure.value)
+    findings = [Finding(f.severity, f.code, f"“{indicator.name}”：{f.message}", code, dis)
+                for f in parsed]
+    if has_errors(findings):
+        return Planned(figure, "refused", findings)
+    if number is None:
+        return Planned(figure, "skip", findings)
+    findings.extend(check_value(indicator, number, dis))
+    if has_errors(findings):
+        return Planned(figure, "refused", findings)
+
+    existing = stored.get(figure.key)
+    direct = indicator.kind == "rate"
+    if direct:
+        findings.append(Finding(
+            "warning", "rate_entered_directly",
+            f"“{indicator.name}”直接填报了比率，无法向上汇总。如有条件，请改为填报分子和分母"
+            "（人数），由软件计算。", code, dis))
+    jump = jump_finding(series.get((figure.unit, code, dis), {}), year, number)
+    if jump is not None:
+        findings.append(Finding(jump.severity, jump.code, f"“{indicator.name}”：{jump.message}",
+                                code, dis))
+
+    locked = Finding("error", "locked",
+                     f"“{indicator.name}”{year}年的数据已审核锁定，不能修改或删除。", code, dis)
+    if existing is None:
+        if (figure.unit, year) in approved:
+            return Planned(figure, "refused", [locked])
+        return Planned(figure, "insert", findings, number, direct, figure.comment or "")
+    comment = existing.comment if figure.comment is None else figure.comment
+    if (existing.value == number and existing.comment == comment
+            and existing.entered_directly == direct):
+        return Planned(figure, "unchanged", findings, number, direct, comment, existing.id)
+    if existing.status == "approved":
+        return Planned(figure, "refused", [locked])
+    before = {"value": existing.value, "comment": existing.comment, "status": existing.status}
+    return Planned(figure, "update", findings, number, direct, comment, existing.id, before)
+
+
+def write_planned(session: Session, planned: Sequence[Planned], user: str = "",
+                  progress: ProgressCallback = no_progress) -> int:
+    """Write what :func:`plan_values` decided (only when none was refused); flush, no commit.
+    Returns the number of figures inserted or updated."""
+    if any(not p.ok for p in planned):
+        raise ValueError("refused figures cannot be written; check Planned.ok first")
+    now = utcnow()
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    audits: list[dict[str, Any]] = []
+    for plan in planned:
+        if not plan.changes:
+            continue
+        f = plan.figure
+        after = {"value": plan.number, "comment": plan.comment, "status": "draft"}
+        if plan.action == "insert":
+            inserts.append({"unit_code": f.unit, "indicator_code": f.code, "year": f.year,
+                            "disaggregation": f.disaggregation, "value": plan.number,
+                            "entered_directly": plan.entered_directly, "comment": plan.comment,
+                            "status": "draft", "stored_by": user, "updated_at": now})
+        else:
+            updates.append({"id": plan.row_id, "value": plan.number, "comment": plan.comment,
+                            "entered_directly": plan.entered_directly, "status": "draft",
+                            "stored_by": user, "updated_at": now})
+        audits.append({"at": now, "user": user, "action": plan.action, "entity": "data_value",
+                       "key": f"{f.unit}/{f.code}/{f.year}/{f.disaggregation}",
+                       "before": plan.before, "after": after})
+    total = len(inserts) + len(updates)
+    progress(0, total, "正在写入数据库……")
+    session.flush()  # anything pending goes first, so the bulk statements see a settled session
+    if inserts:
+        session.execute(insert(DataValue), inserts)
+    if updates:
+        session.execute(update(DataValue), updates)
+    if audits:
+        session.execute(insert(AuditEntry), audits)
+    progress(total, total, "正在写入数据库……")
+    return total
+
+
+def save_values(session: Session, figures: Sequence[Figure], user: str = "",
+                cancel: CancelCheck = never_cancelled) -> list[Planned]:
+    """Check all figures and, if none is refused, write them all; flush, no commit."""
+    planned = plan_values(session, figures, cancel)
+    if all(p.ok for p in planned):
+        write_planned(session, planned, user)
+    return planned
+
+
+def _chunked(session: Session, query: Any, column: Any, values: Sequence[str]) -> Iterable[Any]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield from session.scalars(query.where(column.in_(values[start:start + _IN_CHUNK])))
+
+
+def _chunked_rows(session: Session, query: Any, column: Any,
+                  values: Sequence[str]) -> Iterable[Any]:
+    for start in range(0, len(values), _IN_CHUNK):
+        yield from session.execute(query.where(column.in_(values[start:start + _IN_CHUNK])))

@@ -1,0 +1,117 @@
+"""What the Excel workbooks share: the error users see, styles, number formats, print setup, and
+saving a workbook so that the file is either whole or absent."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Meta
+
+# Fonts every Chinese Windows and WPS installation has; LibreOffice substitutes its own.
+FONT_NAME = "宋体"
+TITLE_FONT = Font(name=FONT_NAME, size=14, bold=True)
+HEADER_FONT = Font(name=FONT_NAME, size=10, bold=True)
+BODY_FONT = Font(name=FONT_NAME, size=10)
+NOTE_FONT = Font(name=FONT_NAME, size=9, color="555555")
+HEADER_FILL = PatternFill("solid", fgColor="DDE3EA")
+# Pale enough that a black-and-white printer turns it into a light grey under black text.
+INPUT_FILL = PatternFill("solid", fgColor="FFF7CC")
+LOCKED_FILL = PatternFill("solid", fgColor="E4E4E4")
+_THIN = Side(style="thin", color="9AA4AE")
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+WRAP = Alignment(wrap_text=True, vertical="center")
+CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+# Excel's and the clerk's way of printing each unit: whole people, one decimal for percentages
+# (the plans state their targets to one decimal), two for life expectancy in years.
+_NUMBER_FORMATS = {"%": "0.0", "‰": "0.00", "岁": "0.00", "年": "0.0"}
+COUNT_FORMAT = "#,##0"
+
+
+class ExcelError(Exception):
+    """A workbook cannot be made or read (unknown unit, wrong file, unwritable folder).
+    ``str(error)`` is a plain Chinese message for the user."""
+
+
+def app_version() -> str:
+    try:
+        return metadata.version("tianbao")
+    except metadata.PackageNotFoundError:  # running from a checkout that was never installed
+        return "开发版"
+
+
+def stored_catalogue_version(session: Session) -> str:
+    return session.scalar(select(Meta.value).where(Meta.key == "catalogue_version")) or "-"
+
+
+def number_format(unit: str, kind: str) -> str:
+    """How a figure of this unit is shown: counts whole, rates with the plans' decimals."""
+    if kind == "count":
+        return COUNT_FORMAT
+    if unit.startswith("1/10万"):
+        return "0.0"
+    return _NUMBER_FORMATS.get(unit, "0.0#")
+
+
+def print_setup(ws: Worksheet, header_rows: str, title: str) -> None:
+    """Landscape A4, every column on one page width, the header repeated on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = header_rows
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.left.text = title[:100]
+
+
+def save_workbook(wb: Workbook, path: Path) -> Path:
+    """Write ``wb`` to ``path`` through a temporary file in the same folder and an atomic
+    rename, so that a full disk or a crash never leaves half a workbook under the final name.
+    ExcelError with the reason in Chinese if the folder or the file cannot be written."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=folder)
+    except OSError as error:
+        raise ExcelError(f"无法在文件夹 {folder} 中写入文件：{error.strerror or error}") from error
+    os.close(handle)
+    try:
+        wb.save(temporary)
+        os.replace(temporary, path)
+    except OSError as error:
+        _remove_quietly(temporary)
+        hint = ""
+        if isinstance(error, PermissionError):
+            # On Windows the usual cause: the previous export is still open in Excel or WPS.
+            hint = "如果该文件正在 Excel 或 WPS 中打开，请先关闭后再导出。"
+        raise ExcelError(f"无法写入文件 {path}：{error.strerror or error}。{hint}") from error
+    except BaseException:
+        _remove_quietly(temporary)
+        raise
+    return path
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def set_widths(ws: Worksheet, widths: dict[str, float]) -> None:
+    for column, width in widths.items():
+        ws.column_dimensions[column].width = width

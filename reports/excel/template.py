@@ -1,0 +1,589 @@
+"""The data-entry template (填报模板): an Excel workbook a clerk fills in and the office imports.
+
+One row per figure the unit enters for the year — for a rate its numerator and denominator
+counts, never the rate itself (the software computes it, and a county pools the counts of its
+townships); by sex where the catalogue asks for it. A township gets only what townships collect
+(:func:`db.entry_rows.indicator_shown`); a department's template only the indicators whose goals
+name it as lead or responsible department (牵头单位/责任单位).
+
+What keeps the re-import exact: hidden, locked key columns on every row (unit code, indicator
+code, year, breakdown) with a per-row tag, and a hidden metadata sheet naming the unit, year and
+department with a checksum over all keys. Labels are locked by sheet protection (without a
+password, so an office can still adjust printing); only the value and comment cells are open,
+each with a data validation that explains in Chinese what belongs there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Protection
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.aggregation import IndicatorInfo
+from db.checks import MAY_EXCEED_100
+from db.entry_rows import indicator_shown
+from db.evaluation import Evaluator, TargetSpec, target_phrase
+from db.figures import FIRST_YEAR, LAST_YEAR, values_for
+from db.models import Domain, Goal, Indicator, OrgUnit, Target
+from db.progress import (
+    CancelCheck,
+    ProgressCallback,
+    never_cancelled,
+    no_progress,
+    raise_if_cancelled,
+)
+from db.units import subtree_codes
+from reports.excel.common import (
+    BODY_FONT,
+    BORDER,
+    CENTRE,
+    HEADER_FILL,
+    HEADER_FONT,
+    INPUT_FILL,
+    LOCKED_FILL,
+    NOTE_FONT,
+    TITLE_FONT,
+    WRAP,
+    ExcelError,
+    app_version,
+    print_setup,
+    save_workbook,
+    stored_catalogue_version,
+)
+
+FORMAT = "tianbao-excel-template"
+# Raised when the layout or the meaning of a column changes; an older Tianbao refuses a newer
+# template instead of reading its columns wrongly.
+FORMAT_VERSION = 1
+
+INSTRUCTIONS_SHEET = "说明"
+DATA_SHEET = "填报表"
+META_SHEET = "_tianbao"
+HEADER_ROW = 3
+FIRST_DATA_ROW = 4
+# A county with every township in one workbook stays far below this; the importer refuses more.
+MAX_DATA_ROWS = 20_000
+
+DISAGGREGATION_ITEMS = {"total": "合计", "female": "女性", "male": "男性"}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: float
+    hidden: bool = False
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("number", "序号", 6),
+    Column("unit", "单位", 13),
+    Column("domain", "领域", 11),
+    Column("indicator", "指标", 26),
+    Column("item", "填报项", 22),
+    Column("measure", "计量单位", 7),
+    Column("target", "目标", 22),
+    Column("previous", "上年数值", 11),
+    Column("below", "下级汇总（参考）", 11),
+    Column("value", "本年数值", 12),
+    Column("comment", "备注", 24),
+    Column("key_unit", "单位代码", 14, hidden=True),
+    Column("key_code", "指标代码", 14, hidden=True),
+    Column("key_year", "年份", 6, hidden=True),
+    Column("key_disaggregation", "分组", 8, hidden=True),
+    Column("key_tag", "校验", 12, hidden=True),
+)
+COLUMN_NUMBER = {c.key: i for i, c in enumerate(COLUMNS, start=1)}
+LAST_COLUMN = len(COLUMNS)
+
+
+def column_letter(key: str) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(COLUMN_NUMBER[key])
+
+
+def headers(year: int) -> list[str]:
+    """The header row as exported for ``year`` (the importer compares it cell by cell)."""
+    named = {"previous": f"{year - 1}年数值", "value": f"{year}年数值"}
+    return [named.get(c.key, c.header) for c in COLUMNS]
+
+
+FigureKey = tuple[str, str, int, str]  # unit, indicator code, year, disaggregation
+
+
+def row_tag(nonce: str, key: FigureKey) -> str:
+    """A short digest tying a row's hidden keys to this workbook: an edited key, or a row
+    pasted from another template (another nonce), no longer matches."""
+    text = "|".join((nonce, key[0], key[1], str(key[2]), key[3]))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def key_checksum(unit: str, year: int, department: str, nonce: str,
+                 keys: Iterable[FigureKey]) -> str:
+    """Checksum over the metadata and every row's keys. Sorted, so that sorting the rows
+    (harmless: the keys move with their row) does not change it; adding, removing or editing
+    a row, or editing the metadata, does."""
+    digest = hashlib.sha256()
+    for part in (FORMAT, str(FORMAT_VERSION), unit, str(year), department, nonce):
+        digest.update(part.encode() + b"\n")
+    for key in sorted(keys):
+        digest.update("|".join((key[0], key[1], str(key[2]), key[3])).encode() + b"\n")
+    return digest.hexdigest()
+
+
+@dataclass
+class TemplateRow:
+    """One figure a clerk enters: what it is, what it is compared with, what is stored."""
+
+    unit: str
+    unit_name: str
+    domain: str
+    indicators: list[str]  # the plan indicators this figure serves (a shared 活产数 serves three)
+    code: str
+    item: str
+    measure: str
+    kind: str  # the figure's indicator kind: count | direct | rate
+    validation: str  # a key of VALIDATIONS
+    disaggregation: str
+    year: int
+    target: str = ""
+    previous: float | None = None
+    below: float | None = None  # the sum of the units below, for a count
+    current: float | None = None
+    comment: str = ""
+    locked: bool = False  # the unit's year is approved (已审核): nothing may change
+
+    @property
+    def key(self) -> FigureKey:
+        return (self.unit, self.code, self.year, self.disaggregation)
+
+
+@dataclass
+class TemplateContent:
+    unit: OrgUnit
+    year: int
+    department: str  # "" for every indicator
+    include_below: bool
+    rows: list[TemplateRow] = field(default_factory=list)
+    units: list[OrgUnit] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BuiltTemplate:
+    path: Path
+    rows: int
+    units: int
+
+
+@dataclass(frozen=True)
+class Validation:
+    type: str
+    operator: str
+    formula1: str
+    formula2: str | None
+    title: str  # Excel shows at most 32 characters
+    prompt: str  # and at most 255 here
+    error: str
+
+
+VALIDATIONS: dict[str, Validation] = {
+    "count": Validation("whole", "greaterThanOrEqual", "0", None, "人数或个数",
+                        "请填写不小于0的整数。没有数据的留空。", "人数或个数应为不小于0的整数。"),
+    "percent": Validation("decimal", "between", "0", "100", "百分比",
+                          "请填写0—100之间的数，不带%号：45.3 表示 45.3%。没有数据的留空。",
+                          "百分比应在0—100之间（不带%号）。"),
+    # MAY_EXCEED_100 in db/checks.py: gross ratios count over-age pupils against the official age
+    # group, so above 100 is possible and asks only for a comment.
+    "percent_may_exceed": Validation(
+        "decimal", "greaterThanOrEqual", "0", None, "百分比（可超过100）",
+        "请填写不小于0的数，不带%号。毛入学（园）率、巩固率可能超过100，超过时请在备注中说明原因。",
+        "应为不小于0的数（不带%号）。"),
+    "permille": Validation("decimal", "between", "0", "1000", "千分比",
+                           "请填写0—1000之间的数。没有数据的留空。", "千分比应在0—1000之间。"),
+    "per_100k": Validation("decimal", "between", "0", "100000", "每10万",
+                           "请填写0—100000之间的数。没有数据的留空。", "应在0—100000之间。"),
+    "positive": Validation("decimal", "greaterThanOrEqual", "0", None, "数值",
+                           "请填写不小于0的数。没有数据的留空。", "应为不小于0的数。"),
+}
+
+
+def validation_for(code: str, kind: str, unit: str) -> str:
+    """The data validation of a figure's cell, mirroring :func:`db.checks.check_value`."""
+    if kind == "count":
+        return "count"
+    if unit == "%":
+        return "percent_may_exceed" if code in MAY_EXCEED_100 else "percent"
+    if unit == "‰":
+        return "permille"
+    if unit.startswith("1/10万"):
+        return "per_100k"
+    return "positive"
+
+
+# ---------------------------------------------------------------------------- departments
+
+
+def normalise_department(name: str) -> str:
+    return unicodedata.normalize("NFKC", name).strip()
+
+
+def departments(session: Session, plan_code: str) -> list[str]:
+    """Every lead and responsible department (牵头单位/责任单位) a plan names, sorted."""
+    names: set[str] = set()
+    for lead, responsible in session.execute(
+            select(Goal.lead_departments, Goal.responsible_departments)
+            .where(Goal.plan_code == plan_code)):
+        names.update(normalise_department(n) for n in (lead or []) + (responsible or []))
+    return sorted(names)
+
+
+def department_indicators(session: Session, plan_code: str, department: str) -> set[str]:
+    """The indicators a department reports: those of the targets of every goal naming it as
+    lead or responsible department, and the figures those targets are compared with."""
+    wanted = normalise_department(department)
+    codes: set[str] = set()
+    rows = session.execute(
+        select(Target.indicator_code, Target.relative_to, Goal.lead_departments,
+               Goal.responsible_departments)
+        .join(Goal, Target.goal_id == Goal.id).where(Goal.plan_code == plan_code))
+    for code, relative_to, lead, responsible in rows:
+        if wanted in {normalise_department(n) for n in (lead or []) + (responsible or [])}:
+            codes.add(code)
+            if relative_to:
+                codes.add(relative_to)
+    return codes
+
+
+# ---------------------------------------------------------------------------- gathering
+
+
+def gather_template(session: Session, unit_code: str, year: int, department: str | None = None,
+                    include_below: bool = False) -> TemplateContent:
+    """The rows of a template; ExcelError (in Chinese) if it cannot be made."""
+    unit = session.get(OrgUnit, unit_code)
+    if unit is None:
+        raise ExcelError(f"单位 {unit_code} 不在数据库中（可先用 init 或 units add 添加）。")
+    if not unit.active:
+        raise ExcelError(f"单位“{unit.name}”已停用，不能再填报数据。")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ExcelError(f"年份必须在{FIRST_YEAR}—{LAST_YEAR}年之间。")
+    evaluator = Evaluator(session, unit_code)
+    if not evaluator.targets_for(unit_code):
+        raise ExcelError(f"单位“{unit.name}”没有适用的规划，无法生成填报模板。")
+    department = normalise_department(department or "")
+
+    codes = subtree_codes(session, unit_code) if include_below else [unit_code]
+    units = {u.code: u for u in session.scalars(select(OrgUnit).where(OrgUnit.code.in_(codes)))}
+    content = TemplateContent(unit, year, department, include_below,
+                              units=[units[c] for c in codes])
+    indicators = {i.code: i for i in session.scalars(select(Indicator))}
+    domains = {key: name for key, name in session.execute(select(Domain.key, Domain.name))}
+    stored = {(v.unit_code, v.indicator_code, v.year, v.disaggregation): v
+              for v in values_for(session, codes, [year])}
+    locked_units = {v.unit_code for v in stored.values() if v.status == "approved"}
+    index = evaluator.index
+
+    wanted_by_plan: dict[str, set[str] | None] = {}
+    for code in codes:
+        specs = evaluator.targets_for(code)
+        if not specs:
+            continue
+        plan = specs[0].plan
+        if plan not in wanted_by_plan:
+            wanted_by_plan[plan] = _department_filter(session, plan, department)
+        wanted = wanted_by_plan[plan]
+        seen: dict[tuple[str, str], TemplateRow] = {}
+        for info, domain, targets in _plan_indicators(specs, index.indicators):
+            if not indicator_shown(units[code].level, info.collected_at):
+                continue
+            if wanted is not None and info.code not in wanted:
+                continue
+            for figure, dis, item, target_text in _figures(info, targets, indicators):
+                if (figure, dis) in seen:
+                    # A denominator shared by several rates (活产数) is entered once.
+                    seen[(figure, dis)].indicators.append(info.name)
+                    continue
+                figure_info = index.indicators[figure]
+                key = (code, figure, year, dis)
+                row = TemplateRow(
+                    unit=code, unit_name=units[code].name, domain=domains.get(domain, domain),
+                    indicators=[info.name], code=figure, item=item, measure=figure_info.unit,
+                    kind=figure_info.kind,
+                    validation=validation_for(figure, figure_info.kind, figure_info.unit),
+                    disaggregation=dis, year=year, target=target_text,
+                    locked=code in locked_units)
+                if year > FIRST_YEAR:
+                    row.previous = index.resolve(code, figure, year - 1, dis).value
+                if figure_info.kind == "count" and index.children.get(code):
+                    parts = [index.resolve(kid, figure, year, dis).value
+                             for kid in index.children[code]]
+                    known = [p for p in parts if p is not None]
+                    row.below = sum(known) if known else None
+                if key in stored:
+                    row.current, row.comment = stored[key].value, stored[key].comment
+                seen[(figure, dis)] = row
+                content.rows.append(row)
+    if department and not content.rows:
+        plan = evaluator.targets_for(unit_code)[0].plan
+        known = departments(session, plan)
+        listed = "、".join(known) if known else "（本规划没有列出牵头和责任单位）"
+        raise ExcelError(f"规划中没有由“{department}”牵头或负责、且本单位需要填报的指标。"
+                         f"规划列出的部门有：{listed}")
+    if len(content.rows) > MAX_DATA_ROWS:
+        raise ExcelError(f"模板将有 {len(content.rows)} 行，超过 {MAX_DATA_ROWS} 行的上限。"
+                         "请按部门或分别为各下级单位导出。")
+    return content
+
+
+def _department_filter(session: Session, plan: str, department: str) -> set[str] | None:
+    if not department:
+        return None
+    return department_indicators(session, plan, department)
+
+
+def _plan_indicators(specs: Sequence[TargetSpec], infos: Mapping[str, IndicatorInfo]
+                     ) -> list[tuple[IndicatorInfo, str, list[TargetSpec]]]:
+    """The plan's indicators in its own order, each with its targets; an indicator a target
+    is compared with (党员中的女性比例) follows it, since evaluation needs its figure too."""
+    by_code: dict[str, tuple[IndicatorInfo, str, list[TargetSpec]]] = {}
+    for spec in specs:
+        entry = by_code.setdefault(spec.indicator.code, (spec.indicator, spec.domain, []))
+        entry[2].append(spec)
+        if spec.relative_to and spec.relative_to in infos:
+            by_code.setdefault(spec.relative_to, (infos[spec.relative_to], spec.domain, []))
+    return list(by_code.values())
+
+
+def _figures(info: IndicatorInfo, targets: list[TargetSpec], indicators: Mapping[str, Indicator]
+             ) -> list[tuple[str, str, str, str]]:
+    """``(figure code, breakdown, what to enter, target in words)`` for one plan indicator."""
+
+    def phrase(dis: str) -> str:
+        return "；".join(target_phrase(t) for t in targets
+                        if (t.disaggregation or "total") == dis)
+
+    if info.kind == "rate" and info.numerator and info.denominator:
+        out = []
+        for role, code in (("分子", info.numerator), ("分母", info.denominator)):
+            count = indicators[code]
+            for dis in _breakdowns(count):
+                suffix = "" if dis == "total" else f"（{DISAGGREGATION_ITEMS[dis]}）"
+                out.append((code, dis, f"{role}：{count.name}{suffix}",
+                            phrase(dis) if role == "分子" else ""))
+        return out
+    breakdowns = _breakdowns(indicators[info.code])
+    if breakdowns == ["total"]:
+        return [(info.code, "total", "指标值", phrase("total"))]
+    return [(info.code, dis, DISAGGREGATION_ITEMS[dis], phrase(dis)) for dis in breakdowns]
+
+
+def _breakdowns(indicator: Indicator) -> list[str]:
+    # By sex only: the age groups in the catalogue (35—64岁, 65岁以上) are already the whole
+    # population the indicator is defined on, so a separate row would repeat the total.
+    return ["total", "female", "male"] if "sex" in (indicator.disaggregation or []) else ["total"]
+
+
+# ---------------------------------------------------------------------------- writing
+
+
+def template_workbook(session: Session, content: TemplateContent,
+                      progress: ProgressCallback = no_progress,
+                      cancel: CancelCheck = never_cancelled) -> Workbook:
+    """The workbook of a gathered template (not saved)."""
+    nonce = secrets.token_hex(8)
+    meta = {
+        "format": FORMAT,
+        "format_version": str(FORMAT_VERSION),
+        "unit": content.unit.code,
+        "unit_name": content.unit.name,
+        "year": str(content.year),
+        "department": content.department,
+        "include_below": "1" if content.include_below else "0",
+        "rows": str(len(content.rows)),
+        "nonce": nonce,
+        "key_checksum": key_checksum(content.unit.code, content.year, content.department,
+                                     nonce, (r.key for r in content.rows)),
+        "app_version": app_version(),
+        "catalogue_version": stored_catalogue_version(session),
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "data_sheet": DATA_SHEET,
+        "header_row": str(HEADER_ROW),
+        "first_data_row": str(FIRST_DATA_ROW),
+    }
+    wb = Workbook()
+    _instructions(wb.active, content, meta)
+    data = wb.create_sheet(DATA_SHEET)
+    _data_sheet(data, content, nonce, progress, cancel)
+    _meta_sheet(wb.create_sheet(META_SHEET), meta)
+    # Sheets can be neither added, removed, renamed nor unhidden: the import finds the data
+    # and the metadata by name. No password, so an office can still lift it if it must.
+    wb.security = WorkbookProtection(lockStructure=True)
+    wb.active = 0
+    return wb
+
+
+def build_template(session: Session, unit_code: str, year: int, out: Path | str,
+                   department: str | None = None, include_below: bool = False,
+                   progress: ProgressCallback = no_progress,
+                   cancel: CancelCheck = never_cancelled) -> BuiltTemplate:
+    """Export a data-entry template to ``out`` (written atomically); ExcelError if refused."""
+    progress(0, 0, "正在收集指标……")
+    content = gather_template(session, unit_code, year, department, include_below)
+    wb = template_workbook(session, content, progress, cancel)
+    progress(len(content.rows), len(content.rows), "正在保存文件……")
+    path = save_workbook(wb, Path(out))
+    return BuiltTemplate(path, len(content.rows), len({r.unit for r in content.rows}))
+
+
+def _instructions(ws: Worksheet, content: TemplateContent, meta: Mapping[str, str]) -> None:
+    ws.title = INSTRUCTIONS_SHEET
+    unit, year = content.unit, content.year
+    below = (f"，及其下级单位 {len(content.units) - 1} 个" if content.include_below
+             and len(content.units) > 1 else "")
+    lines: list[tuple[str, str]] = [
+        (f"{unit.name}{year}年妇女发展规划监测数据填报表", "title"),
+        ("", ""),
+        (f"填报单位：{unit.name}（{unit.code}）{below}", ""),
+        (f"填报年度：{year}年", ""),
+        (f"填报部门：{content.department or '全部指标'}", ""),
+        (f"共 {len(content.rows)} 项数据，在“{DATA_SHEET}”工作表中填写。", ""),
+        ("", ""),
+        ("怎样填写", "heading"),
+        (f"1. 只在黄色单元格中填写：“{year}年数值”和“备注”两列，其余单元格已锁定。", ""),
+        ("2. 直接填写数字。百分比不带%号（45.3 表示 45.3%）；人数、个数填整数。"
+         "没有数据的留空，不要填“无”或“-”。", ""),
+        ("3. 比率（如孕产妇死亡率）不要自己计算：请填写分子和分母的人数，"
+         "由软件计算并向上汇总。", ""),
+        ("4. 与上年相比变化较大，或毛入学（园）率超过100时，请在“备注”中说明原因。", ""),
+        ("5. 从其他表格复制数据时，请使用“选择性粘贴 → 数值”，"
+         "不要粘贴公式，不要合并单元格。", ""),
+        ("6. 灰色单元格表示该年度数据已审核锁定，不能再修改。", ""),
+        ("7. 单元格中已有的数字是导出时库中的数据；如无变化，保持不动即可。"
+         "备注留空表示保留原有备注。", ""),
+        ("", ""),
+        ("注意", "heading"),
+        ("• 不要插入、删除或调换行，不要修改隐藏的列（单位代码、指标代码、年份、分组、校验），"
+         "不要改动工作表名称。导入时软件会核对这些内容，被改动的表格将无法导入。", ""),
+        ("• 本表只能导入到为其导出的单位和年度。", ""),
+        ("• 填好后保存为 .xlsx 格式（不要另存为 .xls 或加密码），交回填报软件导入。", ""),
+        ("", ""),
+        (f"填报软件版本：{meta['app_version']}　　"
+         f"指标目录版本：{meta['catalogue_version']}", "note"),
+        (f"模板格式版本：{meta['format_version']}　　"
+         f"导出时间（UTC）：{meta['exported_at']}", "note"),
+    ]
+    for number, (text, style) in enumerate(lines, start=1):
+        cell = ws.cell(row=number, column=1, value=text or None)
+        cell.font = {"title": TITLE_FONT, "heading": HEADER_FONT, "note": NOTE_FONT}.get(
+            style, BODY_FONT)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["A"].width = 100
+    ws.protection.sheet = True
+    print_setup(ws, "1:1", f"{unit.name}{year}年填报说明")
+    ws.page_setup.orientation = "portrait"
+
+
+def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
+                progress: ProgressCallback, cancel: CancelCheck) -> None:
+    unit, year = content.unit, content.year
+    title = f"{unit.name}{year}年妇女发展规划监测数据填报表"
+    if content.department:
+        title += f"（{content.department}）"
+    ws["A1"] = title
+    ws["A1"].font = TITLE_FONT
+    ws["A2"] = (f"只在黄色单元格中填写；百分比不带%号，人数填整数，没有数据的留空。"
+                f"填写方法见“{INSTRUCTIONS_SHEET}”工作表。")
+    ws["A2"].font = NOTE_FONT
+    for number, text in enumerate(headers(year), start=1):
+        cell = ws.cell(row=HEADER_ROW, column=number, value=text)
+        cell.font, cell.fill, cell.border, cell.alignment = (HEADER_FONT, HEADER_FILL, BORDER,
+                                                             CENTRE)
+    value_col, comment_col = COLUMN_NUMBER["value"], COLUMN_NUMBER["comment"]
+    unlocked = Protection(locked=False)
+    by_validation: dict[str, list[int]] = {}
+    total = len(content.rows)
+    for offset, row in enumerate(content.rows):
+        if offset % 500 == 0:
+            raise_if_cancelled(cancel)
+            progress(offset, total, "正在写入模板……")
+        r = FIRST_DATA_ROW + offset
+        values = {
+            "number": offset + 1, "unit": row.unit_name, "domain": row.domain,
+            "indicator": "；".join(row.indicators), "item": row.item, "measure": row.measure,
+            "target": row.target, "previous": row.previous, "below": row.below,
+            "value": row.current, "comment": row.comment or None,
+            "key_unit": row.unit, "key_code": row.code, "key_year": row.year,
+            "key_disaggregation": row.disaggregation, "key_tag": row_tag(nonce, row.key),
+        }
+        for number, column in enumerate(COLUMNS, start=1):
+            cell = ws.cell(row=r, column=number, value=values[column.key])
+            cell.font, cell.border = BODY_FONT, BORDER
+            if column.key in ("indicator", "item", "target", "comment"):
+                cell.alignment = WRAP
+        # Codes are text: a 12-digit township code typed as a number would become 2.11E+11.
+        ws.cell(row=r, column=COLUMN_NUMBER["key_unit"]).number_format = "@"
+        for number in (value_col, comment_col):
+            cell = ws.cell(row=r, column=number)
+            cell.fill = LOCKED_FILL if row.locked else INPUT_FILL
+            if not row.locked:
+                cell.protection = unlocked
+        if not row.locked:
+            by_validation.setdefault(row.validation, []).append(r)
+
+    letter = column_letter("value")
+    for kind, rows in by_validation.items():
+        spec = VALIDATIONS[kind]
+        dv = DataValidation(type=spec.type, operator=spec.operator, formula1=spec.formula1,
+                            formula2=spec.formula2, allow_blank=True, showInputMessage=True,
+                            showErrorMessage=True, errorStyle="stop", promptTitle=spec.title,
+                            prompt=spec.prompt, errorTitle="数值无效", error=spec.error)
+        for first, last in _runs(rows):
+            dv.add(f"{letter}{first}:{letter}{last}")
+        ws.add_data_validation(dv)
+
+    for number, column in enumerate(COLUMNS, start=1):
+        dimension = ws.column_dimensions[ws.cell(row=HEADER_ROW, column=number).column_letter]
+        dimension.width = column.width
+        dimension.hidden = column.hidden
+    if not any(r.below is not None for r in content.rows):
+        ws.column_dimensions[column_letter("below")].hidden = True
+    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=COLUMN_NUMBER["target"])
+    ws.protection.sheet = True
+    # Resizing rows and columns is harmless and lets a clerk read a long indicator name.
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}", title)
+    ws.print_area = f"A1:{column_letter('comment')}{FIRST_DATA_ROW + max(total, 1) - 1}"
+
+
+def _runs(rows: list[int]) -> list[tuple[int, int]]:
+    """Consecutive row numbers as (first, last) ranges, to keep the validations' ranges short."""
+    runs: list[tuple[int, int]] = []
+    for r in rows:
+        if runs and runs[-1][1] == r - 1:
+            runs[-1] = (runs[-1][0], r)
+        else:
+            runs.append((r, r))
+    return runs
+
+
+def _meta_sheet(ws: Worksheet, meta: Mapping[str, str]) -> None:
+    for number, (key, value) in enumerate(meta.items(), start=1):
+        ws.cell(row=number, column=1, value=key)
+        ws.cell(row=number, column=2, value=value).number_format = "@"
+    ws.sheet_state = "veryHidden"
+    ws.protection.sheet = True
+
