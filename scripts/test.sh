@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
 # Qt's xcb and offscreen platform plugins (from `ldd` on PySide6's plugins, Debian 12 names),
-# plus poppler for reading back the PDF reports in tests. Keep in step with README.md.
+# plus poppler for reading back the PDF reports in tests, and LibreOffice Calc (headless) for
+# opening the Excel exports in a real spreadsheet program. Keep in step with README.md.
 SYSTEM_PACKAGES=(
     python3-venv
     libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3
@@ -17,6 +18,7 @@ SYSTEM_PACKAGES=(
     libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0
     libxcb-randr0 libxcb-render-util0 libxcb-image0 libwayland-cursor0
     poppler-utils poppler-data
+    libreoffice-calc-nogui
 )
 
 $SUDO apt-get update

@@ -7,7 +7,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_ONLY = {"fonts-noto-cjk"}  # Chinese in real windows; offscreen tests draw no text to check
-TESTS_ONLY = {"poppler-utils", "poppler-data"}  # reading PDF reports back in tests
+# Reading PDF reports back, and opening the Excel exports in LibreOffice Calc, in tests.
+TESTS_ONLY = {"poppler-utils", "poppler-data", "libreoffice-calc-nogui"}
 
 
 def readme_app_packages() -> set[str]:
