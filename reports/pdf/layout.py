@@ -9,7 +9,6 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from importlib import metadata
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from sqlalchemy.orm import Session
 from db.evaluation import STATUS_LABELS
 from db.models import Meta
 from db.progress import TaskCancelled
+from db.version import app_version as app_version  # re-exported for the report builders
 from reports.pdf.fonts import FONT, register_fonts, status_symbols
 
 Progress = Callable[[int, int, str], None]
@@ -74,13 +74,6 @@ class ReportCancelled(TaskCancelled):
 
 
 # ---------------------------------------------------------------------------- facts
-
-
-def app_version() -> str:
-    try:
-        return metadata.version("tianbao")
-    except metadata.PackageNotFoundError:
-        return "dev"
 
 
 def catalogue_version(session: Session) -> str:
