@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from importlib import metadata
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -40,13 +39,6 @@ COUNT_FORMAT = "#,##0"
 class ExcelError(Exception):
     """A workbook cannot be made or read (unknown unit, wrong file, unwritable folder).
     ``str(error)`` is a plain Chinese message for the user."""
-
-
-def app_version() -> str:
-    try:
-        return metadata.version("tianbao")
-    except metadata.PackageNotFoundError:  # running from a checkout that was never installed
-        return "开发版"
 
 
 def stored_catalogue_version(session: Session) -> str:

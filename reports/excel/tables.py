@@ -36,6 +36,7 @@ from db.progress import (
     raise_if_cancelled,
 )
 from db.units import LEVEL_LABELS, subtree_codes
+from db.version import app_version
 from reports.excel.common import (
     BODY_FONT,
     BORDER,
@@ -46,7 +47,6 @@ from reports.excel.common import (
     TITLE_FONT,
     WRAP,
     ExcelError,
-    app_version,
     number_format,
     print_setup,
     save_workbook,

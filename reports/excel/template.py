@@ -45,6 +45,7 @@ from db.progress import (
     raise_if_cancelled,
 )
 from db.units import subtree_codes
+from db.version import app_version
 from reports.excel.common import (
     BODY_FONT,
     BORDER,
@@ -57,7 +58,6 @@ from reports.excel.common import (
     TITLE_FONT,
     WRAP,
     ExcelError,
-    app_version,
     print_setup,
     save_workbook,
     stored_catalogue_version,
