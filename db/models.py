@@ -229,6 +229,7 @@ class AuditEntry(Base):
     """Every change to figures, units and the catalogue, with who, when, before and after."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (UniqueConstraint("origin", "origin_id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     user: Mapped[str] = mapped_column(String(64), default="")
@@ -237,6 +238,11 @@ class AuditEntry(Base):
     key: Mapped[str] = mapped_column(String(200))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # An entry received in a sync file keeps where it was written (the fingerprint of that
+    # installation's key) and its id there, so importing the same file twice adds it once and
+    # the next export upward passes it on unchanged. Both are NULL for entries written here.
+    origin: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    origin_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class GoalProgress(Base):
@@ -253,3 +259,59 @@ class GoalProgress(Base):
     evidence: Mapped[str] = mapped_column(Text, default="")
     stored_by: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LocalKey(Base):
+    """This installation's Ed25519 key pair, which signs the sync files it writes (db/sync/keys.py).
+
+    Created once; the private key never leaves the database (a backup of the file copies it).
+    """
+
+    __tablename__ = "local_key"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    private_key_pem: Mapped[str] = mapped_column(Text)
+    public_key: Mapped[str] = mapped_column(String(64))  # raw 32 bytes, base64
+    fingerprint: Mapped[str] = mapped_column(String(32))  # 30 digits, read out by phone
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RegisteredKey(Base):
+    """A public key another unit registered here: files signed with it are accepted from it."""
+
+    __tablename__ = "registered_key"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"), index=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str] = mapped_column(String(32), unique=True)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    registered_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class SyncLog(Base):
+    """One sync file written or applied here: who, when, which file, what it held or changed."""
+
+    __tablename__ = "sync_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user: Mapped[str] = mapped_column(String(64), default="")
+    direction: Mapped[str] = mapped_column(String(8))  # export | import
+    kind: Mapped[str] = mapped_column(String(16))  # figures | catalogue | dhis2
+    counterpart: Mapped[str | None] = mapped_column(String(12), nullable=True)  # unit code
+    file_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    outcome: Mapped[str] = mapped_column(String(16))  # written | applied
+
+
+class ExportMark(Base):
+    """The last sync file a unit sent to a receiver: the next one carries the audit entries
+    written since (``audit_id`` is the highest audit_log id that file held)."""
+
+    __tablename__ = "export_mark"
+    __table_args__ = (UniqueConstraint("unit_code", "receiver_code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(String(12))
+    receiver_code: Mapped[str] = mapped_column(String(12))
+    audit_id: Mapped[int] = mapped_column(Integer, default=0)
+    exported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    file_name: Mapped[str] = mapped_column(String(255), default="")
