@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     figure_commands.register(commands)
     report_commands.register(commands)
+    from desktop import maintenance_commands
+    maintenance_commands.register(commands)
     return parser
 
 

@@ -1,0 +1,458 @@
+"""Rotating backups of the SQLite file, what each one holds, and putting one back.
+
+Backups live in a ``backups`` folder beside the database (``~/.local/share/Tianbao/backups/`` for
+the default file), one file per backup named for the database, the moment and the reason::
+
+    tianbao-20250314-083012-daily.sqlite3
+
+Reasons and how many of each are kept (older ones are deleted when a new one is made):
+
+=========  ============  ====
+daily      每日自动备份    14
+import     导入前          10
+migration  升级前          10
+restore    恢复前          10
+manual     手动备份        all — a copy the clerk asked for is theirs to delete
+=========  ============  ====
+
+The copy before a schema upgrade that :func:`db.storage.prepare_database` makes beside the file
+(``tianbao.before-<revision>-<time>.sqlite3``) is listed here too, as an 升级前 backup.
+
+Every copy is made with SQLite's online backup API: a consistent snapshot even while the app is
+writing, including transactions still in the WAL, which a file copy of the main file would miss.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from db.storage import MIGRATIONS_DIR, SCHEMA_HEAD, VERSION_TABLE, sqlite_file_path
+
+log = logging.getLogger(__name__)
+
+BACKUP_FOLDER = "backups"
+SUFFIX = ".sqlite3"
+# Two weeks of daily copies cover a clerk who notices a mistake at the next monthly check-in
+# only if combined with the pre-import copies; ten of those cover a busy reporting season.
+KEEP = {"daily": 14, "import": 10, "migration": 10, "restore": 10}
+REASON_LABELS = {
+    "daily": "每日自动备份",
+    "manual": "手动备份",
+    "import": "导入前",
+    "migration": "升级前",
+    "restore": "恢复前",
+    "damaged": "恢复前（原文件移出）",
+    "file": "备份文件",
+}
+# Tables a Tianbao database has had since the first revision; a file without them is not one.
+_REQUIRED_TABLES = {VERSION_TABLE, "org_unit", "data_value", "meta"}
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_STAMP = "%Y%m%d-%H%M%S"
+_UNSAFE = re.compile(r"[^\w]+")
+# A backup of any database, as backup_now names it (copied elsewhere, chosen by hand).
+_ANY_BACKUP_NAME = re.compile(r"-(\d{8}-\d{6})-(\w+?)(?:\.\d+)?\.sqlite3$")
+
+
+class BackupError(Exception):
+    """A backup cannot be made, read or restored. ``str(error)`` is for the user, in Chinese."""
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    """One backup file and what it holds (None where the file could not be read)."""
+
+    path: Path
+    taken_at: datetime  # local time, from the file name (or its modification time)
+    reason: str
+    size: int
+    revision: str | None = None
+    home_unit: str | None = None  # the name of the unit the installation works for
+    units: int | None = None
+    figures: int | None = None
+    latest_figure: datetime | None = None  # when the newest figure in it was saved (UTC)
+    problem: str | None = None  # why it cannot be restored, in Chinese; None if it can
+
+    @property
+    def reason_label(self) -> str:
+        return REASON_LABELS.get(self.reason, self.reason)
+
+
+# ---------------------------------------------------------------------------- making backups
+
+
+def backup_folder(db_path: Path) -> Path:
+    return db_path.parent / BACKUP_FOLDER
+
+
+def reason_key(reason: str) -> str:
+    """A reason as it may appear in a file name: letters, digits (any script) and ``_``."""
+    key = _UNSAFE.sub("_", reason.strip()).strip("_")[:32]
+    return key or "manual"
+
+
+def backup_now(db_path: Path, reason: str = "manual", *, now: datetime | None = None) -> Path:
+    """Copy the database into its backups folder; the new file's path.
+
+    The copy is checked (``PRAGMA quick_check``) before it counts, is written under a temporary
+    name and renamed, so a crash never leaves a half copy that looks like a backup, and then the
+    oldest backups of the same reason beyond :data:`KEEP` are deleted.
+    """
+    db_path = Path(db_path)
+    if not db_path.is_file() or db_path.stat().st_size == 0:
+        raise BackupError(f"没有可备份的数据库文件：{db_path}")
+    key = reason_key(reason)
+    moment = now or datetime.now()
+    folder = backup_folder(db_path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise BackupError(f"无法创建备份文件夹 {folder}：{error.strerror or error}") from error
+    target = _free_name(folder, f"{_stem(db_path)}-{moment.strftime(_STAMP)}-{key}")
+    partial = target.with_name(target.name + ".partial")
+    try:
+        copy_database(db_path, partial)
+        os.replace(partial, target)
+    except (sqlite3.Error, OSError) as error:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"备份失败（{db_path} → {target}）：{error}") from error
+    log.info("backed up %s to %s (%s)", db_path, target, key)
+    rotate(db_path, key)
+    return target
+
+
+def copy_database(source: Path, destination: Path) -> None:
+    """A consistent snapshot of ``source`` as a self-contained file at ``destination``."""
+    reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        writer = sqlite3.connect(destination)
+        try:
+            reader.backup(writer)
+            # The copy inherits WAL mode from the header; a backup is carried around alone (on a
+            # USB stick, by e-mail), so make it one file that opens read-only without a -shm.
+            writer.execute("PRAGMA journal_mode=DELETE")
+            (result,) = writer.execute("PRAGMA quick_check").fetchone()
+            if result != "ok":
+                raise sqlite3.DatabaseError(f"副本检查未通过：{result}")
+        finally:
+            writer.close()
+    finally:
+        reader.close()
+
+
+def daily_backup_if_due(db_path: Path, *, now: datetime | None = None) -> Path | None:
+    """Make today's daily backup unless one exists; the new file, or None.
+
+    Never raises: a missing daily backup must not stop a clerk from working. The reason is
+    logged instead.
+    """
+    moment = now or datetime.now()
+    try:
+        if not db_path.is_file() or db_path.stat().st_size == 0:
+            return None
+        today = moment.date()
+        for found in _our_backups(db_path):
+            if found.reason == "daily" and found.taken_at.date() == today:
+                return None
+        return backup_now(db_path, "daily", now=moment)
+    except (BackupError, OSError) as error:
+        log.warning("daily backup of %s failed: %s", db_path, error)
+        return None
+
+
+def backup_before(url: str, reason: str) -> Path | None:
+    """The backup made before an import (``reason="import"``) or another bulk change to the
+    database at ``url``; None for a server database or when the copy failed (logged).
+
+    Never raises: the caller goes ahead either way, and the daily copy is still there.
+    """
+    path = sqlite_file_path(url)
+    if path is None or not path.is_file():
+        return None
+    try:
+        return backup_now(path, reason)
+    except BackupError as error:
+        log.warning("backup before %s failed: %s", reason, error)
+        return None
+
+
+def daily_backup_for(url: str) -> Path | None:
+    """:func:`daily_backup_if_due` for the database at ``url`` (None for a server database)."""
+    path = sqlite_file_path(url)
+    return None if path is None else daily_backup_if_due(path)
+
+
+def rotate(db_path: Path, reason: str) -> list[Path]:
+    """Delete the oldest backups of ``reason`` beyond what :data:`KEEP` allows; those deleted."""
+    keep = KEEP.get(reason)
+    if keep is None:
+        return []
+    same = sorted((b for b in _our_backups(db_path) if b.reason == reason),
+                  key=lambda b: (b.taken_at, b.path.name), reverse=True)
+    deleted = []
+    for old in same[keep:]:
+        try:
+            old.path.unlink()
+            deleted.append(old.path)
+        except OSError as error:
+            log.warning("cannot delete old backup %s: %s", old.path, error)
+    return deleted
+
+
+def _stem(db_path: Path) -> str:
+    return db_path.stem if db_path.suffix else db_path.name
+
+
+def _free_name(folder: Path, base: str) -> Path:
+    target = folder / f"{base}{SUFFIX}"
+    counter = 2
+    while target.exists():
+        target = folder / f"{base}.{counter}{SUFFIX}"
+        counter += 1
+    return target
+
+
+# ---------------------------------------------------------------------------- listing
+
+
+def _name_pattern(db_path: Path) -> re.Pattern[str]:
+    return re.compile(rf"^{re.escape(_stem(db_path))}-(\d{{8}}-\d{{6}})-(\w+?)(?:\.\d+)?"
+                      rf"{re.escape(SUFFIX)}$")
+
+
+def _migration_copy_pattern(db_path: Path) -> re.Pattern[str]:
+    # db.storage._backup_sqlite_file: <stem>.before-<revision>-<YYYYmmddHHMMSS>[-n].sqlite3
+    return re.compile(rf"^{re.escape(_stem(db_path))}\.before-.+-(\d{{14}})(?:-\d+)?"
+                      rf"{re.escape(SUFFIX)}$")
+
+
+def _our_backups(db_path: Path) -> list[BackupInfo]:
+    """The backups of this database by name alone, without opening them (fast)."""
+    found: list[BackupInfo] = []
+    folder = backup_folder(db_path)
+    pattern = _name_pattern(db_path)
+    if folder.is_dir():
+        for path in folder.iterdir():
+            match = pattern.match(path.name)
+            if match is None or not path.is_file():
+                continue
+            taken = _parse_stamp(match.group(1), _STAMP) or _mtime(path)
+            found.append(BackupInfo(path, taken, match.group(2), path.stat().st_size))
+    copy_pattern = _migration_copy_pattern(db_path)
+    if db_path.parent.is_dir():
+        for path in db_path.parent.iterdir():
+            match = copy_pattern.match(path.name)
+            if match is None or not path.is_file():
+                continue
+            taken = _parse_stamp(match.group(1), "%Y%m%d%H%M%S") or _mtime(path)
+            found.append(BackupInfo(path, taken, "migration", path.stat().st_size))
+    return found
+
+
+def list_backups(db_path: Path) -> list[BackupInfo]:
+    """Every backup of the database, newest first, each with what it holds."""
+    backups = [_with_contents(found) for found in _our_backups(Path(db_path))]
+    return sorted(backups, key=lambda b: (b.taken_at, b.path.name), reverse=True)
+
+
+def inspect_backup(path: Path) -> BackupInfo:
+    """What a database file holds, for a file chosen by hand (``tianbao restore FILE``)."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except OSError as error:
+        raise BackupError(f"无法读取备份文件 {path}：{error.strerror or error}") from error
+    match = _ANY_BACKUP_NAME.search(path.name)
+    if match is not None:
+        taken, reason = _parse_stamp(match.group(1), _STAMP) or _mtime(path), match.group(2)
+    else:
+        taken, reason = _mtime(path), "file"
+    return _with_contents(BackupInfo(path, taken, reason, stat.st_size))
+
+
+def _with_contents(info: BackupInfo) -> BackupInfo:
+    try:
+        contents = _read_contents(info.path)
+    except BackupError as error:
+        return _replace(info, problem=str(error))
+    return _replace(info, **contents)
+
+
+def _replace(info: BackupInfo, **changes: object) -> BackupInfo:
+    from dataclasses import replace
+
+    return replace(info, **changes)  # type: ignore[arg-type]
+
+
+def _read_contents(path: Path) -> dict[str, object]:
+    try:
+        with path.open("rb") as file:
+            header = file.read(len(_SQLITE_MAGIC))
+    except OSError as error:
+        raise BackupError(f"无法读取文件：{error.strerror or error}") from error
+    if header != _SQLITE_MAGIC:
+        raise BackupError("不是 SQLite 数据库文件")
+    try:
+        connection = _connect_read_only(path)
+        try:
+            tables = {name for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not _REQUIRED_TABLES <= tables:
+                raise BackupError("不是填报软件的数据库")
+            revisions = [r for (r,) in connection.execute(
+                f"SELECT version_num FROM {VERSION_TABLE}")]
+            revision = ",".join(sorted(revisions)) or None
+            units = connection.execute("SELECT count(*) FROM org_unit").fetchone()[0]
+            figures, latest = connection.execute(
+                "SELECT count(*), max(updated_at) FROM data_value").fetchone()
+            home = connection.execute(
+                "SELECT org_unit.name FROM meta JOIN org_unit ON org_unit.code = meta.value "
+                "WHERE meta.key = 'home_unit'").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        raise BackupError(f"文件已损坏或无法读取（{error}）") from error
+    problem = None
+    if revision is None:
+        problem = "缺少结构版本信息，不是完整的填报数据库"
+    elif revision not in _known_revisions():
+        problem = f"由更新版本的填报软件创建（结构版本 {revision}），本版本无法使用"
+    return {
+        "revision": revision,
+        "units": units,
+        "figures": figures,
+        "latest_figure": _parse_utc(latest),
+        "home_unit": home[0] if home else None,
+        "problem": problem,
+    }
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    journals = [path.with_name(path.name + suffix) for suffix in ("-wal", "-journal")]
+    if any(journal.exists() for journal in journals):
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    # Nothing pending: immutable=1 reads a WAL-mode file (a storage.py pre-upgrade copy) without
+    # creating -wal and -shm files beside a backup, which may sit on a read-only stick.
+    return sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
+
+
+def _known_revisions() -> set[str]:
+    # Reading the revision files (not Alembic, ~0.1 s to import) is enough: each declares
+    # ``revision = "…"`` on a line of its own.
+    known = {SCHEMA_HEAD}
+    for script in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        match = re.search(r'^revision\s*(?::\s*str\s*)?=\s*["\']([^"\']+)["\']',
+                          script.read_text(encoding="utf-8"), re.MULTILINE)
+        if match:
+            known.add(match.group(1))
+    return known
+
+
+def _parse_stamp(text: str, fmt: str) -> datetime | None:
+    try:
+        return datetime.strptime(text, fmt)
+    except ValueError:
+        return None
+
+
+def _parse_utc(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _mtime(path: Path) -> datetime:
+    return datetime.fromtimestamp(path.stat().st_mtime)
+
+
+# ---------------------------------------------------------------------------- restoring
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    restored: BackupInfo
+    saved_current: Path | None  # the copy of the database as it was before the restore
+
+
+def restore(backup: Path, db_path: Path) -> RestoreResult:
+    """Put ``backup`` back as the database at ``db_path``.
+
+    The current database is first copied into the backups folder (reason ``restore``), so a
+    restore can itself be undone. The backup is written with the online backup API in one
+    transaction: the database is either wholly the backup or unchanged, and other connections
+    (the open window) see the new contents, not a file swapped under them. A file that is not a
+    Tianbao database, is damaged, or comes from a newer schema is refused with nothing changed.
+    An older schema is fine: the next start upgrades it as usual.
+    """
+    backup, db_path = Path(backup), Path(db_path)
+    info = inspect_backup(backup)
+    if info.problem is not None:
+        raise BackupError(f"无法恢复 {backup.name}：{info.problem}。数据库未作任何改动。")
+    if db_path.exists() and backup.resolve() == db_path.resolve():
+        raise BackupError("所选文件就是当前数据库本身，无需恢复。")
+    _check_whole(backup)
+
+    saved: Path | None = None
+    if db_path.is_file() and db_path.stat().st_size > 0:
+        try:
+            saved = backup_now(db_path, "restore")
+        except BackupError as error:
+            # A damaged database is exactly when a restore is needed, and it cannot be copied.
+            # Moved aside instead (kept as it is); that fails while a program has it open on
+            # Windows, which is the right moment to stop.
+            log.warning("cannot copy %s before restoring (%s); moving it aside", db_path, error)
+            saved = _move_aside(db_path)
+    try:
+        reader = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            writer = sqlite3.connect(db_path, timeout=5)
+            try:
+                reader.backup(writer)
+            finally:
+                writer.close()
+        finally:
+            reader.close()
+    except (sqlite3.Error, OSError) as error:
+        kept = f"恢复前的副本：{saved}。" if saved is not None else ""
+        raise BackupError(f"恢复失败，数据库保持原样。{kept}（{error}）") from error
+    log.info("restored %s from %s (copy of the previous state: %s)", db_path, backup, saved)
+    return RestoreResult(info, saved)
+
+
+def _check_whole(path: Path) -> None:
+    try:
+        connection = _connect_read_only(path)
+        try:
+            (result,) = connection.execute("PRAGMA quick_check").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error as error:
+        raise BackupError(f"备份文件已损坏（{error}）。数据库未作任何改动。") from error
+    if result != "ok":
+        raise BackupError(f"备份文件已损坏（{result}）。数据库未作任何改动。")
+
+
+def _move_aside(db_path: Path) -> Path:
+    stamp = datetime.now().strftime(_STAMP)
+    target = _free_name(backup_folder(db_path), f"{_stem(db_path)}-{stamp}-damaged")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(db_path, target)
+        for suffix in ("-wal", "-shm", "-journal"):
+            journal = db_path.with_name(db_path.name + suffix)
+            if journal.exists():
+                os.replace(journal, target.with_name(target.name + suffix))
+    except OSError as error:
+        raise BackupError(f"无法移走已损坏的数据库 {db_path}：{error.strerror or error}。"
+                          "请先关闭所有正在使用它的程序。") from error
+    log.warning("moved the unreadable database %s to %s before restoring", db_path, target)
+    return target
