@@ -125,7 +125,9 @@ def gather_tables(session: Session, unit_code: str, years: range,
         raise ExcelError(f"单位“{unit.name}”没有适用的规划，无法生成统计表。")
     index = evaluator.index
     codes = subtree_codes(session, unit_code)
-    units = {u.code: u for u in session.scalars(select(OrgUnit).where(OrgUnit.code.in_(codes)))}
+    # All units, filtered here: a city's tree can pass SQLite's old 999-parameter limit.
+    wanted = set(codes)
+    units = {u.code: u for u in session.scalars(select(OrgUnit)) if u.code in wanted}
     ordered_units = [units[c] for c in codes if c in units]
     domain_names = {key: name for key, name in session.execute(select(Domain.key, Domain.name))}
     sex = {i.code for i in session.scalars(select(Indicator)) if "sex" in (i.disaggregation or [])}

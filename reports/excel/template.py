@@ -25,6 +25,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Protection
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -110,8 +111,6 @@ LAST_COLUMN = len(COLUMNS)
 
 
 def column_letter(key: str) -> str:
-    from openpyxl.utils import get_column_letter
-
     return get_column_letter(COLUMN_NUMBER[key])
 
 
@@ -286,7 +285,9 @@ def gather_template(session: Session, unit_code: str, year: int, department: str
     department = normalise_department(department or "")
 
     codes = subtree_codes(session, unit_code) if include_below else [unit_code]
-    units = {u.code: u for u in session.scalars(select(OrgUnit).where(OrgUnit.code.in_(codes)))}
+    # All units, filtered here: a city's tree can pass SQLite's old 999-parameter limit.
+    wanted_codes = set(codes)
+    units = {u.code: u for u in session.scalars(select(OrgUnit)) if u.code in wanted_codes}
     content = TemplateContent(unit, year, department, include_below,
                               units=[units[c] for c in codes])
     indicators = {i.code: i for i in session.scalars(select(Indicator))}

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.utils import get_column_letter, range_boundaries
+from openpyxl.utils import range_boundaries
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -648,9 +648,8 @@ def format_template_report(report: TemplateImportReport, limit: int = 300) -> st
         lines.append(f"文件：{report.source}")
     lines.append(f"模板：{report.unit_name}（{report.unit}）{report.year}年"
                  f"{'，' + report.department if report.department else ''}")
-    lines.append(f"读取数据 {report.rows_read} 行：填写了数值 {report.accepted + report.rejected} "
-                 f"行（无误 {report.accepted} 行，有错误 {report.rejected} 行），"
-                 f"未填写 {report.skipped} 行。")
+    lines.append(f"读取数据 {report.rows_read} 行：无误 {report.accepted} 行，"
+                 f"有错误 {report.rejected} 行，未填写 {report.skipped} 行。")
     entries: list[tuple[int, int, str]] = []
     for outcome in report.figures:
         if outcome.status == "accepted":
@@ -678,7 +677,3 @@ def format_template_report(report: TemplateImportReport, limit: int = 300) -> st
                      f"其余 {report.accepted - report.changed} 个与库中相同。")
     return "\n".join(lines)
 
-
-def column_of(key: str) -> str:
-    """The letter of a template column (for messages and tests)."""
-    return get_column_letter(COLUMN_NUMBER[key])
