@@ -16,9 +16,11 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy.orm import Session
 
+from db.backup import daily_backup_for
 from db.catalogue import ensure_catalogue
 from db.storage import APP_NAME, StorageError, prepare_database
 from db.units import home_unit_code
+from desktop.crash import reports_crashes
 from desktop.fonts import register_cjk_font
 from desktop.main_window import MainWindow
 from desktop.single_instance import acquire_instance_lock, lock_holder_message
@@ -53,6 +55,7 @@ class Screenshot:
     size: tuple[int, int] = (1440, 900)
 
 
+@reports_crashes
 def run_app(url: str, unit: str | None = None, year: int | None = None,
             screenshot: Screenshot | None = None) -> int:
     """Open the database at ``url`` and run the main window until it closes; the exit code.
@@ -74,6 +77,7 @@ def run_app(url: str, unit: str | None = None, year: int | None = None,
         except StorageError as error:
             QMessageBox.critical(None, "无法打开数据库", str(error))
             return 1
+        daily_backup_for(url)  # never raises: a missed copy must not keep the clerk out
         try:
             with Session(prepared.engine) as session:
                 ensure_catalogue(session)
