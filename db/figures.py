@@ -304,6 +304,23 @@ def set_year_status(session: Session, unit_code: str, year: int, status: str,
     return findings
 
 
+def reopen_year(session: Session, unit_code: str, year: int, reason: str,
+                user: str = "") -> list[Finding]:
+    """Unlock an approved year for correction (审核员). A reason is required and audited."""
+    if not reason.strip():
+        return [_error("reason_required", "重新开放已审核的年份须填写原因。")]
+    if year_status(session, unit_code, year) != "approved":
+        return [_error("not_approved", f"{year}年的数据尚未审核锁定，无需重新开放。")]
+    rows = values_for(session, [unit_code], [year])
+    for row in rows:
+        row.status = "draft"
+    _audit(session, user, "reopen", "unit_year", f"{unit_code}/{year}",
+           {"status": "approved"}, {"status": "draft", "reason": reason.strip(),
+                                    "figures": len(rows)})
+    session.flush()
+    return []
+
+
 def _verb(status: str) -> str:
     return {"submitted": "上报", "approved": "审核", "draft": "退回"}.get(status, "更改状态")
 

@@ -315,3 +315,15 @@ class ExportMark(Base):
     audit_id: Mapped[int] = mapped_column(Integer, default=0)
     exported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     file_name: Mapped[str] = mapped_column(String(255), default="")
+
+
+class UserAccount(Base):
+    """Who may use this installation, and in which role (see db/accounts.py)."""
+
+    __tablename__ = "user_account"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_name: Mapped[str] = mapped_column(String(64), default="")
+    role: Mapped[str] = mapped_column(String(16))  # clerk 填报员 | reviewer 审核员 | admin 管理员
+    password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, never the password
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
