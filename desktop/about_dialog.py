@@ -1,0 +1,101 @@
+"""关于填报: what IT staff ask for on the phone — the version, the catalogue, where the data and
+the logs are — and the licence of the font the app ships (Apache-2.0 asks that it be shown).
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import Qt, qVersion
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from db.models import Meta
+from db.version import app_version
+from resources import FONTS_DIR
+
+FONT_NAME = "文泉驿微米黑（WenQuanYi Micro Hei）"
+FONT_LICENCE = "Apache License 2.0，或 GPL 3.0（含字体嵌入例外）"
+FONT_LICENCE_FILE = FONTS_DIR / "LICENSE-wqy-microhei.txt"
+
+
+def about_facts(engine: Engine) -> list[tuple[str, str]]:
+    """(label, value) pairs the dialog shows; also what a crash report starts with."""
+    with Session(engine) as session:
+        catalogue = session.scalar(select(Meta.value).where(Meta.key == "catalogue_version"))
+    from desktop.crash import log_folder
+
+    return [
+        ("软件版本", app_version()),
+        ("指标目录版本", catalogue or "-"),
+        ("数据库", engine.url.render_as_string(hide_password=True).removeprefix("sqlite:///")),
+        ("日志文件夹", str(log_folder())),
+        ("运行环境", f"Python {platform.python_version()}，Qt {qVersion()}，"
+                     f"PySide6 {pyside_version}，{platform.platform(terse=True)}"
+                     + ("（安装包）" if getattr(sys, "frozen", False) else "")),
+        ("界面字体", f"{FONT_NAME}，{FONT_LICENCE}"),
+    ]
+
+
+class AboutDialog(QDialog):
+    def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("关于填报")
+        self.setMinimumWidth(560)  # long paths wrap less; IT staff read them aloud
+        layout = QVBoxLayout(self)
+        title = QLabel("<h2>填报</h2><p>妇女发展规划（2021—2030年）监测数据填报，离线桌面版</p>")
+        layout.addWidget(title)
+        form = QFormLayout()
+        self.facts = about_facts(engine)
+        for label, value in self.facts:
+            shown = QLabel(value)
+            shown.setWordWrap(True)
+            # Selectable, so a clerk can copy the paths into a message to IT staff.
+            shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            form.addRow(f"{label}：", shown)
+        layout.addLayout(form)
+
+        buttons = QDialogButtonBox()
+        licence = QPushButton("字体许可证")
+        buttons.addButton(licence, QDialogButtonBox.ButtonRole.HelpRole)
+        close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        close.setText("关闭")
+        buttons.rejected.connect(self.reject)
+        licence.clicked.connect(self.show_licence)
+        layout.addWidget(buttons)
+
+    def show_licence(self) -> QDialog:
+        dialog = QDialog(self)
+        dialog.setWindowTitle(f"{FONT_NAME} 许可证")
+        dialog.resize(640, 480)
+        text = QPlainTextEdit()
+        text.setReadOnly(True)
+        try:
+            text.setPlainText(FONT_LICENCE_FILE.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            text.setPlainText(f"{FONT_NAME}：{FONT_LICENCE}")
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(text)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
+        buttons.rejected.connect(dialog.reject)
+        layout.addWidget(buttons)
+        dialog.open()
+        return dialog
+
+
+def show_about(parent: QWidget | None, engine: Engine) -> None:
+    """Show 关于填报 for the database the window has open (modal)."""
+    AboutDialog(engine, parent).exec()
