@@ -311,6 +311,15 @@ def test_a_file_that_is_not_a_workbook_is_refused(county: Session, tmp_path: Pat
     assert "已损坏" in message
 
 
+def test_a_zip_directory_with_a_damaged_version_byte_is_refused(county: Session,
+                                                                 tmp_path: Path) -> None:
+    data = bytearray(export(county, tmp_path, unit=TAIPING).read_bytes())
+    directory = data.index(b"PK\x01\x02")
+    data[directory + 6] = 0xFF  # "version needed to extract": zipfile raises NotImplementedError
+    message = refused_without_writing(county, lambda: import_template(county, bytes(data)))
+    assert "已损坏" in message
+
+
 def test_a_truncated_workbook_is_refused(county: Session, tmp_path: Path) -> None:
     data = export(county, tmp_path, unit=TAIPING).read_bytes()
     half = data[:len(data) // 2]

@@ -165,7 +165,9 @@ def open_template(data: bytes) -> _Opened:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
+    except Exception as error:
+        # A damaged zip directory surfaces as BadZipFile, NotImplementedError (a "version"
+        # from a flipped byte), ValueError, EOFError … — all the same to the clerk.
         raise ExcelError("文件已损坏，无法作为 Excel 工作簿打开。") from error
     names = {e.filename for e in entries}
     if "mimetype" in names and "xl/workbook.xml" not in names:
