@@ -71,12 +71,17 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["json"], default="json")
     export.set_defaults(handler=export_catalogue)
 
-    from desktop import figure_commands, report_commands
+    from desktop import (
+        account_commands,
+        excel_commands,
+        figure_commands,
+        maintenance_commands,
+        report_commands,
+    )
 
-    figure_commands.register(commands)
-    report_commands.register(commands)
-    from desktop import maintenance_commands
-    maintenance_commands.register(commands)
+    for module in (figure_commands, report_commands, excel_commands, maintenance_commands,
+                   account_commands):
+        module.register(commands)
     return parser
 
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDockWidget,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -30,9 +31,11 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from db.accounts import CurrentUser, single_user
+from db.checks import Finding
 from db.entry_rows import EntrySheet, build_sheet, row_detail
 from db.evaluation import STATUS_LABELS
-from db.figures import set_year_status, year_status
+from db.figures import reopen_year, set_year_status, year_status
 from db.models import OrgUnit
 from db.overview import Overview, build_overview
 from db.plan_text import DOMAIN_NAMES
@@ -102,8 +105,9 @@ class DomainFilter(QSortFilterProxyModel):
 
 class MainWindow(QMainWindow):
     def __init__(self, engine: Engine, unit_code: str, year: int | None = None,
-                 user: str = "") -> None:
+                 user: CurrentUser | None = None) -> None:
         super().__init__()
+        self.user = user or single_user()
         self.engine = engine
         self.session = Session(engine)
         self.home_unit = unit_code
@@ -113,10 +117,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(TITLE)
         unit_code, year = self._remembered(unit_code, year)
         self.sheet: EntrySheet = build_sheet(self.session, unit_code, year)
-        self.model = EntryTableModel(self.session, self.sheet, user)
+        self.model = EntryTableModel(self.session, self.sheet, self.user.username)
         self.proxy = DomainFilter()
         self.proxy.setSourceModel(self.model)
-        self.qualitative_model = QualitativeModel(self.session, self.sheet, user)
+        self.qualitative_model = QualitativeModel(self.session, self.sheet, self.user.username)
         self._build_widgets()
         self._build_toolbar()
         self._connect()
@@ -194,6 +198,10 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         self.submit_action = QAction("标记本年为已上报", self)
         bar.addAction(self.submit_action)
+        self.approve_action = QAction("审核并锁定", self)
+        bar.addAction(self.approve_action)
+        self.reopen_action = QAction("重新开放……", self)
+        bar.addAction(self.reopen_action)
         self.year_state = QLabel()
         bar.addWidget(self.year_state)
         self.units_action = QAction("管理乡镇", self)
@@ -238,6 +246,8 @@ class MainWindow(QMainWindow):
         self.qualitative_model.refused.connect(
             lambda text: self.statusBar().showMessage(text, 10000))
         self.submit_action.triggered.connect(self.submit_year)
+        self.approve_action.triggered.connect(self.approve_year)
+        self.reopen_action.triggered.connect(self.reopen_year)
         self.units_action.triggered.connect(self.manage_units)
         self.report_action.triggered.connect(self.print_report)
 
@@ -260,8 +270,8 @@ class MainWindow(QMainWindow):
         overview = build_overview(self.session, self.sheet, with_children=False)
         self.overview.show_overview(overview, self.sheet.unit.name, self.sheet.year)
         self._evaluate_children()
-        self.units_action.setVisible(self.sheet.unit.level in ("county", "city"))
         state = year_status(self.session, self.sheet.unit.code, self.sheet.year)
+        self._enable_for_role(state)
         labels = {"submitted": "（已上报）", "approved": "（已审核，锁定）"}
         self.year_state.setText(labels.get(state or "", "（草稿）"))
         self.setWindowTitle(f"{TITLE} — {self.sheet.unit.name} {self.sheet.year}年")
@@ -372,6 +382,40 @@ class MainWindow(QMainWindow):
         current = self.table.currentIndex()
         if current.isValid():
             self._show_detail(current, current)
+
+    def _enable_for_role(self, state: str | None) -> None:
+        """Each role sees what it may do (db/accounts.py PERMISSIONS), for the year's state."""
+        allowed = self.user.allowed
+        self.units_action.setVisible(allowed("manage_units")
+                                     and self.sheet.unit.level in ("county", "city"))
+        self.submit_action.setEnabled(allowed("submit") and state == "draft")
+        self.approve_action.setVisible(allowed("approve"))
+        self.approve_action.setEnabled(state == "submitted")
+        self.reopen_action.setVisible(allowed("reopen"))
+        self.reopen_action.setEnabled(state == "approved")
+
+    def approve_year(self) -> None:
+        self._change_year(set_year_status(self.session, self.sheet.unit.code, self.sheet.year,
+                                          "approved", self.user.username),
+                          f"{self.sheet.year}年数据已审核并锁定")
+
+    def reopen_year(self) -> None:
+        reason, ok = QInputDialog.getText(self, "重新开放", "请填写重新开放的原因（将记入日志）：")
+        if not ok:
+            return
+        self._change_year(reopen_year(self.session, self.sheet.unit.code, self.sheet.year,
+                                      reason, self.user.username),
+                          f"{self.sheet.year}年数据已重新开放，可以修改")
+
+    def _change_year(self, findings: list[Finding], done: str) -> None:
+        problems = [f for f in findings if f.severity == "error"]
+        if problems:
+            self.session.rollback()
+            QMessageBox.warning(self, "未能完成", "\n".join(f.message for f in problems[:15]))
+            return
+        self.session.commit()
+        self.reload()
+        self.statusBar().showMessage(done, 10000)
 
     def submit_year(self) -> None:
         findings = set_year_status(self.session, self.sheet.unit.code, self.sheet.year,

@@ -235,3 +235,27 @@ def test_a_comment_typed_with_a_chinese_input_method_is_saved(
     qtbot.waitUntil(lambda: window.table.state() != QAbstractItemView.State.EditingState)
     with Session(window.engine) as session:
         assert find_value(session, COUNTY, "health_literacy", 2024).comment == "数据来自妇幼年报"
+
+
+def test_a_reviewer_approves_and_reopens_a_year_and_a_clerk_cannot(
+    qtbot: QtBot, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from db.accounts import CurrentUser
+
+    clerk = MainWindow(engine, COUNTY, 2023, CurrentUser("li", "李填报", "clerk"))
+    qtbot.addWidget(clerk)
+    assert not clerk.approve_action.isVisible() and not clerk.reopen_action.isVisible()
+    clerk.submit_year()
+    assert "已上报" in clerk.year_state.text()
+    clerk.close()
+
+    reviewer = MainWindow(engine, COUNTY, 2023, CurrentUser("zhang", "张审核", "reviewer"))
+    qtbot.addWidget(reviewer)
+    reviewer.show()
+    assert reviewer.approve_action.isEnabled()
+    reviewer.approve_year()
+    assert "锁定" in reviewer.year_state.text()
+    monkeypatch.setattr("desktop.main_window.QInputDialog.getText",
+                        lambda *_args: ("统计局更正口径", True))
+    reviewer.reopen_year()
+    assert "草稿" in reviewer.year_state.text()
