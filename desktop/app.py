@@ -16,12 +16,14 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy.orm import Session
 
+from db.accounts import login_required, single_user
 from db.backup import daily_backup_for
 from db.catalogue import ensure_catalogue
 from db.storage import APP_NAME, StorageError, prepare_database
 from db.units import home_unit_code
 from desktop.crash import reports_crashes
 from desktop.fonts import register_cjk_font
+from desktop.login_dialog import log_in
 from desktop.main_window import MainWindow
 from desktop.single_instance import acquire_instance_lock, lock_holder_message
 from desktop.wizard import run_first_start_wizard
@@ -92,8 +94,14 @@ def run_app(url: str, unit: str | None = None, year: int | None = None,
                     unit_code = run_first_start_wizard(None, session)
                     if unit_code is None:
                         return 0
+                user = single_user()
+                if login_required(session) and screenshot is None:
+                    logged_in = log_in(session)
+                    if logged_in is None:
+                        return 0
+                    user = logged_in
 
-            window = MainWindow(prepared.engine, unit or unit_code or "", year)
+            window = MainWindow(prepared.engine, unit or unit_code or "", year, user)
             if screenshot is not None:
                 return _render_window(app, window, screenshot)
             window.show()
