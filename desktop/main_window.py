@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.settings = QSettings()
         self.overview_task: TaskHandle[Overview] | None = None
         self.report_task: TaskHandle[BuiltReport] | None = None
+        self.file_task: TaskHandle | None = None
         self.setWindowTitle(TITLE)
         unit_code, year = self._remembered(unit_code, year)
         self.sheet: EntrySheet = build_sheet(self.session, unit_code, year)
@@ -123,6 +124,7 @@ class MainWindow(QMainWindow):
         self.qualitative_model = QualitativeModel(self.session, self.sheet, self.user.username)
         self._build_widgets()
         self._build_toolbar()
+        self._build_menus()
         self._connect()
         self._restore_layout()
         self.show_page(OVERVIEW)
@@ -216,6 +218,22 @@ class MainWindow(QMainWindow):
         self.search.setMaximumWidth(180)
         bar.addWidget(self.search)
         self._fill_units()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("文件(&F)")
+        file_menu.addAction(self.report_action)
+        file_menu.addSeparator()
+        file_menu.addAction("导出Excel填报模板……", self.export_template)
+        file_menu.addAction("导入填好的Excel模板……", self.import_template)
+        file_menu.addSeparator()
+        self.restore_action = file_menu.addAction("备份与恢复……", self.restore_backup)
+        file_menu.addSeparator()
+        file_menu.addAction("退出", QKeySequence.StandardKey.Quit, self.close)
+        edit_menu = self.menuBar().addMenu("编辑(&E)")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        help_menu = self.menuBar().addMenu("帮助(&H)")
+        help_menu.addAction("关于填报", self.show_about)
 
     def _fill_units(self) -> None:
         units = self.session.execute(select(OrgUnit.code, OrgUnit.name, OrgUnit.parent_code,
@@ -388,6 +406,7 @@ class MainWindow(QMainWindow):
         allowed = self.user.allowed
         self.units_action.setVisible(allowed("manage_units")
                                      and self.sheet.unit.level in ("county", "city"))
+        self.restore_action.setEnabled(allowed("restore"))
         self.submit_action.setEnabled(allowed("submit") and state == "draft")
         self.approve_action.setVisible(allowed("approve"))
         self.approve_action.setEnabled(state == "submitted")
@@ -450,6 +469,43 @@ class MainWindow(QMainWindow):
         self.report_task = print_report(self, self.engine, self.sheet.unit.code,
                                         self.sheet.unit.name, self.sheet.year, has_children,
                                         done)
+
+    def export_template(self) -> None:
+        from desktop.file_actions import export_excel_template
+
+        self.file_task = export_excel_template(
+            self, self.engine, self.sheet.unit.code, self.sheet.unit.name, self.sheet.year,
+            lambda text: self.statusBar().showMessage(text, 15000))
+
+    def import_template(self) -> None:
+        from desktop.file_actions import import_excel_template
+
+        def done(text: str) -> None:
+            self.statusBar().showMessage(text, 15000)
+            self.reload()
+
+        self.file_task = import_excel_template(self, self.engine, self.sheet.unit.code,
+                                               self.sheet.year, self.user.username, done)
+
+    def restore_backup(self) -> None:
+        from db.storage import sqlite_file_path
+        from desktop.restore_dialog import show_restore_dialog
+
+        path = sqlite_file_path(str(self.engine.url))
+        if path is None:
+            QMessageBox.information(self, "备份与恢复", "服务器数据库请用数据库自身的备份工具。")
+            return
+        if show_restore_dialog(self, path):
+            # The file under the engine was replaced: start again from fresh connections.
+            self.session.close()
+            self.engine.dispose()
+            self._fill_units()
+            self.reload()
+
+    def show_about(self) -> None:
+        from desktop.about_dialog import show_about
+
+        show_about(self, self.engine)
 
     # ---------------------------------------------------------------- layout memory
 

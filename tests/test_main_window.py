@@ -259,3 +259,21 @@ def test_a_reviewer_approves_and_reopens_a_year_and_a_clerk_cannot(
                         lambda *_args: ("统计局更正口径", True))
     reviewer.reopen_year()
     assert "草稿" in reviewer.year_state.text()
+
+
+def test_an_excel_template_goes_out_and_comes_back_through_the_file_menu(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "模板.xlsx"
+    monkeypatch.setattr("desktop.file_actions.QFileDialog.getSaveFileName",
+                        lambda *_a, **_k: (str(out), ""))
+    monkeypatch.setattr("desktop.file_actions.QFileDialog.getOpenFileName",
+                        lambda *_a, **_k: (str(out), ""))
+    shown: list[str] = []
+    monkeypatch.setattr("desktop.file_actions.QMessageBox.information",
+                        lambda _p, _t, text: shown.append(text))
+    window.export_template()
+    qtbot.waitUntil(lambda: out.exists() and not window.file_task.is_running(), timeout=30000)
+    window.import_template()
+    qtbot.waitUntil(lambda: bool(shown), timeout=30000)
+    assert "导入" in shown[0]

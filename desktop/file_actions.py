@@ -1,0 +1,65 @@
+"""The 文件 menu's exchanges with spreadsheets: choose a file, then run the core off the GUI
+thread with a progress bar (desktop/tasks.py), then show what happened in plain Chinese."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QStandardPaths
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from db.progress import Progress
+from desktop.tasks import TaskHandle, run_task
+
+
+def _documents() -> Path:
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(folder or Path.home())
+
+
+def export_excel_template(parent: QWidget, engine: Engine, unit: str, unit_name: str,
+                          year: int, done: Callable[[str], None]) -> TaskHandle | None:
+    suggested = _documents() / f"{unit_name}{year}年填报模板.xlsx"
+    chosen, _ = QFileDialog.getSaveFileName(parent, "导出Excel填报模板", str(suggested),
+                                            "Excel 工作簿 (*.xlsx)")
+    if not chosen:
+        return None
+    out = Path(chosen if chosen.lower().endswith(".xlsx") else chosen + ".xlsx")
+
+    def work(progress: Progress) -> str:
+        from reports.excel.template import build_template
+
+        with Session(engine) as session:
+            built = build_template(session, unit, year, out, progress=progress.report,
+                                   cancel=progress.cancelled)
+        return f"模板已导出：{built.path}（{built.rows}行）"
+
+    return run_task(parent, "导出Excel模板", work, done)
+
+
+def import_excel_template(parent: QWidget, engine: Engine, unit: str, year: int,
+                          user: str, done: Callable[[str], None]) -> TaskHandle | None:
+    chosen, _ = QFileDialog.getOpenFileName(parent, "导入填好的Excel模板", str(_documents()),
+                                            "Excel 工作簿 (*.xlsx)")
+    if not chosen:
+        return None
+
+    def work(progress: Progress) -> tuple[bool, str]:
+        from reports.excel.template_import import format_template_report, import_template
+
+        with Session(engine) as session:
+            report = import_template(session, Path(chosen), user, expected_unit=unit,
+                                     expected_year=year, progress=progress.report,
+                                     cancel=progress.cancelled)
+        return report.applied, format_template_report(report, limit=40)
+
+    def show(outcome: tuple[bool, str]) -> None:
+        applied, text = outcome
+        box = QMessageBox.information if applied else QMessageBox.warning
+        box(parent, "导入结果", text)
+        done("已从Excel导入数据" if applied else "Excel文件有错误，未导入任何数据")
+
+    return run_task(parent, "导入Excel", work, show)
