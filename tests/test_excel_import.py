@@ -782,3 +782,43 @@ def test_a_template_with_mangled_xml_never_raises_anything_else(
         return
     assert isinstance(report, TemplateImportReport)
     assert all(f.unit == TAIPING and f.year == YEAR for _, f in figures)
+
+
+CELL_VALUES = st.one_of(
+    st.none(), st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=12),
+    st.integers(-10**6, 10**6),
+    st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
+    st.sampled_from(["=A1+1", "#DIV/0!", TAIPING, "live_births", "female", "2023", "１２"]),
+    st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(2100, 1, 1)))
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=st.lists(st.tuples(st.sampled_from([DATA_SHEET, META_SHEET]),
+                                st.integers(1, 40), st.integers(1, 18), CELL_VALUES),
+                      min_size=1, max_size=6))
+def test_a_template_edited_anywhere_is_imported_or_refused_never_crashes(
+        county: Session, tmp_path: Path, edits: list[tuple[str, int, int, Any]]) -> None:
+    wb = load_workbook(io.BytesIO(export_bytes(county, tmp_path)))
+    for sheet, row, column, value in edits:
+        wb[sheet].cell(row, column).value = value
+    data = io.BytesIO()
+    wb.save(data)
+    before = figures_snapshot(county)
+    try:
+        report = import_template(county, data.getvalue(), dry_run=True)
+    except ExcelError:
+        return
+    assert isinstance(report, TemplateImportReport) and not report.applied
+    assert figures_snapshot(county) == before
+
+
+_EXPORTED: dict[str, bytes] = {}
+
+
+def export_bytes(session: Session, tmp_path: Path) -> bytes:
+    """One township template per test database (hypothesis calls the test many times)."""
+    key = str(session.get_bind().url)
+    if key not in _EXPORTED:
+        _EXPORTED[key] = export(session, tmp_path, unit=TAIPING).read_bytes()
+    return _EXPORTED[key]
