@@ -23,6 +23,7 @@ from db.storage import APP_NAME, StorageError, prepare_database
 from db.units import home_unit_code
 from desktop.crash import reports_crashes
 from desktop.fonts import register_cjk_font
+from desktop.i18n import install_translator
 from desktop.login_dialog import log_in
 from desktop.main_window import MainWindow
 from desktop.single_instance import acquire_instance_lock, lock_holder_message
@@ -68,6 +69,7 @@ def run_app(url: str, unit: str | None = None, year: int | None = None,
     """
     app = create_application()
     register_cjk_font(app)
+    install_translator(app)
 
     lock = acquire_instance_lock(url)
     if lock is None:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from db.entry_rows import RowDetail
 from desktop.chart_widget import ChartData, TrendChart
+from desktop.i18n import tr
 
 
 class DetailPane(QScrollArea):
@@ -17,7 +18,7 @@ class DetailPane(QScrollArea):
         self.setWidgetResizable(True)
         body = QWidget()
         layout = QVBoxLayout(body)
-        self.title = QLabel("请在左侧表格中选择一个指标")
+        self.title = QLabel(tr("请在左侧表格中选择一个指标"))
         self.title.setObjectName("detailTitle")
         self.title.setStyleSheet("font-weight: bold; font-size: 14pt;")
         self.goals = _wrapping_label()
@@ -31,7 +32,7 @@ class DetailPane(QScrollArea):
 
     def show_detail(self, detail: RowDetail | None) -> None:
         if detail is None:
-            self.title.setText("请在左侧表格中选择一个指标")
+            self.title.setText(tr("请在左侧表格中选择一个指标"))
             for label in (self.goals, self.definition, self.warnings):
                 label.setText("")
             self.chart.set_data(ChartData())
@@ -39,23 +40,24 @@ class DetailPane(QScrollArea):
         self.title.setText(f"{detail.name}（{detail.unit}）")
         parts = []
         for goal in detail.goals:
-            where = "重点工程" if goal.chapter == "key_projects" else "主要目标"
-            text = f"<p><b>{where}第{goal.number}条</b>：{escape(goal.text)}</p>"
+            where = tr("重点工程第{n}条" if goal.chapter == "key_projects" else "主要目标第{n}条")
+            text = f"<p><b>{where.format(n=goal.number)}</b>：{escape(goal.text)}</p>"
             if goal.lead:
-                text += f"<p>牵头单位：{escape('、'.join(goal.lead))}</p>"
+                text += f"<p>{tr('牵头单位：')}{escape('、'.join(goal.lead))}</p>"
             if goal.responsible:
-                text += f"<p>责任单位：{escape('、'.join(goal.responsible))}</p>"
+                text += f"<p>{tr('责任单位：')}{escape('、'.join(goal.responsible))}</p>"
             parts.append(text)
         self.goals.setText("".join(parts))
         definition = [escape(x) for x in (detail.formula, detail.definition) if x]
-        self.definition.setText("<br>".join(definition) or "（无补充定义）")
+        self.definition.setText("<br>".join(definition) or tr("（无补充定义）"))
         self.chart.set_data(ChartData(detail.series, detail.targets, detail.projection,
                                       detail.unit))
         if detail.warnings:
             items = "".join(f"<li>{escape(w)}</li>" for w in detail.warnings)
-            self.warnings.setText(f"<p style='color:#a04000'><b>预警</b></p><ul>{items}</ul>")
+            heading = f"<p style='color:#a04000'><b>{tr('预警')}</b></p>"
+            self.warnings.setText(f"{heading}<ul>{items}</ul>")
         else:
-            self.warnings.setText("<p style='color:#2e7d32'>无预警</p>")
+            self.warnings.setText(f"<p style='color:#2e7d32'>{tr('无预警')}</p>")
 
 
 def _wrapping_label() -> QLabel:

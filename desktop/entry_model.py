@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from db.checks import Finding, format_number
 from db.entry_rows import EntryRow, EntrySheet
 from db.figures import find_value, save_value, set_comment
+from desktop.i18n import tr
 from desktop.status_style import (
     ERROR_BACKGROUND,
     STATUS_BACKGROUND,
@@ -145,7 +146,7 @@ class EntryTableModel(HeadedTableModel):
         if column == MALE:
             return _number(row.male) if row.disaggregated else ""
         if column == STATUS:
-            return f"{STATUS_SYMBOL[row.status]} {row.status_label}".strip()
+            return f"{STATUS_SYMBOL[row.status]} {tr(row.status_label)}".strip()
         if column == COMMENT:
             return row.comment
         return ""

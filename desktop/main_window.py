@@ -55,6 +55,7 @@ from desktop.entry_model import (
     EntryTableModel,
 )
 from desktop.entry_view import EntryTableView
+from desktop.i18n import LANGUAGES, chosen_language, set_language, tr
 from desktop.overview_page import OverviewPage
 from desktop.qualitative_page import QualitativeModel, qualitative_view
 from desktop.status_style import STATUS_SYMBOL
@@ -67,7 +68,7 @@ log = logging.getLogger(__name__)
 
 FIRST_YEAR, LAST_YEAR = 2020, 2030
 OVERVIEW, QUALITATIVE = "overview", "qualitative"
-TITLE = "填报 — 妇女发展规划监测"
+TITLE = "填报 — 妇女发展规划监测"  # translated where shown
 
 
 def default_year(today: date | None = None) -> int:
@@ -115,7 +116,7 @@ class MainWindow(QMainWindow):
         self.overview_task: TaskHandle[Overview] | None = None
         self.report_task: TaskHandle[BuiltReport] | None = None
         self.file_task: TaskHandle | None = None
-        self.setWindowTitle(TITLE)
+        self.setWindowTitle(tr(TITLE))
         unit_code, year = self._remembered(unit_code, year)
         self.sheet: EntrySheet = build_sheet(self.session, unit_code, year)
         self.model = EntryTableModel(self.session, self.sheet, self.user.username)
@@ -145,7 +146,7 @@ class MainWindow(QMainWindow):
         self.navigator = QListWidget()
         self.navigator.setObjectName("navigator")
         self.navigator.setMinimumWidth(190)
-        nav_dock = QDockWidget("导航", self)
+        nav_dock = QDockWidget(tr("导航"), self)
         nav_dock.setObjectName("navigatorDock")
         nav_dock.setWidget(self.navigator)
         nav_dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
@@ -166,74 +167,82 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.pages)
 
         self.detail = DetailPane()
-        self.detail_dock = QDockWidget("详细信息", self)
+        self.detail_dock = QDockWidget(tr("详细信息"), self)
         self.detail_dock.setObjectName("detailDock")
         self.detail_dock.setWidget(self.detail)
         self.detail_dock.setMinimumWidth(330)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail_dock)
 
-        self.saved_label = QLabel("尚未修改")
+        self.saved_label = QLabel(tr("尚未修改"))
         self.statusBar().addPermanentWidget(self.saved_label)
 
     def _build_toolbar(self) -> None:
-        bar = QToolBar("单位和年份", self)
+        bar = QToolBar(tr("单位和年份"), self)
         bar.setObjectName("mainToolbar")
         bar.setMovable(False)
         self.addToolBar(bar)
-        bar.addWidget(QLabel(" 单位："))
+        bar.addWidget(QLabel(tr(" 单位：")))
         self.unit_box = QComboBox()
         self.unit_box.setMinimumWidth(200)
         bar.addWidget(self.unit_box)
-        bar.addWidget(QLabel(" 年份："))
+        bar.addWidget(QLabel(tr(" 年份：")))
         self.year_box = QSpinBox()
         self.year_box.setRange(FIRST_YEAR, LAST_YEAR)
         self.year_box.setValue(self.sheet.year)
-        self.year_box.setSuffix(" 年")
+        self.year_box.setSuffix(tr(" 年"))
         bar.addWidget(self.year_box)
         bar.addSeparator()
-        self.undo_action = self.model.undo_stack.createUndoAction(self, "撤销")
+        self.undo_action = self.model.undo_stack.createUndoAction(self, tr("撤销"))
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = self.model.undo_stack.createRedoAction(self, "重做")
+        self.redo_action = self.model.undo_stack.createRedoAction(self, tr("重做"))
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
         bar.addAction(self.undo_action)
         bar.addAction(self.redo_action)
         bar.addSeparator()
-        self.submit_action = QAction("标记本年为已上报", self)
+        self.submit_action = QAction(tr("标记本年为已上报"), self)
         bar.addAction(self.submit_action)
-        self.approve_action = QAction("审核并锁定", self)
+        self.approve_action = QAction(tr("审核并锁定"), self)
         bar.addAction(self.approve_action)
-        self.reopen_action = QAction("重新开放……", self)
+        self.reopen_action = QAction(tr("重新开放……"), self)
         bar.addAction(self.reopen_action)
         self.year_state = QLabel()
         bar.addWidget(self.year_state)
-        self.units_action = QAction("管理乡镇", self)
+        self.units_action = QAction(tr("管理乡镇"), self)
         bar.addAction(self.units_action)
-        self.report_action = QAction("生成报告……", self)
+        self.report_action = QAction(tr("生成报告……"), self)
         self.report_action.setShortcut(QKeySequence.StandardKey.Print)
         bar.addAction(self.report_action)
         bar.addSeparator()
         self.search = QLineEdit()
-        self.search.setPlaceholderText("搜索指标")
+        self.search.setPlaceholderText(tr("搜索指标"))
         self.search.setClearButtonEnabled(True)
         self.search.setMaximumWidth(180)
         bar.addWidget(self.search)
         self._fill_units()
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("文件(&F)")
+        file_menu = self.menuBar().addMenu(tr("文件(&F)"))
         file_menu.addAction(self.report_action)
         file_menu.addSeparator()
-        file_menu.addAction("导出Excel填报模板……", self.export_template)
-        file_menu.addAction("导入填好的Excel模板……", self.import_template)
+        file_menu.addAction(tr("导出Excel填报模板……"), self.export_template)
+        file_menu.addAction(tr("导入填好的Excel模板……"), self.import_template)
         file_menu.addSeparator()
-        self.restore_action = file_menu.addAction("备份与恢复……", self.restore_backup)
+        self.restore_action = file_menu.addAction(tr("备份与恢复……"), self.restore_backup)
         file_menu.addSeparator()
-        file_menu.addAction("退出", QKeySequence.StandardKey.Quit, self.close)
-        edit_menu = self.menuBar().addMenu("编辑(&E)")
+        file_menu.addAction(tr("退出"), QKeySequence.StandardKey.Quit, self.close)
+        edit_menu = self.menuBar().addMenu(tr("编辑(&E)"))
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
-        help_menu = self.menuBar().addMenu("帮助(&H)")
-        help_menu.addAction("关于填报", self.show_about)
+        settings_menu = self.menuBar().addMenu(tr("设置(&S)"))
+        language_menu = settings_menu.addMenu(tr("界面语言"))
+        current = chosen_language()
+        for code, name in LANGUAGES.items():
+            action = language_menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(code == current)
+            action.triggered.connect(lambda _checked, c=code: self.choose_language(c))
+        help_menu = self.menuBar().addMenu(tr("帮助(&H)"))
+        help_menu.addAction(tr("关于填报"), self.show_about)
 
     def _fill_units(self) -> None:
         units = self.session.execute(select(OrgUnit.code, OrgUnit.name, OrgUnit.parent_code,
@@ -290,9 +299,9 @@ class MainWindow(QMainWindow):
         self._evaluate_children()
         state = year_status(self.session, self.sheet.unit.code, self.sheet.year)
         self._enable_for_role(state)
-        labels = {"submitted": "（已上报）", "approved": "（已审核，锁定）"}
-        self.year_state.setText(labels.get(state or "", "（草稿）"))
-        self.setWindowTitle(f"{TITLE} — {self.sheet.unit.name} {self.sheet.year}年")
+        labels = {"submitted": tr("（已上报）"), "approved": tr("（已审核，锁定）")}
+        self.year_state.setText(labels.get(state or "", tr("（草稿）")))
+        self.setWindowTitle(f"{tr(TITLE)} — {self.sheet.unit.name} {self.sheet.year}")
 
     def _evaluate_children(self) -> None:
         """A county's townships (a city's counties) are evaluated off the GUI thread."""
@@ -331,17 +340,18 @@ class MainWindow(QMainWindow):
         current = self.navigator.currentRow()
         self.navigator.blockSignals(True)
         self.navigator.clear()
-        self.navigator.addItem(QListWidgetItem("总览"))
+        self.navigator.addItem(QListWidgetItem(tr("总览")))
         for key in self.sheet.domain_order:
             counts = self.sheet.counts(key)
-            text = (f"{DOMAIN_NAMES[key]}\n  {STATUS_SYMBOL['met']}{counts['met']}"
+            text = (f"{tr(DOMAIN_NAMES[key])}\n  {STATUS_SYMBOL['met']}{counts['met']}"
                     f"  {STATUS_SYMBOL['not_met']}{counts['not_met']}"
                     f"  {STATUS_SYMBOL['at_risk']}{counts['at_risk']}")
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, key)
-            item.setToolTip("，".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items()))
+            item.setToolTip("，".join(f"{tr(STATUS_LABELS[s])} {n}" for s, n in counts.items()))
             self.navigator.addItem(item)
-        self.navigator.addItem(QListWidgetItem(f"定性目标（{len(self.sheet.qualitative)}）"))
+        self.navigator.addItem(QListWidgetItem(
+            tr("定性目标（{n}）").format(n=len(self.sheet.qualitative))))
         self.navigator.setCurrentRow(max(0, current))
         self.navigator.blockSignals(False)
 
@@ -501,6 +511,10 @@ class MainWindow(QMainWindow):
             self.engine.dispose()
             self._fill_units()
             self.reload()
+
+    def choose_language(self, language: str) -> None:
+        set_language(language)
+        QMessageBox.information(self, tr("界面语言"), tr("界面语言将在重新启动程序后生效。"))
 
     def show_about(self) -> None:
         from desktop.about_dialog import show_about

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QAbstractItemView, QGroupBox, QLabel, QTableView, 
 
 from db.evaluation import STATUS_LABELS
 from db.overview import Overview
+from desktop.i18n import tr
 from desktop.status_style import STATUS_BACKGROUND, STATUS_SYMBOL
 
 _COUNTED = ("met", "not_met", "at_risk", "no_data")
@@ -24,9 +25,9 @@ class OverviewPage(QWidget):
         self.warnings = _table()
         self.children = _table()
         self.domains.setMinimumHeight(270)  # all eight domains without scrolling
-        for title, view, stretch in (("各领域目标达标情况", self.domains, 3),
-                                     ("预警清单", self.warnings, 3),
-                                     ("下级单位填报与达标情况", self.children, 3)):
+        for title, view, stretch in ((tr("各领域目标达标情况"), self.domains, 3),
+                                     (tr("预警清单"), self.warnings, 3),
+                                     (tr("下级单位填报与达标情况"), self.children, 3)):
             box = QGroupBox(title)
             QVBoxLayout(box).addWidget(view)
             layout.addWidget(box, stretch)
@@ -35,9 +36,10 @@ class OverviewPage(QWidget):
 
     def show_overview(self, overview: Overview, unit_name: str, year: int) -> None:
         share = overview.filled / overview.expected if overview.expected else 0
-        self.summary.setText(
-            f"<b>{unit_name} {year}年</b>　数据完整度：{overview.filled}/{overview.expected}"
-            f"（{share:.0%}）　预警：{len(overview.warnings)}项")
+        self.summary.setText(tr("<b>{unit} {year}年</b>　数据完整度：{filled}/{expected}（{share}）"
+                                "　预警：{warnings}项").format(
+            unit=unit_name, year=year, filled=overview.filled, expected=overview.expected,
+            share=f"{share:.0%}", warnings=len(overview.warnings)))
         self.domains.setModel(_domain_model(overview))
         self.warnings.setModel(_warning_model(overview))
         self.children.setModel(_children_model(overview))
@@ -57,7 +59,7 @@ def _table() -> QTableView:
 
 
 def _status_header() -> list[str]:
-    return [f"{STATUS_SYMBOL[s]} {STATUS_LABELS[s]}" for s in _COUNTED]
+    return [f"{STATUS_SYMBOL[s]} {tr(STATUS_LABELS[s])}" for s in _COUNTED]
 
 
 def _count_items(counts: dict[str, int]) -> list[QStandardItem]:
@@ -72,15 +74,15 @@ def _count_items(counts: dict[str, int]) -> list[QStandardItem]:
 
 def _domain_model(overview: Overview) -> QStandardItemModel:
     model = QStandardItemModel()
-    model.setHorizontalHeaderLabels(["领域", *_status_header()])
+    model.setHorizontalHeaderLabels([tr("领域"), *_status_header()])
     for line in overview.domains:
-        model.appendRow([QStandardItem(line.name), *_count_items(line.counts)])
+        model.appendRow([QStandardItem(tr(line.name)), *_count_items(line.counts)])
     return model
 
 
 def _warning_model(overview: Overview) -> QStandardItemModel:
     model = QStandardItemModel()
-    model.setHorizontalHeaderLabels(["指标", "目标", "状态", "原因"])
+    model.setHorizontalHeaderLabels([tr(t) for t in ("指标", "目标", "状态", "原因")])
     for line in overview.warnings:
         status = QStandardItem(f"{STATUS_SYMBOL[line.status]} {STATUS_LABELS[line.status]}")
         status.setBackground(QBrush(STATUS_BACKGROUND[line.status]))
@@ -91,7 +93,8 @@ def _warning_model(overview: Overview) -> QStandardItemModel:
 
 def _children_model(overview: Overview) -> QStandardItemModel:
     model = QStandardItemModel()
-    model.setHorizontalHeaderLabels(["单位", "代码", "完整度", *_status_header()])
+    model.setHorizontalHeaderLabels([tr(t) for t in ("单位", "代码", "完整度")]
+                                    + _status_header())
     for line in overview.children:
         complete = QStandardItem(f"{line.filled}/{line.expected}（{line.completeness:.0%}）")
         if line.completeness < 1:

@@ -21,6 +21,7 @@ from db.entry_rows import EntrySheet, QualitativeRow
 from db.figures import PROGRESS_LABELS, set_progress
 from db.plan_text import DOMAIN_NAMES
 from desktop.entry_model import storage_message
+from desktop.i18n import tr
 from desktop.table_model import HeadedTableModel
 
 Index = QModelIndex | QPersistentModelIndex
@@ -91,7 +92,7 @@ class QualitativeModel(HeadedTableModel):
 
 def _cell(row: QualitativeRow, column: int, editing: bool) -> str:
     if column == DOMAIN:
-        return DOMAIN_NAMES.get(row.domain, row.domain)
+        return tr(DOMAIN_NAMES.get(row.domain, row.domain))
     if column == NUMBER:
         return str(row.number)
     if column == TEXT:
@@ -99,7 +100,7 @@ def _cell(row: QualitativeRow, column: int, editing: bool) -> str:
     if column == STATUS:
         if editing:
             return row.status or "not_started"
-        return PROGRESS_LABELS.get(row.status or "", "未填报")
+        return tr(PROGRESS_LABELS.get(row.status or "", "未填报"))
     return row.evidence
 
 

@@ -1,0 +1,55 @@
+"""The interface language: Chinese first, English through Qt's translation files.
+
+Source strings are the Chinese texts themselves, so a missing translation shows Chinese, never
+a key. What the core says (findings, evaluation reasons) and the plans' own texts stay in
+Chinese: they are the plan's and the statistics bureau's words.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import QCoreApplication, QSettings, QTranslator
+
+from resources import ROOT
+
+log = logging.getLogger(__name__)
+
+CONTEXT = "Tianbao"
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+SETTING = "ui/language"
+TRANSLATIONS_DIR = ROOT / "translations"
+_installed: list[QTranslator] = []  # a translator must outlive its installation
+
+
+def tr(text: str) -> str:
+    """``text`` in the interface language (unchanged in Chinese)."""
+    return QCoreApplication.translate(CONTEXT, text)
+
+
+def chosen_language() -> str:
+    value = str(QSettings().value(SETTING, "zh_CN"))
+    return value if value in LANGUAGES else "zh_CN"
+
+
+def set_language(language: str) -> None:
+    """Remember the language; it applies from the next start."""
+    QSettings().setValue(SETTING, language)
+
+
+def install_translator(app: QCoreApplication, language: str | None = None) -> str:
+    """Load the translation for ``language`` (default: the remembered one); the language used."""
+    language = language or chosen_language()
+    for translator in _installed:
+        app.removeTranslator(translator)
+    _installed.clear()
+    if language == "zh_CN":
+        return language
+    translator = QTranslator()
+    path = TRANSLATIONS_DIR / f"tianbao_{language}.qm"
+    if not translator.load(str(path)):
+        log.warning("translation %s could not be loaded; staying in Chinese", path)
+        return "zh_CN"
+    app.installTranslator(translator)
+    _installed.append(translator)
+    return language

@@ -1,0 +1,68 @@
+"""English as a second interface language, through Qt's translation files."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy.orm import Session
+
+from db.catalogue import ensure_catalogue
+from db.demo import fill_demo
+from db.storage import prepare_database, resolve_database_url
+from desktop.i18n import TRANSLATIONS_DIR, install_translator, set_language
+from desktop.main_window import MainWindow
+
+
+@pytest.fixture
+def english(tmp_path: Path) -> Iterator[None]:
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+    app = QApplication.instance()
+    assert install_translator(app, "en") == "en"
+    yield
+    install_translator(app, "zh_CN")
+
+
+def test_the_window_speaks_english_when_chosen(qtbot: QtBot, tmp_path: Path, english: None) -> None:
+    engine = prepare_database(resolve_database_url(str(tmp_path / "c.sqlite3"))).engine
+    with Session(engine) as session:
+        ensure_catalogue(session)
+        fill_demo(session, "211122", 1, range(2020, 2023), seed=2)
+    window = MainWindow(engine, "211122", 2022)
+    qtbot.addWidget(window)
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus[0] == "&File" and "&Help" in menus
+    header = window.model.headerData(0, Qt.Orientation.Horizontal)
+    assert header == "Indicator"
+    assert window.navigator.item(0).text() == "Overview"
+    # The plan's own words stay Chinese: they are the plan's, not the interface's.
+    assert window.model.index(0, 0).data() == "妇女人均预期寿命"
+    window.close()
+    engine.dispose()
+
+
+def test_the_chosen_language_is_remembered(tmp_path: Path) -> None:
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
+    set_language("en")
+    app = QApplication.instance()
+    try:
+        assert install_translator(app) == "en"
+    finally:
+        install_translator(app, "zh_CN")
+
+
+def test_the_shipped_qm_file_is_compiled_from_the_ts_file(tmp_path: Path) -> None:
+    lrelease = shutil.which("pyside6-lrelease") or str(
+        Path(__file__).resolve().parents[1] / ".venv" / "bin" / "pyside6-lrelease")
+    compiled = tmp_path / "tianbao_en.qm"
+    subprocess.run([lrelease, "-silent", str(TRANSLATIONS_DIR / "tianbao_en.ts"), "-qm",
+                    str(compiled)], check=True)
+    assert compiled.read_bytes() == (TRANSLATIONS_DIR / "tianbao_en.qm").read_bytes()
