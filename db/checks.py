@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import DataValue, Indicator
+from db.numbers import sample_stdev
 
 Severity = Literal["error", "warning"]
 DISAGGREGATION_LABELS = {"total": "合计", "female": "女性", "male": "男性"}
@@ -262,7 +263,7 @@ def jump_finding(history: Mapping[int, float], year: int, value: float) -> Findi
         changes = [b - a for (_, a), (_, b) in zip(earlier, earlier[1:], strict=False)]
         centre = statistics.fmean(changes)
         level = abs(statistics.fmean(v for _, v in earlier))
-        spread = max(statistics.stdev(changes), JUMP_STDEV_FLOOR * level)
+        spread = max(sample_stdev(changes), JUMP_STDEV_FLOOR * level)
         low, high = centre - JUMP_SIGMAS * spread, centre + JUMP_SIGMAS * spread
         if low <= change <= high:
             return None

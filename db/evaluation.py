@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from db.aggregation import FigureIndex, IndicatorInfo, Resolved
 from db.models import Goal, OrgUnit, Plan, Target
+from db.numbers import sample_stdev
 from db.target_wording import holds
 
 BASELINE_YEAR = 2020
@@ -200,7 +201,7 @@ def fluctuation(series: Mapping[int, float], year: int, unit: str | None) -> Ear
     earlier = [c for _, c in changes[:-1]]
     latest = changes[-1][1]
     mean = statistics.fmean(earlier)
-    spread = statistics.stdev(earlier)
+    spread = sample_stdev(earlier)
     # A floor on the spread, so a perfectly steady series does not flag every small change.
     floor = max(abs(statistics.fmean(series[y] for y in years)) * 0.02, 1e-9)
     spread = max(spread, floor)
