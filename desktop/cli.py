@@ -3,7 +3,11 @@
     tianbao [--db PATH_OR_URL]                  start the app
     tianbao [--db …] info                       database, schema and catalogue facts
     tianbao [--db …] catalogue export --format json
-    tianbao [--db …] evaluate | demo | …   see desktop/figure_commands.py
+    tianbao [--db …] init | units | values | evaluate | demo   see desktop/figure_commands.py
+    tianbao [--db …] report …                   see desktop/report_commands.py
+    tianbao [--db …] excel template | import | tables   see desktop/excel_commands.py
+    tianbao [--db …] backup | restore            see desktop/maintenance_commands.py
+    tianbao [--db …] users …                    see desktop/account_commands.py
 
 See docs/cli.md.
 """
