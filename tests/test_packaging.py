@@ -1,0 +1,76 @@
+"""build.spec leaves out only what the app never imports, and CI builds and runs the bundle.
+
+The bundle itself is built and run by scripts/check_bundle.sh (after the tests, in CI): building
+takes half a minute and needs PyInstaller, which the test extra does not install.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_PACKAGES = ("db", "desktop", "reports", "resources")
+
+
+def spec_list(name: str) -> list[str]:
+    tree = ast.parse((ROOT / "build.spec").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == name for target in node.targets
+        ):
+            value = ast.literal_eval(node.value)
+            return list(value) if isinstance(value, (list, tuple)) else [value]
+    raise AssertionError(f"build.spec has no {name}")
+
+
+def qt_modules_imported_by_the_app() -> set[str]:
+    found: set[str] = set()
+    for package in APP_PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.module:
+                    names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+                elif isinstance(node, ast.Import):
+                    names = [a.name for a in node.names]
+                else:
+                    continue
+                found.update(n.split(".")[1] for n in names
+                             if n.startswith("PySide6.") and n.split(".")[1].startswith("Qt"))
+    return found
+
+
+def test_the_bundle_excludes_no_qt_module_the_app_imports() -> None:
+    imported = qt_modules_imported_by_the_app()
+    assert {"QtCore", "QtGui", "QtWidgets"} <= imported
+    assert imported.isdisjoint(spec_list("UNUSED_QT_MODULES"))
+
+
+def test_the_bundle_keeps_the_libraries_the_reports_and_imports_need() -> None:
+    excluded = " ".join(spec_list("UNUSED_QT_MODULES"))
+    spec = (ROOT / "build.spec").read_text(encoding="utf-8")
+    for needed in ("reportlab", "openpyxl", "sqlalchemy", "alembic", "yaml", "pydantic"):
+        assert needed not in excluded
+    assert '"openpyxl"' in spec  # imported only when a workbook is asked for
+    assert 'data_files("resources"' in spec and 'data_files("db/migrations"' in spec
+    assert 'copy_metadata("tianbao")' in spec  # db.version.app_version reads it
+
+
+def test_the_program_is_called_tianbao() -> None:
+    spec = (ROOT / "build.spec").read_text(encoding="utf-8")
+    assert 'name="tianbao", console=True' in spec
+    assert 'COLLECT(*executables, a.binaries, a.datas, name="tianbao")' in spec
+
+
+def test_ci_builds_and_runs_the_bundle() -> None:
+    script = (ROOT / "scripts" / "test.sh").read_text(encoding="utf-8")
+    assert "bash scripts/check_bundle.sh" in script
+    check = (ROOT / "scripts" / "check_bundle.sh").read_text(encoding="utf-8")
+    for step in ("--screenshot", "report --unit", "年度监测报告", "du -sh dist/tianbao"):
+        assert step in check
+
+
+def test_the_packaging_guide_covers_windows_linux_and_an_installer() -> None:
+    guide = (ROOT / "docs" / "packaging.md").read_text(encoding="utf-8")
+    for topic in ("Windows", "Linux", "Inno Setup", "tianbaow.exe", "pyinstaller"):
+        assert topic in guide
