@@ -86,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     for module in (figure_commands, report_commands, excel_commands, maintenance_commands,
                    account_commands):
         module.register(commands)
+    from desktop import sync_commands
+
+    sync_commands.register(commands)
+    sync_commands.register_catalogue(catalogue_commands)
     return parser
 
 
