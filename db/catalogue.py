@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 INDICATORS_FILE = "indicators.yaml"
 VERSION_KEY = "catalogue_version"
+# The shipped catalogue version the stored catalogue was loaded from or imported over.
+SHIPPED_KEY = "catalogue_shipped"
 
 try:  # libyaml's loader is ~10× faster; the pure-Python one gives the same result
     _YamlLoader: Any = yaml.CSafeLoader
@@ -159,7 +161,10 @@ def ensure_catalogue(session: Session, directory: Path = CATALOGUE_DIR) -> bool:
     Returns True when something was loaded or updated. Commits on success; on any error
     the transaction is rolled back, so nothing half loaded stays in the database.
     """
-    if stored_version(session) == catalogue_version(directory):
+    shipped = catalogue_version(directory)
+    # An update file imported from the city (db/sync/catalogue_update.py) replaces the shipped
+    # catalogue it was imported over; only a newer shipped catalogue supersedes it again.
+    if shipped in (stored_version(session), _meta_value(session, SHIPPED_KEY)):
         return False
     load_catalogue(session, read_catalogue(directory))
     return True
@@ -167,24 +172,51 @@ def ensure_catalogue(session: Session, directory: Path = CATALOGUE_DIR) -> bool:
 
 def load_catalogue(session: Session, catalogue: Catalogue, user: str = "") -> None:
     """Insert or update the whole catalogue in one transaction; figures are never touched."""
+    rows = CatalogueRows(_domain_rows(catalogue), _indicator_rows(catalogue),
+                         _plan_rows(catalogue), _goal_rows(catalogue), _target_rows(catalogue))
+    load_catalogue_rows(session, rows, catalogue.version, user, shipped=catalogue.version)
+
+
+@dataclass(frozen=True)
+class CatalogueRows:
+    """The catalogue as rows of its tables (column name → value), as loaded or published."""
+
+    domains: list[dict[str, Any]]
+    indicators: list[dict[str, Any]]
+    plans: list[dict[str, Any]]
+    goals: list[dict[str, Any]]
+    targets: list[dict[str, Any]]
+
+
+def load_catalogue_rows(session: Session, rows: CatalogueRows, version: str, user: str = "",
+                        shipped: str | None = None, action: str = "load_catalogue") -> None:
+    """Insert or update catalogue rows in one transaction and commit; figures are never
+    touched, and goals with recorded progress are kept even when they leave the catalogue.
+
+    ``shipped`` is the shipped catalogue these rows stand for (see :func:`ensure_catalogue`).
+    """
     previous = stored_version(session)
     try:
-        _upsert(session, Domain.__table__, "key", _domain_rows(catalogue))
-        _upsert(session, Indicator.__table__, "code", _indicator_rows(catalogue))
-        _upsert(session, Plan.__table__, "code", _plan_rows(catalogue))
-        _upsert(session, GoalRow.__table__, "id", _goal_rows(catalogue))
-        _replace_targets(session, catalogue)
-        _drop_vanished_goals(session, catalogue)
-        _set_meta(session, VERSION_KEY, catalogue.version)
-        session.add(AuditEntry(user=user, action="load_catalogue", entity="catalogue",
-                               key=catalogue.version,
+        _upsert(session, Domain.__table__, "key", rows.domains)
+        # Counts first: a rate's numerator and denominator must exist before it (foreign keys).
+        _upsert(session, Indicator.__table__, "code",
+                sorted(rows.indicators, key=lambda r: r["kind"] != "count"))
+        _upsert(session, Plan.__table__, "code", rows.plans)
+        _upsert(session, GoalRow.__table__, "id", rows.goals)
+        _replace_targets(session, rows.targets)
+        _drop_vanished_goals(session, {goal["id"] for goal in rows.goals})
+        _set_meta(session, VERSION_KEY, version)
+        if shipped is not None:
+            _set_meta(session, SHIPPED_KEY, shipped)
+        session.add(AuditEntry(user=user, action=action, entity="catalogue",
+                               key=version,
                                before={"version": previous} if previous else None,
-                               after={"version": catalogue.version}))
+                               after={"version": version}))
         session.commit()
     except Exception:
         session.rollback()
         raise
-    log.info("catalogue %s loaded (was %s)", catalogue.version, previous)
+    log.info("catalogue %s loaded (was %s)", version, previous)
 
 
 def _upsert(session: Session, table: Table, key: str, rows: list[dict[str, Any]]) -> None:
@@ -205,15 +237,15 @@ def _upsert(session: Session, table: Table, key: str, rows: list[dict[str, Any]]
         session.connection().execute(stmt, [{**r, "_key": r[key]} for r in old])
 
 
-def _replace_targets(session: Session, catalogue: Catalogue) -> None:
+def _replace_targets(session: Session, targets: list[dict[str, Any]]) -> None:
     # Nothing refers to a target row (evaluations are computed, figures refer to
     # indicators), so replacing them all is the simplest faithful update.
     session.execute(delete(Target.__table__))
-    session.execute(insert(Target.__table__), _target_rows(catalogue))
+    if targets:
+        session.execute(insert(Target.__table__), targets)
 
 
-def _drop_vanished_goals(session: Session, catalogue: Catalogue) -> None:
-    wanted = {goal.id for plan in catalogue.plans for goal in plan.goals}
+def _drop_vanished_goals(session: Session, wanted: set[str]) -> None:
     stored = set(session.scalars(select(GoalRow.id)))
     with_progress = set(session.scalars(select(GoalProgress.goal_id).distinct()))
     for goal_id in stored - wanted:
@@ -221,6 +253,10 @@ def _drop_vanished_goals(session: Session, catalogue: Catalogue) -> None:
             log.warning("goal %s left the catalogue but keeps its recorded progress", goal_id)
             continue
         session.execute(delete(GoalRow.__table__).where(GoalRow.id == goal_id))
+
+
+def _meta_value(session: Session, key: str) -> str | None:
+    return session.scalar(select(Meta.value).where(Meta.key == key))
 
 
 def _set_meta(session: Session, key: str, value: str) -> None:

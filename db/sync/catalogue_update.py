@@ -1,0 +1,305 @@
+"""Catalogue and targets travelling downward (``tianbao catalogue publish`` / ``import``).
+
+The city publishes the catalogue its database holds — domains, indicators, plans, goals and
+targets, as rows — in a signed file of the sync format (manifest kind ``catalogue``). A county
+or township imports it after checking it like a sync file: signed with a key registered here
+for a unit *above* this installation's unit, unaltered, a format version it reads, and rows
+that refer to one another. The preview lists what would be added, changed and removed; the
+import replaces the catalogue in one transaction (db.catalogue.load_catalogue_rows) and never
+deletes an entered figure: indicators are only added or updated, never removed, and a goal
+with recorded progress stays even when the update drops it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
+
+from db.catalogue import CatalogueRows, catalogue_version, load_catalogue_rows, stored_version
+from db.models import Domain, Goal, GoalProgress, Indicator, OrgUnit, Plan, SyncLog, Target, utcnow
+from db.sync.format import (
+    FORMAT_NAME,
+    FORMAT_VERSION,
+    MANIFEST_ENTRY,
+    PAYLOAD_ENTRY,
+    SIGNATURE_ENTRY,
+    HashingReader,
+    SyncError,
+    dump_manifest,
+    file_sha256,
+    format_time,
+    open_container,
+    validate,
+)
+from db.sync.import_ import check_signature, copy_aside
+from db.sync.keys import ensure_local_key, sign
+from db.units import home_unit_code
+from db.version import app_version
+
+# Table name in the file → table and primary key, in the order they are loaded.
+TABLES: dict[str, tuple[Table, str]] = {
+    "domains": (Domain.__table__, "key"),  # type: ignore[dict-item]
+    "indicators": (Indicator.__table__, "code"),  # type: ignore[dict-item]
+    "plans": (Plan.__table__, "code"),  # type: ignore[dict-item]
+    "goals": (Goal.__table__, "id"),  # type: ignore[dict-item]
+    "targets": (Target.__table__, "id"),  # type: ignore[dict-item]
+}
+LABELS = {"domains": "领域", "indicators": "指标", "plans": "规划", "goals": "目标",
+          "targets": "目标值"}
+MAX_CATALOGUE_BYTES = 64 * 1024**2
+
+
+@dataclass
+class TableChanges:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    kept: int = 0  # would be removed but hold recorded progress (goals)
+
+
+@dataclass
+class CataloguePreview:
+    """What importing a catalogue update would do (or did)."""
+
+    path: Path
+    sender_unit: str = ""
+    sender_name: str = ""
+    version: str = ""
+    current_version: str | None = None
+    created_at: Any = None
+    tables: dict[str, TableChanges] = field(default_factory=dict)
+    dry_run: bool = False
+    applied: bool = False
+    backup_path: Path | None = None
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.version == self.current_version
+
+
+def catalogue_rows(session: Session) -> dict[str, list[dict[str, Any]]]:
+    """The catalogue tables' rows as this database holds them, in a stable order."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for name, (table, key) in TABLES.items():
+        result = session.execute(select(table).order_by(table.c[key]))
+        rows[name] = [dict(row._mapping) for row in result]
+    return rows
+
+
+def publish_catalogue(session: Session, out: Path, user: str = "") -> dict[str, int]:
+    """Write this database's catalogue as a signed update file; return the counts; commit."""
+    home = home_unit_code(session)
+    if home is None:
+        raise SyncError("no_home_unit",
+                        "本机尚未设定填报单位，请先完成初始设置（tianbao init --unit …）。")
+    version = stored_version(session)
+    if version is None:
+        raise SyncError("no_catalogue", "数据库中没有目录，无法发布。")
+    key = ensure_local_key(session, user)
+    rows = catalogue_rows(session)
+    payload = _payload_bytes(version, rows)
+    import hashlib
+
+    counts = {name: len(items) for name, items in rows.items()}
+    unit = session.get(OrgUnit, home)
+    manifest = {
+        "format": FORMAT_NAME,
+        "formatVersion": FORMAT_VERSION,
+        "kind": "catalogue",
+        "app": {"name": "tianbao", "version": app_version()},
+        "catalogueVersion": version,
+        "sender": {"unit": home, "name": unit.name if unit else "",
+                   "fingerprint": key.fingerprint},
+        "receiver": None,
+        "createdAt": format_time(utcnow()),
+        "counts": counts,
+        "payload": {"entry": PAYLOAD_ENTRY, "bytes": len(payload),
+                    "sha256": hashlib.sha256(payload).hexdigest()},
+    }
+    raw = dump_manifest(manifest)
+    out = Path(out)
+    partial = out.with_name(f".{out.name}.partial")
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(PAYLOAD_ENTRY, payload)
+            archive.writestr(MANIFEST_ENTRY, raw)
+            archive.writestr(SIGNATURE_ENTRY, sign(key, raw))
+        os.replace(partial, out)
+    except OSError as error:
+        partial.unlink(missing_ok=True)
+        session.rollback()
+        raise SyncError("unwritable", f"无法写入文件 {out}：{error.strerror or error}") from None
+    session.add(SyncLog(at=utcnow(), user=user, direction="export", kind="catalogue",
+                        counterpart=None, file_name=out.name[:255], sha256=file_sha256(out),
+                        counts=counts, outcome="written"))
+    session.commit()
+    return counts
+
+
+def _payload_bytes(version: str, rows: dict[str, list[dict[str, Any]]]) -> bytes:
+    # One row per line: a reviewer can diff two updates with any text tool.
+    parts = [f'{{"version":{json.dumps(version)}']
+    for name, items in rows.items():
+        lines = ",\n".join(json.dumps(row, ensure_ascii=False, separators=(",", ":"),
+                                      sort_keys=True) for row in items)
+        parts.append(f',\n"{name}":[\n{lines}\n]')
+    parts.append("}\n")
+    return "".join(parts).encode("utf-8")
+
+
+def _is_above(session: Session, unit: str, home: str) -> bool:
+    seen: set[str] = set()
+    current = session.scalar(select(OrgUnit.parent_code).where(OrgUnit.code == home))
+    while current is not None and current not in seen:
+        if current == unit:
+            return True
+        seen.add(current)
+        current = session.scalar(select(OrgUnit.parent_code).where(OrgUnit.code == current))
+    return False
+
+
+def read_catalogue_update(session: Session, path: Path) -> tuple[CataloguePreview, CatalogueRows]:
+    """Check a catalogue update file completely; its preview header and rows. Writes nothing."""
+    container = open_container(Path(path))
+    with container:
+        manifest = container.manifest
+        if manifest.kind != "catalogue":
+            raise SyncError("wrong_kind", "这是数据交换文件，请用“tianbao sync import”导入。")
+        signer, _ = check_signature(session, container)
+        home = home_unit_code(session)
+        if home is None or not _is_above(session, signer, home):
+            raise SyncError("not_above", f"目录更新只能由上级单位发布，{signer} 不是本单位的上级，"
+                            "拒绝导入。")
+        if manifest.payload_bytes > MAX_CATALOGUE_BYTES:
+            raise SyncError("too_large", "目录更新文件过大，拒绝读取。")
+        stream = container.open_payload()
+        try:
+            reader = HashingReader(stream, manifest.payload_bytes)
+            text = "".join(iter(reader.read, ""))
+        finally:
+            stream.close()
+        if (reader.bytes_read != manifest.payload_bytes
+                or reader.sha256.hexdigest() != manifest.payload_sha256):
+            raise SyncError("payload_mismatch",
+                            "目录数据与清单中的校验值（SHA-256）不符：文件在传递中"
+                            "被改动或损坏，拒绝导入。")
+    try:
+        document = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise SyncError("bad_json", "目录数据不是有效的 JSON，拒绝导入。") from None
+    validate(document, "catalogueRows", "目录数据")
+    if document["version"] != manifest.data.get("catalogueVersion"):
+        raise SyncError("bad_catalogue", "目录数据的版本与清单不符，拒绝导入。")
+    for name in TABLES:
+        if len(document[name]) != manifest.counts.get(name, -1):
+            raise SyncError("count_mismatch", f"目录中{LABELS[name]}的条数与清单不符，拒绝导入。")
+    rows = CatalogueRows(*(_normalized(name, document[name]) for name in TABLES))
+    _check_references(session, rows)
+    preview = CataloguePreview(Path(path), signer, manifest.sender_name, document["version"],
+                               stored_version(session), manifest.created_at)
+    return preview, rows
+
+
+def _normalized(name: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    table, key = TABLES[name]
+    columns = {column.name for column in table.columns}
+    seen: set[Any] = set()
+    result = []
+    for position, row in enumerate(rows, 1):
+        unknown = set(row) - columns
+        if unknown:
+            raise SyncError("bad_catalogue", f"目录中第{position}条{LABELS[name]}有未知的字段"
+                            f"（{'、'.join(sorted(unknown))[:60]}），拒绝导入。")
+        if row[key] in seen:
+            raise SyncError("bad_catalogue", f"目录中{LABELS[name]} {str(row[key])[:64]} 重复出现，"
+                            "拒绝导入。")
+        seen.add(row[key])
+        result.append({column: row.get(column) for column in sorted(columns)})
+    return result
+
+
+def _check_references(session: Session, rows: CatalogueRows) -> None:
+    domains = {row["key"] for row in rows.domains}
+    indicators = {row["code"] for row in rows.indicators} | set(
+        session.scalars(select(Indicator.code)))
+    plans = {row["code"] for row in rows.plans}
+    goals = {row["id"] for row in rows.goals}
+
+    def refuse(message: str) -> None:
+        raise SyncError("bad_catalogue", f"目录更新有误：{message}，拒绝导入。")
+
+    for row in rows.indicators:
+        if row["domain_key"] not in domains:
+            refuse(f"指标 {row['code']} 的领域 {row['domain_key']} 不存在")
+        for part in (row["numerator"], row["denominator"]):
+            if part is not None and part not in indicators:
+                refuse(f"指标 {row['code']} 的分子或分母 {part} 不存在")
+    for row in rows.goals:
+        if row["plan_code"] not in plans:
+            refuse(f"目标 {row['id']} 的规划 {row['plan_code']} 不存在")
+    for row in rows.targets:
+        if row["goal_id"] not in goals:
+            refuse(f"目标值 {row['id']} 的目标 {row['goal_id']} 不存在")
+        if row["indicator_code"] not in indicators:
+            refuse(f"目标值 {row['id']} 的指标 {row['indicator_code']} 不存在")
+
+
+def _compare(session: Session, preview: CataloguePreview, rows: CatalogueRows) -> None:
+    with_progress = set(session.scalars(select(GoalProgress.goal_id).distinct()))
+    for name, (table, key) in TABLES.items():
+        incoming = {row[key]: row for row in getattr(rows, name)}
+        stored = {row[key]: row for row in catalogue_rows_of(session, table)}
+        changes = TableChanges()
+        for code, row in incoming.items():
+            old = stored.get(code)
+            if old is None:
+                changes.new += 1
+            elif {k: old.get(k) for k in row} == row:
+                changes.unchanged += 1
+            else:
+                changes.changed += 1
+        vanished = set(stored) - set(incoming)
+        if name in ("domains", "indicators", "plans"):
+            changes.kept = len(vanished)  # never deleted: figures and units refer to them
+        elif name == "goals":
+            changes.kept = len(vanished & with_progress)
+            changes.removed = len(vanished - with_progress)
+        else:
+            changes.removed = len(vanished)
+        preview.tables[name] = changes
+
+
+def catalogue_rows_of(session: Session, table: Table) -> list[dict[str, Any]]:
+    return [dict(row._mapping) for row in session.execute(select(table))]
+
+
+def import_catalogue_update(session: Session, path: Path, *, user: str = "",
+                            dry_run: bool = False, backup: bool = True) -> CataloguePreview:
+    """Check a catalogue update, preview it, and unless ``dry_run`` apply it; commit."""
+    preview, rows = read_catalogue_update(session, path)
+    preview.dry_run = dry_run
+    _compare(session, preview, rows)
+    if dry_run or preview.up_to_date:
+        session.rollback()
+        return preview
+    preview.backup_path = copy_aside(session) if backup else None
+    session.add(SyncLog(at=utcnow(), user=user, direction="import", kind="catalogue",
+                        counterpart=preview.sender_unit, file_name=Path(path).name[:255],
+                        sha256=file_sha256(Path(path)),
+                        counts={name: changes.new + changes.changed
+                                for name, changes in preview.tables.items()},
+                        outcome="applied"))
+    # The shipped catalogue this update is imported over: app start leaves the update in place
+    # until a newer version of the app ships a newer catalogue.
+    load_catalogue_rows(session, rows, preview.version, user, shipped=catalogue_version(),
+                        action="import_catalogue")
+    preview.applied = True
+    return preview
