@@ -668,9 +668,9 @@ class _Importer:
         if not self.audit_rows:
             return
         origins = sorted({row["origin"] for row in self.audit_rows})
-        known = set(self.session.execute(
+        known = {tuple(row) for row in self.session.execute(
             select(AuditEntry.origin, AuditEntry.origin_id).where(
-                AuditEntry.origin.in_(origins))).tuples())
+                AuditEntry.origin.in_(origins)))}
         fresh = [row for row in self.audit_rows if (row["origin"], row["origin_id"]) not in known]
         self.preview.audit_known = len(self.audit_rows) - len(fresh)
         self.preview.audit_new = len(fresh)

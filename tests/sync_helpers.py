@@ -1,0 +1,165 @@
+"""Installations that exchange sync files: a township, its county and their city, each with its
+own database, set up the way ``tianbao init`` and ``units add`` would.
+
+A database with the catalogue loaded is made once per test session and copied for each
+installation (loading the catalogue is most of the set-up time). ``TIANBAO_TEST_PG_URL`` names
+a PostgreSQL server (scripts/test.sh starts one); :func:`postgres_database` makes a fresh
+database on it for one test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from db.catalogue import ensure_catalogue
+from db.models import AuditEntry, DataValue, GoalProgress, OrgUnit, SyncLog
+from db.storage import prepare_database
+from db.sync.keys import read_registration, register_key, write_registration
+from db.units import create_unit, init_unit
+
+PANJIN = "211100"  # 盘锦市
+PANSHAN = "211122"  # 盘山县
+DAWA = "211104"  # 大洼区, another county of the city (no plan of its own in the catalogue)
+TAIPING = "211122100000"  # 太平街道
+DESHENG = "211122101000"  # 得胜街道
+PG_URL_VAR = "TIANBAO_TEST_PG_URL"
+
+_TEMPLATE: dict[str, Path] = {}
+
+
+def postgres_server_url() -> str:
+    """The test server's URL; fails under CI without one (CI must run these), else skips."""
+    url = os.environ.get(PG_URL_VAR)
+    if url:
+        return url
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{PG_URL_VAR} is not set: CI must run the PostgreSQL tests "
+                    "(scripts/test.sh starts a server and sets it)")
+    pytest.skip(f"no PostgreSQL server: set {PG_URL_VAR} (scripts/test.sh does) to run this")
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new, empty database on the test server for one test; dropped afterwards."""
+    import psycopg
+
+    server = make_url(postgres_server_url())
+    name = f"tianbao_{uuid.uuid4().hex[:12]}"
+    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Installation:
+    """One office's database: ``session`` is open for the test to use."""
+
+    name: str
+    engine: Engine
+    session: Session
+    folder: Path
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=False)
+
+    def close(self) -> None:
+        self.session.close()
+        self.engine.dispose()
+
+
+def _template(tmp_factory: pytest.TempPathFactory) -> Path:
+    if "path" not in _TEMPLATE:
+        path = tmp_factory.mktemp("template") / "template.sqlite3"
+        prepared = prepare_database(f"sqlite:///{path}")
+        with Session(prepared.engine) as session:
+            ensure_catalogue(session)
+        prepared.engine.dispose()
+        _TEMPLATE["path"] = path
+    return _TEMPLATE["path"]
+
+
+def new_installation(name: str, folder: Path, tmp_factory: pytest.TempPathFactory,
+                     url: str | None = None) -> Installation:
+    """A database with the catalogue loaded: a copy of the template, or ``url`` (PostgreSQL)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if url is None:
+        path = folder / f"{name}.sqlite3"
+        shutil.copyfile(_template(tmp_factory), path)
+        url = f"sqlite:///{path}"
+    prepared = prepare_database(url)
+    session = Session(prepared.engine)
+    ensure_catalogue(session)
+    return Installation(name, prepared.engine, session, folder)
+
+
+def setup_township(inst: Installation) -> None:
+    init_unit(inst.session, TAIPING, name="太平街道", user="乡镇填报员")
+    inst.session.commit()
+
+
+def setup_county(inst: Installation) -> None:
+    init_unit(inst.session, PANSHAN, user="县妇儿工委办")
+    create_unit(inst.session, TAIPING, "太平街道", "township", parent_code=PANSHAN)
+    create_unit(inst.session, DESHENG, "得胜街道", "township", parent_code=PANSHAN)
+    inst.session.commit()
+
+
+def setup_city(inst: Installation) -> None:
+    init_unit(inst.session, PANJIN, name="盘锦市", level="city", user="市妇儿工委办")
+    create_unit(inst.session, PANSHAN, "盘山县", "county", parent_code=PANJIN,
+                plan_code=PANSHAN)
+    create_unit(inst.session, DAWA, "大洼区", "county", parent_code=PANJIN)
+    inst.session.commit()
+
+
+def register(sender: Installation, receiver: Installation) -> None:
+    """The sender's registration file, registered at the receiver (fingerprint checked)."""
+    path = sender.folder / f"{sender.name}.tbkey"
+    registration = write_registration(sender.session, path)
+    sender.session.commit()
+    register_key(receiver.session, read_registration(path), "接收方",
+                 expected_fingerprint=registration.fingerprint)
+    receiver.session.commit()
+
+
+def figures(session: Session) -> list[tuple[Any, ...]]:
+    """Every figure with everything an exchange carries, in a stable order."""
+    return [tuple(row) for row in session.execute(
+        select(DataValue.unit_code, DataValue.indicator_code, DataValue.year,
+               DataValue.disaggregation, DataValue.value, DataValue.comment, DataValue.status,
+               DataValue.entered_directly, DataValue.stored_by, DataValue.updated_at)
+        .order_by(DataValue.unit_code, DataValue.indicator_code, DataValue.year,
+                  DataValue.disaggregation))]
+
+
+def progress_rows(session: Session) -> list[tuple[Any, ...]]:
+    return [tuple(row) for row in session.execute(
+        select(GoalProgress.unit_code, GoalProgress.goal_id, GoalProgress.year,
+               GoalProgress.status, GoalProgress.evidence, GoalProgress.updated_at)
+        .order_by(GoalProgress.unit_code, GoalProgress.goal_id, GoalProgress.year))]
+
+
+def state(session: Session) -> tuple[Any, ...]:
+    """Everything an import could change; equal before and after means nothing was written."""
+    session.rollback()
+    counts = tuple(session.scalar(select(func.count()).select_from(table)) for table in
+                   (AuditEntry, SyncLog, OrgUnit))
+    return (figures(session), progress_rows(session), counts)
