@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +164,63 @@ def state(session: Session) -> tuple[Any, ...]:
     counts = tuple(session.scalar(select(func.count()).select_from(table)) for table in
                    (AuditEntry, SyncLog, OrgUnit))
     return (figures(session), progress_rows(session), counts)
+
+
+def forge(path: Path, sender: Installation, payload: str | bytes, *,
+          unit: str = TAIPING, years: list[int] | None = None, signed: bool = True,
+          counts: dict[str, int] | None = None, extra_entries: dict[str, bytes] | None = None,
+          compress_level: int | None = None, **manifest: Any) -> Path:
+    """A sync file with any payload, signed with the sender's real key (a registered sender
+    that misbehaves, or a file changed on the way when the arguments disagree)."""
+    import hashlib
+    import json
+    import zipfile
+
+    from db.sync.format import dump_manifest, format_time
+    from db.sync.keys import ensure_local_key, sign
+
+    key = ensure_local_key(sender.session)
+    sender.session.commit()
+    data = payload.encode("utf-8") if isinstance(payload, str) else payload
+    if counts is None:
+        parsed = json.loads(data)
+        counts = {name: len(parsed.get(name, [])) for name in
+                  ("orgUnits", "dataValues", "goalProgress", "auditEntries")}
+    document: dict[str, Any] = {
+        "format": "tianbao-sync", "formatVersion": "1.0", "kind": "figures",
+        "app": {"name": "tianbao", "version": "test"}, "catalogueVersion": None,
+        "sender": {"unit": unit, "name": "", "fingerprint": key.fingerprint},
+        "receiver": None, "scope": {"unit": unit, "years": years or list(range(2020, 2026))},
+        "createdAt": format_time(datetime.now(UTC)), "counts": counts,
+        "payload": {"entry": "payload.json", "bytes": len(data),
+                    "sha256": hashlib.sha256(data).hexdigest()},
+    }
+    document.update(manifest)
+    raw = dump_manifest(document)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED,
+                         compresslevel=compress_level) as archive:
+        archive.writestr("payload.json", data)
+        archive.writestr("manifest.json", raw)
+        if signed:
+            archive.writestr("manifest.sig", sign(key, raw))
+        for name, content in (extra_entries or {}).items():
+            archive.writestr(name, content)
+    return path
+
+
+def figure_line(unit: str = TAIPING, code: str = "live_births", year: str = "2023",
+                value: object = "118", dis: str = "total", **extra: Any) -> dict[str, Any]:
+    """One dataValue as a sync file carries it."""
+    record: dict[str, Any] = {
+        "dataElement": code, "period": year, "orgUnit": unit, "categoryOptionCombo": dis,
+        "value": value, "storedBy": "王会计", "lastUpdated": "2025-03-01T08:00:00.000000Z",
+        "comment": "", "status": "submitted", "enteredDirectly": False}
+    record.update(extra)
+    return record
+
+
+def payload_of(*values: dict[str, Any], units: list[dict[str, Any]] | None = None) -> str:
+    import json
+
+    return json.dumps({"orgUnits": units or [], "dataValues": list(values),
+                       "goalProgress": [], "auditEntries": []}, ensure_ascii=False)
