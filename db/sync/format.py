@@ -19,7 +19,9 @@ import hashlib
 import json
 import math
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -59,6 +61,10 @@ READ_CHUNK = 1 << 20
 
 # China Standard Time: DHIS2 writes lastUpdated without an offset, in the server's local time.
 CHINA_TIME = timezone(timedelta(hours=8))
+
+# What reading a damaged archive can raise (zipfile lets zlib's and struct's errors through).
+ARCHIVE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImplementedError,
+                  OSError, RuntimeError, ValueError, EOFError, OverflowError, struct.error)
 
 
 class SyncError(Exception):
@@ -215,8 +221,7 @@ class Container:
     def open_payload(self) -> IO[bytes]:
         try:
             return self.archive.open(self.payload_info)
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError,
-                RuntimeError, ValueError, EOFError) as error:
+        except ARCHIVE_ERRORS as error:
             raise _damaged(error) from None
 
 
@@ -257,8 +262,7 @@ def open_container(path: Path) -> Container:
         raise SyncError("not_sync_file", "这不是填报软件的交换文件（可能是改了扩展名的其他文件）。")
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-            RuntimeError, NotImplementedError) as error:
+    except ARCHIVE_ERRORS as error:
         raise _damaged(error) from None
     try:
         return _check_container(path, archive)
@@ -285,6 +289,8 @@ def _check_container(path: Path, archive: zipfile.ZipFile) -> Container:
     for info in infos:
         if info.flag_bits & 0x1:
             raise SyncError("encrypted", "文件中的条目已加密，填报交换文件不加密，拒绝读取。")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise SyncError("damaged", "文件使用了交换格式不支持的压缩方式，拒绝读取。")
     manifest_info = by_name[MANIFEST_ENTRY]
     if manifest_info.file_size > MAX_MANIFEST_BYTES:
         raise SyncError("too_large", "文件清单过大，拒绝读取。")
@@ -312,8 +318,7 @@ def _read_small(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> 
     try:
         with archive.open(info) as entry:
             data = entry.read(limit + 1)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError,
-            RuntimeError, ValueError, EOFError) as error:
+    except ARCHIVE_ERRORS as error:
         raise _damaged(error) from None
     if len(data) > limit:
         raise SyncError("too_large", f"条目 {info.filename} 超出允许的大小，拒绝读取。")
@@ -342,7 +347,7 @@ class HashingReader:
         """The next chunk of text; ``""`` at the end."""
         try:
             block = self._stream.read(READ_CHUNK)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError) as error:
+        except ARCHIVE_ERRORS as error:
             raise _damaged(error) from None
         self.bytes_read += len(block)
         if self.bytes_read > self._limit:
@@ -360,6 +365,7 @@ class HashingReader:
 
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+_SCALAR_TAIL = re.compile(r"[0-9A-Za-z.+-]*")
 _DECODER = json.JSONDecoder(parse_constant=lambda name: _refuse_constant(name))
 
 
@@ -421,8 +427,11 @@ class JsonStream:
                 if self._more():
                     continue
                 raise _syntax(where) from None
-            # A number or literal that ends the buffer may go on in the next chunk.
-            if end == len(self._buf) and not self._eof and self._more():
+            # A number or literal that runs to the end of the buffer may go on in the next
+            # chunk ("0" then ".5"): read on until a delimiter follows it.
+            if (not isinstance(value, dict | list | str)
+                    and _SCALAR_TAIL.match(self._buf, end).end() == len(self._buf)  # type: ignore[union-attr]
+                    and not self._eof and self._more()):
                 continue
             if end - self._pos > MAX_RECORD_CHARS:
                 raise SyncError("too_large", f"{where}中有一条记录过长，拒绝读取。")

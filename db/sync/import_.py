@@ -431,7 +431,11 @@ class _Importer:
         if moment is None:
             self.error(number, section, f"修改时间（lastUpdated）“{str(when)[:40]}”无效。", code)
             return
-        if record.get("deleted") is True:
+        deleted = record.get("deleted", False)
+        if not isinstance(deleted, bool):
+            self.error(number, section, "deleted 应为 true 或 false。", code)
+            return
+        if deleted:
             # DHIS2 marks deleted values; an exchange never deletes a figure here.
             self.preview.skipped += 1
             return
