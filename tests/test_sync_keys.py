@@ -1,0 +1,110 @@
+"""Keys (db/sync/keys.py): one per installation, a registration file read back by phone."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sync_helpers import (
+    DESHENG,
+    TAIPING,
+    Installation,
+    new_installation,
+    setup_county,
+    setup_township,
+)
+
+from db.models import RegisteredKey
+from db.sync.format import SyncError
+from db.sync.keys import (
+    ensure_local_key,
+    fingerprint_of,
+    format_fingerprint,
+    read_registration,
+    register_key,
+    write_registration,
+)
+
+
+@pytest.fixture
+def township(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installation]:
+    inst = new_installation("taiping", tmp_path / "taiping", tmp_path_factory)
+    setup_township(inst)
+    yield inst
+    inst.close()
+
+
+@pytest.fixture
+def county(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installation]:
+    inst = new_installation("panshan", tmp_path / "panshan", tmp_path_factory)
+    setup_county(inst)
+    yield inst
+    inst.close()
+
+
+def test_an_installation_keeps_one_key_whose_fingerprint_is_thirty_digits(
+        township: Installation) -> None:
+    key = ensure_local_key(township.session)
+    assert ensure_local_key(township.session).id == key.id
+    assert len(key.fingerprint) == 30 and key.fingerprint.isdigit()
+    assert format_fingerprint(key.fingerprint).count(" ") == 5
+    assert fingerprint_of(b"\x00" * 32) == fingerprint_of(b"\x00" * 32)
+    assert fingerprint_of(b"\x00" * 32) != fingerprint_of(b"\x00" * 31 + b"\x01")
+
+
+def test_a_registration_read_back_by_phone_is_registered_once(
+        township: Installation, county: Installation, tmp_path: Path) -> None:
+    path = tmp_path / "taiping.tbkey"
+    registration = write_registration(township.session, path)
+    assert (registration.unit_code, registration.unit_name) == (TAIPING, "太平街道")
+    spoken = format_fingerprint(registration.fingerprint).replace(" ", "-")
+    result = register_key(county.session, read_registration(path), "县", spoken)
+    assert result.added and result.key.unit_code == TAIPING
+    assert not register_key(county.session, read_registration(path), "县").added
+    count = county.session.scalar(select(func.count()).select_from(RegisteredKey))
+    assert count == 1
+
+
+def test_a_fingerprint_that_differs_from_the_phone_call_is_not_registered(
+        township: Installation, county: Installation, tmp_path: Path) -> None:
+    path = tmp_path / "taiping.tbkey"
+    write_registration(township.session, path)
+    with pytest.raises(SyncError, match="电话核对"):
+        register_key(county.session, read_registration(path), "县", "1" * 30)
+
+
+def test_a_changed_registration_file_is_refused(township: Installation, tmp_path: Path) -> None:
+    path = tmp_path / "taiping.tbkey"
+    write_registration(township.session, path)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    document["unit"]["code"] = DESHENG
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(SyncError, match="签名无效"):
+        read_registration(path)
+    document["fingerprint"] = "0" * 30
+    path.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(SyncError, match="指纹与公钥不符"):
+        read_registration(path)
+    path.write_bytes(b"%PDF-1.4")
+    with pytest.raises(SyncError, match="不是密钥登记文件"):
+        read_registration(path)
+
+
+def test_a_key_is_registered_only_for_a_known_unit_and_not_twice(
+        township: Installation, county: Installation, tmp_path: Path,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    path = tmp_path / "taiping.tbkey"
+    write_registration(township.session, path)
+    stranger = new_installation("city", tmp_path / "city", tmp_path_factory)
+    from db.units import init_unit
+
+    init_unit(stranger.session, "371500")  # 聊城市 knows no 盘山 township
+    stranger.session.commit()
+    with pytest.raises(SyncError, match="不在本数据库中"):
+        register_key(stranger.session, read_registration(path))
+    stranger.close()
+    with pytest.raises(SyncError, match="本机自己的密钥"):
+        register_key(township.session, read_registration(path))
