@@ -1,5 +1,5 @@
-"""``tianbao sync | keys | catalogue publish/import`` as a clerk types them (desktop/sync_commands.py):
-exit code 0 when done, 1 with the reason on stderr when refused."""
+"""``tianbao sync | keys | catalogue publish/import`` as a clerk types them
+(desktop/sync_commands.py): exit code 0 when done, 1 with the reason on stderr when refused."""
 
 from __future__ import annotations
 
