@@ -11,7 +11,8 @@ if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
 
 # Qt's xcb and offscreen platform plugins (from `ldd` on PySide6's plugins, Debian 12 names),
 # plus poppler for reading back the PDF reports in tests, and LibreOffice Calc (headless) for
-# opening the Excel exports in a real spreadsheet program. Keep in step with README.md.
+# opening the Excel exports in a real spreadsheet program, and PostgreSQL for running the sync
+# tests on a server database too. Keep in step with README.md.
 SYSTEM_PACKAGES=(
     python3-venv
     libegl1 libgl1 libglib2.0-0 libfontconfig1 libdbus-1-3
@@ -20,12 +21,17 @@ SYSTEM_PACKAGES=(
     libxcb-randr0 libxcb-render-util0 libxcb-image0 libwayland-cursor0
     poppler-utils poppler-data
     libreoffice-calc-nogui
+    postgresql
 )
 
 $SUDO apt-get update
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y "${SYSTEM_PACKAGES[@]}"
 python3 -m venv .venv
 .venv/bin/pip install -e '.[test]'
+
+# A throwaway PostgreSQL cluster on loopback for tests/test_sync_postgres.py; stopped on exit.
+# shellcheck source=scripts/start_test_postgres.sh
+source scripts/start_test_postgres.sh
 
 # Run ruff even when tests fail, so one CI run shows both; the tests' exit code wins.
 tests_status=0
