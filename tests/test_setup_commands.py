@@ -7,8 +7,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_ONLY = {"fonts-noto-cjk"}  # Chinese in real windows; offscreen tests draw no text to check
-# Reading PDF reports back, and opening the Excel exports in LibreOffice Calc, in tests.
-TESTS_ONLY = {"poppler-utils", "poppler-data", "libreoffice-calc-nogui"}
+# Reading PDF reports back, opening the Excel exports in LibreOffice Calc, and running the
+# sync tests on PostgreSQL, in tests.
+TESTS_ONLY = {"poppler-utils", "poppler-data", "libreoffice-calc-nogui", "postgresql"}
 
 
 def readme_app_packages() -> set[str]:
