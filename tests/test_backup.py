@@ -307,3 +307,17 @@ def test_restore_command_refuses_while_the_app_has_the_database_open(county: Pat
     lock = acquire_instance_lock(str(county))  # a killed holder's lock is taken over
     assert lock is not None
     lock.unlock()
+
+
+def test_values_import_backs_up_first_and_a_dry_run_does_not(county: Path) -> None:
+    csv_file = county.with_name("figures.csv")
+    csv_file.write_text(f"unit,code,year,value\n{TAIPING},maternal_deaths,2025,1\n",
+                        encoding="utf-8")
+    checked = tianbao("values", "import", str(csv_file), "--dry-run", db=county)
+    assert checked.returncode == 0, checked.stderr
+    assert list_backups(county) == []
+    imported = tianbao("values", "import", str(csv_file), db=county)
+    assert imported.returncode == 0, imported.stderr
+    (made,) = list_backups(county)
+    assert made.reason == "import" and made.figures == 2  # the state before the import
+    assert len(figures(county)) == 3
