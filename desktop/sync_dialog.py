@@ -1,0 +1,345 @@
+"""Importing a sync file from the app: check it, show what it would change, then 导入 or 取消.
+
+    flow = import_sync_file_interactive(self, engine, path, user=clerk,
+                                        on_imported=self.refresh)
+
+The file is checked completely off the GUI thread (desktop/tasks.run_task) and nothing is
+written; the preview dialog then shows who sent it, and per unit how many figures are new,
+changed, unchanged and in conflict, with the conflicts listed and why. 导入 applies it (checked
+again, since the database may have changed meanwhile) in one transaction, again off the GUI
+thread; the dialog then shows the outcome. A refused file shows its reasons and cannot be
+imported. Catalogue update files (from the level above) are recognised by their manifest and
+previewed table by table; DHIS2 files are imported with ``dhis2=True``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import Signal as QtSignal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from db.checks import DISAGGREGATION_LABELS
+from db.progress import Progress
+from db.sync.catalogue_update import LABELS as TABLE_LABELS
+from db.sync.catalogue_update import CataloguePreview
+from db.sync.import_ import SyncPreview
+from db.sync.keys import format_fingerprint
+from desktop.tasks import TaskHandle, run_task
+
+Preview = SyncPreview | CataloguePreview
+
+
+class RowsModel(QAbstractTableModel):
+    """Read-only rows of text under headers; numbers are right-aligned."""
+
+    def __init__(self, headers: Sequence[str], rows: Sequence[Sequence[object]],
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._headers = list(headers)
+        self._rows = [list(row) for row in rows]
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+        return 0 if parent.isValid() else len(self._headers)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        value = self._rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return str(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self._headers[section]
+        return None
+
+
+def unit_rows(preview: SyncPreview) -> list[list[object]]:
+    """One row per unit — name, new, changed, unchanged, conflict — and the total."""
+    rows: list[list[object]] = []
+    for unit, counts in preview.figures.items():
+        rows.append([f"{preview.unit_names.get(unit, unit)}（{unit}）", counts.new,
+                     counts.changed, counts.unchanged, counts.conflict])
+    totals = preview.totals
+    rows.append(["合计", totals.new, totals.changed, totals.unchanged, totals.conflict])
+    return rows
+
+
+def conflict_rows(preview: SyncPreview) -> list[list[object]]:
+    return [[c.unit, c.what + (f"（{DISAGGREGATION_LABELS.get(c.disaggregation, '')}）"
+                               if c.disaggregation not in ("", "total") else ""),
+             c.year, c.stored or "无", c.incoming, c.reason] for c in preview.conflicts]
+
+
+class SyncPreviewDialog(QDialog):
+    """What a file would change (or why it is refused), with 导入 and 取消."""
+
+    def __init__(self, preview: Preview, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.preview = preview
+        self.setWindowTitle("导入交换文件" if isinstance(preview, SyncPreview) else "导入目录更新")
+        self.resize(760, 560)
+        layout = QVBoxLayout(self)
+        self.header = QLabel(self._header_text())
+        self.header.setWordWrap(True)
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.header)
+        self.table = QTableView()
+        self.table.setModel(self._main_model())
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        layout.addWidget(self.table, 3)
+        self.details = QTableView()
+        self.details.verticalHeader().hide()
+        self.findings = QPlainTextEdit()
+        self.findings.setReadOnly(True)
+        if isinstance(preview, SyncPreview) and preview.conflicts:
+            self.details.setModel(RowsModel(["单位", "指标", "年份", "本级", "文件", "原因"],
+                                            conflict_rows(preview), self))
+            self.details.horizontalHeader().setStretchLastSection(True)
+            layout.addWidget(QLabel(f"冲突 {preview.conflict_total} 处（不导入，保留本级数据）："))
+            layout.addWidget(self.details, 2)
+        if isinstance(preview, SyncPreview) and preview.refused:
+            self.table.hide()
+            messages = [f.message for found in preview.report.findings.values() for f in found]
+            more = preview.findings_total - len(messages)
+            self.findings.setPlainText("\n".join(messages)
+                                       + (f"\n……另有 {more} 处未列出。" if more > 0 else ""))
+            layout.addWidget(self.findings, 3)
+        self.outcome = QLabel()
+        self.outcome.setWordWrap(True)
+        layout.addWidget(self.outcome)
+        self.buttons = QDialogButtonBox()
+        self.import_button: QPushButton = self.buttons.addButton(
+            "导入", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button: QPushButton = self.buttons.addButton(
+            "取消", QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        blocked = self._blocked_reason()
+        if blocked:
+            self.import_button.hide()
+            self.cancel_button.setText("关闭")
+            self.outcome.setText(blocked)
+
+    def _header_text(self) -> str:
+        p = self.preview
+        if isinstance(p, CataloguePreview):
+            return (f"文件：{p.path.name}<br>发布单位：{p.sender_name}（{p.sender_unit}），签名有效"
+                    f"<br>目录版本：{p.version}（本机：{p.current_version or '-'}）<br>"
+                    "已填报的数据不受影响：指标只增不删，有进展记录的目标保留。")
+        lines = [f"文件：{p.path.name}"]
+        if p.kind == "dhis2":
+            lines.append("来源：DHIS2 数据文件（无签名，请确认来源可靠）")
+        else:
+            lines.append(f"发送单位：{p.sender_name}（{p.sender_unit}），签名有效；密钥指纹 "
+                         f"{format_fingerprint(p.fingerprint or '')}")
+            if p.created_at is not None:
+                years = f"{p.years[0]}—{p.years[-1]}" if p.years else "-"
+                lines.append(f"生成时间：{p.created_at.astimezone():%Y-%m-%d %H:%M}；年份：{years}")
+        if p.new_units:
+            lines.append(f"新增单位 {len(p.new_units)} 个："
+                         + "、".join(name for _, name in p.new_units[:8])
+                         + ("等" if len(p.new_units) > 8 else ""))
+        if p.progress.total:
+            lines.append(f"目标进展：新增 {p.progress.new}，更新 {p.progress.changed}，"
+                         f"相同 {p.progress.unchanged}，冲突 {p.progress.conflict}")
+        if p.audit_new or p.audit_known:
+            lines.append(f"修改记录：新增 {p.audit_new} 条，已有 {p.audit_known} 条")
+        if p.already_imported is not None:
+            when = p.already_imported.astimezone()
+            lines.append(f"提醒：此文件已于 {when:%Y-%m-%d %H:%M} 导入过。")
+        if p.catalogue_differs and p.kind != "dhis2":
+            lines.append("提醒：对方使用的目录版本与本机不同。")
+        return "<br>".join(lines)
+
+    def _main_model(self) -> RowsModel:
+        p = self.preview
+        if isinstance(p, CataloguePreview):
+            rows = [[TABLE_LABELS[name], c.new, c.changed, c.unchanged, c.removed, c.kept]
+                    for name, c in p.tables.items()]
+            return RowsModel(["内容", "新增", "修改", "相同", "删除", "保留"], rows, self)
+        return RowsModel(["单位", "新增", "更新", "相同", "冲突"], unit_rows(p), self)
+
+    def _blocked_reason(self) -> str:
+        p = self.preview
+        if isinstance(p, CataloguePreview):
+            return "本机已是该目录版本，无需导入。" if p.up_to_date else ""
+        if p.refused:
+            return f"文件有 {p.findings_total} 处错误，不能导入。请让对方更正后重新导出。"
+        if p.changes == 0:
+            return "没有需要导入的变化。"
+        return ""
+
+    def show_outcome(self, result: Preview) -> None:
+        """After 导入: what was written, and where the copy of the database went."""
+        self.import_button.hide()
+        self.cancel_button.setEnabled(True)
+        self.cancel_button.setText("关闭")
+        copy = f"导入前的数据库副本：{result.backup_path}" if result.backup_path else ""
+        if result.applied:
+            if isinstance(result, SyncPreview):
+                totals = result.totals
+                self.outcome.setText(f"已导入：新增 {totals.new}，更新 {totals.changed}，"
+                                     f"冲突 {totals.conflict}（未导入）。{copy}")
+            else:
+                self.outcome.setText(f"已导入目录更新 {result.version}。{copy}")
+        else:
+            self.outcome.setText("没有写入任何数据（文件内容与本机相同）。")
+
+
+def preview_work(engine: Engine, path: Path, dhis2: bool) -> Callable[[Progress], Preview]:
+    """Check a file without writing, in its own Session (desktop/tasks.py)."""
+
+    def work(progress: Progress) -> Preview:
+        return _check_or_apply(engine, path, dhis2, progress, dry_run=True, user="")
+
+    return work
+
+
+def apply_work(engine: Engine, path: Path, dhis2: bool,
+               user: str) -> Callable[[Progress], Preview]:
+    def work(progress: Progress) -> Preview:
+        return _check_or_apply(engine, path, dhis2, progress, dry_run=False, user=user)
+
+    return work
+
+
+def _check_or_apply(engine: Engine, path: Path, dhis2: bool, progress: Progress, *,
+                    dry_run: bool, user: str) -> Preview:
+    from db.sync.format import open_container
+
+    with Session(engine) as session:
+        if dhis2:
+            from db.sync.dhis2 import import_dhis2_file
+
+            return import_dhis2_file(session, path, user=user, dry_run=dry_run,
+                                     progress=progress.report, cancel=progress.cancelled)
+        with open_container(path) as container:
+            kind = container.manifest.kind
+        if kind == "catalogue":
+            from db.sync.catalogue_update import import_catalogue_update
+
+            return import_catalogue_update(session, path, user=user, dry_run=dry_run)
+        from db.sync.import_ import import_sync_file
+
+        return import_sync_file(session, path, user=user, dry_run=dry_run,
+                                progress=progress.report, cancel=progress.cancelled)
+
+
+class SyncImportFlow(QObject):
+    """Check → preview dialog → import, each step on the GUI thread's terms.
+
+    ``dialog`` is the preview once the check is done; ``result`` what the import did.
+    ``finished`` is emitted when the flow ends (imported, refused, cancelled or failed).
+    """
+
+    finished = QtSignal()
+
+    def __init__(self, parent: QWidget | None, engine: Engine, path: Path, dhis2: bool,
+                 user: str, on_imported: Callable[[Preview], None] | None,
+                 on_error: Callable[[BaseException], None] | None) -> None:
+        super().__init__(parent)
+        self._parent = parent
+        self._engine = engine
+        self._path = Path(path)
+        self._dhis2 = dhis2
+        self._user = user
+        self._on_imported = on_imported
+        self._on_error = on_error
+        self.dialog: SyncPreviewDialog | None = None
+        self.result: Preview | None = None
+        self.task: TaskHandle[Preview] | None = None
+
+    def start(self) -> None:
+        self.task = run_task(self._parent, "检查交换文件",
+                             preview_work(self._engine, self._path, self._dhis2),
+                             self._previewed, self._failed)
+        self.task.finished.connect(self._task_ended)
+
+    def _task_ended(self) -> None:
+        if self.task is not None and self.task.progress.cancelled() and self.dialog is None:
+            self.finished.emit()
+
+    def _failed(self, error: BaseException) -> None:
+        if self._on_error is not None:
+            self._on_error(error)
+        else:
+            from desktop.tasks import show_task_error
+
+            show_task_error(self._parent, "导入交换文件", error)
+        self.finished.emit()
+
+    def _previewed(self, preview: Preview) -> None:
+        self.dialog = SyncPreviewDialog(preview, self._parent)
+        self.dialog.accepted.connect(self._import)
+        self.dialog.rejected.connect(self.finished.emit)
+        self.dialog.open()
+
+    def _import(self) -> None:
+        assert self.dialog is not None
+        # Keep the dialog up to show the outcome; accept() closed it.
+        self.dialog.show()
+        self.dialog.import_button.setEnabled(False)
+        self.dialog.cancel_button.setEnabled(False)
+        self.task = run_task(self.dialog, "导入交换文件",
+                             apply_work(self._engine, self._path, self._dhis2, self._user),
+                             self._imported, self._failed)
+
+    def _imported(self, result: Preview) -> None:
+        self.result = result
+        if self.dialog is not None:
+            self.dialog.show_outcome(result)
+            try:
+                self.dialog.accepted.disconnect(self._import)
+            except (RuntimeError, TypeError):
+                pass
+            self.dialog.rejected.connect(self.finished.emit)
+            self.dialog.accepted.connect(self.finished.emit)
+        if self._on_imported is not None and result.applied:
+            self._on_imported(result)
+
+
+def import_sync_file_interactive(
+    parent: QWidget | None,
+    engine: Engine,
+    path: Path,
+    *,
+    user: str = "",
+    dhis2: bool = False,
+    on_imported: Callable[[Preview], None] | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+) -> SyncImportFlow:
+    """Check ``path``, show the preview, and import it if the clerk clicks 导入.
+
+    ``on_imported`` runs on the GUI thread after a file changed the database (refresh the
+    views there); ``on_error`` replaces the default message box for a refused file.
+    """
+    flow = SyncImportFlow(parent, engine, path, dhis2, user, on_imported, on_error)
+    flow.start()
+    return flow
