@@ -15,9 +15,11 @@ import  A child imports a values CSV (:func:`db.values_csv.import_values_csv`, o
         and is killed at a random moment of it; the file's rows must be all there or none, and
         all there if the child acknowledged the import.
 
-A further scenario (the sync-file import) plugs in by adding a :class:`Scenario` to
-:data:`SCENARIOS`: ``setup`` builds its database, ``child`` runs in the killed process and prints
-``ready`` then ``ack …`` lines, ``check`` judges the file after the kill.
+A further scenario (the sync-file import) plugs in with an entry in :data:`SCENARIOS` (a class
+like :class:`ImportScenario`: ``setup`` builds its database, ``run`` starts the child with
+:func:`child_command`, kills it with :func:`run_and_kill` and judges the file) and one in
+:data:`CHILDREN` (what the killed process does: print ``ready``, work, print ``ack …``); then
+``--also sync=50`` runs it.
 
 Prints one line per kill and a table of figures. Exit code 1 if any check failed — this is a
 proof, not a timing — and 0 otherwise. tests/test_kill_harness.py runs a shorter version.
@@ -410,6 +412,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-delay", type=float, default=0.4,
                         help="longest wait (s) between ready and the kill in the edit stream")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--also", action="append", default=[], metavar="SCENARIO=N",
+                        help="kills of a further scenario in SCENARIOS, e.g. sync=50")
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     parser.add_argument("--ack-early", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -419,6 +423,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     kills = {"edits": args.kills, "import": args.import_kills}
+    for extra in args.also:
+        name, _, count = extra.partition("=")
+        if name not in SCENARIOS or not count.isdigit():
+            parser.error(f"--also {extra}: expected one of {', '.join(SCENARIOS)}=N")
+        kills[name] = int(count)
     started = time.perf_counter()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
