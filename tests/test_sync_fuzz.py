@@ -190,3 +190,37 @@ def test_a_manifest_that_is_not_json_is_refused(pair: tuple[Installation, Instal
         archive.writestr("payload.json", b"{}")
     with pytest.raises(SyncError, match="清单"):
         import_sync_file(county.session, path)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                       st.integers(-5, 200_000).map(float),
+                       st.sampled_from([0.0, 100.0, 100.5, 1000.0, 1000.5, 100_000.0, 1e300])),
+       position=st.integers(min_value=0))
+def test_the_fast_path_never_lets_through_what_check_value_refuses(
+        pair: tuple[Installation, Installation], value: float, position: int) -> None:
+    from db.checks import check_value
+    from db.models import Indicator
+    from db.sync.import_ import value_bounds
+
+    session = pair[1].session
+    indicators = _catalogue_indicators(session)
+    indicator = indicators[position % len(indicators)]
+    upper, whole = value_bounds(indicator)
+    if 0 <= value <= upper and not (whole and not value.is_integer()):
+        errors = [f for f in check_value(indicator, value, "total") if f.severity == "error"]
+        assert errors == [], (indicator.code, value)
+    assert isinstance(indicator, Indicator)
+
+
+_INDICATORS: list[Any] = []
+
+
+def _catalogue_indicators(session: Any) -> list[Any]:
+    if not _INDICATORS:
+        from sqlalchemy import select
+
+        from db.models import Indicator
+
+        _INDICATORS.extend(session.scalars(select(Indicator).order_by(Indicator.code)))
+    return _INDICATORS
