@@ -393,14 +393,16 @@ def run_harness(kills: dict[str, int], seed: int, workdir: Path, max_delay_s: fl
 
 
 def summary(results: list[Kill]) -> list[str]:
-    lines = [f"{'scenario':<8} {'kills':>5} {'acknowledged':>12} {'in flight landed':>16} "
-             f"{'integrity ok':>12} {'problems':>8}"]
+    """One ``scenario: figures`` line per scenario (benchmarks/run_all.py tabulates them)."""
+    lines = []
     for name in dict.fromkeys(k.scenario for k in results):
         mine = [k for k in results if k.scenario == name]
-        lines.append(f"{name:<8} {len(mine):>5} {sum(k.acknowledged for k in mine):>12} "
-                     f"{sum(k.in_flight_landed for k in mine):>16} "
-                     f"{sum(k.integrity == 'ok' for k in mine):>12} "
-                     f"{sum(bool(k.problems) for k in mine):>8}")
+        what = {"edits": "edits", "import": "imports"}.get(name, "operations")
+        lines.append(
+            f"{name}: {len(mine)} kills, {sum(k.acknowledged for k in mine)} acknowledged "
+            f"{what} checked, {sum(k.in_flight_landed for k in mine)} unacknowledged ones "
+            f"found committed, integrity ok {sum(k.integrity == 'ok' for k in mine)}/{len(mine)}"
+            f", {sum(bool(k.problems) for k in mine)} with problems")
     return lines
 
 
@@ -412,6 +414,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-delay", type=float, default=0.4,
                         help="longest wait (s) between ready and the kill in the edit stream")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no line per kill, only the summary and any failed kill")
     parser.add_argument("--also", action="append", default=[], metavar="SCENARIO=N",
                         help="kills of a further scenario in SCENARIOS, e.g. sync=50")
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
@@ -423,6 +427,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     kills = {"edits": args.kills, "import": args.import_kills}
+
+    def out(line: str) -> None:
+        if not args.quiet or "FAILED" in line:
+            print(line, flush=True)
+
     for extra in args.also:
         name, _, count = extra.partition("=")
         if name not in SCENARIOS or not count.isdigit():
@@ -431,13 +440,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.perf_counter()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
-        results = run_harness(kills, args.seed, args.keep, args.max_delay,
+        results = run_harness(kills, args.seed, args.keep, args.max_delay, out,
                               ack_early=args.ack_early)
     else:
         with tempfile.TemporaryDirectory(prefix="tianbao-kill-") as scratch:
-            results = run_harness(kills, args.seed, Path(scratch), args.max_delay,
+            results = run_harness(kills, args.seed, Path(scratch), args.max_delay, out,
                                   ack_early=args.ack_early)
-    print()
+    if not args.quiet:
+        print()
     for line in summary(results):
         print(line)
     failed = sum(bool(k.problems) for k in results)

@@ -26,8 +26,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 KILL_HARNESS = "kill_harness.py"
+# Arguments for a script beyond its defaults: the harness's summary, not its 100 kill lines.
+EXTRA_ARGUMENTS = {KILL_HARNESS: ["--quiet"]}
 # A ratio line: "ratio …", "… / …", "× …" — what the issues' goals are stated as.
-_RATIO = re.compile(r"ratio|比值|倍|\s/\s|×|\bvs\b", re.IGNORECASE)
+_RATIO = re.compile(r"\bratios?\b|比值|倍|\s/\s|×|\bvs\b", re.IGNORECASE)
 _NUMBER = re.compile(r"\d")
 _COLUMN_GAP = re.compile(r"\s{2,}|:\s+|：")
 
@@ -158,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     outcomes = []
     for path in scripts(args.folder, args.only, not args.no_kill_harness):
         print(f"running {path.name} …", file=sys.stderr, flush=True)
-        outcomes.append(run_script(path, args.timeout))
+        outcomes.append(run_script(path, args.timeout, EXTRA_ARGUMENTS.get(path.name, [])))
     if not outcomes:
         print("no benchmark matched", file=sys.stderr)
         return 0

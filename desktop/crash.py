@@ -224,12 +224,15 @@ def _offscreen() -> bool:
     return os.environ.get("QT_QPA_PLATFORM", "").startswith(("offscreen", "minimal"))
 
 
-def _environment_line() -> str:
+def _environment_line(*, full: bool = False) -> str:
     from PySide6 import __version__ as pyside_version
     from PySide6.QtCore import qVersion
 
+    # platform.platform() runs `uname -p` on Linux: fine in a report, not at every start.
+    system = (platform.platform() if full
+              else f"{platform.system()} {platform.release()} {platform.machine()}")
     frozen = "，安装包" if getattr(sys, "frozen", False) else ""
-    return (f"{platform.platform()}，Python {platform.python_version()}，Qt {qVersion()}，"
+    return (f"{system}，Python {platform.python_version()}，Qt {qVersion()}，"
             f"PySide6 {pyside_version}{frozen}")
 
 
@@ -248,7 +251,7 @@ def write_report(traceback_text: str, thread: str = "MainThread",
         "填报 错误报告（请交给信息技术人员）",
         f"时间：{datetime.now().astimezone().isoformat(timespec='seconds')}",
         f"软件版本：{app_version()}",
-        f"运行环境：{_environment_line()}",
+        f"运行环境：{_environment_line(full=True)}",
         f"程序：{sys.executable}",
         f"命令行：{' '.join(sys.argv)}",
         f"线程：{thread}",
