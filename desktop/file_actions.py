@@ -63,3 +63,39 @@ def import_excel_template(parent: QWidget, engine: Engine, unit: str, year: int,
         done("已从Excel导入数据" if applied else "Excel文件有错误，未导入任何数据")
 
     return run_task(parent, "导入Excel", work, show)
+
+
+def export_sync_file(parent: QWidget, engine: Engine, unit: str, unit_name: str, year: int,
+                     user: str, done: Callable[[str], None]) -> TaskHandle | None:
+    """Write the unit's figures from 2020 to ``year`` (with the units below) for the level up."""
+    suggested = _documents() / f"{unit_name}_{year}年交换文件.tbsync"
+    chosen, _ = QFileDialog.getSaveFileName(parent, "导出交换文件（报送上级）", str(suggested),
+                                            "填报交换文件 (*.tbsync);;所有文件 (*)")
+    if not chosen:
+        return None
+    out = Path(chosen)
+
+    def work(progress: Progress) -> str:
+        from db.sync.export import export_sync_file as export
+
+        with Session(engine) as session:
+            summary = export(session, unit, list(range(2020, year + 1)), out, user=user,
+                             progress=progress.report, cancel=progress.cancelled)
+        return f"交换文件已导出：{summary.path}（数据{summary.counts.get('dataValues', 0)}条）"
+
+    return run_task(parent, "导出交换文件", work, done)
+
+
+def import_sync_file(parent: QWidget, engine: Engine, user: str,
+                     imported: Callable[[], None]) -> object | None:
+    """Choose a file from a unit below (or a DHIS2 dataValueSet), preview it, then import."""
+    chosen, kind = QFileDialog.getOpenFileName(
+        parent, "导入交换文件", str(_documents()),
+        "填报交换文件 (*.tbsync *.zip);;DHIS2 dataValueSet (*.json);;所有文件 (*)")
+    if not chosen:
+        return None
+    from desktop.sync_dialog import import_sync_file_interactive
+
+    return import_sync_file_interactive(parent, engine, Path(chosen), user=user,
+                                        dhis2=chosen.lower().endswith(".json"),
+                                        on_imported=lambda _preview: imported())

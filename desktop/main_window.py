@@ -116,6 +116,7 @@ class MainWindow(QMainWindow):
         self.overview_task: TaskHandle[Overview] | None = None
         self.report_task: TaskHandle[BuiltReport] | None = None
         self.file_task: TaskHandle | None = None
+        self.sync_flow: object | None = None
         self.setWindowTitle(tr(TITLE))
         unit_code, year = self._remembered(unit_code, year)
         self.sheet: EntrySheet = build_sheet(self.session, unit_code, year)
@@ -226,6 +227,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(tr("导出Excel填报模板……"), self.export_template)
         file_menu.addAction(tr("导入填好的Excel模板……"), self.import_template)
+        file_menu.addSeparator()
+        file_menu.addAction(tr("导出交换文件（报送上级）……"), self.export_sync)
+        self.import_sync_action = file_menu.addAction(tr("导入交换文件……"), self.import_sync)
         file_menu.addSeparator()
         self.restore_action = file_menu.addAction(tr("备份与恢复……"), self.restore_backup)
         file_menu.addSeparator()
@@ -417,6 +421,7 @@ class MainWindow(QMainWindow):
         self.units_action.setVisible(allowed("manage_units")
                                      and self.sheet.unit.level in ("county", "city"))
         self.restore_action.setEnabled(allowed("restore"))
+        self.import_sync_action.setEnabled(allowed("import"))
         self.submit_action.setEnabled(allowed("submit") and state == "draft")
         self.approve_action.setVisible(allowed("approve"))
         self.approve_action.setEnabled(state == "submitted")
@@ -496,6 +501,18 @@ class MainWindow(QMainWindow):
 
         self.file_task = import_excel_template(self, self.engine, self.sheet.unit.code,
                                                self.sheet.year, self.user.username, done)
+
+    def export_sync(self) -> None:
+        from desktop.file_actions import export_sync_file
+
+        self.file_task = export_sync_file(
+            self, self.engine, self.sheet.unit.code, self.sheet.unit.name, self.sheet.year,
+            self.user.username, lambda text: self.statusBar().showMessage(text, 15000))
+
+    def import_sync(self) -> None:
+        from desktop.file_actions import import_sync_file
+
+        self.sync_flow = import_sync_file(self, self.engine, self.user.username, self.reload)
 
     def restore_backup(self) -> None:
         from db.storage import sqlite_file_path

@@ -277,3 +277,20 @@ def test_an_excel_template_goes_out_and_comes_back_through_the_file_menu(
     window.import_template()
     qtbot.waitUntil(lambda: bool(shown), timeout=30000)
     assert "导入" in shown[0]
+
+
+def test_a_sync_file_is_exported_from_the_file_menu(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from db.units import init_unit
+
+    with Session(window.engine) as session:
+        init_unit(session, COUNTY)
+        session.commit()
+    out = tmp_path / "盘山县.tbsync"
+    monkeypatch.setattr("desktop.file_actions.QFileDialog.getSaveFileName",
+                        lambda *_a, **_k: (str(out), ""))
+    window.export_sync()
+    qtbot.waitUntil(lambda: not window.file_task.is_running(), timeout=30000)
+    assert out.exists() and out.stat().st_size > 0
+    assert "交换文件已导出" in window.statusBar().currentMessage()

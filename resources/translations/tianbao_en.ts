@@ -315,5 +315,13 @@
         <source>无预警</source>
         <translation>No warnings</translation>
     </message>
+    <message>
+        <source>导出交换文件（报送上级）……</source>
+        <translation>Export sync file (to the level above)…</translation>
+    </message>
+    <message>
+        <source>导入交换文件……</source>
+        <translation>Import sync file…</translation>
+    </message>
 </context>
 </TS>
