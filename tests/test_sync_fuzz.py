@@ -155,7 +155,7 @@ def test_a_figure_the_schema_rejects_is_rejected_by_the_importer(
 
 @settings(max_examples=150, deadline=None)
 @given(document=st.dictionaries(st.text(max_size=8), JSON, max_size=4),
-       items=st.lists(JSON, max_size=8), chunk=st.integers(1, 7),
+       items=st.lists(JSON, max_size=8), chunk=st.one_of(st.integers(1, 7), st.integers(8, 400)),
        spaces=st.sampled_from(["", " ", "\n", " \r\n\t"]))
 def test_the_streaming_reader_reads_what_json_loads_reads(
         document: dict[str, Any], items: list[Any], chunk: int, spaces: str) -> None:

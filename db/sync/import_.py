@@ -223,6 +223,12 @@ class _Spool:
         pickle.dump(self._rows, self._file, protocol=pickle.HIGHEST_PROTOCOL)
         self._rows = []
 
+    def extend(self, rows: list[tuple[Any, ...]]) -> None:
+        self._rows.extend(rows)
+        self.count += len(rows)
+        if len(self._rows) >= _SPOOL_CHUNK:
+            self._spill()
+
     def chunks(self) -> Iterator[list[tuple[Any, ...]]]:
         if self._file is not None:
             self._file.seek(0)
@@ -255,7 +261,7 @@ class _Stored:
 class Source:
     """Where records come from and what the file may touch (a sync file or a DHIS2 file)."""
 
-    records: Iterable[tuple[str, int, Any]]
+    records: Iterable[tuple[str, int | None, Any]]  # (section, index, record)
     allowed_units: set[str]
     signer_unit: str | None
     years: set[int] | None  # the file's scope; None = any year 2020–2030
@@ -585,6 +591,7 @@ class _Importer:
                 if row[6] == "approved":
                     approved_years.add(row[2])
         inactive = unit in self.inactive
+        new_rows: list[tuple[Any, ...]] = []
         for (code, year, dis, value, comment, status, stored_by, _moment, db_time,
              direct, _unit) in self.block:
             old = stored.get((code, year, dis))
@@ -596,8 +603,8 @@ class _Importer:
                                    f"本级已审核锁定{unit}的{year}年数据", None, value)
                 else:
                     counts.new += 1
-                    self.inserts.append((unit, code, year, dis, value, direct, comment, status,
-                                         stored_by, db_time))
+                    new_rows.append((unit, code, year, dis, value, direct, comment, status,
+                                     stored_by, db_time))
             elif old.value == value and old.comment == comment and old.direct == direct:
                 if (old.status != status and old.status != "approved"
                         and (db_time > old.time or (db_time == old.time and
@@ -617,6 +624,7 @@ class _Importer:
             else:
                 reason = "本级数据更新" if db_time < old.time else "修改时间相同但数值不同"
                 self._conflict(counts, unit, code, year, dis, reason, old, value)
+        self.inserts.extend(new_rows)
         self.block_unit = None
         self.block = []
         self.block_keys = set()
