@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from db.files import replaced_when_done
 from db.storage import MIGRATIONS_DIR, SCHEMA_HEAD, VERSION_TABLE, sqlite_file_path
 
 log = logging.getLogger(__name__)
@@ -114,12 +115,10 @@ def backup_now(db_path: Path, reason: str = "manual", *, now: datetime | None = 
     except OSError as error:
         raise BackupError(f"无法创建备份文件夹 {folder}：{error.strerror or error}") from error
     target = _free_name(folder, f"{_stem(db_path)}-{moment.strftime(_STAMP)}-{key}")
-    partial = target.with_name(target.name + ".partial")
     try:
-        copy_database(db_path, partial)
-        os.replace(partial, target)
+        with replaced_when_done(target) as partial:
+            copy_database(db_path, partial)
     except (sqlite3.Error, OSError) as error:
-        partial.unlink(missing_ok=True)
         raise BackupError(f"备份失败（{db_path} → {target}）：{error}") from error
     log.info("backed up %s to %s (%s)", db_path, target, key)
     rotate(db_path, key)

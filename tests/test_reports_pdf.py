@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
+from db import files
 from db.catalogue import ensure_catalogue
 from db.demo import fill_demo, township_code
 from db.evaluation import Evaluator, format_value
@@ -340,7 +341,7 @@ def test_a_full_disk_leaves_the_old_report_and_no_partial_file(
     def full(_fd: int) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(layout.os, "fsync", full)
+    monkeypatch.setattr(files.os, "fsync", full)
     with pytest.raises(ReportError, match="磁盘空间不足"):
         build_annual_report(county_db, PANSHAN, 2025, out)
     assert out.read_bytes() == b"%PDF-1.4 last year's report"
@@ -418,7 +419,7 @@ def test_a_write_error_in_the_cli_leaves_no_partial_file(
     def refuse(_src: str, _dst: str) -> None:
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(layout.os, "replace", refuse)
+    monkeypatch.setattr(files.os, "replace", refuse)
     assert main(["--db", cli_db, "report", "--unit", PANSHAN, "--year", "2025",
                  "--out", str(folder / "x.pdf")]) == 1
     assert "没有写入权限" in capsys.readouterr().err

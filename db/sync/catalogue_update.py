@@ -13,7 +13,6 @@ with recorded progress stays even when the update drops it.
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from db.catalogue import CatalogueRows, catalogue_version, load_catalogue_rows, stored_version
+from db.files import replaced_when_done
 from db.models import Domain, Goal, GoalProgress, Indicator, OrgUnit, Plan, SyncLog, Target, utcnow
 from db.sync.format import (
     FORMAT_NAME,
@@ -126,15 +126,13 @@ def publish_catalogue(session: Session, out: Path, user: str = "") -> dict[str, 
     }
     raw = dump_manifest(manifest)
     out = Path(out)
-    partial = out.with_name(f".{out.name}.partial")
     try:
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with replaced_when_done(out) as partial, zipfile.ZipFile(
+                partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(PAYLOAD_ENTRY, payload)
             archive.writestr(MANIFEST_ENTRY, raw)
             archive.writestr(SIGNATURE_ENTRY, sign(key, raw))
-        os.replace(partial, out)
     except OSError as error:
-        partial.unlink(missing_ok=True)
         session.rollback()
         raise SyncError("unwritable", f"无法写入文件 {out}：{error.strerror or error}") from None
     session.add(SyncLog(at=utcnow(), user=user, direction="export", kind="catalogue",

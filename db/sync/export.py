@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from db.catalogue import stored_version
 from db.figures import FIRST_YEAR, LAST_YEAR
+from db.files import replaced_when_done
 from db.models import AuditEntry, DataValue, ExportMark, GoalProgress, OrgUnit, SyncLog, utcnow
 from db.progress import (
     CancelCheck,
@@ -135,11 +135,11 @@ def export_sync_file(
     audit_upto = session.scalar(select(func.max(AuditEntry.id))) or 0
 
     out = Path(out)
-    partial = out.with_name(f".{out.name}.partial")
     summary = ExportSummary(out, unit.code, receiver, wanted)
     try:
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED,
-                             compresslevel=COMPRESS_LEVEL) as archive:
+        with replaced_when_done(out) as partial, zipfile.ZipFile(
+                partial, "w", compression=zipfile.ZIP_DEFLATED,
+                compresslevel=COMPRESS_LEVEL) as archive:
             with archive.open(PAYLOAD_ENTRY, "w", force_zip64=True) as stream:
                 payload = _Payload(stream)
                 summary.counts = _write_payload(session, payload, units, wanted, key.fingerprint,
@@ -164,13 +164,10 @@ def export_sync_file(
             raw = dump_manifest(manifest)
             archive.writestr(MANIFEST_ENTRY, raw)
             archive.writestr(SIGNATURE_ENTRY, sign(key, raw))
-        os.replace(partial, out)
     except OSError as error:
-        partial.unlink(missing_ok=True)
         session.rollback()
         raise SyncError("unwritable", f"无法写入文件 {out}：{error.strerror or error}") from None
     except BaseException:
-        partial.unlink(missing_ok=True)
         session.rollback()
         raise
     summary.file_sha256 = file_sha256(out)

@@ -3,8 +3,6 @@ saving a workbook so that the file is either whole or absent."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -13,6 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.files import replaced_when_done
 from db.models import Meta
 
 # Fonts every Chinese Windows and WPS installation has; LibreOffice substitutes its own.
@@ -70,38 +69,24 @@ def print_setup(ws: Worksheet, header_rows: str, title: str) -> None:
 
 
 def save_workbook(wb: Workbook, path: Path) -> Path:
-    """Write ``wb`` to ``path`` through a temporary file in the same folder and an atomic
-    rename, so that a full disk or a crash never leaves half a workbook under the final name.
-    ExcelError with the reason in Chinese if the folder or the file cannot be written."""
+    """Write ``wb`` to ``path`` so that a full disk or a crash never leaves half a workbook
+    under the final name. ExcelError with the reason in Chinese if it cannot be written."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp", dir=folder)
     except OSError as error:
         raise ExcelError(f"无法在文件夹 {folder} 中写入文件：{error.strerror or error}") from error
-    os.close(handle)
     try:
-        wb.save(temporary)
-        os.replace(temporary, path)
+        with replaced_when_done(path) as partial:
+            wb.save(partial)
     except OSError as error:
-        _remove_quietly(temporary)
         hint = ""
         if isinstance(error, PermissionError):
             # On Windows the usual cause: the previous export is still open in Excel or WPS.
             hint = "如果该文件正在 Excel 或 WPS 中打开，请先关闭后再导出。"
         raise ExcelError(f"无法写入文件 {path}：{error.strerror or error}。{hint}") from error
-    except BaseException:
-        _remove_quietly(temporary)
-        raise
     return path
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except OSError:
-        pass
 
 
 def set_widths(ws: Worksheet, widths: dict[str, float]) -> None:

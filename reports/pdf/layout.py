@@ -4,8 +4,6 @@ progress and cancellation hooks, and writing the file so that it is either whole
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -26,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.evaluation import STATUS_LABELS
+from db.files import replaced_when_done
 from db.models import Meta
 from db.progress import TaskCancelled
 from db.version import app_version as app_version  # re-exported for the report builders
@@ -333,37 +332,13 @@ class Steps:
 
 
 def write_atomically(data: bytes, out_path: Path) -> None:
-    """Write the PDF beside its destination, then rename it over: a crash or a full disk
-    leaves either the old file or the whole new one, never half a PDF.
-
-    ``os.replace`` is atomic within one file system on POSIX and Windows, which is why the
-    temporary file lives in the destination's own folder and not in the system temp folder.
-    """
+    """Write the PDF so that a crash or a full disk leaves the old file or the whole new one."""
     out_path = Path(out_path)
     try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".part",
-                                             dir=out_path.parent)
+        with replaced_when_done(out_path) as partial:
+            partial.write_bytes(data)
     except OSError as error:
         raise ReportError(_write_error_text(out_path, error)) from error
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
-            temp.flush()
-            os.fsync(temp.fileno())
-        os.replace(temp_name, out_path)
-    except OSError as error:
-        _remove_quietly(temp_name)
-        raise ReportError(_write_error_text(out_path, error)) from error
-    except BaseException:
-        _remove_quietly(temp_name)
-        raise
-
-
-def _remove_quietly(path: str) -> None:
-    try:
-        os.remove(path)
-    except OSError:
-        pass
 
 
 def _write_error_text(out_path: Path, error: OSError) -> str:
