@@ -199,8 +199,17 @@ def step_baseline_cache(folder: Path) -> dict[str, float]:
     return step_baseline(folder, BULK_CACHE_KIB)
 
 
-STEPS = {"export": step_export, "import": step_import, "baseline": step_baseline,
-         "baseline-cache": step_baseline_cache}
+def step_setup(folder: Path) -> dict[str, float]:
+    counties, townships, codes = json.loads((folder / "size.json").read_text())
+    start = time.perf_counter()
+    setup(folder, counties, townships, codes)
+    return {"seconds": time.perf_counter() - start}
+
+
+# Each step, the set-up included, runs in its own interpreter: Linux keeps ru_maxrss across
+# fork and exec, so a child of a parent that once held the rows would report the parent's peak.
+STEPS = {"setup": step_setup, "export": step_export, "import": step_import,
+         "baseline": step_baseline, "baseline-cache": step_baseline_cache}
 
 
 def run_step(name: str, folder: Path) -> dict[str, float]:
@@ -226,9 +235,8 @@ def main() -> None:
     expected = args.counties * args.townships * args.codes * len(YEARS) * len(SEXES)
     print(f"city-scale file: {args.counties} counties × {args.townships} townships × "
           f"{args.codes} codes × {len(YEARS)} years × {len(SEXES)} = {expected:,} figures")
-    start = time.perf_counter()
-    setup(folder, args.counties, args.townships, args.codes)
-    print(f"set-up: {time.perf_counter() - start:.1f} s")
+    (folder / "size.json").write_text(json.dumps([args.counties, args.townships, args.codes]))
+    print(f"set-up: {run_step('setup', folder)['seconds']:.1f} s")
 
     shutil.copyfile(folder / "baseline.sqlite3", folder / "baseline-empty.sqlite3")
     export = run_step("export", folder)
