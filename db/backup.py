@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from db.files import replaced_when_done
 from db.storage import MIGRATIONS_DIR, SCHEMA_HEAD, VERSION_TABLE, sqlite_file_path
 
@@ -162,6 +164,11 @@ def daily_backup_if_due(db_path: Path, *, now: datetime | None = None) -> Path |
     except (BackupError, OSError) as error:
         log.warning("daily backup of %s failed: %s", db_path, error)
         return None
+
+
+def backup_before_writing(session: Session, reason: str = "import") -> Path | None:
+    """:func:`backup_before` for the database a session is bound to (the core's importers)."""
+    return backup_before(session.get_bind().url.render_as_string(hide_password=False), reason)
 
 
 def backup_before(url: str, reason: str) -> Path | None:

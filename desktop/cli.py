@@ -120,6 +120,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         prepared = prepare_database(url)
     except StorageError as error:
+        # A command that must work on a database that cannot be opened (restore) says so.
+        fallback = getattr(args, "handler_without_database", None)
+        if fallback is not None:
+            return int(fallback(args, url))
         print(error, file=sys.stderr)
         return EXIT_STORAGE_ERROR
     handler: Handler = args.handler

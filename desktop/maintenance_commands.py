@@ -46,7 +46,8 @@ def register(commands: Any) -> None:
     restore_parser.add_argument("file", type=Path, metavar="FILE",
                                 help="备份文件（路径，或 backup list 中的文件名）")
     restore_parser.add_argument("--yes", action="store_true", help="不再询问，直接恢复")
-    restore_parser.set_defaults(handler=restore_command)
+    restore_parser.set_defaults(handler=restore_command,
+                                handler_without_database=restore_without_database)
 
 
 def _database_file(prepared: PreparedDatabase) -> Path | None:
@@ -98,6 +99,23 @@ def restore_command(args: argparse.Namespace, session: Session, prepared: Prepar
     path = _database_file(prepared)
     if path is None:
         return EXIT_REFUSED
+    # Nothing of ours may hold the file while it is replaced; the window must not either.
+    session.close()
+    prepared.engine.dispose()
+    return _restore_file(args, path, ask)
+
+
+def restore_without_database(args: argparse.Namespace, url: str) -> int:
+    """``restore`` when the database itself cannot be opened (damaged, or from a newer
+    version): exactly when a clerk needs a backup most, so it must not need the database."""
+    path = sqlite_file_path(url)
+    if path is None:
+        print("只能恢复本机的 SQLite 数据库文件。", file=sys.stderr)
+        return EXIT_REFUSED
+    return _restore_file(args, path, input)
+
+
+def _restore_file(args: argparse.Namespace, path: Path, ask: Callable[[str], str]) -> int:
     source = _find_backup(args.file, path)
     try:
         info = inspect_backup(source)
@@ -118,9 +136,6 @@ def restore_command(args: argparse.Namespace, session: Session, prepared: Prepar
             print("已取消，数据库未作任何改动。")
             return EXIT_REFUSED
 
-    # Nothing of ours may hold the file while it is replaced; the window must not either.
-    session.close()
-    prepared.engine.dispose()
     from desktop.single_instance import acquire_instance_lock, lock_holder_message
 
     lock = acquire_instance_lock(str(path))

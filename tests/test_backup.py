@@ -284,6 +284,16 @@ def test_restore_command_asks_unless_yes(county: Path) -> None:
     assert len(figures(county)) == 2
 
 
+def test_a_database_that_cannot_be_opened_is_restored_from_its_backup(county: Path) -> None:
+    made = backup_now(county, "manual")
+    county.write_bytes(b"this is no longer a database" * 100)  # a disk error, a bad copy
+    refused = tianbao("info", db=county)
+    assert refused.returncode == 2  # the database cannot be opened …
+    done = tianbao("restore", made.name, "--yes", db=county)  # … but it can be restored
+    assert done.returncode == 0, done.stderr
+    assert len(figures(county)) == 2
+
+
 def test_restore_command_refuses_while_the_app_has_the_database_open(county: Path) -> None:
     from desktop.single_instance import acquire_instance_lock
 
@@ -321,3 +331,4 @@ def test_values_import_backs_up_first_and_a_dry_run_does_not(county: Path) -> No
     (made,) = list_backups(county)
     assert made.reason == "import" and made.figures == 2  # the state before the import
     assert len(figures(county)) == 3
+

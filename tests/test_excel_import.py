@@ -822,3 +822,21 @@ def export_bytes(session: Session, tmp_path: Path) -> bytes:
     if key not in _EXPORTED:
         _EXPORTED[key] = export(session, tmp_path, unit=TAIPING).read_bytes()
     return _EXPORTED[key]
+
+
+def test_an_import_that_changes_figures_backs_up_the_database_first(
+        county: Session, tmp_path: Path) -> None:
+    from db.backup import list_backups
+    from db.storage import sqlite_file_path
+
+    db_file = sqlite_file_path(county.get_bind().url.render_as_string(hide_password=False))
+    assert db_file is not None
+    before = len(list_backups(db_file))
+    template = export(county, tmp_path, unit=TAIPING)
+    filled = fill(template, {(TAIPING, "live_births", "total"): 1300})
+    assert import_template(county, filled, dry_run=True).changed
+    assert len(list_backups(db_file)) == before  # a dry run changes nothing, copies nothing
+    report = import_template(county, filled)
+    assert report.applied and report.changed
+    assert [b.reason for b in list_backups(db_file)][: 1] == ["import"]
+    assert len(list_backups(db_file)) == before + 1

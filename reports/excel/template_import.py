@@ -32,6 +32,7 @@ from openpyxl.utils import range_boundaries
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.backup import backup_before_writing
 from db.checks import (
     DISAGGREGATION_LABELS,
     Finding,
@@ -622,6 +623,8 @@ def import_template(session: Session, source: Path | str | bytes, user: str = ""
             session.rollback()
             return report
         raise_if_cancelled(cancel)
+        if report.changed:
+            backup_before_writing(session, "import")  # never raises; logged if it fails
         write_planned(session, planned, user, progress)
         if report.changed:
             # The figures' own entries say what changed; this one says where it came from.
