@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QCoreApplication, QSettings, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QSettings, QTranslator
 
 from resources import ROOT
 
@@ -44,6 +44,12 @@ def install_translator(app: QCoreApplication, language: str | None = None) -> st
         app.removeTranslator(translator)
     _installed.clear()
     if language == "zh_CN":
+        # Qt's own words (Cancel, Yes, the file dialog) in Chinese too, from Qt's translations.
+        qt_words = QTranslator()
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        if qt_words.load("qtbase_zh_CN", folder):
+            app.installTranslator(qt_words)
+            _installed.append(qt_words)
         return language
     translator = QTranslator()
     path = TRANSLATIONS_DIR / f"tianbao_{language}.qm"

@@ -66,3 +66,11 @@ def test_the_shipped_qm_file_is_compiled_from_the_ts_file(tmp_path: Path) -> Non
     subprocess.run([lrelease, "-silent", str(TRANSLATIONS_DIR / "tianbao_en.ts"), "-qm",
                     str(compiled)], check=True)
     assert compiled.read_bytes() == (TRANSLATIONS_DIR / "tianbao_en.qm").read_bytes()
+
+
+def test_qts_own_buttons_speak_chinese_by_default() -> None:
+    from PySide6.QtCore import QCoreApplication
+
+    app = QApplication.instance()
+    install_translator(app, "zh_CN")
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
