@@ -127,16 +127,19 @@ def demo_command(args: argparse.Namespace, session: Session, _: PreparedDatabase
 
 
 def init_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
+    from db.sync.keys import ensure_local_key, format_fingerprint
     from db.units import UnitError, init_unit
 
     try:
         unit = init_unit(session, args.unit, args.name, args.parent, args.level)
+        key = ensure_local_key(session)  # made at setup: the fingerprint to read out by phone
         session.commit()
     except UnitError as error:
         session.rollback()
         print(error, file=sys.stderr)
         return EXIT_REFUSED
     print(f"本机填报单位：{unit.name}（{unit.code}）")
+    print(f"本机密钥指纹：{format_fingerprint(key.fingerprint)}")
     return 0
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Plan
+from db.sync.keys import ensure_local_key
 from db.units import UnitError, init_unit
 from desktop.units_dialog import UnitFields
 
@@ -302,6 +303,9 @@ class FirstStartWizard(QWizard):
             unit = init_unit(self._session, choice.unit_code, name=choice.township_name,
                              parent_code=choice.plan.code if choice.township_code else None,
                              user=self._user)
+            # The signing key of this installation is made at setup, as the sync issue asks,
+            # so its fingerprint can be read out to the county before the first file is sent.
+            ensure_local_key(self._session, self._user)
             self._session.commit()
         except UnitError as error:
             self._session.rollback()

@@ -102,3 +102,15 @@ def test_a_csv_with_one_bad_row_writes_nothing(
     assert main(["--db", db, "values", "import", str(csv)]) == 1
     assert "第3行" in capsys.readouterr().out
     assert _figures_digest(tmp_path / "zhenyuan.sqlite3") == hashlib.sha256(b"[]").hexdigest()
+
+
+def test_init_makes_the_signing_key_and_shows_its_fingerprint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "k.sqlite3")
+    assert main(["--db", db, "init", "--unit", "621027"]) == 0
+    printed = capsys.readouterr().out
+    assert main(["--db", db, "keys", "show"]) == 0
+    shown = capsys.readouterr().out
+    fingerprint = printed.split("本机密钥指纹：")[1].strip()
+    assert len(fingerprint.replace(" ", "")) == 30 and fingerprint in shown

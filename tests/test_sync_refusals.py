@@ -50,7 +50,7 @@ def refused(county: Installation, path: Path, code: str, words: str) -> None:
     assert caught.value.code == code, str(caught.value)
     assert words in str(caught.value)
     assert state(county.session) == before
-    assert not list(county.folder.glob("*.before-sync-*"))
+    assert not list(county.folder.glob("backups/*"))
 
 
 def refused_records(county: Installation, path: Path, *words: str) -> SyncPreview:
@@ -61,7 +61,7 @@ def refused_records(county: Installation, path: Path, *words: str) -> SyncPrevie
     for word in words:
         assert word in messages
     assert state(county.session) == before
-    assert not list(county.folder.glob("*.before-sync-*"))
+    assert not list(county.folder.glob("backups/*"))
     return preview
 
 

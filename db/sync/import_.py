@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import logging
 import pickle
-import sqlite3
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -1002,36 +1001,22 @@ def _log_counts(preview: SyncPreview) -> dict[str, int]:
 
 
 def copy_aside(session: Session) -> Path | None:
-    """Copy the SQLite file aside before an import changes it; None for a server database.
+    """Back the SQLite file up before an import changes it; None for a server database.
 
-    ``<name>.before-sync-<YYYYmmddHHMMSS>.sqlite3`` beside the file, made with SQLite's online
-    backup API: a consistent snapshot that includes what is still in the WAL.
+    A rotating ``import`` backup (db/backup.py: SQLite's online backup API, listed in the
+    restore dialog). Unlike a daily copy, a failure here refuses the import: the issue's rule is
+    that the file is copied aside first.
     """
+    from db.backup import BackupError, backup_now
+
     url = session.get_bind().url.render_as_string(hide_password=False)
     path = sqlite_file_path(url)
     if path is None:
         log.warning("importing into %s without a copy: back up server databases with their "
                     "own tools", session.get_bind().url.render_as_string(hide_password=True))
         return None
-    stamp = datetime.now().strftime("%Y%m%d%H%M%S")
-    stem = path.stem if path.suffix else path.name
-    target = path.with_name(f"{stem}.before-sync-{stamp}.sqlite3")
-    counter = 2
-    while target.exists():
-        target = path.with_name(f"{stem}.before-sync-{stamp}-{counter}.sqlite3")
-        counter += 1
     try:
-        source = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
-        try:
-            destination = sqlite3.connect(target)
-            try:
-                source.backup(destination)
-            finally:
-                destination.close()
-        finally:
-            source.close()
-    except (sqlite3.Error, OSError) as error:
-        target.unlink(missing_ok=True)
-        raise SyncError("backup_failed", f"导入前无法备份数据库到 {target}：{error}。"
-                        "未导入任何数据。") from None
-    return target
+        return backup_now(path, "import")
+    except BackupError as error:
+        raise SyncError("backup_failed", f"导入前无法备份数据库：{error}。未导入任何数据。"
+                        ) from None
