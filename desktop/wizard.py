@@ -29,7 +29,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Plan
-from db.sync.keys import ensure_local_key
 from db.units import UnitError, init_unit
 from desktop.units_dialog import UnitFields
 
@@ -305,6 +304,8 @@ class FirstStartWizard(QWizard):
                              user=self._user)
             # The signing key of this installation is made at setup, as the sync issue asks,
             # so its fingerprint can be read out to the county before the first file is sent.
+            from db.sync.keys import ensure_local_key  # cryptography: only when setting up
+
             ensure_local_key(self._session, self._user)
             self._session.commit()
         except UnitError as error:
