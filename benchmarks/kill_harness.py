@@ -1,8 +1,10 @@
 """Proof that nothing is lost: SIGKILL the app's process at random moments, then check the file.
 
-    python benchmarks/kill_harness.py [--kills 50] [--import-kills 50] [--seed 1] [--keep DIR]
+    python benchmarks/kill_harness.py [--kills 50] [--import-kills 50] [--sync-kills 50]
+                                      [--seed 1] [--keep DIR] [--quiet] [--also sync=8]
 
-Two scenarios, each on its own demo county (盘山县 with townships, 2020 filled by ``tianbao demo``):
+Three scenarios, each on its own demo county (盘山县 with townships, 2020 filled by ``tianbao
+demo``):
 
 edits   A child process opens the database as the app does and saves figures one by one through
         :func:`db.figures.save_value`, committing each (the entry grid's path), and prints
@@ -14,12 +16,21 @@ edits   A child process opens the database as the app does and saves figures one
 import  A child imports a values CSV (:func:`db.values_csv.import_values_csv`, one transaction)
         and is killed at a random moment of it; the file's rows must be all there or none, and
         all there if the child acknowledged the import.
+sync    A township installation (太平街道) exports a sync file of 66 253 figures; the county,
+        which has the township's key registered, is kept as a pristine copy. Each round puts
+        the pristine file back (without -wal or -shm), and a child imports the sync file
+        (:func:`db.sync.import_.import_sync_file`: checks, copy aside, one transaction),
+        reporting when it starts writing and when it issues COMMIT, and is killed between 0
+        and 1.2 × the import's duration (measured once, unkilled). The import must be whole —
+        every figure with the file's value, its sync_log row, every table's row count as after
+        a complete import — or absent — everything as in the pristine copy; whole if
+        acknowledged, absent if killed before COMMIT was issued.
 
-A further scenario (the sync-file import) plugs in with an entry in :data:`SCENARIOS` (a class
-like :class:`ImportScenario`: ``setup`` builds its database, ``run`` starts the child with
+Another scenario plugs in with an entry in :data:`SCENARIOS` (a class like
+:class:`ImportScenario`: ``setup`` builds its database, ``run`` starts the child with
 :func:`child_command`, kills it with :func:`run_and_kill` and judges the file) and one in
 :data:`CHILDREN` (what the killed process does: print ``ready``, work, print ``ack …``); then
-``--also sync=50`` runs it.
+``--also NAME=N`` runs it.
 
 Prints one line per kill and a table of figures. Exit code 1 if any check failed — this is a
 proof, not a timing — and 0 otherwise. tests/test_kill_harness.py runs a shorter version.
@@ -31,6 +42,7 @@ import argparse
 import csv
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -39,7 +51,12 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -120,6 +137,8 @@ class Kill:
     in_flight_landed: bool  # the unacknowledged operation was committed after all
     integrity: str
     problems: list[str] = field(default_factory=list)
+    moment: str = ""  # sync: the last step the child reported before it died (MOMENTS)
+    outcome: str = ""  # sync: the import found whole, absent or partial
 
 
 @dataclass
@@ -127,6 +146,7 @@ class ChildRun:
     acks: list[str]
     ready_after_s: float
     exit_code: int
+    lines: list[str] = field(default_factory=list)  # every complete line after ``ready``
 
 
 def run_and_kill(argv: Sequence[str], delay_s: float | None) -> ChildRun:
@@ -157,8 +177,9 @@ def run_and_kill(argv: Sequence[str], delay_s: float | None) -> ChildRun:
         child.stdout.close()
         child.stderr.close()
     # A line cut off by the kill was never fully written: not an acknowledgement.
-    acks = [raw.decode() for raw in rest.split(b"\n")[:-1] if raw.startswith(b"ack ")]
-    return ChildRun(acks, ready, code)
+    lines = [raw.decode() for raw in rest.split(b"\n")[:-1]]
+    acks = [line for line in lines if line.startswith("ack ")]
+    return ChildRun(acks, ready, code, lines)
 
 
 def child_command(scenario: str, *args: str) -> list[str]:
@@ -347,8 +368,355 @@ class ImportScenario:
         return kill
 
 
-class Scenario:
-    """What a scenario offers the harness (EditsScenario and ImportScenario are two)."""
+# ---------------------------------------------------------------------------- sync
+
+
+SYNC_TOWNSHIP = "211122100000"  # 太平街道: the demo county's first township (db.demo)
+SYNC_YEARS = range(2020, 2031)
+# Synthetic count codes by sex, in both catalogues (as benchmarks/bench_sync.py adds them): a
+# township's 23 real count codes make 253 figures, imported in ~25 ms, too short for kills to
+# land inside the transaction. 2000 codes × 3 sexes × 11 years + 253 = 66 253 figures, about
+# 0.6 s of import here, ~40 % of it with the transaction open.
+SYNC_EXTRA_CODES = 2000
+SYNC_USER = "kill-harness-sync"
+# Later than the demo figures' 2020-12-31, so the file's 2020 figures replace the county's
+# (UPDATEs inside the same transaction as the INSERTs) rather than being set aside as conflicts.
+SYNC_STAMP = datetime(2025, 3, 1, tzinfo=UTC)
+# What the sync child reports as it goes; a kill lands in the last one it reached.
+MOMENTS = ("checking", "writing", "committing", "acknowledged")
+
+FigureKey = tuple[str, int, str]  # (indicator, year, disaggregation) of SYNC_TOWNSHIP
+
+
+def sync_codes() -> list[dict[str, object]]:
+    return [{"code": f"kill_sync_{index:04d}", "name": f"断电测试计数{index:04d}",
+             "domain_key": "health", "kind": "count", "unit": "人", "direction": "higher",
+             "numerator": None, "denominator": None, "factor": None, "disaggregation": ["sex"],
+             "collected_at": "township", "definition": ""} for index in range(SYNC_EXTRA_CODES)]
+
+
+def setup_sync_township(db: Path, registration: Path, sync_file: Path) -> int:
+    """The township's installation: its figures for 2020–2030, its registration file, and the
+    sync file it exports to the county. Returns how many figures the file holds."""
+    from sqlalchemy import insert, select
+    from sqlalchemy.orm import Session
+
+    from db.catalogue import ensure_catalogue
+    from db.checks import allowed_disaggregations
+    from db.models import DataValue, Indicator
+    from db.storage import prepare_database
+    from db.sync.export import export_sync_file
+    from db.sync.keys import write_registration
+    from db.units import init_unit
+
+    prepared = prepare_database(database_url(db))
+    try:
+        with Session(prepared.engine) as session:
+            ensure_catalogue(session)
+            session.execute(insert(Indicator), sync_codes())
+            init_unit(session, SYNC_TOWNSHIP, name="太平街道", user="乡镇填报员")
+            session.commit()
+            indicators = session.scalars(select(Indicator).where(
+                Indicator.kind == "count", Indicator.collected_at == "township")
+                .order_by(Indicator.code)).all()
+            rows: list[dict[str, object]] = []
+            for indicator in indicators:
+                for dis in sorted(allowed_disaggregations(indicator)):
+                    for year in SYNC_YEARS:
+                        # 2000–2999: above every demo figure (denominators go up to 1500), so
+                        # each of the file's figures tells whether it landed.
+                        rows.append({"unit_code": SYNC_TOWNSHIP, "indicator_code": indicator.code,
+                                     "year": year, "disaggregation": dis,
+                                     "value": float(2000 + len(rows) % 1000),
+                                     "entered_directly": False, "comment": "",
+                                     "status": "submitted", "stored_by": "乡镇填报员",
+                                     "updated_at": SYNC_STAMP})
+            session.execute(insert(DataValue), rows)
+            session.commit()
+            write_registration(session, registration, user="乡镇填报员")
+            session.commit()
+            summary = export_sync_file(session, SYNC_TOWNSHIP, SYNC_YEARS, sync_file,
+                                       user="乡镇填报员")
+    finally:
+        prepared.engine.dispose()
+    return summary.counts["dataValues"]
+
+
+def setup_sync_county(db: Path, registration: Path) -> None:
+    """The county's installation (the demo county) with the township's key registered."""
+    from sqlalchemy import insert
+    from sqlalchemy.orm import Session
+
+    from db.models import Indicator
+    from db.storage import prepare_database
+    from db.sync.keys import read_registration, register_key
+
+    setup_county(db)
+    prepared = prepare_database(database_url(db))
+    try:
+        with Session(prepared.engine) as session:
+            session.execute(insert(Indicator), sync_codes())
+            read = read_registration(registration)
+            # The fingerprint the clerk reads back over the phone: here, the file's own.
+            register_key(session, read, "县妇儿工委办", expected_fingerprint=read.fingerprint)
+            session.commit()
+    finally:
+        prepared.engine.dispose()
+
+
+def settle(db: Path) -> None:
+    """Fold the WAL into the main file, so that the main file alone is the whole database."""
+    connection = sqlite3.connect(db)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()  # the last connection to close removes the -wal and -shm files
+    left = [suffix for suffix in ("-wal", "-shm", "-journal") if Path(f"{db}{suffix}").exists()]
+    if left:
+        raise RuntimeError(f"{db.name} still has {left} after a checkpoint")
+
+
+def put_in_place(pristine: Path, db: Path) -> None:
+    """``db`` as the pristine copy, without the WAL or shared memory a killed child left: a
+    stale -wal beside a fresh main file would be replayed into it."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(pristine, db)
+
+
+@dataclass
+class SyncState:
+    """What the county's file holds after a kill, as far as the import could change it."""
+
+    integrity: str
+    broken: list[tuple[str, ...]]
+    figures: dict[FigureKey, float]  # SYNC_TOWNSHIP's figures
+    logged: int  # sync_log rows for this file's import
+    counts: dict[str, int]  # rows in every table
+
+
+def sync_state(db: Path, sha256: str) -> SyncState:
+    connection = sqlite3.connect(db, timeout=30)
+    try:
+        integrity = "; ".join(row[0] for row in connection.execute("PRAGMA integrity_check"))
+        broken = [tuple(map(str, row)) for row in connection.execute("PRAGMA foreign_key_check")]
+        figures = {(code, year, dis): value for code, year, dis, value in connection.execute(
+            "SELECT indicator_code, year, disaggregation, value FROM data_value "
+            "WHERE unit_code = ?", (SYNC_TOWNSHIP,))}
+        (logged,) = connection.execute(
+            "SELECT count(*) FROM sync_log WHERE direction = 'import' AND sha256 = ?",
+            (sha256,)).fetchone()
+        tables = [name for (name,) in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        counts = {name: connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
+                  for name in tables}
+    finally:
+        connection.close()
+    return SyncState(integrity, broken, figures, logged, counts)
+
+
+@dataclass
+class SyncExpectation:
+    """The county before the import and after a complete one (the calibration run)."""
+
+    incoming: dict[FigureKey, float]  # the file's figures
+    before: dict[FigureKey, float]  # the pristine county's figures of SYNC_TOWNSHIP
+    counts_before: dict[str, int]
+    counts_after: dict[str, int]
+
+
+def judge_sync(state: SyncState, expected: SyncExpectation, acknowledged: bool,
+               moment: str = "") -> tuple[str, list[str]]:
+    """``(outcome, problems)``: the import must be ``whole`` or ``absent``, never ``partial``.
+
+    Wholly there: every figure of the file with the file's value, its sync_log row, and every
+    table with as many rows as after the calibration import. Wholly absent: every figure as in
+    the pristine file, no sync_log row, every table as in the pristine file. Anything else is a
+    partial import. An acknowledged import must be there; one whose COMMIT was never issued
+    (``moment`` checking or writing) must be absent.
+    """
+    problems: list[str] = []
+    if state.integrity != "ok":
+        problems.append(f"integrity_check: {state.integrity}")
+    if state.broken:
+        problems.append(f"foreign keys broken: {state.broken[:3]}")
+    incoming = expected.incoming
+    new = sum(1 for key, value in incoming.items() if state.figures.get(key) == value)
+    old = sum(1 for key in incoming if state.figures.get(key) == expected.before.get(key))
+    whole = (new == len(incoming) and state.logged == 1
+             and state.counts == expected.counts_after)
+    absent = (old == len(incoming) and state.logged == 0
+              and state.counts == expected.counts_before)
+    if not whole and not absent:
+        differ = sorted(name for name in {*state.counts, *expected.counts_after}
+                        if state.counts.get(name) not in (expected.counts_before.get(name),
+                                                          expected.counts_after.get(name)))
+        problems.append(f"partial import: {new} of {len(incoming)} figures with the file's "
+                        f"values, {old} as before, {state.logged} sync_log rows"
+                        + (f", row counts of {', '.join(differ)} neither before nor after"
+                           if differ else ""))
+    elif absent and acknowledged:
+        problems.append("acknowledged import is not there")
+    elif whole and moment in ("checking", "writing"):
+        problems.append(f"import there though the child died while {moment}, before COMMIT")
+    return ("whole" if whole else "absent" if absent else "partial"), problems
+
+
+class _Moments:
+    """An SQLite authorizer that reports, once armed, the import's first write and its COMMIT.
+
+    The authorizer runs when a statement is prepared, before it executes, so the parent knows:
+    no ``writing`` line, nothing written yet; no ``committing`` line, COMMIT not yet begun.
+    Statements are prepared once (executemany, the statement cache), so this costs almost
+    nothing, unlike a trace callback, which runs for each of 66 000 rows.
+    """
+
+    def __init__(self) -> None:
+        self.started: float | None = None
+        self.writing = False
+
+    def arm(self) -> None:
+        self.started = time.perf_counter()
+
+    def report(self, moment: str) -> None:
+        assert self.started is not None
+        print(f"moment {moment} {time.perf_counter() - self.started:.3f}", flush=True)
+
+    def __call__(self, action: int, arg1: str | None, *_rest: str | None) -> int:
+        if self.started is not None:
+            if not self.writing and action in (sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE,
+                                               sqlite3.SQLITE_DELETE):
+                self.writing = True
+                self.report("writing")
+            elif action == sqlite3.SQLITE_TRANSACTION and arg1 == "COMMIT":
+                self.report("committing")
+        return sqlite3.SQLITE_OK
+
+
+def commit_half_first(session: Session, sync_file: Path) -> None:
+    """A broken import, for tests/test_kill_harness.py: the first half of the file's figures
+    committed in a transaction of their own, as an import that commits as it goes would."""
+    import json
+    import zipfile
+
+    from sqlalchemy.dialects.sqlite import insert
+
+    from db.models import DataValue
+    from db.sync.format import PAYLOAD_ENTRY, parse_time
+
+    with zipfile.ZipFile(sync_file) as archive:
+        records = json.loads(archive.read(PAYLOAD_ENTRY))["dataValues"]
+    rows = [{"unit_code": r["orgUnit"], "indicator_code": r["dataElement"],
+             "year": int(r["period"]), "disaggregation": r["categoryOptionCombo"],
+             "value": float(r["value"]), "entered_directly": r["enteredDirectly"],
+             "comment": r["comment"], "status": r["status"], "stored_by": r["storedBy"],
+             "updated_at": parse_time(r["lastUpdated"])} for r in records[:len(records) // 2]]
+    statement = insert(DataValue)
+    session.execute(statement.on_conflict_do_update(
+        index_elements=["unit_code", "indicator_code", "year", "disaggregation"],
+        set_={"value": statement.excluded.value}), rows)
+    session.commit()
+
+
+def sync_child(db: Path, sync_file: Path, mode: str = "") -> None:
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from db.storage import prepare_database
+    from db.sync.import_ import import_sync_file
+
+    prepared = prepare_database(database_url(db))
+    moments = _Moments()
+    event.listen(prepared.engine, "connect",
+                 lambda connection, _record: connection.set_authorizer(moments))
+    with Session(prepared.engine) as session:
+        if mode == "split":
+            commit_half_first(session, sync_file)
+        moments.arm()
+        print("ready", flush=True)
+        preview = import_sync_file(session, sync_file, user=SYNC_USER)
+        # Only now is the import committed: what the dialog shows as 已导入.
+        print(f"ack applied={preview.applied} figures={preview.totals.total} "
+              f"at={time.perf_counter() - (moments.started or 0):.3f}", flush=True)
+
+
+class SyncScenario:
+    """Kills during a sync-file import, each into a fresh copy of the same county."""
+
+    name = "sync"
+
+    def __init__(self, workdir: Path, seed: int, split: bool = False) -> None:
+        self.workdir = workdir
+        self.db = workdir / "sync-county.sqlite3"
+        self.pristine = workdir / "sync-county-pristine.sqlite3"
+        self.sync_file = workdir / "sync-township.tbsync"
+        self.split = split
+        self.sha256 = ""
+        self.expected = SyncExpectation({}, {}, {}, {})
+        self.duration_s = 1.0
+        self.timings = ""
+
+    def setup(self) -> None:
+        from db.sync.format import file_sha256
+
+        registration = self.workdir / "sync-township.tbkey"
+        township = self.workdir / "sync-township.sqlite3"
+        held = setup_sync_township(township, registration, self.sync_file)
+        setup_sync_county(self.db, registration)
+        settle(self.db)
+        shutil.copyfile(self.db, self.pristine)
+        self.sha256 = file_sha256(self.sync_file)
+        connection = sqlite3.connect(township)
+        try:
+            incoming = {(code, year, dis): value for code, year, dis, value in connection.execute(
+                "SELECT indicator_code, year, disaggregation, value FROM data_value "
+                "WHERE unit_code = ?", (SYNC_TOWNSHIP,))}
+        finally:
+            connection.close()
+        before = sync_state(self.db, self.sha256)
+        same = [key for key, value in incoming.items() if before.figures.get(key) == value]
+        if len(incoming) != held or same:
+            raise RuntimeError(f"the file holds {held} figures, the township {len(incoming)}, "
+                               f"{len(same)} already in the county: the check could not tell")
+        # One import that is not killed: the county after a complete import, and how long the
+        # import takes (the window the kills fall into).
+        run = run_and_kill(child_command(self.name, str(self.db), str(self.sync_file)), None)
+        if not run.acks or "applied=True" not in run.acks[0]:
+            raise RuntimeError(f"the calibration import failed: {run.lines}")
+        after = sync_state(self.db, self.sha256)
+        self.expected = SyncExpectation(incoming, before.figures, before.counts, after.counts)
+        outcome, problems = judge_sync(after, self.expected, True, "acknowledged")
+        if outcome != "whole" or problems:
+            raise RuntimeError(f"the calibration import is not whole: {problems}")
+        at = {line.split()[1]: float(line.split()[2]) for line in run.lines
+              if line.startswith("moment ")}
+        self.duration_s = float(run.acks[0].rpartition("at=")[2])
+        self.timings = (f"{len(incoming)} figures; the import takes {self.duration_s:.2f} s: "
+                        f"checks and backup {at['writing']:.2f} s, writing "
+                        f"{at['committing'] - at['writing']:.2f} s, commit "
+                        f"{self.duration_s - at['committing']:.2f} s")
+
+    def run(self, number: int, rng: random.Random, _max_delay_s: float) -> Kill:
+        put_in_place(self.pristine, self.db)
+        # From the very start to a little past the acknowledgement: before, inside and after
+        # the transaction.
+        delay = rng.uniform(0.0, self.duration_s * 1.2)
+        run = run_and_kill(child_command(self.name, str(self.db), str(self.sync_file),
+                                         "split" if self.split else ""), delay)
+        acknowledged = bool(run.acks) and "applied=True" in run.acks[0]
+        reached = [line.split()[1] for line in run.lines if line.startswith("moment ")]
+        moment = "acknowledged" if run.acks else (reached[-1] if reached else "checking")
+        kill = Kill(self.name, number, delay * 1000, int(acknowledged), False, "",
+                    moment=moment)
+        state = sync_state(self.db, self.sha256)
+        kill.integrity = state.integrity
+        kill.outcome, kill.problems = judge_sync(state, self.expected, acknowledged, moment)
+        kill.in_flight_landed = kill.outcome == "whole" and not acknowledged
+        return kill
+
+
+class Scenario(Protocol):
+    """What a scenario offers the harness (EditsScenario, ImportScenario, SyncScenario)."""
 
     name: str
 
@@ -358,13 +726,15 @@ class Scenario:
 
 
 SCENARIOS: dict[str, Callable[[Path, int], Scenario]] = {
-    "edits": EditsScenario,  # type: ignore[dict-item]
-    "import": ImportScenario,  # type: ignore[dict-item]
+    "edits": EditsScenario,
+    "import": ImportScenario,
+    "sync": SyncScenario,
 }
 CHILDREN: dict[str, Callable[..., None]] = {
     "edits": lambda db, start, seed, early: edits_child(Path(db), int(start), int(seed),
                                                         ack_early=early == "early"),
     "import": lambda db, csv_path: import_child(Path(db), Path(csv_path)),
+    "sync": lambda db, sync_file, mode="": sync_child(Path(db), Path(sync_file), mode),
 }
 
 
@@ -372,24 +742,39 @@ CHILDREN: dict[str, Callable[..., None]] = {
 
 
 def run_harness(kills: dict[str, int], seed: int, workdir: Path, max_delay_s: float,
-                out: Callable[[str], None] = print, ack_early: bool = False) -> list[Kill]:
+                out: Callable[[str], None] = print, ack_early: bool = False,
+                split_sync: bool = False) -> list[Kill]:
+    """``ack_early`` and ``split_sync`` run a deliberately broken app (see the tests)."""
     rng = random.Random(seed)
     results: list[Kill] = []
     for name, count in kills.items():
         if count <= 0:
             continue
-        scenario = (EditsScenario(workdir, seed, ack_early) if name == "edits" and ack_early
-                    else SCENARIOS[name](workdir, seed))
+        scenario: Scenario
+        if name == "edits" and ack_early:
+            scenario = EditsScenario(workdir, seed, ack_early)
+        elif name == "sync" and split_sync:
+            scenario = SyncScenario(workdir, seed, split=True)
+        else:
+            scenario = SCENARIOS[name](workdir, seed)
         scenario.setup()
+        timings = getattr(scenario, "timings", "")  # what the set-up measured, if anything
+        if timings:
+            out(f"{name:<7} set up: {timings}")
         for number in range(1, count + 1):
             kill = scenario.run(number, rng, max_delay_s)
             results.append(kill)
             verdict = "ok" if not kill.problems else "FAILED: " + "; ".join(kill.problems)
             landed = " + the unacknowledged one" if kill.in_flight_landed else ""
+            moment = f"; killed {_MOMENT_WORDS[kill.moment]}" if kill.moment else ""
             out(f"{name:<7} kill {number:>3} after {kill.delay_ms:7.1f} ms: "
-                f"{kill.acknowledged:>4} acknowledged{landed}; integrity {kill.integrity}; "
-                f"{verdict}")
+                f"{kill.acknowledged:>4} acknowledged{landed}{moment}; "
+                f"integrity {kill.integrity}; {verdict}")
     return results
+
+
+_MOMENT_WORDS = {"checking": "while checking", "writing": "while writing",
+                 "committing": "while committing", "acknowledged": "after the ack"}
 
 
 def summary(results: list[Kill]) -> list[str]:
@@ -397,19 +782,32 @@ def summary(results: list[Kill]) -> list[str]:
     lines = []
     for name in dict.fromkeys(k.scenario for k in results):
         mine = [k for k in results if k.scenario == name]
-        what = {"edits": "edits", "import": "imports"}.get(name, "operations")
-        lines.append(
+        what = {"edits": "edits", "import": "imports", "sync": "imports"}.get(name,
+                                                                              "operations")
+        line = (
             f"{name}: {len(mine)} kills, {sum(k.acknowledged for k in mine)} acknowledged "
             f"{what} checked, {sum(k.in_flight_landed for k in mine)} unacknowledged ones "
             f"found committed, integrity ok {sum(k.integrity == 'ok' for k in mine)}/{len(mine)}"
             f", {sum(bool(k.problems) for k in mine)} with problems")
+        if name == "sync":
+            # A whole-file operation: each kill must find it finished or not begun.
+            found = {o: sum(k.outcome == o for k in mine) for o in ("whole", "absent", "partial")}
+            moments = ", ".join(f"{sum(k.moment == m for k in mine)} {_MOMENT_WORDS[m]}"
+                                for m in MOMENTS)
+            line += (f"; {found['whole']} found whole (finished before the kill), "
+                     f"{found['absent']} absent (killed mid-way), {found['partial']} partial; "
+                     f"killed {moments}")
+        lines.append(line)
     return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kills", type=int, default=50, help="kills during the edit stream")
-    parser.add_argument("--import-kills", type=int, default=50, help="kills during imports")
+    parser.add_argument("--import-kills", type=int, default=50,
+                        help="kills during CSV imports")
+    parser.add_argument("--sync-kills", type=int, default=50,
+                        help="kills during sync-file imports")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--max-delay", type=float, default=0.4,
                         help="longest wait (s) between ready and the kill in the edit stream")
@@ -417,16 +815,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--quiet", action="store_true",
                         help="no line per kill, only the summary and any failed kill")
     parser.add_argument("--also", action="append", default=[], metavar="SCENARIO=N",
-                        help="kills of a further scenario in SCENARIOS, e.g. sync=50")
+                        help="kills of a scenario in SCENARIOS, e.g. sync=8 "
+                        "(overrides --kills, --import-kills, --sync-kills)")
     parser.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     parser.add_argument("--ack-early", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--split-sync", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
         name, *rest = args.child
         CHILDREN[name](*rest)
         return 0
 
-    kills = {"edits": args.kills, "import": args.import_kills}
+    kills = {"edits": args.kills, "import": args.import_kills, "sync": args.sync_kills}
 
     def out(line: str) -> None:
         if not args.quiet or "FAILED" in line:
@@ -441,11 +841,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)
         results = run_harness(kills, args.seed, args.keep, args.max_delay, out,
-                              ack_early=args.ack_early)
+                              ack_early=args.ack_early, split_sync=args.split_sync)
     else:
         with tempfile.TemporaryDirectory(prefix="tianbao-kill-") as scratch:
             results = run_harness(kills, args.seed, Path(scratch), args.max_delay, out,
-                                  ack_early=args.ack_early)
+                                  ack_early=args.ack_early, split_sync=args.split_sync)
     if not args.quiet:
         print()
     for line in summary(results):

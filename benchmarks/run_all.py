@@ -153,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=900.0,
                         help="seconds each script may take (default 900)")
     parser.add_argument("--no-kill-harness", action="store_true",
-                        help="leave out kill_harness.py (about a minute and a half)")
+                        help="leave out kill_harness.py (about two minutes)")
     parser.add_argument("--folder", type=Path, default=HERE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
