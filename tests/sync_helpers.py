@@ -2,9 +2,10 @@
 own database, set up the way ``tianbao init`` and ``units add`` would.
 
 A database with the catalogue loaded is made once per test session and copied for each
-installation (loading the catalogue is most of the set-up time). ``TIANBAO_TEST_PG_URL`` names
-a PostgreSQL server (scripts/test.sh starts one); :func:`postgres_database` makes a fresh
-database on it for one test.
+installation (loading the catalogue is most of the set-up time). A test module takes an office
+as a fixture (``county = office_fixture("panshan")``) or opens it with :func:`office` or
+:func:`registered_pair`. ``TIANBAO_TEST_PG_URL`` names a PostgreSQL server (scripts/test.sh
+starts one); :func:`postgres_database` makes a fresh database on it for one test.
 """
 
 from __future__ import annotations
@@ -129,6 +130,46 @@ def setup_city(inst: Installation) -> None:
                 plan_code=PANSHAN)
     create_unit(inst.session, DAWA, "大洼区", "county", parent_code=PANJIN)
     inst.session.commit()
+
+
+_SET_UP = {"taiping": setup_township, "panshan": setup_county, "panjin": setup_city}
+
+
+@contextmanager
+def office(name: str, folder: Path, tmp_factory: pytest.TempPathFactory,
+           url: str | None = None) -> Iterator[Installation]:
+    """The installation of 太平街道 (``"taiping"``), 盘山县 (``"panshan"``) or 盘锦市
+    (``"panjin"``) in ``folder / name``, set up by :func:`setup_township`, :func:`setup_county`
+    or :func:`setup_city`; closed afterwards."""
+    inst = new_installation(name, folder / name, tmp_factory, url=url)
+    try:
+        _SET_UP[name](inst)
+        yield inst
+    finally:
+        inst.close()
+
+
+def office_fixture(name: str) -> Any:
+    """A fixture giving each test its own :func:`office` ``name``, in the test's ``tmp_path``.
+    A test module names it: ``county = office_fixture("panshan")``."""
+
+    @pytest.fixture
+    def installation(tmp_path: Path,
+                     tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installation]:
+        with office(name, tmp_path, tmp_path_factory) as inst:
+            yield inst
+
+    return installation
+
+
+@contextmanager
+def registered_pair(folder: Path, tmp_factory: pytest.TempPathFactory
+                    ) -> Iterator[tuple[Installation, Installation]]:
+    """太平街道 and 盘山县, the township's key registered at the county."""
+    with (office("taiping", folder, tmp_factory) as township,
+          office("panshan", folder, tmp_factory) as county):
+        register(township, county)
+        yield township, county
 
 
 def register(sender: Installation, receiver: Installation) -> None:

@@ -14,10 +14,9 @@ from sync_helpers import (
     figures,
     forge,
     new_installation,
+    office,
     payload_of,
     register,
-    setup_city,
-    setup_county,
     setup_township,
     state,
 )
@@ -32,14 +31,10 @@ from db.sync.format import SyncError
 @pytest.fixture
 def offices(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
             ) -> Iterator[tuple[Installation, Installation]]:
-    city = new_installation("panjin", tmp_path / "panjin", tmp_path_factory)
-    county = new_installation("panshan", tmp_path / "panshan", tmp_path_factory)
-    setup_city(city)
-    setup_county(county)
-    register(city, county)
-    yield city, county
-    city.close()
-    county.close()
+    with (office("panjin", tmp_path, tmp_path_factory) as city,
+          office("panshan", tmp_path, tmp_path_factory) as county):
+        register(city, county)
+        yield city, county
 
 
 def change_a_target(city: Installation) -> str:

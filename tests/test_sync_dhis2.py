@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,8 +11,7 @@ from sync_helpers import (
     PANSHAN,
     TAIPING,
     Installation,
-    new_installation,
-    setup_county,
+    office_fixture,
     state,
 )
 
@@ -46,12 +44,7 @@ DHIS2_FILE = {
 }
 
 
-@pytest.fixture
-def county(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installation]:
-    inst = new_installation("panshan", tmp_path / "panshan", tmp_path_factory)
-    setup_county(inst)
-    yield inst
-    inst.close()
+county = office_fixture("panshan")
 
 
 def write(path: Path, document: object) -> Path:

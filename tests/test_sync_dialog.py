@@ -15,11 +15,8 @@ from sync_helpers import (
     figure_line,
     figures,
     forge,
-    new_installation,
     payload_of,
-    register,
-    setup_county,
-    setup_township,
+    registered_pair,
     state,
 )
 
@@ -31,17 +28,11 @@ from desktop.sync_dialog import SyncImportFlow, import_sync_file_interactive
 @pytest.fixture
 def pair(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[tuple[Installation, Installation]]:
-    township = new_installation("taiping", tmp_path / "taiping", tmp_path_factory)
-    county = new_installation("panshan", tmp_path / "panshan", tmp_path_factory)
-    setup_township(township)
-    setup_county(county)
-    register(township, county)
-    save_value(township.session, TAIPING, "live_births", 2023, "118", user="王会计")
-    save_value(township.session, TAIPING, "maternal_deaths", 2023, "0", user="王会计")
-    township.session.commit()
-    yield township, county
-    township.close()
-    county.close()
+    with registered_pair(tmp_path, tmp_path_factory) as (township, county):
+        save_value(township.session, TAIPING, "live_births", 2023, "118", user="王会计")
+        save_value(township.session, TAIPING, "maternal_deaths", 2023, "0", user="王会计")
+        township.session.commit()
+        yield township, county
 
 
 def cell(flow: SyncImportFlow, row: int, column: int) -> str:

@@ -17,11 +17,8 @@ from sync_helpers import (
     Installation,
     figure_line,
     forge,
-    new_installation,
     payload_of,
-    register,
-    setup_county,
-    setup_township,
+    registered_pair,
     state,
 )
 
@@ -35,15 +32,8 @@ FUZZ = settings(max_examples=60, deadline=None,
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Installation, Installation]]:
-    folder = tmp_path_factory.mktemp("fuzz")
-    township = new_installation("taiping", folder / "taiping", tmp_path_factory)
-    county = new_installation("panshan", folder / "panshan", tmp_path_factory)
-    setup_township(township)
-    setup_county(county)
-    register(township, county)
-    yield township, county
-    township.close()
-    county.close()
+    with registered_pair(tmp_path_factory.mktemp("fuzz"), tmp_path_factory) as pair:
+        yield pair
 
 
 @pytest.fixture(scope="module")

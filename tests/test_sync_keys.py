@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,8 +12,7 @@ from sync_helpers import (
     TAIPING,
     Installation,
     new_installation,
-    setup_county,
-    setup_township,
+    office_fixture,
 )
 
 from db.models import RegisteredKey
@@ -28,21 +26,8 @@ from db.sync.keys import (
     write_registration,
 )
 
-
-@pytest.fixture
-def township(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installation]:
-    inst = new_installation("taiping", tmp_path / "taiping", tmp_path_factory)
-    setup_township(inst)
-    yield inst
-    inst.close()
-
-
-@pytest.fixture
-def county(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installation]:
-    inst = new_installation("panshan", tmp_path / "panshan", tmp_path_factory)
-    setup_county(inst)
-    yield inst
-    inst.close()
+township = office_fixture("taiping")
+county = office_fixture("panshan")
 
 
 def test_an_installation_keeps_one_key_whose_fingerprint_is_thirty_digits(

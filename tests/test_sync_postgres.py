@@ -17,13 +17,10 @@ from sync_helpers import (
     TAIPING,
     Installation,
     figures,
-    new_installation,
+    office,
     postgres_database,
     progress_rows,
     register,
-    setup_city,
-    setup_county,
-    setup_township,
     state,
 )
 
@@ -47,18 +44,13 @@ def pg_url() -> Iterator[str]:
 def offices(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, pg_url: str
             ) -> Iterator[dict[str, Installation]]:
     """A township on SQLite, its county on PostgreSQL, and the city on SQLite."""
-    township = new_installation("taiping", tmp_path / "taiping", tmp_path_factory)
-    county = new_installation("panshan", tmp_path / "panshan", tmp_path_factory, url=pg_url)
-    city = new_installation("panjin", tmp_path / "panjin", tmp_path_factory)
-    setup_township(township)
-    setup_county(county)
-    setup_city(city)
-    register(township, county)
-    register(county, city)
-    register(city, county)
-    yield {"township": township, "county": county, "city": city}
-    for inst in (township, county, city):
-        inst.close()
+    with (office("taiping", tmp_path, tmp_path_factory) as township,
+          office("panshan", tmp_path, tmp_path_factory, url=pg_url) as county,
+          office("panjin", tmp_path, tmp_path_factory) as city):
+        register(township, county)
+        register(county, city)
+        register(city, county)
+        yield {"township": township, "county": county, "city": city}
 
 
 def test_the_migrations_build_the_models_schema_on_postgresql(pg_url: str,

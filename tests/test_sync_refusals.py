@@ -19,8 +19,7 @@ from sync_helpers import (
     forge,
     new_installation,
     payload_of,
-    register,
-    setup_county,
+    registered_pair,
     setup_township,
     state,
 )
@@ -33,14 +32,8 @@ from db.sync.import_ import SyncPreview, import_sync_file
 @pytest.fixture
 def pair(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[tuple[Installation, Installation]]:
-    township = new_installation("taiping", tmp_path / "taiping", tmp_path_factory)
-    county = new_installation("panshan", tmp_path / "panshan", tmp_path_factory)
-    setup_township(township)
-    setup_county(county)
-    register(township, county)
-    yield township, county
-    township.close()
-    county.close()
+    with registered_pair(tmp_path, tmp_path_factory) as pair:
+        yield pair
 
 
 def refused(county: Installation, path: Path, code: str, words: str) -> None:

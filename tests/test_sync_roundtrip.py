@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,12 +17,9 @@ from sync_helpers import (
     TAIPING,
     Installation,
     figures,
-    new_installation,
+    office_fixture,
     progress_rows,
     register,
-    setup_city,
-    setup_county,
-    setup_township,
     state,
 )
 
@@ -35,29 +31,9 @@ from db.sync.format import SyncError
 from db.sync.import_ import import_sync_file, preview_sync_file
 from db.units import plan_for_unit
 
-
-@pytest.fixture
-def township(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installation]:
-    inst = new_installation("taiping", tmp_path / "taiping", tmp_path_factory)
-    setup_township(inst)
-    yield inst
-    inst.close()
-
-
-@pytest.fixture
-def county(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installation]:
-    inst = new_installation("panshan", tmp_path / "panshan", tmp_path_factory)
-    setup_county(inst)
-    yield inst
-    inst.close()
-
-
-@pytest.fixture
-def city(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installation]:
-    inst = new_installation("panjin", tmp_path / "panjin", tmp_path_factory)
-    setup_city(inst)
-    yield inst
-    inst.close()
+township = office_fixture("taiping")
+county = office_fixture("panshan")
+city = office_fixture("panjin")
 
 
 def enter_township_figures(session: Session) -> None:
