@@ -1,6 +1,7 @@
 # Sourced by scripts/test.sh: start a throwaway PostgreSQL cluster on loopback for the tests that
-# run the sync code on PostgreSQL (tests/test_sync_postgres.py), export its URL as
-# TIANBAO_TEST_PG_URL, and stop and delete it when the calling script exits.
+# run the sync code and the migrations on PostgreSQL (tests/test_sync_postgres.py,
+# tests/test_migrations.py), export its URL as TIANBAO_TEST_PG_URL, and stop and delete it when
+# the calling script exits.
 # Needs Debian's `postgresql` package (scripts/test.sh installs it). initdb refuses to run as
 # root, so as root (CI) the cluster belongs to the `postgres` user the package creates.
 

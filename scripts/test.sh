@@ -29,7 +29,8 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y "${SYSTEM_PACKAGES[@
 python3 -m venv .venv
 .venv/bin/pip install -e '.[test]'
 
-# A throwaway PostgreSQL cluster on loopback for tests/test_sync_postgres.py; stopped on exit.
+# A throwaway PostgreSQL cluster on loopback for tests/test_sync_postgres.py and
+# tests/test_migrations.py; stopped on exit.
 # shellcheck source=scripts/start_test_postgres.sh
 source scripts/start_test_postgres.sh
 

@@ -1,21 +1,42 @@
-"""The Alembic revisions build exactly the schema of db/models.py."""
+"""The Alembic revisions build exactly the schema of db/models.py, on SQLite and on PostgreSQL
+(a server from ``TIANBAO_TEST_PG_URL``, tests/sync_helpers.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
+from sync_helpers import postgres_database
 
 from db.models import Base
-from db.storage import alembic_config, create_db_engine, prepare_database
+from db.storage import (
+    SCHEMA_HEAD,
+    alembic_config,
+    create_db_engine,
+    current_revision,
+    prepare_database,
+)
 
 
-def test_the_migrated_schema_matches_the_models(db_path: Path) -> None:
-    prepared = prepare_database(f"sqlite:///{db_path}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]:
+    """A new database: a SQLite file, or one on the PostgreSQL test server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{db_path}"
+    else:
+        with postgres_database() as pg_url:
+            yield pg_url
+
+
+def test_the_migrated_schema_matches_the_models(url: str) -> None:
+    prepared = prepare_database(url)
     try:
+        assert current_revision(prepared.engine) == SCHEMA_HEAD
         with prepared.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             assert compare_metadata(context, Base.metadata) == []
@@ -23,9 +44,9 @@ def test_the_migrated_schema_matches_the_models(db_path: Path) -> None:
         prepared.engine.dispose()
 
 
-def test_every_revision_downgrades_to_nothing_and_upgrades_again(db_path: Path) -> None:
-    prepare_database(f"sqlite:///{db_path}").engine.dispose()
-    engine = create_db_engine(f"sqlite:///{db_path}")
+def test_every_revision_downgrades_to_nothing_and_upgrades_again(url: str) -> None:
+    prepare_database(url).engine.dispose()
+    engine = create_db_engine(url)
     try:
         with engine.connect() as connection, connection.begin():
             command.downgrade(alembic_config(connection), "base")
@@ -70,6 +91,6 @@ def test_constraints_and_indexes_carry_the_conventional_names(db_path: Path) -> 
 def test_the_fast_start_revision_is_the_newest_migration() -> None:
     # prepare_database skips loading Alembic for a database already at SCHEMA_HEAD; a new
     # migration that forgot to move it would leave databases un-upgraded.
-    from db.storage import SCHEMA_HEAD, head_revision
+    from db.storage import head_revision
 
     assert head_revision() == SCHEMA_HEAD

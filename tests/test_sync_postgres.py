@@ -1,6 +1,6 @@
-"""The same code on PostgreSQL (a city's shared server): migrations, the catalogue, and sync
-files in and out. Needs ``TIANBAO_TEST_PG_URL`` (scripts/test.sh starts a throwaway server);
-under CI these tests fail rather than skip without it."""
+"""The same code on PostgreSQL (a city's shared server): the catalogue, and sync files in and
+out (the migrations: tests/test_migrations.py). Needs ``TIANBAO_TEST_PG_URL`` (scripts/test.sh
+starts a throwaway server); under CI these tests fail rather than skip without it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
 from sync_helpers import (
     DESHENG,
@@ -26,8 +24,7 @@ from sync_helpers import (
 
 from db.catalogue import ensure_catalogue
 from db.figures import find_value, save_value, set_year_status
-from db.models import Base, Indicator, Target
-from db.storage import SCHEMA_HEAD, current_revision
+from db.models import Indicator, Target
 from db.sync.catalogue_update import import_catalogue_update, publish_catalogue
 from db.sync.dhis2 import import_dhis2_file
 from db.sync.export import export_sync_file
@@ -51,40 +48,6 @@ def offices(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, pg_url: st
         register(county, city)
         register(city, county)
         yield {"township": township, "county": county, "city": city}
-
-
-def test_the_migrations_build_the_models_schema_on_postgresql(pg_url: str,
-                                                              tmp_path: Path) -> None:
-    from db.storage import prepare_database
-
-    prepared = prepare_database(pg_url)
-    try:
-        assert current_revision(prepared.engine) == SCHEMA_HEAD
-        with prepared.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
-            assert compare_metadata(context, Base.metadata) == []
-    finally:
-        prepared.engine.dispose()
-
-
-def test_every_revision_downgrades_and_upgrades_on_postgresql(pg_url: str) -> None:
-    from alembic import command
-    from sqlalchemy import inspect
-
-    from db.storage import alembic_config, create_db_engine, prepare_database
-
-    prepare_database(pg_url).engine.dispose()
-    engine = create_db_engine(pg_url)
-    try:
-        with engine.connect() as connection, connection.begin():
-            command.downgrade(alembic_config(connection), "base")
-        assert set(inspect(engine).get_table_names()) == {"alembic_version"}
-        with engine.connect() as connection, connection.begin():
-            command.upgrade(alembic_config(connection), "head")
-        assert set(inspect(engine).get_table_names()) == set(Base.metadata.tables) | {
-            "alembic_version"}
-    finally:
-        engine.dispose()
 
 
 def test_the_catalogue_loads_on_postgresql(offices: dict[str, Installation]) -> None:
