@@ -1,9 +1,12 @@
 """Shared fixtures. Tests run Qt offscreen, against real SQLite files in tmp_path."""
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from demo_county import add_demo_county, open_session
+from sqlalchemy.orm import Session
 
 # Before anything imports Qt: CI and headless machines have no display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -19,3 +22,13 @@ def db_path(tmp_path: Path) -> Path:
 def no_tianbao_db_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """A developer's own TIANBAO_DB must never lead a test to their real data file."""
     monkeypatch.delenv("TIANBAO_DB", raising=False)
+
+
+@pytest.fixture
+def county(tmp_path: Path) -> Iterator[Session]:
+    """The demo county (tests/demo_county.py): 盘山县 and three townships, on a new database file
+    with the catalogue. A module that means another county (the sync tests' installation, a
+    county with figures) defines its own ``county``."""
+    for session in open_session(tmp_path):
+        add_demo_county(session)
+        yield session

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from demo_county import TAIPING, add_demo_county, open_session
+from demo_county import TAIPING, open_session
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -305,13 +305,6 @@ def test_the_jump_check_never_raises(history: dict[int, float], year: int, value
 
 
 # ------------------------------------------------------------------------ a unit's year
-
-
-@pytest.fixture
-def county(tmp_path: Path) -> Iterator[Session]:
-    for session in open_session(tmp_path):
-        add_demo_county(session)
-        yield session
 
 
 def test_a_units_year_is_checked_figure_by_figure_and_across_figures(county: Session) -> None:

@@ -8,7 +8,6 @@ import base64
 import io
 import zipfile
 import zlib
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -55,13 +54,6 @@ from reports.excel.template_import import (
 YEAR = 2023
 COL = COLUMN_NUMBER
 Key = tuple[str, str, str]  # unit, indicator code, disaggregation
-
-
-@pytest.fixture
-def county(tmp_path: Path) -> Iterator[Session]:
-    for session in open_session(tmp_path):
-        add_demo_county(session)
-        yield session
 
 
 def export(session: Session, tmp_path: Path, unit: str = PANSHAN, year: int = YEAR,

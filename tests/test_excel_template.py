@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from demo_county import PANSHAN, TAIPING, add_demo_county, open_session
+from demo_county import PANSHAN, TAIPING, open_session
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -39,13 +39,6 @@ from reports.excel.template import (
 YEAR = 2023
 COL = COLUMN_NUMBER
 ZHENYUAN = "621027"  # 镇原县: its plan names a lead department for every goal
-
-
-@pytest.fixture
-def county(tmp_path: Path) -> Iterator[Session]:
-    for session in open_session(tmp_path):
-        add_demo_county(session)
-        yield session
 
 
 @pytest.fixture

@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from demo_county import (
-    CHENJIA,
-    DESHENG,
-    PANSHAN,
-    TAIPING,
-    add_demo_county,
-    audit_count,
-    figures_snapshot,
-    open_session,
-)
+from demo_county import CHENJIA, DESHENG, PANSHAN, TAIPING, audit_count, figures_snapshot
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,13 +22,6 @@ from db.figures import (
     year_status,
 )
 from db.models import AuditEntry, Goal
-
-
-@pytest.fixture
-def county(tmp_path: Path) -> Iterator[Session]:
-    for session in open_session(tmp_path):
-        add_demo_county(session)
-        yield session
 
 
 def codes(findings: list) -> list[str]:

@@ -3,19 +3,10 @@ reported by the row number Excel shows, and all or nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from demo_county import (
-    CHENJIA,
-    PANSHAN,
-    TAIPING,
-    add_demo_county,
-    audit_count,
-    figures_snapshot,
-    open_session,
-)
+from demo_county import CHENJIA, PANSHAN, TAIPING, audit_count, figures_snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
@@ -30,13 +21,6 @@ from db.values_csv import (
 )
 
 HEADER = "unit,code,year,sex,value,comment\n"
-
-
-@pytest.fixture
-def county(tmp_path: Path) -> Iterator[Session]:
-    for session in open_session(tmp_path):
-        add_demo_county(session)
-        yield session
 
 
 def csv_bytes(*rows: str, header: str = HEADER, encoding: str = "utf-8") -> bytes:
