@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from catalogue_rows import add_health_indicator
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
-from db.models import DataValue, Domain, Indicator, OrgUnit, utcnow
+from db.models import DataValue, OrgUnit, utcnow
 from db.storage import prepare_database
 
 BEIJING = timezone(timedelta(hours=8))
@@ -21,18 +22,8 @@ BEIJING = timezone(timedelta(hours=8))
 def engine(db_path: Path) -> Iterator[Engine]:
     prepared = prepare_database(f"sqlite:///{db_path}")
     with Session(prepared.engine) as session, session.begin():
-        session.add(Domain(key="health", name="妇女与健康", position=1))
-        session.add(
-            Indicator(
-                code="maternal_deaths",
-                name="孕产妇死亡数",
-                domain_key="health",
-                kind="count",
-                unit="人",
-                direction="lower",
-                collected_at="township",
-            )
-        )
+        add_health_indicator(session, "maternal_deaths", "孕产妇死亡数", kind="count", unit="人",
+                             collected_at="township")
         session.add(OrgUnit(code="211122100", name="太平街道", level="township"))
     yield prepared.engine
     prepared.engine.dispose()

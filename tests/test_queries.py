@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from catalogue_rows import add_health_indicator
 from sqlalchemy.orm import Session
 
-from db.models import Domain, Goal, Indicator, Plan, Target
+from db.models import Goal, Plan, Target
 from db.queries import PlanSummary, plan_summaries
 from db.storage import prepare_database
 
@@ -49,18 +50,8 @@ def test_each_plan_counts_its_goals_once_however_many_targets_they_have(db_path:
     prepared = prepare_database(f"sqlite:///{db_path}")
     try:
         with Session(prepared.engine) as session:
-            session.add(Domain(key="health", name="妇女与健康", position=1))
-            session.add(
-                Indicator(
-                    code="maternal_mortality",
-                    name="孕产妇死亡率",
-                    domain_key="health",
-                    kind="direct",
-                    unit="1/10万",
-                    direction="lower",
-                    collected_at="county",
-                )
-            )
+            add_health_indicator(session, "maternal_mortality", "孕产妇死亡率", kind="direct",
+                                 unit="1/10万", collected_at="county")
             session.add_all([plan("211122", "盘山县"), plan("210203", "西岗区")])
             session.flush()
             session.add_all([goal("211122", 1), goal("211122", 2)])
