@@ -163,13 +163,14 @@ def office_fixture(name: str) -> Any:
 
 
 @contextmanager
-def registered_pair(folder: Path, tmp_factory: pytest.TempPathFactory
-                    ) -> Iterator[tuple[Installation, Installation]]:
-    """太平街道 and 盘山县, the township's key registered at the county."""
-    with (office("taiping", folder, tmp_factory) as township,
-          office("panshan", folder, tmp_factory) as county):
-        register(township, county)
-        yield township, county
+def registered_pair(folder: Path, tmp_factory: pytest.TempPathFactory, sender: str = "taiping",
+                    receiver: str = "panshan") -> Iterator[tuple[Installation, Installation]]:
+    """Two offices (:func:`office`), the sender's key registered at the receiver: by default
+    太平街道 and its county 盘山县."""
+    with (office(sender, folder, tmp_factory) as first,
+          office(receiver, folder, tmp_factory) as second):
+        register(first, second)
+        yield first, second
 
 
 def register(sender: Installation, receiver: Installation) -> None:

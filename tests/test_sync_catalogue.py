@@ -14,9 +14,9 @@ from sync_helpers import (
     figures,
     forge,
     new_installation,
-    office,
     payload_of,
     register,
+    registered_pair,
     setup_township,
     state,
 )
@@ -31,10 +31,8 @@ from db.sync.format import SyncError
 @pytest.fixture
 def offices(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
             ) -> Iterator[tuple[Installation, Installation]]:
-    with (office("panjin", tmp_path, tmp_path_factory) as city,
-          office("panshan", tmp_path, tmp_path_factory) as county):
-        register(city, county)
-        yield city, county
+    with registered_pair(tmp_path, tmp_path_factory, "panjin", "panshan") as pair:
+        yield pair
 
 
 def change_a_target(city: Installation) -> str:
