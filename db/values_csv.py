@@ -365,25 +365,42 @@ def format_report(report: ImportReport, limit: int = 200) -> str:
         lines.append(f"文件：{report.source}（编码：{report.encoding}）")
     elif report.encoding:
         lines.append(f"文件编码：{report.encoding}")
-    lines.append(f"读取数据 {report.rows_read} 行：无误 {report.accepted} 行，"
-                 f"有错误 {report.rejected} 行，数值为空跳过 {report.skipped} 行。")
+    lines.append(counts_line(report, "数值为空跳过"))
     shown = 0
     total = sum(len(found) for found in report.findings.values())
     for number in sorted(report.findings):
         for finding in report.findings[number]:
             if shown == limit:
                 break
-            label = "错误" if finding.severity == "error" else "提醒"
-            lines.append(f"第{number}行 {label}：{finding.message}")
+            lines.append(finding_line(number, finding))
             shown += 1
     if total > shown:
         lines.append(f"……另有 {total - shown} 条未列出。")
-    if report.has_errors:
-        lines.append("结果：文件有错误，没有导入任何数据。请更正以上错误后重新导入。")
-    elif report.dry_run:
-        lines.append(f"结果：检查通过（试导入，未写入数据库）。正式导入将更新 {report.changed} 个"
-                     f"数据，其余 {report.accepted - report.changed} 个与库中相同。")
-    elif report.applied:
-        lines.append(f"结果：已导入。更新了 {report.changed} 个数据，"
-                     f"其余 {report.accepted - report.changed} 个与库中相同。")
+    lines += result_lines(report, "文件")
     return "\n".join(lines)
+
+
+def counts_line(report: ImportReport, skipped_words: str) -> str:
+    """How many rows were read, and how many were right, wrong and skipped (``skipped_words``)."""
+    return (f"读取数据 {report.rows_read} 行：无误 {report.accepted} 行，"
+            f"有错误 {report.rejected} 行，{skipped_words} {report.skipped} 行。")
+
+
+def finding_line(row: int, finding: Finding) -> str:
+    """A finding by the row number Excel shows."""
+    label = "错误" if finding.severity == "error" else "提醒"
+    return f"第{row}行 {label}：{finding.message}"
+
+
+def result_lines(report: ImportReport, source: str) -> list[str]:
+    """The report's last line: ``source`` (文件, 模板) refused for its errors, checked by a dry
+    run, or imported; none for a report that is neither."""
+    same = report.accepted - report.changed
+    if report.has_errors:
+        return [f"结果：{source}有错误，没有导入任何数据。请更正以上错误后重新导入。"]
+    if report.dry_run:
+        return [f"结果：检查通过（试导入，未写入数据库）。正式导入将更新 {report.changed} 个"
+                f"数据，其余 {same} 个与库中相同。"]
+    if report.applied:
+        return [f"结果：已导入。更新了 {report.changed} 个数据，其余 {same} 个与库中相同。"]
+    return []

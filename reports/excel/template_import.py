@@ -54,7 +54,7 @@ from db.progress import (
     raise_if_cancelled,
 )
 from db.units import home_unit_code, subtree_codes
-from db.values_csv import ImportReport
+from db.values_csv import ImportReport, counts_line, finding_line, result_lines
 from reports.excel.bulk_save import Figure, plan_values, write_planned
 from reports.excel.common import ExcelError
 from reports.excel.template import (
@@ -653,8 +653,7 @@ def format_template_report(report: TemplateImportReport, limit: int = 300) -> st
         lines.append(f"文件：{report.source}")
     lines.append(f"模板：{report.unit_name}（{report.unit}）{report.year}年"
                  f"{'，' + report.department if report.department else ''}")
-    lines.append(f"读取数据 {report.rows_read} 行：无误 {report.accepted} 行，"
-                 f"有错误 {report.rejected} 行，未填写 {report.skipped} 行。")
+    lines.append(counts_line(report, "未填写"))
     entries: list[tuple[int, int, str]] = []
     for outcome in report.figures:
         if outcome.status == "accepted":
@@ -665,20 +664,12 @@ def format_template_report(report: TemplateImportReport, limit: int = 300) -> st
                                             f"{value}：{change}"))
     for number, found in report.findings.items():
         for finding in found:
-            label = "错误" if finding.severity == "error" else "提醒"
-            entries.append((number, 1, f"第{number}行 {label}：{finding.message}"))
+            entries.append((number, 1, finding_line(number, finding)))
     entries.sort()
     for _, _, text in entries[:limit]:
         lines.append(text)
     if len(entries) > limit:
         lines.append(f"……另有 {len(entries) - limit} 条未列出。")
-    if report.has_errors:
-        lines.append("结果：模板有错误，没有导入任何数据。请更正以上错误后重新导入。")
-    elif report.dry_run:
-        lines.append(f"结果：检查通过（试导入，未写入数据库）。正式导入将更新 {report.changed} 个"
-                     f"数据，其余 {report.accepted - report.changed} 个与库中相同。")
-    elif report.applied:
-        lines.append(f"结果：已导入。更新了 {report.changed} 个数据，"
-                     f"其余 {report.accepted - report.changed} 个与库中相同。")
+    lines += result_lines(report, "模板")
     return "\n".join(lines)
 
