@@ -18,30 +18,25 @@ from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 from reportlab.platypus.tables import TableStyle
 from sqlalchemy.orm import Session
 
-from db.evaluation import BASELINE_YEAR, Evaluator, TargetSpec, target_phrase
+from db.evaluation import BASELINE_YEAR, TargetSpec, target_phrase
 from reports.pdf.charts import ProjectionLine, TargetLine, projection_line, trend_chart
 from reports.pdf.fonts import FONT
-from reports.pdf.gather import DomainSection, TargetRow, UnitFacts, find_unit, gather_unit
+from reports.pdf.gather import TargetRow, UnitFacts
 from reports.pdf.layout import (
-    LAYOUT_STEPS,
     BuiltReport,
     ReportInfo,
     Steps,
     Styles,
-    app_version,
-    catalogue_version,
     data_table,
-    finish,
     para,
     tint,
 )
-from reports.pdf.sections import completeness as completeness_section
 from reports.pdf.sections import (
+    build_unit_report,
+    completeness_and_signature,
     figure_text,
-    goals_table,
     indicator_cell,
     section_heading,
-    signature_section,
     status_cell,
     summary_and_domains,
     target_number,
@@ -64,14 +59,8 @@ def build_annual_report(session: Session, unit: str, year: int, out_path: Path |
     is written. Raises :class:`ReportError` (unknown unit, unwritable folder) with a message
     for the user. The file is replaced atomically, never left half written.
     """
-    find_unit(session, unit)
-    evaluator = Evaluator(session, unit)
-    steps = Steps(len(evaluator.targets_for(unit)) + _PARTS + LAYOUT_STEPS + 1, progress, cancel)
-    facts = gather_unit(session, unit, year, steps, evaluator)
-    info = ReportInfo(TITLE, facts.name, year, catalogue_version(session), app_version(),
-                      printed or date.today())
-    story = annual_story(facts, info, steps)
-    return finish(story, info, Path(out_path), steps)
+    return build_unit_report(session, unit, year, out_path, TITLE, annual_story, _PARTS,
+                             progress=progress, cancel=cancel, printed=printed)
 
 
 def annual_story(facts: UnitFacts, info: ReportInfo, steps: Steps) -> list[Flowable]:
@@ -80,7 +69,7 @@ def annual_story(facts: UnitFacts, info: ReportInfo, steps: Steps) -> list[Flowa
     story: list[Flowable] = unit_cover(styles, info, facts, f"{facts.year}{TITLE}")
 
     story += summary_and_domains(styles, facts, width, steps, "总体情况", "分领域监测情况",
-                                 domain_tables)
+                                 targets_table)
 
     story += section_heading(styles, 2, "预警清单")
     story += warning_list(styles, facts, width)
@@ -90,24 +79,8 @@ def annual_story(facts: UnitFacts, info: ReportInfo, steps: Steps) -> list[Flowa
     story += charts(styles, facts, width)
     steps.step("正在绘制趋势图")
 
-    story += section_heading(styles, 4, "数据完整性")
-    story += completeness_section(styles, facts, width)
-    steps.step("正在统计数据完整性")
-
-    story += signature_section(styles, 5, width, steps)
+    story += completeness_and_signature(styles, facts, width, steps, 4)
     return story
-
-
-def domain_tables(styles: Styles, domain: DomainSection, year: int, width: float
-                  ) -> list[Flowable]:
-    out: list[Flowable] = []
-    if domain.targets:
-        out.append(targets_table(styles, domain.targets, year, width))
-    else:
-        out.append(para("本领域没有量化目标。", styles.note))
-    if domain.goals:
-        out += [Spacer(1, 3 * mm), goals_table(styles, domain, width)]
-    return out
 
 
 def targets_table(styles: Styles, rows: tuple[TargetRow, ...], year: int, width: float

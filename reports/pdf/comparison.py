@@ -36,11 +36,10 @@ from reports.pdf.layout import (
     ReportInfo,
     Steps,
     Styles,
-    app_version,
-    catalogue_version,
     data_table,
     finish,
     para,
+    report_info,
     status_para,
     tint,
 )
@@ -110,8 +109,7 @@ def build_comparison_report(session: Session, unit: str, year: int, out_path: Pa
     facts = ComparisonFacts(unit, found.name, found.level, plan.title if plan else "", year,
                             tuple(children), tuple(rows), tuple(not_compared),
                             domain_names(session))
-    info = ReportInfo(TITLE, found.name, year, catalogue_version(session), app_version(),
-                      printed or date.today())
+    info = report_info(session, TITLE, found.name, year, printed)
     return finish(comparison_story(facts, info, steps), info, Path(out_path), steps)
 
 

@@ -13,23 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, Spacer
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 from sqlalchemy.orm import Session
 
-from db.evaluation import BASELINE_YEAR, LAST_YEAR, STATUS_LABELS, Evaluator
+from db.evaluation import BASELINE_YEAR, LAST_YEAR, STATUS_LABELS
 from reports.pdf.annual import target_text
-from reports.pdf.gather import DomainSection, TargetRow, UnitFacts, find_unit, gather_unit
+from reports.pdf.gather import TargetRow, UnitFacts
 from reports.pdf.layout import (
-    LAYOUT_STEPS,
     BuiltReport,
     ReportError,
     ReportInfo,
     Steps,
     Styles,
-    app_version,
-    catalogue_version,
     data_table,
-    finish,
     para,
     status_para,
     status_text,
@@ -37,12 +33,11 @@ from reports.pdf.layout import (
 )
 from reports.pdf.sections import (
     MISSING,
-    completeness,
+    build_unit_report,
+    completeness_and_signature,
     figure_text,
-    goals_table,
     indicator_cell,
     section_heading,
-    signature_section,
     summary_and_domains,
     target_number,
     unit_cover,
@@ -69,13 +64,9 @@ def build_evaluation_report(session: Session, unit: str, out_path: Path | str,
         raise ReportError(f"未知的评估类型 {kind}（应为 midterm 或 final）")
     title, default_year = KINDS[kind]
     year = default_year if year is None else year
-    find_unit(session, unit)
-    evaluator = Evaluator(session, unit)
-    steps = Steps(len(evaluator.targets_for(unit)) + _PARTS + LAYOUT_STEPS + 1, progress, cancel)
-    facts = gather_unit(session, unit, year, steps, evaluator, judge_at_deadline=True)
-    info = ReportInfo(title, facts.name, year, catalogue_version(session), app_version(),
-                      printed or date.today())
-    return finish(evaluation_story(facts, info, steps), info, Path(out_path), steps)
+    return build_unit_report(session, unit, year, out_path, title, evaluation_story, _PARTS,
+                             progress=progress, cancel=cancel, printed=printed,
+                             judge_at_deadline=True)
 
 
 def evaluation_story(facts: UnitFacts, info: ReportInfo, steps: Steps) -> list[Flowable]:
@@ -86,17 +77,13 @@ def evaluation_story(facts: UnitFacts, info: ReportInfo, steps: Steps) -> list[F
                                   extra=[("评估期", period)])
 
     story += summary_and_domains(styles, facts, width, steps, "总体评估", "分领域评估",
-                                 domain_tables)
+                                 targets_table)
 
     story += section_heading(styles, 2, "未达标目标清单")
     story += not_reached(styles, facts, width)
     steps.step("正在整理未达标目标")
 
-    story += section_heading(styles, 3, "数据完整性")
-    story += completeness(styles, facts, width)
-    steps.step("正在统计数据完整性")
-
-    story += signature_section(styles, 4, width, steps)
+    story += completeness_and_signature(styles, facts, width, steps, 3)
     return story
 
 
@@ -117,29 +104,22 @@ def verdict_cell(row: TargetRow, styles: Styles, year: int) -> list[Flowable]:
     return cell
 
 
-def domain_tables(styles: Styles, domain: DomainSection, year: int, width: float
-                  ) -> list[Flowable]:
-    out: list[Flowable] = []
-    if domain.targets:
-        header: list[Any] = [para(h, styles.head) for h in
-                             ("编号", "指标", "目标及期限", "", "最新数据", "评估结论")]
-        header[3] = Paragraph(f"{BASELINE_YEAR}年<br/>（基期）", styles.head)
-        rows: list[list[Any]] = [header]
-        extra = []
-        for i, row in enumerate(domain.targets, start=1):
-            rows.append([para(target_number(row), styles.cell_center),
-                         indicator_cell(row, styles), para(target_text(row.spec), styles.cell),
-                         para(figure_text(row.baseline, row.unit), styles.cell_center),
-                         latest_cell(row, styles), verdict_cell(row, styles, year)])
-            extra.append(tint(row.status, 5, i))
-        widths = [10 * mm, 0, 36 * mm, 20 * mm, 22 * mm, 25 * mm]
-        widths[1] = width - sum(widths)
-        out.append(data_table(rows, widths, extra=extra))
-    else:
-        out.append(para("本领域没有量化目标。", styles.note))
-    if domain.goals:
-        out += [Spacer(1, 3 * mm), goals_table(styles, domain, width)]
-    return out
+def targets_table(styles: Styles, targets: tuple[TargetRow, ...], year: int, width: float
+                  ) -> Table:
+    header: list[Any] = [para(h, styles.head) for h in
+                         ("编号", "指标", "目标及期限", "", "最新数据", "评估结论")]
+    header[3] = Paragraph(f"{BASELINE_YEAR}年<br/>（基期）", styles.head)
+    rows: list[list[Any]] = [header]
+    extra = []
+    for i, row in enumerate(targets, start=1):
+        rows.append([para(target_number(row), styles.cell_center),
+                     indicator_cell(row, styles), para(target_text(row.spec), styles.cell),
+                     para(figure_text(row.baseline, row.unit), styles.cell_center),
+                     latest_cell(row, styles), verdict_cell(row, styles, year)])
+        extra.append(tint(row.status, 5, i))
+    widths = [10 * mm, 0, 36 * mm, 20 * mm, 22 * mm, 25 * mm]
+    widths[1] = width - sum(widths)
+    return data_table(rows, widths, extra=extra)
 
 
 def not_reached(styles: Styles, facts: UnitFacts, width: float) -> list[Flowable]:

@@ -27,7 +27,7 @@ from db.evaluation import STATUS_LABELS
 from db.files import replaced_when_done
 from db.models import Meta
 from db.progress import TaskCancelled
-from db.version import app_version as app_version  # re-exported for the report builders
+from db.version import app_version
 from reports.pdf.fonts import FONT, register_fonts, status_symbols
 
 Progress = Callable[[int, int, str], None]
@@ -93,6 +93,13 @@ class ReportInfo:
     @property
     def versions(self) -> str:
         return f"填报 {self.app_version}　目录版本 {self.catalogue_version[:8]}"
+
+
+def report_info(session: Session, title: str, unit_name: str, year: int,
+                printed: date | None = None) -> ReportInfo:
+    """A report's information with this installation's versions, printed today by default."""
+    return ReportInfo(title, unit_name, year, catalogue_version(session), app_version(),
+                      printed or date.today())
 
 
 # ---------------------------------------------------------------------------- styles

@@ -1,9 +1,11 @@
-"""Parts shared by the annual and the evaluation reports: cover, summary per domain, the
-qualitative goals, data completeness and the signature block."""
+"""Parts shared by the annual and the evaluation reports: gathering and writing, cover, summary
+per domain, the qualitative goals, data completeness and the signature block."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 from reportlab.lib.units import mm
@@ -17,18 +19,25 @@ from reportlab.platypus import (
     Table,
 )
 from reportlab.platypus.tables import TableStyle
+from sqlalchemy.orm import Session
 
-from db.evaluation import STATUS_LABELS, format_value
+from db.evaluation import STATUS_LABELS, Evaluator, format_value
 from db.figures import PROGRESS_LABELS
 from reports.pdf.fonts import FONT, status_symbols
-from reports.pdf.gather import DomainSection, TargetRow, UnitFacts
+from reports.pdf.gather import DomainSection, TargetRow, UnitFacts, find_unit, gather_unit
 from reports.pdf.layout import (
+    LAYOUT_STEPS,
     RULE,
+    BuiltReport,
+    Cancel,
+    Progress,
     ReportInfo,
     Steps,
     Styles,
     data_table,
+    finish,
     para,
+    report_info,
     status_para,
     status_text,
     tint,
@@ -249,11 +258,28 @@ def status_cell(row: TargetRow, styles: Styles, suffix: str = "") -> Paragraph:
     return status_para(row.status, styles.cell_center, status_text(row.status) + suffix)
 
 
-DomainTables = Callable[[Styles, DomainSection, int, float], list[Flowable]]
+UnitStory = Callable[[UnitFacts, ReportInfo, Steps], list[Flowable]]
+TargetsTable = Callable[[Styles, tuple[TargetRow, ...], int, float], Flowable]
+
+
+def build_unit_report(session: Session, unit: str, year: int, out_path: Path | str, title: str,
+                      story: UnitStory, parts: int, *, progress: Progress | None = None,
+                      cancel: Cancel | None = None, printed: date | None = None,
+                      judge_at_deadline: bool = False) -> BuiltReport:
+    """Judge every target of ``unit`` for ``year`` (:func:`gather_unit`) and write the report
+    ``story`` lays out of them; ``parts`` counts the story's progress steps."""
+    find_unit(session, unit)
+    evaluator = Evaluator(session, unit)
+    steps = Steps(len(evaluator.targets_for(unit)) + parts + LAYOUT_STEPS + 1, progress, cancel)
+    facts = gather_unit(session, unit, year, steps, evaluator,
+                        judge_at_deadline=judge_at_deadline)
+    info = report_info(session, title, facts.name, year, printed)
+    return finish(story(facts, info, steps), info, Path(out_path), steps)
 
 
 def summary_and_domains(styles: Styles, facts: UnitFacts, width: float, steps: Steps,
-                        overall: str, by_domain: str, tables: DomainTables) -> list[Flowable]:
+                        overall: str, by_domain: str, targets_table: TargetsTable
+                        ) -> list[Flowable]:
     """The two opening sections every unit report shares: the summary, then each domain."""
     story = section_heading(styles, 0, overall)
     story += [para(summary_sentence(facts), styles.body), summary_table(styles, facts, width),
@@ -262,9 +288,32 @@ def summary_and_domains(styles: Styles, facts: UnitFacts, width: float, steps: S
     story += section_heading(styles, 1, by_domain)
     for i, domain in enumerate(facts.domains):
         story += domain_heading(styles, i, domain.name)
-        story += tables(styles, domain, facts.year, width)
+        story += domain_tables(styles, domain, facts.year, width, targets_table)
     steps.step(f"正在整理{by_domain}")
     return story
+
+
+def domain_tables(styles: Styles, domain: DomainSection, year: int, width: float,
+                  targets_table: TargetsTable) -> list[Flowable]:
+    """A domain's quantitative targets (or a note that it has none), then its qualitative
+    goals."""
+    out: list[Flowable] = []
+    if domain.targets:
+        out.append(targets_table(styles, domain.targets, year, width))
+    else:
+        out.append(para("本领域没有量化目标。", styles.note))
+    if domain.goals:
+        out += [Spacer(1, 3 * mm), goals_table(styles, domain, width)]
+    return out
+
+
+def completeness_and_signature(styles: Styles, facts: UnitFacts, width: float, steps: Steps,
+                               index: int) -> list[Flowable]:
+    """The two closing sections every unit report shares, numbered from ``index``: data
+    completeness, then the signatures."""
+    story = section_heading(styles, index, "数据完整性") + completeness(styles, facts, width)
+    steps.step("正在统计数据完整性")
+    return story + signature_section(styles, index + 1, width, steps)
 
 
 def signature_section(styles: Styles, index: int, width: float, steps: Steps) -> list[Flowable]:
