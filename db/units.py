@@ -212,10 +212,7 @@ def rename_unit(session: Session, code: str, new_name: str, user: str = "") -> O
     if not new_name:
         raise UnitError("单位名称不能为空。")
     if new_name != unit.name:
-        before = _unit_state(unit)
-        unit.name = new_name
-        _audit(session, user, "update", unit.code, before, _unit_state(unit))
-        session.flush()
+        _update(session, unit, user, name=new_name)
     return unit
 
 
@@ -231,11 +228,7 @@ def deactivate_unit(session: Session, code: str, user: str = "") -> OrgUnit:
         raise UnitError(
             f"“{unit.name}”还有在用的下级单位（{'、'.join(active_children)}），请先停用或调整下级单位。"
         )
-    before = _unit_state(unit)
-    unit.active = False
-    _audit(session, user, "update", unit.code, before, _unit_state(unit))
-    session.flush()
-    return unit
+    return _update(session, unit, user, active=False)
 
 
 def reactivate_unit(session: Session, code: str, user: str = "") -> OrgUnit:
@@ -247,11 +240,7 @@ def reactivate_unit(session: Session, code: str, user: str = "") -> OrgUnit:
         parent = get_unit(session, unit.parent_code)
         if not parent.active:
             raise UnitError(f"上级单位“{parent.name}”已停用，请先恢复上级单位。")
-    before = _unit_state(unit)
-    unit.active = True
-    _audit(session, user, "update", unit.code, before, _unit_state(unit))
-    session.flush()
-    return unit
+    return _update(session, unit, user, active=True)
 
 
 def plan_for_unit(session: Session, code: str) -> str | None:
@@ -309,6 +298,16 @@ def subtree_codes(session: Session, code: str, include_inactive: bool = False) -
 def _unit_state(unit: OrgUnit) -> dict[str, Any]:
     return {"name": unit.name, "level": unit.level, "parent_code": unit.parent_code,
             "plan_code": unit.plan_code, "active": unit.active}
+
+
+def _update(session: Session, unit: OrgUnit, user: str, **changes: Any) -> OrgUnit:
+    """Change the unit's fields, with an audit entry of before and after; flush."""
+    before = _unit_state(unit)
+    for name, value in changes.items():
+        setattr(unit, name, value)
+    _audit(session, user, "update", unit.code, before, _unit_state(unit))
+    session.flush()
+    return unit
 
 
 def _audit(session: Session, user: str, action: str, code: str,
