@@ -39,7 +39,7 @@ from db.sync.format import (
     validate,
 )
 from db.sync.import_ import check_signature, copy_aside
-from db.sync.keys import ensure_local_key, sign
+from db.sync.keys import ensure_local_key, home_unit, sign
 from db.units import home_unit_code
 from db.version import app_version
 
@@ -96,10 +96,7 @@ def catalogue_rows(session: Session) -> dict[str, list[dict[str, Any]]]:
 
 def publish_catalogue(session: Session, out: Path, user: str = "") -> dict[str, int]:
     """Write this database's catalogue as a signed update file; return the counts; commit."""
-    home = home_unit_code(session)
-    if home is None:
-        raise SyncError("no_home_unit",
-                        "本机尚未设定填报单位，请先完成初始设置（tianbao init --unit …）。")
+    home = home_unit(session)
     version = stored_version(session)
     if version is None:
         raise SyncError("no_catalogue", "数据库中没有目录，无法发布。")

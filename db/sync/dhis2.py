@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 
 from db.progress import CancelCheck, ProgressCallback, never_cancelled, no_progress
 from db.sync.format import HashingReader, JsonStream, SyncError, file_sha256
-from db.sync.import_ import Source, SyncPreview, run_import
-from db.units import UnitError, home_unit_code, subtree_codes
+from db.sync.import_ import Source, SyncPreview, run_import, units_under
+from db.sync.keys import home_unit
 
 # A DHIS2 file is read whole before checking (its values need not be grouped by unit); this
 # bounds the memory that takes. A county's full export from DHIS2 is a few MB.
@@ -93,14 +93,7 @@ def import_dhis2_file(
     cancel: CancelCheck = never_cancelled,
 ) -> SyncPreview:
     """Check a DHIS2 dataValueSet file and, unless ``dry_run`` or anything is wrong, apply it."""
-    home = home_unit_code(session)
-    if home is None:
-        raise SyncError("no_home_unit",
-                        "本机尚未设定填报单位，请先完成初始设置（tianbao init --unit …）。")
-    try:
-        allowed = set(subtree_codes(session, home, include_inactive=True))
-    except UnitError as error:
-        raise SyncError("unknown_unit", str(error)) from None
+    allowed = units_under(session, home_unit(session))
     values = read_dhis2_values(path)
     preview = SyncPreview(Path(path), "dhis2", dry_run=dry_run)
     preview.file_sha256 = file_sha256(Path(path))

@@ -45,8 +45,8 @@ from db.sync.format import (
     format_time,
     format_value,
 )
-from db.sync.keys import ensure_local_key, sign
-from db.units import UnitError, get_unit, home_unit_code, subtree_codes
+from db.sync.keys import ensure_local_key, home_unit, sign
+from db.units import UnitError, get_unit, subtree_codes
 from db.version import app_version
 
 # zlib level 1 deflates the payload ~30:1 in 0.4 s per 270 MB here; level 6 gains 12 % in
@@ -110,10 +110,7 @@ def export_sync_file(
     ``all_audit``. Only the home unit or a unit below it can be exported: the file is signed
     with this installation's key, which the receiver trusts for the home unit's subtree only.
     """
-    home = home_unit_code(session)
-    if home is None:
-        raise SyncError("no_home_unit",
-                        "本机尚未设定填报单位，请先完成初始设置（tianbao init --unit …）。")
+    home = home_unit(session)
     try:
         unit = get_unit(session, unit_code)
         home_tree = subtree_codes(session, home, include_inactive=True)

@@ -892,6 +892,15 @@ def check_signature(session: Session, container: Container) -> tuple[str, str]:
     return key.unit_code, key.fingerprint
 
 
+def units_under(session: Session, code: str) -> set[str]:
+    """``code`` and every unit below it, inactive ones too: the units a file sent by ``code``
+    may carry figures of."""
+    try:
+        return set(subtree_codes(session, code, include_inactive=True))
+    except UnitError as error:
+        raise SyncError("unknown_unit", str(error)) from None
+
+
 def preview_sync_file(session: Session, path: Path, *,
                       progress: ProgressCallback = no_progress,
                       cancel: CancelCheck = never_cancelled) -> SyncPreview:
@@ -922,10 +931,7 @@ def import_sync_file(
         if manifest.kind != "figures":
             raise SyncError("wrong_kind", "这是目录更新文件，请用“tianbao catalogue import”导入。")
         signer, fingerprint = check_signature(session, container)
-        try:
-            allowed = set(subtree_codes(session, signer, include_inactive=True))
-        except UnitError as error:
-            raise SyncError("unknown_unit", str(error)) from None
+        allowed = units_under(session, signer)
         preview = SyncPreview(path, "figures", signer, manifest.sender_name, fingerprint,
                               manifest.created_at, list(manifest.data["scope"]["years"]),
                               manifest.data.get("catalogueVersion"), dry_run=dry_run)

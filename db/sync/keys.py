@@ -64,6 +64,16 @@ def _raw_public(key: Ed25519PublicKey) -> bytes:
     return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
+def home_unit(session: Session) -> str:
+    """The code of this installation's own unit, the one its key signs for; SyncError before
+    the initial set-up chose it."""
+    code = home_unit_code(session)
+    if code is None:
+        raise SyncError("no_home_unit",
+                        "本机尚未设定填报单位，请先完成初始设置（tianbao init --unit …）。")
+    return code
+
+
 def local_key(session: Session) -> LocalKey | None:
     """This installation's key pair, if it has one yet."""
     return session.scalar(select(LocalKey).order_by(LocalKey.id).limit(1))
@@ -129,10 +139,7 @@ def _canonical(document: dict[str, Any]) -> bytes:
 
 def registration_document(session: Session, user: str = "") -> dict[str, Any]:
     """This unit's registration file as a dict (creates the key if needed)."""
-    code = home_unit_code(session)
-    if code is None:
-        raise SyncError("no_home_unit",
-                        "本机尚未设定填报单位，请先完成初始设置（tianbao init --unit …）。")
+    code = home_unit(session)
     unit = session.get(OrgUnit, code)
     assert unit is not None
     key = ensure_local_key(session, user)
