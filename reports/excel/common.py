@@ -1,9 +1,11 @@
-"""What the Excel workbooks share: the error users see, styles, number formats, print setup, and
-saving a workbook so that the file is either whole or absent."""
+"""What the Excel workbooks share: the error users see, the unit and the plan's indicators, styles,
+number formats, print setup, and saving a workbook so that the file is either whole or absent."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -12,7 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.files import replaced_when_done
-from db.models import Meta
+from db.models import Meta, OrgUnit
+
+if TYPE_CHECKING:
+    from db.aggregation import IndicatorInfo
+    from db.evaluation import TargetSpec
 
 # Fonts every Chinese Windows and WPS installation has; LibreOffice substitutes its own.
 FONT_NAME = "宋体"
@@ -42,6 +48,27 @@ class ExcelError(Exception):
 
 def stored_catalogue_version(session: Session) -> str:
     return session.scalar(select(Meta.value).where(Meta.key == "catalogue_version")) or "-"
+
+
+def find_unit(session: Session, unit_code: str) -> OrgUnit:
+    """The unit, or an ExcelError a clerk understands."""
+    unit = session.get(OrgUnit, unit_code)
+    if unit is None:
+        raise ExcelError(f"单位 {unit_code} 不在数据库中（可先用 init 或 units add 添加）。")
+    return unit
+
+
+def plan_indicators(specs: Sequence[TargetSpec], infos: Mapping[str, IndicatorInfo]
+                    ) -> list[tuple[IndicatorInfo, str, list[TargetSpec]]]:
+    """The plan's indicators in its own order, each with its targets; an indicator a target
+    is compared with (党员中的女性比例) follows it, since evaluation needs its figure too."""
+    by_code: dict[str, tuple[IndicatorInfo, str, list[TargetSpec]]] = {}
+    for spec in specs:
+        entry = by_code.setdefault(spec.indicator.code, (spec.indicator, spec.domain, []))
+        entry[2].append(spec)
+        if spec.relative_to and spec.relative_to in infos:
+            by_code.setdefault(spec.relative_to, (infos[spec.relative_to], spec.domain, []))
+    return list(by_code.values())
 
 
 def number_format(unit: str, kind: str) -> str:

@@ -11,7 +11,7 @@ in long form (one row per unit, figure and year) for pivot tables.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from db.aggregation import IndicatorInfo, Resolved
 from db.entry_rows import indicator_shown
-from db.evaluation import Evaluator, TargetSpec, target_phrase
+from db.evaluation import Evaluator, target_phrase
 from db.figures import FIRST_YEAR, LAST_YEAR
 from db.models import Domain, Indicator, OrgUnit
 from db.progress import (
@@ -47,7 +47,9 @@ from reports.excel.common import (
     TITLE_FONT,
     WRAP,
     ExcelError,
+    find_unit,
     number_format,
+    plan_indicators,
     print_setup,
     save_workbook,
     set_widths,
@@ -114,9 +116,7 @@ class BuiltTables:
 def gather_tables(session: Session, unit_code: str, years: range,
                   cancel: CancelCheck = never_cancelled) -> StatisticalTables:
     """Every indicator of the unit's plan for the unit and the units below it, resolved."""
-    unit = session.get(OrgUnit, unit_code)
-    if unit is None:
-        raise ExcelError(f"单位 {unit_code} 不在数据库中（可先用 init 或 units add 添加）。")
+    unit = find_unit(session, unit_code)
     if not years or years.start < FIRST_YEAR or years.stop - 1 > LAST_YEAR:
         raise ExcelError(f"年份必须在{FIRST_YEAR}—{LAST_YEAR}年之间。")
     evaluator = Evaluator(session, unit_code)
@@ -134,7 +134,7 @@ def gather_tables(session: Session, unit_code: str, years: range,
 
     by_domain: dict[str, list[TableRow]] = {}
     long_form: list[tuple[OrgUnit, IndicatorInfo, str, int, Resolved, str]] = []
-    for info, domain, targets in _indicators(specs, index.indicators):
+    for info, domain, targets in plan_indicators(specs, index.indicators):
         raise_if_cancelled(cancel)
         rows = by_domain.setdefault(domain, [])
         breakdowns = ["total", "female", "male"] if info.code in sex else ["total"]
@@ -165,16 +165,6 @@ def gather_tables(session: Session, unit_code: str, years: range,
     # A count shared by several rates (活产数) is listed once per unit and year.
     unique = {(u.code, i.code, dis, y): (u, i, dis, y, r, d) for u, i, dis, y, r, d in long_form}
     return StatisticalTables(unit, years, domains, list(unique.values()))
-
-
-def _indicators(specs: Sequence[TargetSpec], infos: Mapping[str, IndicatorInfo]
-                ) -> list[tuple[IndicatorInfo, str, list[TargetSpec]]]:
-    by_code: dict[str, tuple[IndicatorInfo, str, list[TargetSpec]]] = {}
-    for spec in specs:
-        by_code.setdefault(spec.indicator.code, (spec.indicator, spec.domain, []))[2].append(spec)
-        if spec.relative_to and spec.relative_to in infos:
-            by_code.setdefault(spec.relative_to, (infos[spec.relative_to], spec.domain, []))
-    return list(by_code.values())
 
 
 def tables_workbook(session: Session, tables: StatisticalTables,

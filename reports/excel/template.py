@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,6 +59,8 @@ from reports.excel.common import (
     TITLE_FONT,
     WRAP,
     ExcelError,
+    find_unit,
+    plan_indicators,
     print_setup,
     save_workbook,
     stored_catalogue_version,
@@ -272,9 +274,7 @@ def department_indicators(session: Session, plan_code: str, department: str) -> 
 def gather_template(session: Session, unit_code: str, year: int, department: str | None = None,
                     include_below: bool = False) -> TemplateContent:
     """The rows of a template; ExcelError (in Chinese) if it cannot be made."""
-    unit = session.get(OrgUnit, unit_code)
-    if unit is None:
-        raise ExcelError(f"单位 {unit_code} 不在数据库中（可先用 init 或 units add 添加）。")
+    unit = find_unit(session, unit_code)
     if not unit.active:
         raise ExcelError(f"单位“{unit.name}”已停用，不能再填报数据。")
     if not FIRST_YEAR <= year <= LAST_YEAR:
@@ -307,7 +307,7 @@ def gather_template(session: Session, unit_code: str, year: int, department: str
             wanted_by_plan[plan] = _department_filter(session, plan, department)
         wanted = wanted_by_plan[plan]
         seen: dict[tuple[str, str], TemplateRow] = {}
-        for info, domain, targets in _plan_indicators(specs, index.indicators):
+        for info, domain, targets in plan_indicators(specs, index.indicators):
             if not indicator_shown(units[code].level, info.collected_at):
                 continue
             if wanted is not None and info.code not in wanted:
@@ -353,19 +353,6 @@ def _department_filter(session: Session, plan: str, department: str) -> set[str]
     if not department:
         return None
     return department_indicators(session, plan, department)
-
-
-def _plan_indicators(specs: Sequence[TargetSpec], infos: Mapping[str, IndicatorInfo]
-                     ) -> list[tuple[IndicatorInfo, str, list[TargetSpec]]]:
-    """The plan's indicators in its own order, each with its targets; an indicator a target
-    is compared with (党员中的女性比例) follows it, since evaluation needs its figure too."""
-    by_code: dict[str, tuple[IndicatorInfo, str, list[TargetSpec]]] = {}
-    for spec in specs:
-        entry = by_code.setdefault(spec.indicator.code, (spec.indicator, spec.domain, []))
-        entry[2].append(spec)
-        if spec.relative_to and spec.relative_to in infos:
-            by_code.setdefault(spec.relative_to, (infos[spec.relative_to], spec.domain, []))
-    return list(by_code.values())
 
 
 def _figures(info: IndicatorInfo, targets: list[TargetSpec], indicators: Mapping[str, Indicator]
