@@ -16,6 +16,7 @@ from db.catalogue import ensure_catalogue
 from db.models import AuditEntry, OrgUnit
 from db.storage import prepare_database, resolve_database_url
 from db.units import home_unit_code
+from desktop.units_dialog import UnitFields
 from desktop.wizard import (
     INTRO_ID,
     SUMMARY_ID,
@@ -61,6 +62,18 @@ def choose_plan(qtbot: QtBot, wizard: FirstStartWizard, code: str) -> None:
     row = next(i for i, plan in enumerate(wizard.intro.plans) if plan.code == code)
     rect = table.visualRect(table.model().index(row, 0))
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def enter_township(qtbot: QtBot, wizard: FirstStartWizard, code: str) -> UnitFields:
+    """A township under 盘山县: on its page, 沙岭镇 typed as the name and ``code`` as the code."""
+    qtbot.mouseClick(wizard.intro.township_radio, Qt.MouseButton.LeftButton)
+    choose_plan(qtbot, wizard, PANSHAN)
+    click(qtbot, wizard, QWizard.WizardButton.NextButton)
+    fields = wizard.township.fields
+    assert fields is not None
+    type_with_input_method(fields.name_edit, "沙岭镇")
+    qtbot.keyClicks(fields.code_edit, code)
+    return fields
 
 
 def count_units(session: Session) -> int:
@@ -139,13 +152,7 @@ def test_a_township_is_created_under_its_county_and_becomes_the_home_unit(
 def test_a_township_with_an_eleven_digit_code_cannot_be_accepted(
     qtbot: QtBot, session: Session, wizard: FirstStartWizard
 ) -> None:
-    qtbot.mouseClick(wizard.intro.township_radio, Qt.MouseButton.LeftButton)
-    choose_plan(qtbot, wizard, PANSHAN)
-    click(qtbot, wizard, QWizard.WizardButton.NextButton)
-    fields = wizard.township.fields
-    assert fields is not None
-    type_with_input_method(fields.name_edit, "沙岭镇")
-    qtbot.keyClicks(fields.code_edit, SHALING[:11])
+    fields = enter_township(qtbot, wizard, SHALING[:11])
 
     assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
     assert fields.code_error.isVisible()
@@ -163,13 +170,7 @@ def test_a_township_with_an_eleven_digit_code_cannot_be_accepted(
 def test_a_township_code_of_another_county_is_refused_under_the_field(
     qtbot: QtBot, wizard: FirstStartWizard
 ) -> None:
-    qtbot.mouseClick(wizard.intro.township_radio, Qt.MouseButton.LeftButton)
-    choose_plan(qtbot, wizard, PANSHAN)
-    click(qtbot, wizard, QWizard.WizardButton.NextButton)
-    fields = wizard.township.fields
-    assert fields is not None
-    type_with_input_method(fields.name_edit, "沙岭镇")
-    qtbot.keyClicks(fields.code_edit, "621027101000")  # 镇原县's digits
+    fields = enter_township(qtbot, wizard, "621027101000")  # 镇原县's digits
 
     assert fields.code_error.text() == "代码应以所属县（市、区）的代码 211122 开头。"
     assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
