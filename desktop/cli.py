@@ -15,7 +15,6 @@ See docs/cli.md.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import logging
 import os
@@ -170,10 +169,8 @@ def show_info(_args: argparse.Namespace, session: Session, prepared: PreparedDat
 
 def export_catalogue(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
     from db.catalogue_export import catalogue_as_dict
+    from desktop.console import utf8_stdout
 
-    # JSON is UTF-8 by definition (RFC 8259 §8.1); redirected on Windows, stdout would otherwise
-    # use the ANSI code page and fail on characters outside GBK.
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(encoding="utf-8")
+    utf8_stdout()
     print(json.dumps(catalogue_as_dict(session), ensure_ascii=False, indent=2))
     return 0

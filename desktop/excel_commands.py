@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db.storage import PreparedDatabase
+from desktop.console import utf8_stdout
 from desktop.figure_commands import year_range
 
 EXIT_REFUSED = 1
@@ -53,18 +53,11 @@ def register(commands: Any) -> None:
     tables.set_defaults(handler=tables_command)
 
 
-def _utf8_stdout() -> None:
-    # A report redirected to a file on a Chinese Windows console would otherwise be written in
-    # the ANSI code page and fail on characters outside GBK.
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(encoding="utf-8")
-
-
 def template_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
     from reports.excel.common import ExcelError
     from reports.excel.template import build_template
 
-    _utf8_stdout()
+    utf8_stdout()
     try:
         built = build_template(session, args.unit, args.year, args.out,
                                department=args.department, include_below=args.with_units_below)
@@ -79,7 +72,7 @@ def import_command(args: argparse.Namespace, session: Session, _: PreparedDataba
     from reports.excel.common import ExcelError
     from reports.excel.template_import import format_template_report, import_template
 
-    _utf8_stdout()
+    utf8_stdout()
     try:
         report = import_template(session, args.file, dry_run=args.dry_run,
                                  expected_unit=args.unit, expected_year=args.year)
@@ -94,7 +87,7 @@ def tables_command(args: argparse.Namespace, session: Session, _: PreparedDataba
     from reports.excel.common import ExcelError
     from reports.excel.tables import build_tables
 
-    _utf8_stdout()
+    utf8_stdout()
     try:
         built = build_tables(session, args.unit, args.years, args.out)
     except ExcelError as error:

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db.storage import PreparedDatabase
+from desktop.console import utf8_stdout
 
 EXIT_REFUSED = 1
 
@@ -80,13 +80,6 @@ def year_range(text: str) -> range:
     return range(start, stop + 1)
 
 
-def _utf8_stdout() -> None:
-    # Chinese reasons on a Windows console redirected to a file would otherwise use the ANSI
-    # code page and fail on characters outside GBK.
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(encoding="utf-8")
-
-
 def evaluate_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
     from db.evaluation import STATUS_LABELS, Evaluator, target_phrase
     from db.models import OrgUnit
@@ -100,7 +93,7 @@ def evaluate_command(args: argparse.Namespace, session: Session, _: PreparedData
     evaluator = Evaluator(session, args.unit, args.tolerance)
     specs = {s.id: s for s in evaluator.targets_for(args.unit)}
     results = evaluator.evaluate(args.unit, args.year)
-    _utf8_stdout()
+    utf8_stdout()
     if args.format == "json":
         print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
         return 0
@@ -162,7 +155,7 @@ def values_import_command(args: argparse.Namespace, session: Session,
     from db.backup import backup_before
     from db.values_csv import ValuesCsvError, format_report, import_values_csv
 
-    _utf8_stdout()
+    utf8_stdout()
     if not args.dry_run:
         backup_before(prepared.url, "import")  # never raises; a failed copy is logged
     try:

@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import argparse
-import io
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +25,7 @@ from db.backup import (
     restore,
 )
 from db.storage import PreparedDatabase, sqlite_file_path
+from desktop.console import utf8_stdout
 
 EXIT_REFUSED = 1
 
@@ -58,12 +58,6 @@ def _database_file(prepared: PreparedDatabase) -> Path | None:
     return path
 
 
-def _utf8_stdout() -> None:
-    # Chinese in a Windows console redirected to a file would otherwise use the ANSI code page.
-    if isinstance(sys.stdout, io.TextIOWrapper):
-        sys.stdout.reconfigure(encoding="utf-8")
-
-
 def backup_command(args: argparse.Namespace, session: Session, prepared: PreparedDatabase) -> int:
     path = _database_file(prepared)
     if path is None:
@@ -74,7 +68,7 @@ def backup_command(args: argparse.Namespace, session: Session, prepared: Prepare
     except BackupError as error:
         print(error, file=sys.stderr)
         return EXIT_REFUSED
-    _utf8_stdout()
+    utf8_stdout()
     print(f"已备份到 {made}（{format_size(made.stat().st_size)}）")
     return 0
 
@@ -85,7 +79,7 @@ def list_command(_args: argparse.Namespace, session: Session, prepared: Prepared
         return EXIT_REFUSED
     session.close()
     backups = list_backups(path)
-    _utf8_stdout()
+    utf8_stdout()
     if not backups:
         print(f"还没有备份（备份文件夹：{backup_folder(path)}）")
         return 0
@@ -122,7 +116,7 @@ def _restore_file(args: argparse.Namespace, path: Path, ask: Callable[[str], str
     except BackupError as error:
         print(error, file=sys.stderr)
         return EXIT_REFUSED
-    _utf8_stdout()
+    utf8_stdout()
     print(f"备份：{describe(info)}")
     if info.problem is not None:
         print(f"无法恢复：{info.problem}。数据库未作任何改动。", file=sys.stderr)

@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db.storage import PreparedDatabase
-from desktop.figure_commands import EXIT_REFUSED, _utf8_stdout, year_range
+from desktop.console import utf8_stdout
+from desktop.figure_commands import EXIT_REFUSED, year_range
 
 
 def _user() -> str:
@@ -82,7 +83,7 @@ def sync_export_command(args: argparse.Namespace, session: Session, _: PreparedD
     from db.sync.export import export_sync_file
     from db.sync.format import SyncError
 
-    _utf8_stdout()
+    utf8_stdout()
     try:
         summary = export_sync_file(session, args.unit, args.years, args.out,
                                    receiver=args.receiver, all_audit=args.all_audit,
@@ -102,7 +103,7 @@ def sync_import_command(args: argparse.Namespace, session: Session, _: PreparedD
     from db.sync.format import SyncError
     from db.sync.preview_text import format_preview
 
-    _utf8_stdout()
+    utf8_stdout()
     try:
         if args.dhis2:
             from db.sync.dhis2 import import_dhis2_file
@@ -134,7 +135,7 @@ def keys_export_command(args: argparse.Namespace, session: Session, _: PreparedD
     from db.sync.format import SyncError
     from db.sync.keys import format_fingerprint, write_registration
 
-    _utf8_stdout()
+    utf8_stdout()
     try:
         registration = write_registration(session, args.out, _user())
         session.commit()
@@ -151,7 +152,7 @@ def keys_register_command(args: argparse.Namespace, session: Session,
     from db.sync.format import SyncError
     from db.sync.keys import format_fingerprint, read_registration, register_key
 
-    _utf8_stdout()
+    utf8_stdout()
     try:
         registration = read_registration(args.file)
         result = register_key(session, registration, _user(), args.fingerprint)
@@ -177,7 +178,7 @@ def catalogue_publish_command(args: argparse.Namespace, session: Session,
     from db.sync.catalogue_update import LABELS, publish_catalogue
     from db.sync.format import SyncError
 
-    _utf8_stdout()
+    utf8_stdout()
     try:
         counts = publish_catalogue(session, args.out, _user())
     except SyncError as error:
@@ -193,7 +194,7 @@ def catalogue_import_command(args: argparse.Namespace, session: Session,
     from db.sync.format import SyncError
     from db.sync.preview_text import format_catalogue_preview
 
-    _utf8_stdout()
+    utf8_stdout()
     try:
         preview = import_catalogue_update(session, args.file, user=_user(),
                                           dry_run=args.dry_run)

@@ -23,7 +23,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -34,7 +33,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -52,6 +50,7 @@ from db.units import (
     reactivate_unit,
     rename_unit,
 )
+from desktop.table_model import row_picker
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
 _DIGITS = re.compile(r"[0-9]*")
@@ -320,12 +319,7 @@ class UnitsDialog(QDialog):
 
         self.model = UnitListModel(
             code_header="统计用区划代码" if self.child_level == "township" else "行政区划代码")
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.table = row_picker(self.model)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
 
         self.add_button = QPushButton("添加…")
