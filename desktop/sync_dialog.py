@@ -39,7 +39,7 @@ from db.progress import Progress
 from db.sync.catalogue_update import LABELS as TABLE_LABELS
 from db.sync.catalogue_update import CataloguePreview
 from db.sync.import_ import SyncPreview
-from db.sync.keys import format_fingerprint
+from db.sync.preview_text import source_lines
 from desktop.tasks import TaskHandle, run_task
 
 Preview = SyncPreview | CataloguePreview
@@ -153,15 +153,7 @@ class SyncPreviewDialog(QDialog):
             return (f"文件：{p.path.name}<br>发布单位：{p.sender_name}（{p.sender_unit}），签名有效"
                     f"<br>目录版本：{p.version}（本机：{p.current_version or '-'}）<br>"
                     "已填报的数据不受影响：指标只增不删，有进展记录的目标保留。")
-        lines = [f"文件：{p.path.name}"]
-        if p.kind == "dhis2":
-            lines.append("来源：DHIS2 数据文件（无签名，请确认来源可靠）")
-        else:
-            lines.append(f"发送单位：{p.sender_name}（{p.sender_unit}），签名有效；密钥指纹 "
-                         f"{format_fingerprint(p.fingerprint or '')}")
-            if p.created_at is not None:
-                years = f"{p.years[0]}—{p.years[-1]}" if p.years else "-"
-                lines.append(f"生成时间：{p.created_at.astimezone():%Y-%m-%d %H:%M}；年份：{years}")
+        lines = source_lines(p)
         if p.new_units:
             lines.append(f"新增单位 {len(p.new_units)} 个："
                          + "、".join(name for _, name in p.new_units[:8])
@@ -174,8 +166,6 @@ class SyncPreviewDialog(QDialog):
         if p.already_imported is not None:
             when = p.already_imported.astimezone()
             lines.append(f"提醒：此文件已于 {when:%Y-%m-%d %H:%M} 导入过。")
-        if p.catalogue_differs and p.kind != "dhis2":
-            lines.append("提醒：对方使用的目录版本与本机不同。")
         return "<br>".join(lines)
 
     def _main_model(self) -> RowsModel:

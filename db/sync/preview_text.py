@@ -10,19 +10,25 @@ from db.sync.keys import format_fingerprint
 SHOWN_CONFLICTS = 50
 
 
-def format_preview(preview: SyncPreview, limit: int = 200) -> str:
-    """Sender, per-unit counts, conflicts, findings and the outcome, one fact per line."""
+def source_lines(preview: SyncPreview) -> list[str]:
+    """Which file, who sent and signed it, and when: the top of every preview (CLI and app)."""
     lines: list[str] = [f"文件：{preview.path.name}"]
     if preview.kind == "dhis2":
         lines.append("来源：DHIS2 数据文件（无签名，由导入人确认来源）")
-    else:
-        lines.append(f"发送单位：{preview.sender_name}（{preview.sender_unit}），签名有效，"
-                     f"密钥指纹 {format_fingerprint(preview.fingerprint or '')}")
-        if preview.created_at is not None:
-            local = preview.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-            lines.append(f"生成时间：{local}；年份：{_years(preview.years)}")
-        if preview.catalogue_differs:
-            lines.append("提醒：对方使用的目录版本与本机不同，个别指标可能无法导入。")
+        return lines
+    lines.append(f"发送单位：{preview.sender_name}（{preview.sender_unit}），签名有效，"
+                 f"密钥指纹 {format_fingerprint(preview.fingerprint or '')}")
+    if preview.created_at is not None:
+        local = preview.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        lines.append(f"生成时间：{local}；年份：{_years(preview.years)}")
+    if preview.catalogue_differs:
+        lines.append("提醒：对方使用的目录版本与本机不同，个别指标可能无法导入。")
+    return lines
+
+
+def format_preview(preview: SyncPreview, limit: int = 200) -> str:
+    """Sender, per-unit counts, conflicts, findings and the outcome, one fact per line."""
+    lines = source_lines(preview)
     if preview.already_imported is not None:
         when = preview.already_imported.astimezone().strftime("%Y-%m-%d %H:%M")
         lines.append(f"提醒：此文件已于 {when} 导入过。")
