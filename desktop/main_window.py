@@ -40,6 +40,7 @@ from db.models import OrgUnit
 from db.overview import Overview, build_overview
 from db.plan_text import DOMAIN_NAMES
 from db.progress import Progress
+from db.unit_events import units_valid_in
 from desktop.detail_pane import DetailPane
 from desktop.entry_model import (
     DENOMINATOR,
@@ -311,9 +312,9 @@ class MainWindow(QMainWindow):
         """A county's townships (a city's counties) are evaluated off the GUI thread."""
         if self.overview_task is not None and self.overview_task.is_running():
             self.overview_task.cancel()
-        has_children = self.session.scalar(select(OrgUnit.code).where(
-            OrgUnit.parent_code == self.sheet.unit.code, OrgUnit.active.is_(True)).limit(1))
-        if has_children is None:
+        # The units below that existed in the year shown (a merged township in its last years).
+        has_children = units_valid_in(self.session, self.sheet.unit.code, self.sheet.year)
+        if not has_children:
             self.overview_task = None
             return
         unit, year, name, engine = (self.sheet.unit.code, self.sheet.year, self.sheet.unit.name,
