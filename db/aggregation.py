@@ -80,12 +80,22 @@ class FigureIndex:
                     children[parent].append(code)
         for kids in (*children.values(), *every.values()):
             kids.sort()
+        lineage = load_lineage(session)
         subtree = _subtree(root, every)
+        # A successor's history is its predecessors' figures: read theirs too.
+        queue = [code for code in subtree if code in lineage]
+        while queue:
+            for _, _, sources in lineage.get(queue.pop(), ()):
+                for source in sources:
+                    if source not in subtree:
+                        added = _subtree(source, every)
+                        subtree |= added
+                        queue.extend(code for code in added if code in lineage)
         index = cls(indicators=load_indicator_info(session), children=children,
                     all_children=every,
                     validity={code: (active, first, last)
                               for code, _, active, first, last in units},
-                    lineage=load_lineage(session))
+                    lineage=lineage)
         query = select(
             DataValue.unit_code, DataValue.indicator_code, DataValue.year,
             DataValue.disaggregation, DataValue.value, DataValue.entered_directly,
