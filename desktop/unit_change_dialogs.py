@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from db.unit_events import LAST_YEAR, PLAN_START
 
-NEW_UNIT = ""  # the merge target "新设单位" in the combo box
+NEW_UNIT = "new"  # the merge target "新设单位" in the combo box (codes are digits)
 
 
 def _default_year() -> int:
@@ -101,7 +101,8 @@ class MergeDialog(_ChangeDialog):
         self.body.addLayout(form)
         self.body.addWidget(self.new_box)
         self._update()
-        self.resize(480, self.sizeHint().height())
+        # Room for the code hint's wrapped lines, which sizeHint undercounts.
+        self.resize(500, self.sizeHint().height() + 40)
 
     def sources(self) -> list[str]:
         return [code for code, check in self.checks.items() if check.isChecked()]
@@ -141,7 +142,7 @@ class SplitDialog(_ChangeDialog):
         self.body.addWidget(self.first_box)
         self.body.addWidget(self.second_box)
         self._update()
-        self.resize(480, self.sizeHint().height())
+        self.resize(500, self.sizeHint().height() + 40)
 
     def _update(self) -> None:
         self.second_box.setVisible(not self.keep.isChecked())

@@ -61,6 +61,7 @@ from db.units import (
 from desktop.table_model import row_picker
 from desktop.unit_change_dialogs import (
     CloseFromYearDialog,
+    NEW_UNIT,
     MergeDialog,
     RenameFromYearDialog,
     SplitDialog,
@@ -345,6 +346,9 @@ class UnitsDialog(QDialog):
             code_header="统计用区划代码" if self.child_level == "township" else "行政区划代码")
         self.table = row_picker(self.model)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # The state names the years a merged or new unit existed in: show them whole.
+        self.table.horizontalHeader().setSectionResizeMode(
+            2, QHeaderView.ResizeMode.ResizeToContents)
 
         self.add_button = QPushButton("添加…")
         self.add_button.setEnabled(self.child_level is not None)  # a township has none below
@@ -439,7 +443,7 @@ class UnitsDialog(QDialog):
         fields = UnitFields(self.unit_code, self.unit_name, self.child_level)
 
         def save(sources: list[str], into: str, year: int, reason: str) -> bool:
-            if not into:
+            if into == NEW_UNIT:
                 return self.merge_children(sources, fields.code(), year, reason, fields.name())
             return self.merge_children(sources, into, year, reason)
 
