@@ -268,3 +268,37 @@ def test_a_township_merged_away_cannot_be_merged_again_after(session: Session) -
     record_merge(session, [T1, T2], MERGED, 2023, name="新合镇")
     with pytest.raises(UnitError, match="2024年已不存在"):
         record_merge(session, [T1, T3], T3, 2025)
+
+
+def test_the_upgrade_dates_an_earlier_deactivation_from_the_audit_log(tmp_path: Path) -> None:
+    """A township deactivated in 2024 under the old schema stays in every report printed
+    before (2023 and earlier) and leaves the ones after; one without an audit entry stays
+    out of every year, as it was."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from db.storage import alembic_config, create_db_engine
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    try:
+        with engine.connect() as connection, connection.begin():
+            command.upgrade(alembic_config(connection), "0004_accounts")
+            connection.execute(text(
+                "INSERT INTO org_unit (code, name, level, parent_code, plan_code, active) "
+                "VALUES ('211122', '盘山县', 'county', NULL, NULL, 1), "
+                "('211122100000', '太平街道', 'township', '211122', NULL, 0), "
+                "('211122101000', '得胜街道', 'township', '211122', NULL, 0), "
+                "('211122102000', '陈家镇', 'township', '211122', NULL, 1)"))
+            connection.execute(text(
+                "INSERT INTO audit_log (at, user, action, entity, key, before, after) VALUES "
+                "('2024-03-05 02:00:00.000000', '', 'update', 'org_unit', '211122100000', "
+                "'{\"active\": true}', '{\"active\": false}')"))
+        with engine.connect() as connection, connection.begin():
+            command.upgrade(alembic_config(connection), "head")
+        with Session(engine) as session:
+            assert [u.code for u in units_valid_in(session, PANSHAN, 2023)] == [
+                "211122100000", "211122102000"]
+            assert [u.code for u in units_valid_in(session, PANSHAN, 2024)] == ["211122102000"]
+            assert session.get(OrgUnit, "211122101000").valid_to is None  # type: ignore[union-attr]
+    finally:
+        engine.dispose()
