@@ -27,7 +27,7 @@ from db.checks import (
     parse_number,
 )
 from db.models import AuditEntry, DataValue, Goal, GoalProgress, Indicator, OrgUnit, utcnow
-from db.unit_events import unit_valid_in, validity_text
+from db.unit_events import unit_year_problem
 from db.units import plan_for_unit
 
 FIRST_YEAR, LAST_YEAR = 2020, 2030  # baseline 2020, final evaluation 2030
@@ -81,11 +81,8 @@ def _unit_finding(unit: OrgUnit | None, unit_code: str, year: object = None) -> 
     if unit is None:
         return _error("unknown_unit", f"没有代码为 {unit_code} 的单位。")
     if isinstance(year, int) and (unit.valid_from is not None or unit.valid_to is not None):
-        # A merged township still takes corrections for the years it existed, none after.
-        if unit_valid_in(unit, year):
-            return None
-        return _error("unit_not_valid", f"单位“{unit.name}”的有效期为{validity_text(unit)}，"
-                      f"{year}年不存在，不能填报该年数据。")
+        problem = unit_year_problem(unit, year)
+        return None if problem is None else _error("unit_not_valid", problem)
     if not unit.active:
         return _error("unit_inactive", f"单位“{unit.name}”已停用，不能再填报数据。")
     return None

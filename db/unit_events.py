@@ -58,6 +58,18 @@ def unit_valid_in(unit: OrgUnit, year: int) -> bool:
     return is_valid(unit.active, unit.valid_from, unit.valid_to, year)
 
 
+def unit_year_problem(unit: OrgUnit, year: int) -> str | None:
+    """Why figures of ``unit`` for ``year`` cannot be entered, in Chinese; None if they can.
+
+    A merged township still takes corrections for the years it existed, none after."""
+    if unit_valid_in(unit, year):
+        return None
+    if not unit.active and unit.valid_to is None:
+        return f"单位“{unit.name}”已停用，不能再填报数据。"
+    return (f"单位“{unit.name}”的有效期为{validity_text(unit)}，{year}年不存在，"
+            "不能填报该年数据。")
+
+
 def validity_text(unit: OrgUnit) -> str:
     """The years a unit existed in, in words: 2021—2022年, 2023年起, 一直有效, 已停用."""
     if not unit.active and unit.valid_to is None:

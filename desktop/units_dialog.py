@@ -60,8 +60,8 @@ from db.units import (
 )
 from desktop.table_model import row_picker
 from desktop.unit_change_dialogs import (
-    CloseFromYearDialog,
     NEW_UNIT,
+    CloseFromYearDialog,
     MergeDialog,
     RenameFromYearDialog,
     SplitDialog,
