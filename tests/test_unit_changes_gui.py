@@ -117,6 +117,12 @@ def test_a_merge_recorded_in_the_dialog_changes_2024_and_leaves_2022(
     assert "不计入汇总" in window.overview.findings.text()
     assert "太平街道" in window.overview.findings.text()
     window.grab().save(str(tmp_path / "overview-2024.png"))
+    # The unit picker offers the townships of the year: 太平街道 for a 2022 correction only.
+    picker = [window.unit_box.itemData(i) for i in range(window.unit_box.count())]
+    assert T1 not in picker and NEWTOWN in picker
+    overview_townships(qtbot, window, 2022)
+    picker = [window.unit_box.itemData(i) for i in range(window.unit_box.count())]
+    assert T1 in picker and NEWTOWN not in picker
 
 
 def test_a_rename_from_a_year_keeps_the_old_name_in_the_years_before(

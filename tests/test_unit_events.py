@@ -302,3 +302,19 @@ def test_the_upgrade_dates_an_earlier_deactivation_from_the_audit_log(tmp_path: 
             assert session.get(OrgUnit, "211122101000").valid_to is None  # type: ignore[union-attr]
     finally:
         engine.dispose()
+
+
+def test_a_csv_import_takes_a_merged_townships_2022_and_refuses_its_2024(
+        session: Session, tmp_path: Path) -> None:
+    from db.values_csv import import_values_csv
+
+    record_merge(session, [T1, T2], MERGED, 2023, name="新合镇")
+    session.commit()
+    path = tmp_path / "values.csv"
+    path.write_text(f"unit,code,year,sex,value,comment\n{T1},live_births,2022,,99,更正\n"
+                    f"{T1},live_births,2024,,98,\n", encoding="utf-8")
+    report = import_values_csv(session, path, dry_run=True)
+    messages = [f.message for found in report.findings.values() for f in found]
+    assert report.has_errors
+    assert messages == [f"单位“{names(session, PANSHAN)[T1]}”的有效期为2021—2022年，"
+                        "2024年不存在，不能填报该年数据。"]
