@@ -58,6 +58,9 @@ class FigureIndex:
     all_children: Mapping[str, Sequence[str]] = field(default_factory=dict)
     validity: Mapping[str, tuple[bool, int | None, int | None]] = field(default_factory=dict)
     lineage: Lineage = field(default_factory=dict)
+    _same_every_year: bool | None = field(default=None, repr=False)
+    _children_by_year: dict[tuple[str, int], list[str]] = field(default_factory=dict,
+                                                                 repr=False)
     direct: set[Key] = field(default_factory=set)
     _counts: dict[Key, Resolved] = field(default_factory=dict, repr=False)
     _pairs: dict[Key, tuple[float, float, list[str], list[str]]] = field(
@@ -132,11 +135,21 @@ class FigureIndex:
         span = self.validity.get(unit)
         return span is None or is_valid(span[0], span[1], span[2], year)
 
-    def children_in(self, unit: str, year: int) -> list[str]:
+    def children_in(self, unit: str, year: int) -> Sequence[str]:
         """The unit's children that existed in ``year``, by code."""
-        if not self.validity:  # built by hand (tests, benchmarks): every child counts
-            return list(self.children.get(unit, ()))
-        return [kid for kid in self.all_children.get(unit, ()) if self.valid(kid, year)]
+        if self._same_every_year is None:
+            # Without a unit bounded to some years (the usual tree), a year's children are
+            # the active ones: no filtering on the hot path of resolving.
+            self._same_every_year = all(first is None and last is None
+                                        for _, first, last in self.validity.values())
+        if self._same_every_year:
+            return self.children.get(unit, ())
+        key = (unit, year)
+        kids = self._children_by_year.get(key)
+        if kids is None:
+            kids = [kid for kid in self.all_children.get(unit, ()) if self.valid(kid, year)]
+            self._children_by_year[key] = kids
+        return kids
 
     # ------------------------------------------------------------------ resolving
 
@@ -243,6 +256,8 @@ class FigureIndex:
         is its predecessors' pooled figure (Σ counts, Σ numerators / Σ denominators): the
         history its trend and early warning use. Figures entered directly (surveys) are not
         pooled. See :func:`db.unit_events.pooled_note` for the words that say so."""
+        if unit not in self.lineage:  # the usual unit: no predecessors
+            return self.series(unit, code, years, disaggregation)
         out: dict[int, float] = {}
         for year in years:
             value = self._pooled(unit, code, year, disaggregation, 0)
@@ -285,8 +300,14 @@ class FigureIndex:
         """The unit and every unit below it: in use now, or that existed in ``year``."""
         if year is None or not self.validity:
             return _subtree(unit, self.children)
-        return _subtree(unit, {parent: [k for k in kids if self.valid(k, year)]
-                               for parent, kids in self.all_children.items()})
+        seen = {unit}
+        stack = [unit]
+        while stack:
+            for kid in self.children_in(stack.pop(), year):
+                if kid not in seen:
+                    seen.add(kid)
+                    stack.append(kid)
+        return seen
 
 
 def _subtree(root: str, children: Mapping[str, Sequence[str]]) -> set[str]:
