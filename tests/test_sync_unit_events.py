@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 from sync_helpers import (
     DAWA,
@@ -28,6 +30,7 @@ from db.sync.import_ import import_sync_file, preview_sync_file
 from db.sync.preview_text import format_preview
 from db.unit_events import record_merge, record_rename, units_valid_in
 from db.units import create_unit
+from desktop.sync_dialog import import_sync_file_interactive
 
 county = office_fixture("panshan")
 city = office_fixture("panjin")
@@ -41,7 +44,7 @@ def send(county: Installation, name: str) -> Path:
 
 
 def valid(inst: Installation, year: int) -> list[str]:
-    inst.session.expire_all()
+    inst.session.rollback()  # a fresh read: the app imports in its own session
     return [u.code for u in units_valid_in(inst.session, PANSHAN, year)]
 
 
@@ -121,3 +124,25 @@ def test_an_event_for_a_unit_outside_the_senders_subtree_is_refused(
     assert state(city.session) == before
     assert city.session.scalars(select(UnitEvent)).all() == []
     assert valid(city, 2024) == [TAIPING, DESHENG]
+
+
+def test_the_import_dialog_previews_the_events(qtbot: QtBot, county: Installation,
+                                               city: Installation) -> None:
+    register(county, city)
+    assert import_sync_file(city.session, send(county, "first.tbsync"), backup=False).applied
+    record_merge(county.session, [TAIPING, DESHENG], NEWTOWN, 2023, "撤乡并镇", name="太平新城")
+    county.session.commit()
+    flow = import_sync_file_interactive(None, city.engine, send(county, "second.tbsync"))
+    qtbot.waitUntil(lambda: flow.dialog is not None and flow.dialog.isVisible(), timeout=20_000)
+    assert flow.dialog is not None
+    qtbot.addWidget(flow.dialog)
+    assert (f"区划变更：2023年起 合并：太平街道（{TAIPING}）、得胜街道（{DESHENG}） → "
+            f"太平新城（{NEWTOWN}）（撤乡并镇）") in flow.dialog.header.text()
+    flow.dialog.grab().save(str(county.folder / "sync-preview.png"))
+    assert valid(city, 2024) == [TAIPING, DESHENG]  # previewing writes nothing
+    with qtbot.waitSignal(flow.finished, timeout=20_000, raising=False):
+        qtbot.mouseClick(flow.dialog.import_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: flow.result is not None, timeout=20_000)
+        assert "已导入" in flow.dialog.outcome.text()
+        qtbot.mouseClick(flow.dialog.cancel_button, Qt.MouseButton.LeftButton)
+    assert valid(city, 2024) == [NEWTOWN]
