@@ -318,3 +318,31 @@ def test_a_csv_import_takes_a_merged_townships_2022_and_refuses_its_2024(
     assert report.has_errors
     assert messages == [f"单位“{names(session, PANSHAN)[T1]}”的有效期为2021—2022年，"
                         "2024年不存在，不能填报该年数据。"]
+
+
+def test_a_new_code_and_a_move_carry_the_history_over(session: Session) -> None:
+    from db.aggregation import FigureIndex
+    from db.unit_events import record_move, record_recode
+    from db.units import create_unit
+
+    record_recode(session, T3, "211122196000", 2024, "统计用区划代码调整")
+    create_unit(session, "211100", "盘锦市", "city")
+    session.get(OrgUnit, PANSHAN).parent_code = "211100"  # type: ignore[union-attr]
+    create_unit(session, "211104", "大洼区", "county", parent_code="211100")
+    record_move(session, T4, "211104100000", "211104", 2025, "划归大洼区")
+    session.commit()
+    assert [u.code for u in units_valid_in(session, PANSHAN, 2025)] == [T1, T2, "211122196000"]
+    assert [u.code for u in units_valid_in(session, "211104", 2025)] == ["211104100000"]
+    index = FigureIndex.load(session, "211100")
+    stored = dict(session.execute(select(DataValue.year, DataValue.value).where(
+        DataValue.unit_code == T3, DataValue.indicator_code == "live_births",
+        DataValue.disaggregation == "total")).all())
+    assert index.history("211122196000", "live_births", range(2020, 2024)) == {
+        y: stored[y] for y in range(2020, 2024)}
+    moved = session.get(OrgUnit, "211104100000")
+    assert moved is not None and moved.name == session.get(OrgUnit, T4).name  # type: ignore[union-attr]
+    assert set(index.history("211104100000", "live_births", range(2020, 2025))) == set(
+        range(2020, 2025))
+    # 盘山县's 2024 total still counts the township it had then; 大洼区's does not.
+    assert T4 in index.resolve(PANSHAN, "live_births", 2024).contributing
+    assert index.resolve("211104", "live_births", 2024).value is None
