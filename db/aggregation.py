@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import DataValue, Indicator, OrgUnit
+from db.unit_events import Lineage, is_valid, load_lineage
 
 Key = tuple[str, str, int, str]  # unit, indicator code, year, disaggregation
 
@@ -50,8 +51,16 @@ class FigureIndex:
     """Every figure of a unit tree in memory, read with one query."""
 
     indicators: Mapping[str, IndicatorInfo]
-    children: Mapping[str, Sequence[str]]
+    children: Mapping[str, Sequence[str]]  # the units in use now (active), as before validity
     values: dict[Key, float] = field(default_factory=dict)
+    # Every unit of the tree, valid or not, and the years each existed in: a year's aggregate
+    # counts the children valid in that year (db/unit_events.py).
+    all_children: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    validity: Mapping[str, tuple[bool, int | None, int | None]] = field(default_factory=dict)
+    lineage: Lineage = field(default_factory=dict)
+    _same_every_year: bool | None = field(default=None, repr=False)
+    _children_by_year: dict[tuple[str, int], list[str]] = field(default_factory=dict,
+                                                                 repr=False)
     direct: set[Key] = field(default_factory=set)
     _counts: dict[Key, Resolved] = field(default_factory=dict, repr=False)
     _pairs: dict[Key, tuple[float, float, list[str], list[str]]] = field(
@@ -62,16 +71,34 @@ class FigureIndex:
     @classmethod
     def load(cls, session: Session, root: str, years: Iterable[int] | None = None) -> FigureIndex:
         units = session.execute(
-            select(OrgUnit.code, OrgUnit.parent_code).where(OrgUnit.active.is_(True))
+            select(OrgUnit.code, OrgUnit.parent_code, OrgUnit.active, OrgUnit.valid_from,
+                   OrgUnit.valid_to)
         ).all()
         children: dict[str, list[str]] = defaultdict(list)
-        for code, parent in units:
+        every: dict[str, list[str]] = defaultdict(list)
+        for code, parent, active, _, _ in units:
             if parent is not None:
-                children[parent].append(code)
-        for kids in children.values():
+                every[parent].append(code)
+                if active:
+                    children[parent].append(code)
+        for kids in (*children.values(), *every.values()):
             kids.sort()
-        subtree = _subtree(root, children)
-        index = cls(indicators=load_indicator_info(session), children=children)
+        lineage = load_lineage(session)
+        subtree = _subtree(root, every)
+        # A successor's history is its predecessors' figures: read theirs too.
+        queue = [code for code in subtree if code in lineage]
+        while queue:
+            for _, _, sources in lineage.get(queue.pop(), ()):
+                for source in sources:
+                    if source not in subtree:
+                        added = _subtree(source, every)
+                        subtree |= added
+                        queue.extend(code for code in added if code in lineage)
+        index = cls(indicators=load_indicator_info(session), children=children,
+                    all_children=every,
+                    validity={code: (active, first, last)
+                              for code, _, active, first, last in units},
+                    lineage=lineage)
         query = select(
             DataValue.unit_code, DataValue.indicator_code, DataValue.year,
             DataValue.disaggregation, DataValue.value, DataValue.entered_directly,
@@ -101,6 +128,28 @@ class FigureIndex:
             self.direct.discard(key)
         self._counts.clear()
         self._pairs.clear()
+
+    # ------------------------------------------------------------------ validity
+
+    def valid(self, unit: str, year: int) -> bool:
+        span = self.validity.get(unit)
+        return span is None or is_valid(span[0], span[1], span[2], year)
+
+    def children_in(self, unit: str, year: int) -> Sequence[str]:
+        """The unit's children that existed in ``year``, by code."""
+        if self._same_every_year is None:
+            # Without a unit bounded to some years (the usual tree), a year's children are
+            # the active ones: no filtering on the hot path of resolving.
+            self._same_every_year = all(first is None and last is None
+                                        for _, first, last in self.validity.values())
+        if self._same_every_year:
+            return self.children.get(unit, ())
+        key = (unit, year)
+        kids = self._children_by_year.get(key)
+        if kids is None:
+            kids = [kid for kid in self.all_children.get(unit, ()) if self.valid(kid, year)]
+            self._children_by_year[key] = kids
+        return kids
 
     # ------------------------------------------------------------------ resolving
 
@@ -149,7 +198,7 @@ class FigureIndex:
         den_key = (unit, info.denominator or "", year, dis)
         if num_key in self.values and den_key in self.values:
             return self.values[num_key], self.values[den_key], [unit], []
-        kids = self.children.get(unit, ())
+        kids = self.children_in(unit, year)
         if not kids:
             return 0.0, 0.0, [], [unit]
         numerator = denominator = 0.0
@@ -171,7 +220,7 @@ class FigureIndex:
         if key in self.values:
             result = Resolved(self.values[key], "entered", (unit,))
         else:
-            kids = self.children.get(unit, ())
+            kids = self.children_in(unit, year)
             if not kids:
                 result = Resolved(None, "none", missing=(unit,))
             else:
@@ -201,9 +250,64 @@ class FigureIndex:
                 out[year] = value
         return out
 
-    def subtree(self, unit: str) -> set[str]:
-        """The unit and every active unit below it."""
-        return _subtree(unit, self.children)
+    def history(self, unit: str, code: str, years: Iterable[int],
+                disaggregation: str = "total") -> dict[int, float]:
+        """Like :meth:`series`, but a year before a merge, new code or move that made ``unit``
+        is its predecessors' pooled figure (Σ counts, Σ numerators / Σ denominators): the
+        history its trend and early warning use. Figures entered directly (surveys) are not
+        pooled. See :func:`db.unit_events.pooled_note` for the words that say so."""
+        if unit not in self.lineage:  # the usual unit: no predecessors
+            return self.series(unit, code, years, disaggregation)
+        out: dict[int, float] = {}
+        for year in years:
+            value = self._pooled(unit, code, year, disaggregation, 0)
+            if value is not None:
+                out[year] = value
+        return out
+
+    def pooled_years(self, unit: str, years: Iterable[int]) -> list[int]:
+        """The ``years`` in which :meth:`history` pools predecessors for ``unit``."""
+        return [y for y in years if any(y < first for first, _, _ in self.lineage.get(unit, ()))]
+
+    def _pooled(self, unit: str, code: str, year: int, dis: str, depth: int) -> float | None:
+        changes = [(first, sources) for first, _, sources in self.lineage.get(unit, ())
+                   if year < first]
+        if not changes or depth > 10:  # a hand-edited database could hold a cycle
+            return self.resolve(unit, code, year, dis).value
+        _, sources = min(changes)  # the earliest change after the year comes first
+
+        def part(source: str, what: str) -> float | None:
+            # A unit that absorbed the others is among its own sources: its own figure then.
+            if source == unit:
+                return self.resolve(unit, what, year, dis).value
+            return self._pooled(source, what, year, dis, depth + 1)
+
+        info = self.indicators[code]
+        if info.kind == "count":
+            counts = [part(source, code) for source in sources]
+            return None if any(c is None for c in counts) else sum(c or 0.0 for c in counts)
+        if info.kind == "rate" and info.numerator and info.denominator and info.factor:
+            pairs = []
+            for source in sources:
+                n, d = part(source, info.numerator), part(source, info.denominator)
+                if n is None or d is None:
+                    return None
+                pairs.append((n, d))
+            return pooled_rate(pairs, info.factor)
+        return None
+
+    def subtree(self, unit: str, year: int | None = None) -> set[str]:
+        """The unit and every unit below it: in use now, or that existed in ``year``."""
+        if year is None or not self.validity:
+            return _subtree(unit, self.children)
+        seen = {unit}
+        stack = [unit]
+        while stack:
+            for kid in self.children_in(stack.pop(), year):
+                if kid not in seen:
+                    seen.add(kid)
+                    stack.append(kid)
+        return seen
 
 
 def _subtree(root: str, children: Mapping[str, Sequence[str]]) -> set[str]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from db.aggregation import IndicatorInfo
 from db.evaluation import STATUS_LABELS, Evaluator, TargetResult, TargetSpec, target_phrase
 from db.models import DataValue, Goal, GoalProgress, Indicator, OrgUnit, Plan
+from db.unit_events import pooled_note
 
 # Which status a row shows when its indicator has several targets (2025 and 2030 …).
 _SEVERITY = {"not_met": 4, "at_risk": 3, "no_data": 2, "met": 1, "not_applicable": 0}
@@ -245,6 +246,8 @@ class RowDetail:
     targets: list[tuple[float, int | None, str]]  # value, deadline, label — for the chart
     projection: tuple[int, float, int] | None  # from year, projected value, to year
     warnings: list[str]
+    # "2021—2022年为合并前甲镇、乙镇合计" when the series reaches back before the unit existed
+    history_note: str = ""
 
 
 def row_detail(session: Session, sheet: EntrySheet, row: EntryRow) -> RowDetail:
@@ -255,7 +258,10 @@ def row_detail(session: Session, sheet: EntrySheet, row: EntryRow) -> RowDetail:
     if row.is_rate:
         formula = (f"{row.indicator.name} = {row.numerator_name} ÷ {row.denominator_name}"
                    f" × {row.indicator.factor:g}")
-    series = sheet.evaluator.index.series(sheet.unit.code, row.code, range(2020, 2031))
+    index = sheet.evaluator.index
+    series = index.history(sheet.unit.code, row.code, range(2020, 2031))
+    note = pooled_note(index.lineage, sheet.evaluator.names, sheet.unit.code,
+                       index.pooled_years(sheet.unit.code, series))
     lines = [(t.value, t.year, target_phrase(t)) for t in row.targets
              if t.value is not None and t.kind in ("threshold", "maintain", "approx", "coverage")]
     projected = next((r.projected for r in row.results if r.projected is not None), None)
@@ -270,4 +276,5 @@ def row_detail(session: Session, sheet: EntrySheet, row: EntryRow) -> RowDetail:
         targets=lines,
         projection=(projected.last_year, projected.value, projected.year) if projected else None,
         warnings=[w.reason for r in row.results for w in r.warnings],
+        history_note=note,
     )

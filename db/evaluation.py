@@ -506,23 +506,25 @@ class Evaluator:
         dis = spec.disaggregation or "total"
         code = spec.indicator.code
         years = range(min(BASELINE_YEAR, spec.baseline_year or BASELINE_YEAR), year + 1)
-        series = self.index.series(unit_code, code, years, dis)
+        # A successor's earlier years are its predecessors' pooled figures (db/unit_events.py).
+        series = self.index.history(unit_code, code, years, dis)
         current: Resolved = self.index.resolve(unit_code, code, year, dis)
         other = (self.index.series(unit_code, spec.relative_to, years, dis)
                  if spec.relative_to else {})
         per_unit: dict[str, float | None] = {}
         if spec.kind == "per_unit":
-            for unit in self._units_checked(spec, unit_code):
+            for unit in self._units_checked(spec, unit_code, year):
                 per_unit[unit] = self.index.resolve(unit, code, year, dis).value
         inputs = Inputs(series, current.contributing, current.missing, other, per_unit,
                         self.names, self.levels.get(unit_code, "county"))
         return evaluate_target(spec, year, inputs, self.tolerance)
 
-    def _units_checked(self, spec: TargetSpec, unit_code: str) -> list[str]:
+    def _units_checked(self, spec: TargetSpec, unit_code: str, year: int) -> list[str]:
         if spec.per_unit_level in ("team", None):
             return [unit_code]
         level = spec.per_unit_level
-        return sorted(u for u in self.index.subtree(unit_code) if self.levels.get(u) == level)
+        return sorted(u for u in self.index.subtree(unit_code, year)
+                      if self.levels.get(u) == level)
 
 
 def evaluate_unit(session: Session, unit_code: str, year: int,

@@ -27,6 +27,7 @@ from db.checks import (
     parse_number,
 )
 from db.models import AuditEntry, DataValue, Goal, GoalProgress, Indicator, OrgUnit, utcnow
+from db.unit_events import unit_year_problem
 from db.units import plan_for_unit
 
 FIRST_YEAR, LAST_YEAR = 2020, 2030  # baseline 2020, final evaluation 2030
@@ -76,9 +77,12 @@ def _year_finding(year: object) -> Finding | None:
     return None
 
 
-def _unit_finding(unit: OrgUnit | None, unit_code: str) -> Finding | None:
+def _unit_finding(unit: OrgUnit | None, unit_code: str, year: object = None) -> Finding | None:
     if unit is None:
         return _error("unknown_unit", f"没有代码为 {unit_code} 的单位。")
+    if isinstance(year, int) and (unit.valid_from is not None or unit.valid_to is not None):
+        problem = unit_year_problem(unit, year)
+        return None if problem is None else _error("unit_not_valid", problem)
     if not unit.active:
         return _error("unit_inactive", f"单位“{unit.name}”已停用，不能再填报数据。")
     return None
@@ -112,7 +116,7 @@ def save_value(
     marked as entered directly: it will not be aggregated upward, which needs the counts.
     Changing a submitted figure returns it to draft, so the year is submitted again.
     """
-    problem = _year_finding(year) or _unit_finding(session.get(OrgUnit, unit_code), unit_code)
+    problem = _year_finding(year) or _unit_finding(session.get(OrgUnit, unit_code), unit_code, year)
     if problem is not None:
         return SaveResult(None, [problem])
     indicator = session.get(Indicator, code)
@@ -258,7 +262,7 @@ def set_year_status(session: Session, unit_code: str, year: int, status: str,
     submitted → draft (退回) returns them for correction. Approved figures are not reopened here.
     The findings returned on success are the warnings the clerk explained.
     """
-    problem = _year_finding(year) or _unit_finding(session.get(OrgUnit, unit_code), unit_code)
+    problem = _year_finding(year) or _unit_finding(session.get(OrgUnit, unit_code), unit_code, year)
     if problem is not None:
         return [problem]
     if status not in STATUSES:
@@ -328,7 +332,7 @@ def _verb(status: str) -> str:
 def set_progress(session: Session, unit_code: str, goal_id: str, year: int, status: str,
                  evidence: str = "", user: str = "") -> ProgressResult:
     """Record the progress of a (qualitative) goal in a unit and year, with its evidence."""
-    problem = _year_finding(year) or _unit_finding(session.get(OrgUnit, unit_code), unit_code)
+    problem = _year_finding(year) or _unit_finding(session.get(OrgUnit, unit_code), unit_code, year)
     if problem is not None:
         return ProgressResult(None, [problem])
     if status not in PROGRESS_LABELS:

@@ -200,6 +200,10 @@ class OrgUnit(Base):
     )
     plan_code: Mapped[str | None] = mapped_column(ForeignKey("plan.code"), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The years the unit existed in (both inclusive; None: open). A year's aggregates, completeness
+    # and reports use the units valid in that year (db/unit_events.py, docs/units.md).
+    valid_from: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    valid_to: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class DataValue(Base):
@@ -241,6 +245,30 @@ class AuditEntry(Base):
     # An entry received in a sync file keeps where it was written (the fingerprint of that
     # installation's key) and its id there, so importing the same file twice adds it once and
     # the next export upward passes it on unchanged. Both are NULL for entries written here.
+    origin: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    origin_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class UnitEvent(Base):
+    """A change to the map of units from a year on: rename, new code, merge, split, move.
+
+    ``sources`` are the units before the change, ``targets`` those after (a rename: the same
+    unit). ``names`` keeps each unit's name before and after (``{"code": [before, after]}``), so
+    that a report for an earlier year prints the name the unit had then. An event received in a
+    sync file keeps its origin and id there, like an audit entry, so it is applied once.
+    """
+
+    __tablename__ = "unit_event"
+    __table_args__ = (UniqueConstraint("origin", "origin_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # rename | recode | merge | split | move | close
+    year: Mapped[int] = mapped_column(Integer)  # the first year of the new map
+    reason: Mapped[str] = mapped_column(Text, default="")
+    sources: Mapped[list[str]] = mapped_column(JSON, default=list)
+    targets: Mapped[list[str]] = mapped_column(JSON, default=list)
+    names: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    user: Mapped[str] = mapped_column(String(64), default="")
     origin: Mapped[str | None] = mapped_column(String(32), nullable=True)
     origin_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 

@@ -4,16 +4,16 @@ and for a county the same per township."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.aggregation import _subtree
 from db.entry_rows import EntrySheet, indicator_shown
 from db.evaluation import STATUS_LABELS, target_phrase
-from db.models import OrgUnit
 from db.plan_text import DOMAIN_NAMES
 from db.progress import TaskCancelled
+from db.unit_events import figures_outside_validity, names_in, units_valid_in
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,8 @@ class Overview:
     filled: int  # indicators with a figure this year
     expected: int
     children: list[UnitLine]
+    # Figures of units below stored for a year the unit did not exist in (db/unit_events.py).
+    findings: list[str] = field(default_factory=list)
 
 
 def build_overview(session: Session, sheet: EntrySheet,
@@ -69,15 +71,19 @@ def build_overview(session: Session, sheet: EntrySheet,
     ]
     filled = sum(1 for row in sheet.rows if row.current is not None)
     children = _children(session, sheet, progress, cancelled) if with_children else []
-    return Overview(domains, warnings, filled, len(sheet.rows), children)
+    below = _subtree(sheet.unit.code, sheet.evaluator.index.all_children)
+    findings = [f.message for f in figures_outside_validity(session, below)
+                if f.year == sheet.year] if with_children else []
+    return Overview(domains, warnings, filled, len(sheet.rows), children, findings)
 
 
 def _children(session: Session, sheet: EntrySheet,
               progress: Callable[[int, int, str], None] | None,
               cancelled: Callable[[], bool] | None) -> list[UnitLine]:
-    kids = session.execute(select(OrgUnit.code, OrgUnit.name, OrgUnit.level).where(
-        OrgUnit.parent_code == sheet.unit.code, OrgUnit.active.is_(True))
-        .order_by(OrgUnit.code)).all()
+    # The units that existed in the year shown, under the names they had then.
+    earlier = names_in(session, sheet.year)
+    kids = [(u.code, earlier.get(u.code, u.name), u.level)
+            for u in units_valid_in(session, sheet.unit.code, sheet.year)]
     lines = []
     evaluator = sheet.evaluator
     for i, (code, name, level) in enumerate(kids):

@@ -240,7 +240,8 @@ def reactivate_unit(session: Session, code: str, user: str = "") -> OrgUnit:
         parent = get_unit(session, unit.parent_code)
         if not parent.active:
             raise UnitError(f"上级单位“{parent.name}”已停用，请先恢复上级单位。")
-    return _update(session, unit, user, active=True)
+    # A mistaken deactivation or closing from a year (db/unit_events.py) is undone as a whole.
+    return _update(session, unit, user, active=True, valid_to=None)
 
 
 def plan_for_unit(session: Session, code: str) -> str | None:
@@ -297,7 +298,8 @@ def subtree_codes(session: Session, code: str, include_inactive: bool = False) -
 
 def _unit_state(unit: OrgUnit) -> dict[str, Any]:
     return {"name": unit.name, "level": unit.level, "parent_code": unit.parent_code,
-            "plan_code": unit.plan_code, "active": unit.active}
+            "plan_code": unit.plan_code, "active": unit.active,
+            "valid_from": unit.valid_from, "valid_to": unit.valid_to}
 
 
 def _update(session: Session, unit: OrgUnit, user: str, **changes: Any) -> OrgUnit:

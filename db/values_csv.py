@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from db.checks import Finding, check_value, has_errors, parse_number
 from db.figures import FIRST_YEAR, LAST_YEAR, save_value
 from db.models import AuditEntry, Indicator, OrgUnit
+from db.unit_events import unit_year_problem
 
 COLUMNS = ("unit", "code", "year", "sex", "value", "comment")
 REQUIRED_COLUMNS = ("unit", "code", "year", "value")
@@ -239,7 +240,7 @@ def _check_row(
     elif unit is None:
         error("unknown_unit", f"单位 {unit_code} 不在本数据库中，请先添加该单位。")
         ok = False
-    elif not unit.active:
+    elif not unit.active and unit.valid_to is None:
         error("unit_inactive", f"单位“{unit.name}”已停用，不能再填报数据。")
         ok = False
 
@@ -263,6 +264,10 @@ def _check_row(
         if not FIRST_YEAR <= year <= LAST_YEAR:
             error("year_out_of_range",
                   f"年份必须在{FIRST_YEAR}—{LAST_YEAR}年之间（填的是 {year}）。")
+            ok = False
+        elif unit is not None and (unit.valid_from is not None or unit.valid_to is not None) \
+                and (problem := unit_year_problem(unit, year)) is not None:
+            error("unit_not_valid", problem)  # a merged township's year after the merge
             ok = False
 
     sex_text = _cell(get("sex")).lower()

@@ -49,6 +49,9 @@ class DetailPane(QScrollArea):
             parts.append(text)
         self.goals.setText("".join(parts))
         definition = [escape(x) for x in (detail.formula, detail.definition) if x]
+        if detail.history_note:
+            # The chart reaches back before this unit existed: say whose figures those are.
+            definition.append(f"<i>{escape(detail.history_note)}</i>")
         self.definition.setText("<br>".join(definition) or tr("（无补充定义）"))
         self.chart.set_data(ChartData(detail.series, detail.targets, detail.projection,
                                       detail.unit))

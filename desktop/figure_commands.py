@@ -43,6 +43,9 @@ def register(commands: Any) -> None:
     add.add_argument("--parent", required=True)
     add.add_argument("--level", choices=LEVELS, default="township")
     add.set_defaults(handler=units_add_command)
+    from desktop import unit_event_commands  # list, rename, deactivate, merge, split …
+
+    unit_event_commands.register(units_commands)
 
     values = commands.add_parser("values", help="导入填报数据")
     values_commands = values.add_subparsers(dest="values_command", required=True)

@@ -40,6 +40,7 @@ from db.models import OrgUnit
 from db.overview import Overview, build_overview
 from db.plan_text import DOMAIN_NAMES
 from db.progress import Progress
+from db.unit_events import is_valid, units_valid_in
 from desktop.detail_pane import DetailPane
 from desktop.entry_model import (
     DENOMINATOR,
@@ -249,16 +250,23 @@ class MainWindow(QMainWindow):
         help_menu.addAction(tr("关于填报"), self.show_about)
 
     def _fill_units(self) -> None:
+        if not (self.session.new or self.session.dirty or self.session.deleted):
+            # End this session's read snapshot: the units dialog commits in its own session.
+            self.session.rollback()
         units = self.session.execute(select(OrgUnit.code, OrgUnit.name, OrgUnit.parent_code,
-                                            OrgUnit.active).order_by(OrgUnit.code)).all()
+                                            OrgUnit.active, OrgUnit.valid_from, OrgUnit.valid_to)
+                                     .order_by(OrgUnit.code)).all()
         below = {self.home_unit}
-        for code, _name, parent, _active in units:  # a parent sorts before its children
+        for code, _name, parent, *_ in units:  # a parent sorts before its children
             if parent in below:
                 below.add(code)
         self.unit_box.blockSignals(True)
         self.unit_box.clear()
-        for code, name, _parent, active in units:
-            if code in below and active:
+        # The units that existed in the year shown: a township merged in 2023 can still be
+        # opened for 2022 (a correction), not for 2024.
+        year = self.year_box.value()
+        for code, name, _parent, active, first, last in units:
+            if code in below and (code == self.home_unit or is_valid(active, first, last, year)):
                 indent = "　" if code != self.home_unit else ""
                 self.unit_box.addItem(f"{indent}{name}（{code}）", code)
         self.unit_box.setCurrentIndex(max(0, self.unit_box.findData(self.sheet.unit.code)))
@@ -266,7 +274,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.unit_box.currentIndexChanged.connect(lambda _i: self.reload())
-        self.year_box.valueChanged.connect(lambda _y: self.reload())
+        self.year_box.valueChanged.connect(lambda _y: self._year_changed())
         self.navigator.currentRowChanged.connect(self._navigate)
         self.search.textChanged.connect(self.proxy.set_text)
         self.table.selectionModel().currentRowChanged.connect(self._show_detail)
@@ -283,6 +291,10 @@ class MainWindow(QMainWindow):
         self.report_action.triggered.connect(self.print_report)
 
     # ---------------------------------------------------------------- behaviour
+
+    def _year_changed(self) -> None:
+        self._fill_units()  # the units of that year (db/unit_events.py)
+        self.reload()
 
     def reload(self) -> None:
         """Rebuild everything for the chosen unit and year."""
@@ -311,9 +323,9 @@ class MainWindow(QMainWindow):
         """A county's townships (a city's counties) are evaluated off the GUI thread."""
         if self.overview_task is not None and self.overview_task.is_running():
             self.overview_task.cancel()
-        has_children = self.session.scalar(select(OrgUnit.code).where(
-            OrgUnit.parent_code == self.sheet.unit.code, OrgUnit.active.is_(True)).limit(1))
-        if has_children is None:
+        # The units below that existed in the year shown (a merged township in its last years).
+        has_children = units_valid_in(self.session, self.sheet.unit.code, self.sheet.year)
+        if not has_children:
             self.overview_task = None
             return
         unit, year, name, engine = (self.sheet.unit.code, self.sheet.year, self.sheet.unit.name,

@@ -33,6 +33,12 @@ class OverviewPage(QWidget):
             layout.addWidget(box, stretch)
             if view is self.children:
                 self.children_box = box
+        # Figures stored for a unit in a year it did not exist in: not counted, said here.
+        self.findings = QLabel()
+        self.findings.setWordWrap(True)
+        self.findings.setStyleSheet("color: #b3261e;")
+        self.findings.hide()
+        layout.insertWidget(layout.count() - 1, self.findings)
 
     def show_overview(self, overview: Overview, unit_name: str, year: int) -> None:
         share = overview.filled / overview.expected if overview.expected else 0
@@ -44,6 +50,8 @@ class OverviewPage(QWidget):
         self.warnings.setModel(_warning_model(overview))
         self.children.setModel(_children_model(overview))
         self.children_box.setVisible(bool(overview.children))
+        self.findings.setText("\n".join(overview.findings))
+        self.findings.setVisible(bool(overview.findings))
         for view in (self.domains, self.warnings, self.children):
             view.resizeColumnsToContents()
             view.horizontalHeader().setStretchLastSection(True)

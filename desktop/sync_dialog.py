@@ -15,6 +15,7 @@ previewed table by table; DHIS2 files are imported with ``dhis2=True``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +159,8 @@ class SyncPreviewDialog(QDialog):
             lines.append(f"新增单位 {len(p.new_units)} 个："
                          + "、".join(name for _, name in p.new_units[:8])
                          + ("等" if len(p.new_units) > 8 else ""))
+        for text in p.unit_events:  # db/sync/unit_events.py: applied with the figures
+            lines.append(f"区划变更：{escape(text)}")
         if p.progress.total:
             lines.append(f"目标进展：新增 {p.progress.new}，更新 {p.progress.changed}，"
                          f"相同 {p.progress.unchanged}，冲突 {p.progress.conflict}")

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -40,6 +41,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from db.models import OrgUnit, Plan
+from db.unit_events import (
+    record_close,
+    record_merge,
+    record_rename,
+    record_split,
+    validity_text,
+)
 from db.units import (
     UnitError,
     children,
@@ -51,6 +59,13 @@ from db.units import (
     rename_unit,
 )
 from desktop.table_model import row_picker
+from desktop.unit_change_dialogs import (
+    NEW_UNIT,
+    CloseFromYearDialog,
+    MergeDialog,
+    RenameFromYearDialog,
+    SplitDialog,
+)
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
 _DIGITS = re.compile(r"[0-9]*")
@@ -219,10 +234,17 @@ class UnitRow:
     code: str
     name: str
     active: bool
+    validity: str = ""  # the years it existed in, when not always (db/unit_events.py)
 
     @classmethod
     def of(cls, unit: OrgUnit) -> UnitRow:
-        return cls(unit.code, unit.name, unit.active)
+        bounded = unit.valid_from is not None or unit.valid_to is not None
+        return cls(unit.code, unit.name, unit.active, validity_text(unit) if bounded else "")
+
+    @property
+    def status(self) -> str:
+        state = "在用" if self.active else "已停用"
+        return f"{state}（{self.validity}）" if self.validity else state
 
 
 class UnitListModel(QAbstractTableModel):
@@ -238,6 +260,9 @@ class UnitListModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = list(rows)
         self.endResetModel()
+
+    def rows(self) -> list[UnitRow]:
+        return list(self._rows)
 
     def row_at(self, row: int) -> UnitRow:
         return self._rows[row]
@@ -256,7 +281,7 @@ class UnitListModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (row.name, row.code, "在用" if row.active else "已停用")[index.column()]
+            return (row.name, row.code, row.status)[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and not row.active:
             return QBrush(QPalette().color(QPalette.ColorGroup.Disabled,
                                            QPalette.ColorRole.Text))
@@ -321,11 +346,17 @@ class UnitsDialog(QDialog):
             code_header="统计用区划代码" if self.child_level == "township" else "行政区划代码")
         self.table = row_picker(self.model)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # The state names the years a merged or new unit existed in: show them whole.
+        self.table.horizontalHeader().setSectionResizeMode(
+            2, QHeaderView.ResizeMode.ResizeToContents)
 
         self.add_button = QPushButton("添加…")
         self.add_button.setEnabled(self.child_level is not None)  # a township has none below
         self.rename_button = QPushButton("重命名…")
         self.toggle_button = QPushButton("停用")
+        self.change_button = QPushButton("区划变更…")
+        self.change_button.setMenu(self._change_menu())
+        self.change_button.setEnabled(self.child_level is not None)
         close_button = QPushButton("关闭")
         self.add_button.clicked.connect(self._add_clicked)
         self.rename_button.clicked.connect(self._rename_clicked)
@@ -333,12 +364,14 @@ class UnitsDialog(QDialog):
         close_button.clicked.connect(self.accept)
 
         buttons = QHBoxLayout()
-        for button in (self.add_button, self.rename_button, self.toggle_button):
+        for button in (self.add_button, self.rename_button, self.toggle_button,
+                       self.change_button):
             buttons.addWidget(button)
         buttons.addStretch()
         buttons.addWidget(close_button)
         note = QLabel(f"停用不会删除任何数据：已停用的{noun}保留全部已填数据，"
-                      "不再参与汇总，可随时启用。")
+                      "不再参与汇总，可随时启用。合并、拆分、更名等区划调整请用“区划变更”，"
+                      "自所选年份起生效，此前各年的汇总和报告不变。")
         note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
@@ -372,6 +405,76 @@ class UnitsDialog(QDialog):
     def set_child_active(self, code: str, active: bool) -> bool:
         change = reactivate_unit if active else deactivate_unit
         return self._change(code, lambda session: change(session, code, user=self._user))
+
+    # Changes from a year on (db/unit_events.py): earlier years keep the units they had.
+
+    def merge_children(self, sources: list[str], into: str, year: int, reason: str = "",
+                       name: str | None = None) -> bool:
+        """Merge ``sources`` into ``into`` (a new unit, given ``name``, or one of them)."""
+        return self._change(into, lambda session: record_merge(
+            session, sources, into, year, reason, user=self._user, name=name))
+
+    def split_child(self, source: str, parts: list[tuple[str, str | None]], year: int,
+                    reason: str = "") -> bool:
+        return self._change(parts[0][0], lambda session: record_split(
+            session, source, parts, year, reason, user=self._user))
+
+    def rename_child_from(self, code: str, new_name: str, year: int, reason: str = "") -> bool:
+        return self._change(code, lambda session: record_rename(
+            session, code, new_name, year, reason, user=self._user))
+
+    def close_child(self, code: str, year: int, reason: str = "") -> bool:
+        return self._change(code, lambda session: record_close(
+            session, code, year, reason, user=self._user))
+
+    def _change_menu(self) -> QMenu:
+        menu = QMenu(self)
+        self.merge_action = menu.addAction("合并…", self._merge_clicked)
+        self.split_action = menu.addAction("拆分…", self._split_clicked)
+        self.rename_from_action = menu.addAction("更名（自某年起）…", self._rename_from_clicked)
+        self.close_action = menu.addAction("撤销（自某年起）…", self._close_clicked)
+        return menu
+
+    def _merge_clicked(self) -> None:
+        if self.child_level is None:
+            return
+        units = [(row.code, row.name) for row in self.model.rows() if row.active]
+        selected = self.selected()
+        fields = UnitFields(self.unit_code, self.unit_name, self.child_level)
+
+        def save(sources: list[str], into: str, year: int, reason: str) -> bool:
+            if into == NEW_UNIT:
+                return self.merge_children(sources, fields.code(), year, reason, fields.name())
+            return self.merge_children(sources, into, year, reason)
+
+        MergeDialog(units, [selected.code] if selected else [], fields, save, self).exec()
+
+    def _split_clicked(self) -> None:
+        row = self.selected()
+        if row is None or self.child_level is None:
+            return
+        first = UnitFields(self.unit_code, self.unit_name, self.child_level)
+        second = UnitFields(self.unit_code, self.unit_name, self.child_level)
+
+        def save(keep: bool, year: int, reason: str) -> bool:
+            parts: list[tuple[str, str | None]] = [(first.code(), first.name())]
+            parts.append((row.code, None) if keep else (second.code(), second.name()))
+            return self.split_child(row.code, parts, year, reason)
+
+        SplitDialog(row.name, row.code, first, second, save, self).exec()
+
+    def _rename_from_clicked(self) -> None:
+        row = self.selected()
+        if row is not None:
+            RenameFromYearDialog(row.name, row.code, lambda name, year, reason:
+                                 self.rename_child_from(row.code, name, year, reason),
+                                 self).exec()
+
+    def _close_clicked(self) -> None:
+        row = self.selected()
+        if row is not None:
+            CloseFromYearDialog(row.name, row.code, lambda year, reason:
+                                self.close_child(row.code, year, reason), self).exec()
 
     def selected(self) -> UnitRow | None:
         rows = self.table.selectionModel().selectedRows()
@@ -408,6 +511,8 @@ class UnitsDialog(QDialog):
         row = self.selected()
         self.rename_button.setEnabled(row is not None)
         self.toggle_button.setEnabled(row is not None)
+        for action in (self.split_action, self.rename_from_action, self.close_action):
+            action.setEnabled(row is not None and row.active)
         self.toggle_button.setText("启用" if row is not None and not row.active else "停用")
 
     def _add_clicked(self) -> None:

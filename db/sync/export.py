@@ -46,6 +46,7 @@ from db.sync.format import (
     format_value,
 )
 from db.sync.keys import ensure_local_key, home_unit, sign
+from db.sync.unit_events import event_records
 from db.units import UnitError, get_unit, subtree_codes
 from db.version import app_version
 
@@ -232,7 +233,12 @@ def _write_payload(session: Session, payload: _Payload, units: list[str], years:
         payload.write(("\n" if first else ",\n") + _dumps(record))
         first = False
         counts["auditEntries"] += 1
-    payload.write("\n]}\n")
+    payload.write("\n]")
+    events = event_records(session, units, fingerprint)
+    if events:  # only then: a file without events stays readable by a 1.0 reader
+        payload.write(',\n"unitEvents":[\n' + ",\n".join(_dumps(e) for e in events) + "\n]")
+        counts["unitEvents"] = len(events)
+    payload.write("}\n")
     return counts
 
 

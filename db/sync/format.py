@@ -34,7 +34,7 @@ from resources import ROOT as RESOURCES
 FORMAT_NAME = "tianbao-sync"
 # major.minor: a reader accepts any minor version of its major (minor versions only add
 # optional members) and refuses another major version.
-FORMAT_MAJOR, FORMAT_MINOR = 1, 0
+FORMAT_MAJOR, FORMAT_MINOR = 1, 1  # 1.1: unitEvents
 FORMAT_VERSION = f"{FORMAT_MAJOR}.{FORMAT_MINOR}"
 KINDS = ("figures", "catalogue")
 

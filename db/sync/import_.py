@@ -82,14 +82,15 @@ from db.sync.format import (
     parse_value,
 )
 from db.sync.keys import format_fingerprint, local_key, registered_key, verify
+from db.sync.unit_events import UnitEventsIn
 from db.units import UnitError, create_unit, subtree_codes
 from db.values_csv import ImportReport
 
 log = logging.getLogger(__name__)
 
-SECTIONS = ("orgUnits", "dataValues", "goalProgress", "auditEntries")
+SECTIONS = ("orgUnits", "dataValues", "goalProgress", "auditEntries", "unitEvents")
 SECTION_LABELS = {"orgUnits": "单位", "dataValues": "数据", "goalProgress": "目标进展",
-                  "auditEntries": "修改记录"}
+                  "auditEntries": "修改记录", "unitEvents": "区划变更"}
 # Detailed findings and conflicts beyond these are counted, not kept: a wrong file can have a
 # million of them, and the clerk needs the first few to see what is wrong.
 MAX_FINDINGS = 500
@@ -157,6 +158,7 @@ class SyncPreview:
     audit_new: int = 0
     audit_known: int = 0
     new_units: list[tuple[str, str]] = field(default_factory=list)
+    unit_events: list[str] = field(default_factory=list)  # the new ones, in words
     conflicts: list[Conflict] = field(default_factory=list)
     conflict_total: int = 0
     skipped: int = 0
@@ -182,7 +184,7 @@ class SyncPreview:
     def changes(self) -> int:
         totals = self.totals
         return (totals.new + totals.changed + self.progress.new + self.progress.changed
-                + self.audit_new + len(self.new_units))
+                + self.audit_new + len(self.new_units) + len(self.unit_events))
 
 
 def value_bounds(indicator: Any) -> tuple[float, bool]:
@@ -321,6 +323,7 @@ class _Importer:
         self.done_units: set[str] = set()
         self.stored_progress: dict[str, dict[tuple[str, int], GoalProgress]] = {}
         self.read = 0
+        self.unit_events = UnitEventsIn(self)  # db/sync/unit_events.py
 
     # ------------------------------------------------------------------ findings
 
@@ -367,6 +370,8 @@ class _Importer:
                 self.goal_progress(index + 1, record)
             elif section == "auditEntries":
                 self.audit(index + 1, record)
+            elif section == "unitEvents":
+                self.unit_events.check(index + 1, record)
             else:
                 counts[section] -= 1
                 self.read -= 1
@@ -825,6 +830,7 @@ class _Importer:
             if not unit["active"]:
                 session.get(OrgUnit, unit["code"]).active = False  # type: ignore[union-attr]
         session.flush()
+        self.unit_events.write(user)
         total = self.inserts.count + len(self.updates)
         done = 0
         insert_sql = ("INSERT INTO data_value (unit_code, indicator_code, year, disaggregation, "
@@ -1003,7 +1009,7 @@ def _log_counts(preview: SyncPreview) -> dict[str, int]:
     return {"new": totals.new, "changed": totals.changed, "unchanged": totals.unchanged,
             "conflict": totals.conflict, "progress_new": preview.progress.new,
             "progress_changed": preview.progress.changed, "audit_new": preview.audit_new,
-            "units_new": len(preview.new_units)}
+            "units_new": len(preview.new_units), "unit_events_new": len(preview.unit_events)}
 
 
 def copy_aside(session: Session) -> Path | None:

@@ -48,6 +48,8 @@ def format_preview(preview: SyncPreview, limit: int = 200) -> str:
         names = "、".join(f"{name}（{code}）" for code, name in preview.new_units[:10])
         more = f"等 {len(preview.new_units)} 个" if len(preview.new_units) > 10 else ""
         lines.append(f"新增单位：{names}{more}")
+    for text in preview.unit_events:
+        lines.append(f"区划变更：{text}")
     # Counts first and the unit's name last: Chinese names are twice as wide as a column.
     lines.append(f"{'新增':>6}{'更新':>6}{'相同':>6}{'冲突':>6}  单位")
     for unit, counts in preview.figures.items():

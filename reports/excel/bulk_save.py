@@ -37,6 +37,7 @@ from db.checks import Finding, check_value, has_errors, jump_finding, parse_numb
 from db.figures import FIRST_YEAR, LAST_YEAR
 from db.models import AuditEntry, DataValue, Indicator, OrgUnit, utcnow
 from db.progress import CancelCheck, ProgressCallback, never_cancelled, no_progress
+from db.unit_events import unit_year_problem
 
 # SQLite before 3.32 allows 999 bound parameters per statement; stay well below.
 _IN_CHUNK = 500
@@ -152,8 +153,8 @@ def _plan_one(figure: Figure, units: dict[str, OrgUnit], indicators: dict[str, I
     unit = units.get(figure.unit)
     if unit is None:
         return refused("unknown_unit", f"没有代码为 {figure.unit} 的单位。")
-    if not unit.active:
-        return refused("unit_inactive", f"单位“{unit.name}”已停用，不能再填报数据。")
+    if unit_year_problem(unit, year) is not None:  # a merged township's year after the merge
+        return refused("unit_inactive", unit_year_problem(unit, year) or "")
     indicator = indicators.get(code)
     if indicator is None:
         return refused("unknown_indicator", f"没有代码为“{code}”的指标。")

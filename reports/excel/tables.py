@@ -35,6 +35,7 @@ from db.progress import (
     no_progress,
     raise_if_cancelled,
 )
+from db.unit_events import unit_valid_in
 from db.units import LEVEL_LABELS, subtree_codes
 from db.version import app_version
 from reports.excel.common import (
@@ -124,11 +125,14 @@ def gather_tables(session: Session, unit_code: str, years: range,
     if not specs:
         raise ExcelError(f"单位“{unit.name}”没有适用的规划，无法生成统计表。")
     index = evaluator.index
-    codes = subtree_codes(session, unit_code)
+    codes = subtree_codes(session, unit_code, include_inactive=True)
     # All units, filtered here: a city's tree can pass SQLite's old 999-parameter limit.
     wanted = set(codes)
     units = {u.code: u for u in session.scalars(select(OrgUnit)) if u.code in wanted}
-    ordered_units = [units[c] for c in codes if c in units]
+    # The units that existed in at least one of the years (a township merged in 2023 is in
+    # the 2020–2025 tables for its years; db/unit_events.py).
+    ordered_units = [units[c] for c in codes
+                     if c in units and any(unit_valid_in(units[c], y) for y in years)]
     domain_names = {key: name for key, name in session.execute(select(Domain.key, Domain.name))}
     sex = {i.code for i in session.scalars(select(Indicator)) if "sex" in (i.disaggregation or [])}
 

@@ -45,6 +45,7 @@ from db.progress import (
     no_progress,
     raise_if_cancelled,
 )
+from db.unit_events import unit_valid_in, unit_year_problem
 from db.units import subtree_codes
 from db.version import app_version
 from reports.excel.common import (
@@ -275,19 +276,22 @@ def gather_template(session: Session, unit_code: str, year: int, department: str
                     include_below: bool = False) -> TemplateContent:
     """The rows of a template; ExcelError (in Chinese) if it cannot be made."""
     unit = find_unit(session, unit_code)
-    if not unit.active:
-        raise ExcelError(f"单位“{unit.name}”已停用，不能再填报数据。")
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ExcelError(f"年份必须在{FIRST_YEAR}—{LAST_YEAR}年之间。")
+    if unit_year_problem(unit, year) is not None:
+        raise ExcelError(unit_year_problem(unit, year) or "")
     evaluator = Evaluator(session, unit_code)
     if not evaluator.targets_for(unit_code):
         raise ExcelError(f"单位“{unit.name}”没有适用的规划，无法生成填报模板。")
     department = normalise_department(department or "")
 
-    codes = subtree_codes(session, unit_code) if include_below else [unit_code]
+    codes = subtree_codes(session, unit_code, include_inactive=True) if include_below \
+        else [unit_code]
     # All units, filtered here: a city's tree can pass SQLite's old 999-parameter limit.
     wanted_codes = set(codes)
     units = {u.code: u for u in session.scalars(select(OrgUnit)) if u.code in wanted_codes}
+    # The units that existed in the template's year (db/unit_events.py).
+    codes = [c for c in codes if unit_valid_in(units[c], year)]
     content = TemplateContent(unit, year, department, include_below,
                               units=[units[c] for c in codes])
     indicators = {i.code: i for i in session.scalars(select(Indicator))}
@@ -328,9 +332,9 @@ def gather_template(session: Session, unit_code: str, year: int, department: str
                     locked=code in locked_units)
                 if year > FIRST_YEAR:
                     row.previous = index.resolve(code, figure, year - 1, dis).value
-                if figure_info.kind == "count" and index.children.get(code):
+                if figure_info.kind == "count" and index.children_in(code, year):
                     parts = [index.resolve(kid, figure, year, dis).value
-                             for kid in index.children[code]]
+                             for kid in index.children_in(code, year)]
                     known = [p for p in parts if p is not None]
                     row.below = sum(known) if known else None
                 if key in stored:

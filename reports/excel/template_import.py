@@ -53,6 +53,7 @@ from db.progress import (
     no_progress,
     raise_if_cancelled,
 )
+from db.unit_events import unit_year_problem
 from db.units import home_unit_code, subtree_codes
 from db.values_csv import ImportReport, counts_line, finding_line, result_lines
 from reports.excel.bulk_save import Figure, plan_values, write_planned
@@ -225,8 +226,8 @@ def _check_unit_and_year(session: Session, meta: Mapping[str, str], expected_uni
     if unit is None:
         raise ExcelError(f"这个模板是为“{name}”（{code}）导出的，该单位不在本数据库中。"
                          "请确认文件来自本单位或本单位的下级单位。")
-    if not unit.active:
-        raise ExcelError(f"这个模板是为“{unit.name}”导出的，该单位已停用，不能再填报数据。")
+    if unit_year_problem(unit, year) is not None:
+        raise ExcelError(f"这个模板是为“{unit.name}”导出的：{unit_year_problem(unit, year)}")
     if expected_unit is not None and code != expected_unit:
         below = (subtree_codes(session, expected_unit, include_inactive=True)
                  if session.get(OrgUnit, expected_unit) is not None else [])
@@ -470,8 +471,8 @@ def _check_row(reading: _Reading, number: int, key_text: list[str], value_cell: 
         return error("key_changed", f"这一行的年份（{year_text}）与模板的年份（{year}）不一致。")
     if unit is None or unit_code not in reading.allowed_units:
         return error("unknown_unit", f"单位代码 {unit_code} 不在本数据库中，或不属于模板的单位。")
-    if not unit.active:
-        return error("unit_inactive", f"单位“{unit.name}”已停用，不能再填报数据。")
+    if unit_year_problem(unit, year) is not None:  # a merged township's year after the merge
+        return error("unit_inactive", unit_year_problem(unit, year) or "")
     if indicator is None:
         return error("unknown_indicator", f"指标代码“{code}”不在指标目录中。")
     if dis not in allowed_disaggregations(indicator):

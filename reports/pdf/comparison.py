@@ -90,7 +90,7 @@ def build_comparison_report(session: Session, unit: str, year: int, out_path: Pa
     check_year(year)
     evaluator = Evaluator(session, unit)
     specs = evaluator.targets_for(unit)
-    children = child_units(evaluator, unit)
+    children = child_units(evaluator, unit, year)
     if not children:
         raise ReportError(f"单位 {found.name}（{unit}）没有下级单位，无法生成对比报告")
     if not specs:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.evaluation import BASELINE_YEAR, Evaluator, TargetResult, TargetSpec
 from db.models import Domain, Goal, GoalProgress, OrgUnit, Plan
+from db.unit_events import name_in, names_in, pooled_note
 from reports.pdf.layout import ReportError, Steps
 
 # Kinds whose milestone (到2025年…) is judged in its own deadline year and is "not applicable"
@@ -110,6 +111,8 @@ class UnitFacts:
     year: int
     domains: tuple[DomainSection, ...]
     children: tuple[ChildReporting, ...]
+    # "2021—2022年为合并前甲镇、乙镇合计": a successor's earlier figures (db/unit_events.py)
+    history_note: str = ""
 
     @property
     def targets(self) -> list[TargetRow]:
@@ -170,8 +173,8 @@ def gather_unit(session: Session, unit_code: str, year: int, steps: Steps,
                 and spec.year < year):
             judged = spec.year
         result = evaluator.evaluate_one(spec, unit_code, judged)
-        series = evaluator.index.series(unit_code, spec.indicator.code, years,
-                                        spec.disaggregation or "total")
+        series = evaluator.index.history(unit_code, spec.indicator.code, years,
+                                         spec.disaggregation or "total")
         rows.setdefault(spec.domain, []).append(TargetRow(spec, result, series))
 
     goals = _goal_rows(session, plan.code, unit_code, year)
@@ -183,9 +186,12 @@ def gather_unit(session: Session, unit_code: str, year: int, steps: Steps,
         for key in order if key in rows or key in goals
     )
     results = [row.result for group in rows.values() for row in group]
-    children = reporting_children(evaluator, unit_code, results)
-    return UnitFacts(unit.code, unit.name, unit.level, plan.code, plan.title, year, domains,
-                     children)
+    children = reporting_children(evaluator, unit_code, results, year)
+    note = pooled_note(evaluator.index.lineage, evaluator.names, unit_code,
+                       evaluator.index.pooled_years(unit_code, years))
+    name = name_in(session, unit_code, year)
+    return UnitFacts(unit.code, name, unit.level, plan.code, plan.title, year, domains,
+                     children, note)
 
 
 def _goal_rows(session: Session, plan_code: str, unit_code: str, year: int
@@ -208,22 +214,30 @@ def _goal_rows(session: Session, plan_code: str, unit_code: str, year: int
     return out
 
 
-def child_units(evaluator: Evaluator, unit_code: str) -> list[tuple[str, str]]:
-    """The unit's active children (code, name), in code order."""
-    return [(code, evaluator.names.get(code, code))
-            for code in evaluator.index.children.get(unit_code, ())]
+def child_units(evaluator: Evaluator, unit_code: str, year: int | None = None
+                ) -> list[tuple[str, str]]:
+    """The unit's children (code, name), in code order: those in use now, or those that
+    existed in ``year`` under the names they had then (docs/units.md)."""
+    if year is None:
+        return [(code, evaluator.names.get(code, code))
+                for code in evaluator.index.children.get(unit_code, ())]
+    earlier = names_in(evaluator.session, year)
+    return [(code, earlier.get(code) or evaluator.names.get(code, code))
+            for code in evaluator.index.children_in(unit_code, year)]
 
 
 def reporting_children(evaluator: Evaluator, unit_code: str,
-                       results: Sequence[TargetResult]) -> tuple[ChildReporting, ...]:
-    """For each child: of the indicators pooled from below, how many it (or a unit under it)
-    reported, from the contributing and missing units the aggregation named."""
-    children = child_units(evaluator, unit_code)
+                       results: Sequence[TargetResult], year: int | None = None
+                       ) -> tuple[ChildReporting, ...]:
+    """For each child (valid in ``year``): of the indicators pooled from below, how many it
+    (or a unit under it) reported, from the contributing and missing units the aggregation
+    named."""
+    children = child_units(evaluator, unit_code, year)
     if not children:
         return ()
     owner: dict[str, str] = {}
     for code, _ in children:
-        for below in evaluator.index.subtree(code):
+        for below in evaluator.index.subtree(code, year):
             owner[below] = code
     indicator_names = {code: info.name for code, info in evaluator.index.indicators.items()}
     reported: dict[str, set[str]] = {code: set() for code, _ in children}

@@ -188,6 +188,10 @@ def completeness(styles: Styles, facts: UnitFacts, width: float) -> list[Flowabl
         text += (f"其中{len(partial)}项的汇总数据缺少部分下级单位，数值只反映已填报的单位"
                  f"（缺报情况见下表）。")
     out: list[Flowable] = [para(text, styles.body)]
+    if facts.history_note:
+        # A successor's trend reaches back before it existed: say whose figures those are.
+        out.append(para(f"历年数据说明：{facts.history_note}，趋势和预警据此计算。",
+                        styles.body))
     if without:
         names = "、".join(dict.fromkeys(r.name for r in without))
         out.append(para(f"无数据的指标：{names}。", styles.body))
