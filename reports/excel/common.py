@@ -15,6 +15,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.figure_text import excel_number_format
 from db.files import replaced_when_done
 from db.models import Meta, OrgUnit
 
@@ -36,12 +37,6 @@ _THIN = Side(style="thin", color="9AA4AE")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 WRAP = Alignment(wrap_text=True, vertical="center")
 CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
-
-# Excel's and the clerk's way of printing each unit: whole people, one decimal for percentages
-# (the plans state their targets to one decimal), two for life expectancy in years.
-_NUMBER_FORMATS = {"%": "0.0", "‰": "0.00", "岁": "0.00", "年": "0.0"}
-COUNT_FORMAT = "#,##0"
-
 
 class ExcelError(Exception):
     """A workbook cannot be made or read (unknown unit, wrong file, unwritable folder).
@@ -74,12 +69,8 @@ def plan_indicators(specs: Sequence[TargetSpec], infos: Mapping[str, IndicatorIn
 
 
 def number_format(unit: str, kind: str) -> str:
-    """How a figure of this unit is shown: counts whole, rates with the plans' decimals."""
-    if kind == "count":
-        return COUNT_FORMAT
-    if unit.startswith("1/10万"):
-        return "0.0"
-    return _NUMBER_FORMATS.get(unit, "0.0#")
+    """How a figure of this unit is shown: the decimals the PDF reports print it with."""
+    return excel_number_format(unit, kind)
 
 
 def print_setup(ws: Worksheet, header_rows: str | None, title: str,

@@ -62,6 +62,7 @@ from reports.excel.common import (
     PORTRAIT_WIDTH,
     find_unit,
     fit_row_heights,
+    number_format,
     plan_indicators,
     print_setup,
     save_workbook,
@@ -533,6 +534,10 @@ def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
                 # Shown as nothing (the value is untouched): LibreOffice draws a hidden
                 # column's text beside the print area, past the paper's right edge.
                 cell.number_format = _INVISIBLE
+        # The reference figures with their unit's decimals, as the reports print them.
+        shown = number_format(row.measure, row.kind)
+        for key in ("previous", "below"):
+            ws.cell(row=r, column=COLUMN_NUMBER[key]).number_format = shown
         for number in (value_col, comment_col):
             cell = ws.cell(row=r, column=number)
             cell.fill = LOCKED_FILL if row.locked else INPUT_FILL

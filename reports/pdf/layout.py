@@ -121,8 +121,10 @@ class Styles:
         self.cover_unit = _style("cover_unit", 20, 28, alignment=TA_CENTER, spaceAfter=6)
         self.cover_sub = _style("cover_sub", 12, 18, alignment=TA_CENTER, spaceAfter=6)
         self.cover_line = _style("cover_line", 12, 20, alignment=TA_CENTER)
-        self.h1 = _style("h1", 16, 22, spaceBefore=10, spaceAfter=8)
-        self.h2 = _style("h2", 12.5, 18, spaceBefore=8, spaceAfter=5)
+        # keepWithNext: a heading moves to the next page with what follows it rather than
+        # end a page on its own (the document groups it with the next flowable).
+        self.h1 = _style("h1", 16, 22, spaceBefore=10, spaceAfter=8, keepWithNext=1)
+        self.h2 = _style("h2", 12.5, 18, spaceBefore=8, spaceAfter=5, keepWithNext=1)
         self.body = _style("body", 10, 15, spaceAfter=4)
         self.note = _style("note", 8.5, 12, textColor=colors.HexColor("#444444"),
                            spaceBefore=3, spaceAfter=4)
