@@ -287,7 +287,10 @@ def render(story: list[Flowable], info: ReportInfo, steps: Steps | None = None
 
         def on_progress(kind: str, value: int) -> None:
             if kind == "PROGRESS":
-                steps.advance_to(start + LAYOUT_STEPS * value // size, "正在排版")
+                # Never backwards: a heading kept with what follows (keepWithNext) is laid
+                # out in a group, and a group that moves to the next page is counted again.
+                done = min(start + LAYOUT_STEPS * value // size, start + LAYOUT_STEPS)
+                steps.advance_to(max(steps.done, done), "正在排版")
 
         doc.setProgressCallBack(on_progress)
     pages: list[int] = []
