@@ -24,8 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.aggregation import FigureIndex, IndicatorInfo, Resolved
-from db.models import Goal, OrgUnit, Plan, Target
 from db.figure_text import format_figure
+from db.models import Goal, OrgUnit, Plan, Target
 from db.numbers import sample_stdev
 from db.target_wording import holds
 

@@ -4,6 +4,7 @@ number formats, print setup, and saving a workbook so that the file is either wh
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -37,6 +38,8 @@ _THIN = Side(style="thin", color="9AA4AE")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 WRAP = Alignment(wrap_text=True, vertical="center")
 CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
+# Figures in the middle of a row made high by a wrapped text beside them, like their labels.
+MIDDLE = Alignment(vertical="center")
 
 class ExcelError(Exception):
     """A workbook cannot be made or read (unknown unit, wrong file, unwritable folder).
@@ -132,21 +135,29 @@ def char_units(char: str, size: float) -> float:
 
 
 def wrapped_lines(text: str, width: float, size: float) -> int:
-    """The number of lines ``text`` takes in a wrapped cell ``width`` units wide. Breaks between
-    any two characters, as a spreadsheet program breaks Chinese text (Latin words are rare
-    in the templates and short)."""
+    """The number of lines ``text`` takes in a wrapped cell ``width`` units wide. A line
+    breaks between any two Chinese characters and at the spaces between Latin words, as
+    spreadsheet programs break them; a Latin word (an indicator code, a number) is never
+    broken."""
     room = max(1.0, width - _CELL_PADDING_UNITS)
     lines = 0
     for paragraph in str(text).split("\n"):
         lines += 1
         used = 0.0
-        for char in paragraph:
-            units = char_units(char, size)
+        for token in _TOKENS.findall(paragraph):
+            units = sum(char_units(char, size) for char in token)
             if used + units > room and used > 0:
                 lines += 1
                 used = 0.0
+                if token.isspace():
+                    continue  # a line does not start with the space it broke at
             used += units
     return lines
+
+
+# A run of Latin letters, digits and ASCII punctuation (kept whole), one space, or any other
+# single character (a Chinese character or punctuation mark, which may start a new line).
+_TOKENS = re.compile(r"[!-~]+|\s|.")
 
 
 def line_height(size: float) -> float:

@@ -43,11 +43,12 @@ from reports.excel.common import (
     CENTRE,
     HEADER_FILL,
     HEADER_FONT,
+    MIDDLE,
     NOTE_FONT,
+    PORTRAIT_WIDTH,
     TITLE_FONT,
     WRAP,
     ExcelError,
-    PORTRAIT_WIDTH,
     find_unit,
     fit_row_heights,
     number_format,
@@ -277,12 +278,13 @@ def _domain_sheet(ws: Worksheet, tables: StatisticalTables, number: int,
         for column, value in enumerate(labels, start=1):
             cell = ws.cell(row=r, column=column, value=value)
             cell.font, cell.border = BODY_FONT, BORDER
-            if column in (2, 3, 4):  # indicator, unit of measure, unit: may be long
-                cell.alignment = WRAP
+            # The indicator, its unit of measure and the unit may be long: they wrap.
+            cell.alignment = WRAP if column in (2, 3, 4) else MIDDLE
         fmt = number_format(row.indicator.unit, row.indicator.kind)
         for column, year in enumerate(years, start=first_year_column):
             cell = ws.cell(row=r, column=column, value=row.values[year].value)
             cell.font, cell.border, cell.number_format = BODY_FONT, BORDER, fmt
+            cell.alignment = MIDDLE
         after = first_year_column + len(years)
         for column, value in ((after, row.target or None), (after + 1, row.source)):
             cell = ws.cell(row=r, column=column, value=value)
@@ -312,15 +314,16 @@ def _long_sheet(ws: Worksheet, tables: StatisticalTables) -> None:
                   _BREAKDOWN_LABELS[dis], year, resolved.value, source)
         for column, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=column, value=value)
-            cell.font = BODY_FONT
-            if isinstance(value, str):
-                cell.alignment = WRAP  # a long indicator code or name stays in its column
+            cell.font, cell.border = BODY_FONT, BORDER
+            # A long indicator code or name wraps within its column.
+            cell.alignment = WRAP if isinstance(value, str) else MIDDLE
             if column == 1:
                 cell.number_format = "@"  # 12-digit codes stay text, not 2.11E+11
             elif column == 10:
                 cell.number_format = number_format(info.unit, info.kind)
-    set_widths(ws, {"A": 14, "B": 12, "C": 10, "D": 16, "E": 30, "F": 30, "G": 8, "H": 6,
-                    "I": 6, "J": 10, "K": 14})
+    # The indicator code (E) is one long Latin word a spreadsheet program will not break.
+    set_widths(ws, {"A": 14, "B": 12, "C": 13, "D": 20, "E": 40, "F": 30, "G": 8, "H": 6,
+                    "I": 6, "J": 11, "K": 16})
     ws.freeze_panes = "A2"
     last_row = max(len(tables.figures) + 1, 2)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(LONG_COLUMNS))}{last_row}"

@@ -55,11 +55,12 @@ from reports.excel.common import (
     HEADER_FONT,
     INPUT_FILL,
     LOCKED_FILL,
+    MIDDLE,
     NOTE_FONT,
+    PORTRAIT_WIDTH,
     TITLE_FONT,
     WRAP,
     ExcelError,
-    PORTRAIT_WIDTH,
     find_unit,
     fit_row_heights,
     number_format,
@@ -534,6 +535,8 @@ def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
                 # Shown as nothing (the value is untouched): LibreOffice draws a hidden
                 # column's text beside the print area, past the paper's right edge.
                 cell.number_format = _INVISIBLE
+            else:
+                cell.alignment = MIDDLE
         # The reference figures with their unit's decimals, as the reports print them.
         shown = number_format(row.measure, row.kind)
         for key in ("previous", "below"):
