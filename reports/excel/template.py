@@ -541,6 +541,10 @@ def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
         shown = number_format(row.measure, row.kind)
         for key in ("previous", "below"):
             ws.cell(row=r, column=COLUMN_NUMBER[key]).number_format = shown
+        if row.kind == "count":
+            # A count typed is whole (the validation says so), so showing it like the
+            # reference beside it hides nothing; a typed rate keeps every decimal in view.
+            ws.cell(row=r, column=value_col).number_format = shown
         for number in (value_col, comment_col):
             cell = ws.cell(row=r, column=number)
             cell.fill = LOCKED_FILL if row.locked else INPUT_FILL

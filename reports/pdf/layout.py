@@ -18,7 +18,17 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    FrameBreak,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Table,
+)
+from reportlab.platypus.flowables import _listWrapOn
 from reportlab.platypus.tables import TableStyle
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -232,6 +242,31 @@ def _draw_footer(canvas: Canvas, info: ReportInfo, page: int, total: int) -> Non
     canvas.restoreState()
 
 
+class KeepHeadingWithNext(KeepTogether):
+    """A heading (or headings) and the flowable after it, as the document groups them for
+    ``keepWithNext``: on this page if the headings and the start of what follows fit here
+    (a long table splits after its first rows, its header repeated on the next page), else
+    all of it on the next page. reportlab's own KeepTogether moves the whole group whenever
+    it does not fit, leaving half a page blank before every table longer than the space left.
+    """
+
+    def split(self, aW: float, aH: float) -> list[Flowable]:
+        content = list(self._content)
+        *heads, body = content
+        _, whole = _listWrapOn(content, aW, self.canv)
+        if whole <= aH or not heads:
+            return content
+        _, used = _listWrapOn(heads, aW, self.canv)
+        room = aH - used - body.getSpaceBefore()
+        parts = body.splitOn(self.canv, aW, room) if room > 0 else []
+        if parts and parts[0].wrapOn(self.canv, aW, room)[1] <= room:
+            return [*heads, *parts]
+        frame = getattr(self, "_frame", None)
+        if frame is not None and getattr(frame, "_atTop", False):
+            return content  # a new page would not give it more room
+        return [FrameBreak(), *content]
+
+
 class ReportDocument(BaseDocTemplate):
     """A4 portrait pages, plus a landscape template for wide tables (``NextPageTemplate``)."""
 
@@ -242,7 +277,7 @@ class ReportDocument(BaseDocTemplate):
                          title=f"{info.unit_name}{info.year}年{info.title}",
                          author=info.unit_name, subject=info.title,
                          creator=f"填报 {info.app_version}", initialFontName=FONT,
-                         invariant=False)
+                         invariant=False, keepTogetherClass=KeepHeadingWithNext)
         self._cancel = cancel
         self.addPageTemplates([self._template("portrait", PORTRAIT),
                                self._template("landscape", LANDSCAPE)])
