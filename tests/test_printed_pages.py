@@ -14,6 +14,7 @@ tests fail rather than skip.
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 import subprocess
@@ -24,6 +25,8 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, PageBreak, Spacer
 from sqlalchemy import delete
@@ -34,6 +37,7 @@ from db.demo import fill_demo, township_code
 from db.figure_text import excel_number_format, figure_decimals, format_figure
 from db.models import DataValue
 from db.storage import prepare_database, resolve_database_url
+from reports.excel.common import char_units, wrapped_lines
 from reports.excel.tables import build_tables
 from reports.excel.template import build_template
 from reports.pdf.annual import build_annual_report
@@ -343,3 +347,23 @@ def test_every_percentage_figure_in_a_reports_tables_has_one_decimal(
                     and any(abs((w.x0 + w.x1) / 2 - c) < 12 for c in centres)]
     assert len(figures) > 30
     assert [f for f in figures if not re.fullmatch(r"\d+\.\d%", f)] == []
+
+
+# ---------------------------------------------------------------------------- row heights
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="妇女发展规划abcXYZ_0123456789 ；（）%/", max_size=120),
+       st.floats(min_value=4, max_value=120), st.floats(min_value=4, max_value=60))
+def test_a_wider_column_never_needs_more_lines(text: str, width: float, more: float) -> None:
+    assert wrapped_lines(text, width + more, 10) <= wrapped_lines(text, width, 10)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=0, max_value=200), st.floats(min_value=4, max_value=120),
+       st.sampled_from([9.0, 10.0, 14.0]))
+def test_chinese_text_fills_every_line_but_the_last(count: int, width: float,
+                                                    size: float) -> None:
+    room = width - 0.8  # the cell's inner margins
+    per_line = max(1, math.floor(room / char_units("女", size) + 1e-9))
+    assert wrapped_lines("女" * count, width, size) == max(1, math.ceil(count / per_line))
