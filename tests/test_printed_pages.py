@@ -4,9 +4,9 @@ Each workbook kind (unit template, department template, template with the units 
 statistical tables) is printed to PDF by LibreOffice headless, as a clerk printing from Calc
 (or WPS) would; the reports are read as they are. poppler's word boxes (``pdftotext -bbox``)
 then show what a printer would put on paper: no two words on top of each other (a wrapped
-text in a row too low for it), no word past the paper's edge (the 说明 sheet lost the first
-characters of every line), the labels a reader looks for, and no heading left alone at the
-foot of a page.
+text in a row too low for it), no word in the 5 mm a printer leaves blank (the 说明 sheet
+lost the first characters of every line), the labels a reader looks for, and no heading left
+alone at the foot of a page.
 
 LibreOffice and poppler are required (scripts/test.sh installs them): without them these
 tests fail rather than skip.
@@ -52,6 +52,8 @@ YEAR = 2023
 PRINTED = date(2026, 1, 15)
 # A word box may touch its neighbour (a rounding of the font's metrics), not cover it.
 TOLERANCE = 1.0
+# What an office printer leaves blank at each edge of the paper, in points (5 mm).
+UNPRINTABLE = 5 / 25.4 * 72
 # The footer of the reports and the workbooks lies below this distance from the bottom.
 FOOTER_ZONE = 45.0
 HEADING = re.compile(r"^([一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)")
@@ -119,14 +121,16 @@ def overlapping(page: Page) -> list[tuple[str, str]]:
 
 
 def outside(page: Page) -> list[str]:
-    return [w.text for w in page.words
-            if w.x0 < 0 or w.y0 < 0 or w.x1 > page.width or w.y1 > page.height]
+    """Words outside the printable area: a printer cannot print the outer few millimetres."""
+    edge = UNPRINTABLE
+    return [w.text for w in page.words if w.x0 < edge or w.y0 < edge
+            or w.x1 > page.width - edge or w.y1 > page.height - edge]
 
 
 def assert_clean(pages: list[Page]) -> None:
     problems = {p.number: (overlapping(p), outside(p)) for p in pages}
     problems = {n: found for n, found in problems.items() if found[0] or found[1]}
-    assert not problems, f"page: (overlapping words, words off the paper) {problems}"
+    assert not problems, f"page: (overlapping words, words off the printable area) {problems}"
 
 
 def body_lines(pdf: Path) -> dict[int, list[str]]:
