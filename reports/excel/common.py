@@ -3,6 +3,7 @@ number formats, print setup, and saving a workbook so that the file is either wh
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -134,6 +135,7 @@ def char_units(char: str, size: float) -> float:
     return em_px * (1.0 if wide else 0.65) / _PX_PER_UNIT
 
 
+@functools.lru_cache(maxsize=4096)  # a county's template repeats its names on every row
 def wrapped_lines(text: str, width: float, size: float) -> int:
     """The number of lines ``text`` takes in a wrapped cell ``width`` units wide. A line
     breaks between any two Chinese characters and at the spaces between Latin words, as
@@ -171,9 +173,11 @@ def fit_row_heights(ws: Worksheet, first_row: int, last_row: int | None = None,
     other text one line per line break. Hidden columns do not count."""
     last_row = ws.max_row if last_row is None else last_row
     widths: dict[int, float | None] = {}
-    for r in range(first_row, last_row + 1):
+    # iter_rows, not ws[r]: the latter measures the sheet's width again for every row.
+    for r, cells in enumerate(ws.iter_rows(min_row=first_row, max_row=last_row),
+                              start=first_row):
         height = minimum
-        for cell in ws[r]:
+        for cell in cells:
             if cell.value is None:
                 continue
             column = cell.column
