@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.aggregation import FigureIndex, IndicatorInfo, Resolved
+from db.figure_text import format_figure
 from db.models import Goal, OrgUnit, Plan, Target
 from db.numbers import sample_stdev
 from db.target_wording import holds
@@ -297,14 +298,14 @@ def _against_bound(spec: TargetSpec, year: int, inputs: Inputs, result: Any,
     goal_text = _bound_text(comparator, bound, unit, tol)
     warnings: list[EarlyWarning] = []
     met_now = holds(value, comparator, bound, tol)
-    shown = format_value(value, unit, against=bound)
+    shown = format_figure(value, unit, against=bound)
     if spec.kind == "maintain" and not met_now:
         return result("not_met", f"{year}年为{shown}，未保持在目标"
                       f"（{goal_text}）", warnings=warnings)
     projected = project(inputs.series, year, spec.deadline, unit)
     if projected is not None and not holds(projected.value, comparator, bound, tol):
         reason = (f"按{projected.first_year}—{projected.last_year}年趋势推算，"
-                  f"{projected.year}年约为{format_value(projected.value, unit)}，"
+                  f"{projected.year}年约为{format_figure(projected.value, unit)}，"
                   f"{_miss_word(comparator, projected.value, bound)}目标"
                   f"{format_value(bound, unit)}")
         warnings.insert(0, EarlyWarning("projection_miss", f"预计达标困难：{reason}"))
@@ -316,7 +317,7 @@ def _against_bound(spec: TargetSpec, year: int, inputs: Inputs, result: Any,
     reason = f"{year}年为{shown}，未达到目标（{when}{goal_text}）"
     if projected is not None:
         reason += (f"；按趋势推算{projected.year}年约为"
-                   f"{format_value(projected.value, unit)}，可望达标")
+                   f"{format_figure(projected.value, unit)}，可望达标")
     return result("not_met", reason, projected, warnings)
 
 
@@ -347,14 +348,14 @@ def _trend(spec: TargetSpec, year: int, inputs: Inputs, result: Any) -> TargetRe
     rising = spec.comparator == ">"
     better = (lambda a, b: a > b) if rising else (lambda a, b: a < b)
     word = "提高" if rising else "降低"
-    now = f"{year}年为{format_value(value, unit)}"
+    now = f"{year}年为{format_figure(value, unit)}"
     if previous is None and base is None:
         return result("no_data", f"{now}，缺少上一年和{BASELINE_YEAR}年基期数据，无法判断趋势")
     parts = []
     if previous is not None:
-        parts.append(f"上年{format_value(previous, unit)}")
+        parts.append(f"上年{format_figure(previous, unit)}")
     if base is not None:
-        parts.append(f"{BASELINE_YEAR}年{format_value(base, unit)}")
+        parts.append(f"{BASELINE_YEAR}年{format_figure(base, unit)}")
     compared = f"{now}（{'，'.join(parts)}）"
     improved_on_base = base is not None and better(value, base)
     worse_than_last_year = previous is not None and better(previous, value)
@@ -389,9 +390,9 @@ def _relative(spec: TargetSpec, year: int, inputs: Inputs, result: Any) -> Targe
     if value is None:
         return result("no_data", _no_data(year, inputs))
     if other is None:
-        return result("no_data", f"{year}年为{format_value(value, unit)}，缺少对比指标的数据")
+        return result("no_data", f"{year}年为{format_figure(value, unit)}，缺少对比指标的数据")
     comparator = spec.comparator or ">="
-    text = (f"{year}年为{format_value(value, unit)}，对比指标为{format_value(other, unit)}"
+    text = (f"{year}年为{format_figure(value, unit)}，对比指标为{format_figure(other, unit)}"
             f"（应{_COMPARATOR_WORDS[comparator]}对比指标）")
     return result("met" if holds(value, comparator, other) else "not_met", text)
 

@@ -45,7 +45,9 @@ SHOTS = [
     ("annual", "一、总体情况", "annual-summary"),
     ("annual", "四、预警指标趋势图", "annual-charts"),
     ("annual", "五、数据完整性", "annual-completeness"),
+    ("annual", "六、审核签字", "annual-signature"),
     ("midterm", "三、未达标目标清单", "midterm-not-reached"),
+    ("final", "二、分领域评估", "final-domains"),
     ("comparison", "二、分指标对比", "comparison"),
 ]
 

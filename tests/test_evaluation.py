@@ -120,7 +120,7 @@ def test_gradually_rising_is_judged_against_last_year_and_the_baseline(
     assert judge(spec, 2023, {2020: 30.0, 2022: 35.0, 2023: 36.0}).status == "met"
     fell_back = judge(spec, 2023, {2020: 30.0, 2022: 35.0, 2023: 34.0})
     assert fell_back.status == "at_risk"
-    assert "上年35%" in fell_back.reason and "2020年30%" in fell_back.reason
+    assert "上年35.0%" in fell_back.reason and "2020年30.0%" in fell_back.reason
     assert judge(spec, 2023, {2020: 30.0, 2022: 31.0, 2023: 29.0}).status == "not_met"
     assert judge(spec, 2020, {2020: 30.0}).status == "not_applicable"
 

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from db import files
 from db.catalogue import ensure_catalogue
 from db.demo import fill_demo, township_code
-from db.evaluation import Evaluator, format_value
+from db.evaluation import Evaluator
+from db.figure_text import format_figure
 from db.models import DataValue
 from db.storage import prepare_database, resolve_database_url
 from desktop.cli import main
@@ -151,9 +152,9 @@ def test_annual_report_names_the_report_and_the_unit_and_prints_the_databases_fi
     for target in chosen:
         result, unit = results[target], specs[target].indicator.unit
         assert result.value is not None, target
-        assert format_value(result.value, unit) in text, target
+        assert format_figure(result.value, unit) in text, target
         baseline = evaluator.index.series(PANSHAN, result.indicator, [2020]).get(2020)
-        assert baseline is not None and format_value(baseline, unit) in text, target
+        assert baseline is not None and format_figure(baseline, unit) in text, target
 
 
 def test_annual_report_warns_with_reasons_and_draws_the_indicators_at_risk(

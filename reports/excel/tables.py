@@ -44,11 +44,14 @@ from reports.excel.common import (
     CENTRE,
     HEADER_FILL,
     HEADER_FONT,
+    MIDDLE,
     NOTE_FONT,
+    PORTRAIT_WIDTH,
     TITLE_FONT,
     WRAP,
     ExcelError,
     find_unit,
+    fit_row_heights,
     number_format,
     plan_indicators,
     print_setup,
@@ -240,9 +243,12 @@ def _instructions(ws: Worksheet, session: Session, tables: StatisticalTables) ->
         cell = ws.cell(row=number, column=1, value=text or None)
         cell.font = font
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.column_dimensions["A"].width = 110
-    print_setup(ws, "1:1", f"{unit.name}统计资料说明")
-    ws.page_setup.orientation = "portrait"
+    # As wide as a portrait page holds: a wider column was centred off the paper's left edge.
+    ws.column_dimensions["A"].width = PORTRAIT_WIDTH
+    fit_row_heights(ws, 1, len(lines))
+    print_setup(ws, None, f"{unit.name}统计资料说明（{_years_text(tables.years)}）",
+                orientation="portrait")
+    ws.print_area = f"A1:A{len(lines)}"
 
 
 def _domain_sheet(ws: Worksheet, tables: StatisticalTables, number: int,
@@ -276,12 +282,13 @@ def _domain_sheet(ws: Worksheet, tables: StatisticalTables, number: int,
         for column, value in enumerate(labels, start=1):
             cell = ws.cell(row=r, column=column, value=value)
             cell.font, cell.border = BODY_FONT, BORDER
-            if column == 2:
-                cell.alignment = WRAP
+            # The indicator, its unit of measure and the unit may be long: they wrap.
+            cell.alignment = WRAP if column in (2, 3, 4) else MIDDLE
         fmt = number_format(row.indicator.unit, row.indicator.kind)
         for column, year in enumerate(years, start=first_year_column):
             cell = ws.cell(row=r, column=column, value=row.values[year].value)
             cell.font, cell.border, cell.number_format = BODY_FONT, BORDER, fmt
+            cell.alignment = MIDDLE
         after = first_year_column + len(years)
         for column, value in ((after, row.target or None), (after + 1, row.source)):
             cell = ws.cell(row=r, column=column, value=value)
@@ -293,13 +300,15 @@ def _domain_sheet(ws: Worksheet, tables: StatisticalTables, number: int,
     widths[get_column_letter(first_year_column + len(years) + 1)] = 16
     set_widths(ws, widths)
     ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=first_year_column)
+    fit_row_heights(ws, HEADER_ROW)
     print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}", title)
 
 
 def _long_sheet(ws: Worksheet, tables: StatisticalTables) -> None:
     for column, text in enumerate(LONG_COLUMNS, start=1):
         cell = ws.cell(row=1, column=column, value=text)
-        cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, BORDER
+        cell.font, cell.fill, cell.border, cell.alignment = (HEADER_FONT, HEADER_FILL, BORDER,
+                                                             CENTRE)
     names = {d.key: d.name for d in tables.domains}
     for r, (unit, info, dis, year, resolved, domain) in enumerate(tables.figures, start=2):
         source = (f"{len(resolved.contributing)}个单位汇总" if resolved.source == "aggregated"
@@ -309,13 +318,18 @@ def _long_sheet(ws: Worksheet, tables: StatisticalTables) -> None:
                   _BREAKDOWN_LABELS[dis], year, resolved.value, source)
         for column, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=column, value=value)
+            cell.font, cell.border = BODY_FONT, BORDER
+            # A long indicator code or name wraps within its column.
+            cell.alignment = WRAP if isinstance(value, str) else MIDDLE
             if column == 1:
                 cell.number_format = "@"  # 12-digit codes stay text, not 2.11E+11
             elif column == 10:
                 cell.number_format = number_format(info.unit, info.kind)
-    set_widths(ws, {"A": 14, "B": 12, "C": 10, "D": 16, "E": 30, "F": 30, "G": 8, "H": 6,
-                    "I": 6, "J": 10, "K": 14})
+    # The indicator code (E) is one long Latin word a spreadsheet program will not break.
+    set_widths(ws, {"A": 14, "B": 12, "C": 13, "D": 20, "E": 40, "F": 30, "G": 8, "H": 6,
+                    "I": 6, "J": 11, "K": 16})
     ws.freeze_panes = "A2"
     last_row = max(len(tables.figures) + 1, 2)
     ws.auto_filter.ref = f"A1:{get_column_letter(len(LONG_COLUMNS))}{last_row}"
-    print_setup(ws, "1:1", f"{tables.unit.name}数据清单")
+    fit_row_heights(ws, 1)
+    print_setup(ws, "1:1", f"{tables.unit.name}数据清单（{_years_text(tables.years)}）")

@@ -56,11 +56,15 @@ from reports.excel.common import (
     HEADER_FONT,
     INPUT_FILL,
     LOCKED_FILL,
+    MIDDLE,
     NOTE_FONT,
+    PORTRAIT_WIDTH,
     TITLE_FONT,
     WRAP,
     ExcelError,
     find_unit,
+    fit_row_heights,
+    number_format,
     plan_indicators,
     print_setup,
     save_workbook,
@@ -484,10 +488,12 @@ def _instructions(ws: Worksheet, content: TemplateContent, meta: Mapping[str, st
         cell.font = {"title": TITLE_FONT, "heading": HEADER_FONT, "note": NOTE_FONT}.get(
             style, BODY_FONT)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.column_dimensions["A"].width = 100
+    # As wide as a portrait page holds: a wider column was centred off the paper's left edge.
+    ws.column_dimensions["A"].width = PORTRAIT_WIDTH
+    fit_row_heights(ws, 1, len(lines))
     ws.protection.sheet = True
-    print_setup(ws, "1:1", f"{unit.name}{year}年填报说明")
-    ws.page_setup.orientation = "portrait"
+    print_setup(ws, None, f"{unit.name}{year}年填报说明", orientation="portrait")
+    ws.print_area = f"A1:A{len(lines)}"
 
 
 def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
@@ -525,10 +531,24 @@ def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
         for number, column in enumerate(COLUMNS, start=1):
             cell = ws.cell(row=r, column=number, value=values[column.key])
             cell.font, cell.border = BODY_FONT, BORDER
-            if column.key in ("indicator", "item", "target", "comment"):
+            # Every text wraps within its column: a long text that is not wrapped runs over
+            # its neighbours on paper.
+            if column.key in _TEXT_COLUMNS:
                 cell.alignment = WRAP
-        # Codes are text: a 12-digit township code typed as a number would become 2.11E+11.
-        ws.cell(row=r, column=COLUMN_NUMBER["key_unit"]).number_format = "@"
+            elif column.hidden:
+                # Shown as nothing (the value is untouched): LibreOffice draws a hidden
+                # column's text beside the print area, past the paper's right edge.
+                cell.number_format = _INVISIBLE
+            else:
+                cell.alignment = MIDDLE
+        # The reference figures with their unit's decimals, as the reports print them.
+        shown = number_format(row.measure, row.kind)
+        for key in ("previous", "below"):
+            ws.cell(row=r, column=COLUMN_NUMBER[key]).number_format = shown
+        if row.kind == "count":
+            # A count typed is whole (the validation says so), so showing it like the
+            # reference beside it hides nothing; a typed rate keeps every decimal in view.
+            ws.cell(row=r, column=value_col).number_format = shown
         for number in (value_col, comment_col):
             cell = ws.cell(row=r, column=number)
             cell.fill = LOCKED_FILL if row.locked else INPUT_FILL
@@ -559,8 +579,14 @@ def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
     # Resizing rows and columns is harmless and lets a clerk read a long indicator name.
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
+    fit_row_heights(ws, HEADER_ROW)
     print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}", title)
     ws.print_area = f"A1:{column_letter('comment')}{FIRST_DATA_ROW + max(total, 1) - 1}"
+
+
+# Excel's format for "show nothing" (number;negative;zero;text, all empty).
+_INVISIBLE = ";;;"
+_TEXT_COLUMNS = frozenset(("unit", "domain", "indicator", "item", "measure", "target", "comment"))
 
 
 def _runs(rows: list[int]) -> list[tuple[int, int]]:

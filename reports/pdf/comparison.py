@@ -21,7 +21,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, NextPageTemplate, PageBreak
 from sqlalchemy.orm import Session
 
-from db.evaluation import STATUS_LABELS, Evaluator, TargetResult, TargetSpec, format_value
+from db.evaluation import STATUS_LABELS, Evaluator, TargetResult, TargetSpec
+from db.figure_text import format_figure
 from db.models import Plan
 from reports.pdf.annual import target_text
 from reports.pdf.fonts import status_symbols
@@ -163,7 +164,7 @@ def cell_text(result: TargetResult, unit: str) -> str:
     symbol = status_symbols()[result.status]
     if result.value is None:
         return f"{symbol} {STATUS_LABELS[result.status]}"
-    return f"{symbol} {format_value(result.value, unit)}"
+    return f"{symbol} {format_figure(result.value, unit)}"
 
 
 def comparison_table(facts: ComparisonFacts, group: Sequence[int], styles: Styles,

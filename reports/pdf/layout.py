@@ -18,7 +18,17 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    FrameBreak,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Table,
+)
+from reportlab.platypus.flowables import _listWrapOn
 from reportlab.platypus.tables import TableStyle
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -121,8 +131,10 @@ class Styles:
         self.cover_unit = _style("cover_unit", 20, 28, alignment=TA_CENTER, spaceAfter=6)
         self.cover_sub = _style("cover_sub", 12, 18, alignment=TA_CENTER, spaceAfter=6)
         self.cover_line = _style("cover_line", 12, 20, alignment=TA_CENTER)
-        self.h1 = _style("h1", 16, 22, spaceBefore=10, spaceAfter=8)
-        self.h2 = _style("h2", 12.5, 18, spaceBefore=8, spaceAfter=5)
+        # keepWithNext: a heading moves to the next page with what follows it rather than
+        # end a page on its own (the document groups it with the next flowable).
+        self.h1 = _style("h1", 16, 22, spaceBefore=10, spaceAfter=8, keepWithNext=1)
+        self.h2 = _style("h2", 12.5, 18, spaceBefore=8, spaceAfter=5, keepWithNext=1)
         self.body = _style("body", 10, 15, spaceAfter=4)
         self.note = _style("note", 8.5, 12, textColor=colors.HexColor("#444444"),
                            spaceBefore=3, spaceAfter=4)
@@ -230,6 +242,31 @@ def _draw_footer(canvas: Canvas, info: ReportInfo, page: int, total: int) -> Non
     canvas.restoreState()
 
 
+class KeepHeadingWithNext(KeepTogether):
+    """A heading (or headings) and the flowable after it, as the document groups them for
+    ``keepWithNext``: on this page if the headings and the start of what follows fit here
+    (a long table splits after its first rows, its header repeated on the next page), else
+    all of it on the next page. reportlab's own KeepTogether moves the whole group whenever
+    it does not fit, leaving half a page blank before every table longer than the space left.
+    """
+
+    def split(self, aW: float, aH: float) -> list[Flowable]:
+        content = list(self._content)
+        *heads, body = content
+        _, whole = _listWrapOn(content, aW, self.canv)
+        if whole <= aH or not heads:
+            return content
+        _, used = _listWrapOn(heads, aW, self.canv)
+        room = aH - used - body.getSpaceBefore()
+        parts = body.splitOn(self.canv, aW, room) if room > 0 else []
+        if parts and parts[0].wrapOn(self.canv, aW, room)[1] <= room:
+            return [*heads, *parts]
+        frame = getattr(self, "_frame", None)
+        if frame is not None and getattr(frame, "_atTop", False):
+            return content  # a new page would not give it more room
+        return [FrameBreak(), *content]
+
+
 class ReportDocument(BaseDocTemplate):
     """A4 portrait pages, plus a landscape template for wide tables (``NextPageTemplate``)."""
 
@@ -240,7 +277,7 @@ class ReportDocument(BaseDocTemplate):
                          title=f"{info.unit_name}{info.year}年{info.title}",
                          author=info.unit_name, subject=info.title,
                          creator=f"填报 {info.app_version}", initialFontName=FONT,
-                         invariant=False)
+                         invariant=False, keepTogetherClass=KeepHeadingWithNext)
         self._cancel = cancel
         self.addPageTemplates([self._template("portrait", PORTRAIT),
                                self._template("landscape", LANDSCAPE)])
@@ -285,7 +322,10 @@ def render(story: list[Flowable], info: ReportInfo, steps: Steps | None = None
 
         def on_progress(kind: str, value: int) -> None:
             if kind == "PROGRESS":
-                steps.advance_to(start + LAYOUT_STEPS * value // size, "正在排版")
+                # Never backwards: a heading kept with what follows (keepWithNext) is laid
+                # out in a group, and a group that moves to the next page is counted again.
+                done = min(start + LAYOUT_STEPS * value // size, start + LAYOUT_STEPS)
+                steps.advance_to(max(steps.done, done), "正在排版")
 
         doc.setProgressCallBack(on_progress)
     pages: list[int] = []

@@ -21,7 +21,8 @@ from reportlab.platypus import (
 from reportlab.platypus.tables import TableStyle
 from sqlalchemy.orm import Session
 
-from db.evaluation import STATUS_LABELS, Evaluator, format_value
+from db.evaluation import STATUS_LABELS, Evaluator
+from db.figure_text import format_figure
 from db.figures import PROGRESS_LABELS
 from reports.pdf.fonts import FONT, status_symbols
 from reports.pdf.gather import DomainSection, TargetRow, UnitFacts, find_unit, gather_unit
@@ -55,7 +56,8 @@ def numeral(i: int) -> str:
 
 
 def figure_text(value: float | None, unit: str) -> str:
-    return MISSING if value is None else format_value(value, unit)
+    """A figure in a table cell, with its unit's decimals (db/figure_text.py)."""
+    return MISSING if value is None else format_figure(value, unit)
 
 
 def cover(styles: Styles, info: ReportInfo, heading: str, unit_name: str, unit_level: str,
@@ -240,16 +242,22 @@ def signature_block(styles: Styles, width: float) -> Flowable:
     outer = Table([[left, seal]], colWidths=[width - 60 * mm, 60 * mm])
     outer.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    return KeepTogether([CondPageBreak(70 * mm), outer])
+    return outer
 
 
 def section_heading(styles: Styles, index: int, title: str) -> list[Flowable]:
-    # A heading never stands alone at the foot of a page.
-    return [CondPageBreak(40 * mm), para(f"{numeral(index)}、{title}", styles.h1)]
+    # A heading never stands alone at the foot of a page: it starts a new page unless there
+    # is room for it and the start of what follows, which it keeps with (keepWithNext).
+    return [CondPageBreak(45 * mm), para(f"{numeral(index)}、{title}", styles.h1)]
 
 
-def domain_heading(styles: Styles, index: int, name: str) -> list[Flowable]:
-    return [CondPageBreak(35 * mm), para(f"（{numeral(index)}）{name}", styles.h2)]
+def domain_heading(styles: Styles, index: int, name: str, first: bool = False
+                   ) -> list[Flowable]:
+    """The heading of a domain. The first one right under its section heading has no
+    page break of its own: the section heading's, inside the group the heading keeps with
+    what follows, would leave the section heading at the foot of the page."""
+    heading = para(f"（{numeral(index)}）{name}", styles.h2)
+    return [heading] if first else [CondPageBreak(35 * mm), heading]
 
 
 def target_number(row: TargetRow) -> str:
@@ -291,7 +299,7 @@ def summary_and_domains(styles: Styles, facts: UnitFacts, width: float, steps: S
     steps.step("正在汇总")
     story += section_heading(styles, 1, by_domain)
     for i, domain in enumerate(facts.domains):
-        story += domain_heading(styles, i, domain.name)
+        story += domain_heading(styles, i, domain.name, first=i == 0)
         story += domain_tables(styles, domain, facts.year, width, targets_table)
     steps.step(f"正在整理{by_domain}")
     return story
@@ -322,6 +330,8 @@ def completeness_and_signature(styles: Styles, facts: UnitFacts, width: float, s
 
 def signature_section(styles: Styles, index: int, width: float, steps: Steps) -> list[Flowable]:
     """The closing section: who filled in, checked and signed, and where the seal goes."""
-    story = section_heading(styles, index, "审核签字") + [signature_block(styles, width)]
+    # One piece: the heading never ends a page with its signatures on the next.
+    heading = para(f"{numeral(index)}、审核签字", styles.h1)
+    story: list[Flowable] = [KeepTogether([heading, signature_block(styles, width)])]
     steps.step("正在排版")
     return story
