@@ -191,7 +191,7 @@ def test_the_fast_path_never_lets_through_what_check_value_refuses(
         pair: tuple[Installation, Installation], value: float, position: int) -> None:
     from db.checks import check_value
     from db.models import Indicator
-    from db.sync.import_ import value_bounds
+    from db.sync.compare import value_bounds
 
     session = pair[1].session
     indicators = _catalogue_indicators(session)

@@ -14,7 +14,7 @@ the file here. DHIS2's documented layout::
 ``default`` is the total. DHIS2 has no signature, so such a file is trusted by the clerk who
 imports it, and may only carry figures of this installation's own unit and the units below it.
 The checks, the preview and the all-or-nothing import are those of a sync file
-(:func:`db.sync.import_.run_import`); figures arrive as drafts (草稿), like any other import.
+(:func:`db.sync.apply.run_import`); figures arrive as drafts (草稿), like any other import.
 """
 
 from __future__ import annotations
@@ -27,9 +27,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db.progress import CancelCheck, ProgressCallback, never_cancelled, no_progress
+from db.sync.apply import run_import
 from db.sync.format import HashingReader, JsonStream, SyncError, file_sha256
-from db.sync.import_ import Source, SyncPreview, run_import, units_under
 from db.sync.keys import home_unit
+from db.sync.preview import SyncPreview
+from db.sync.reading import Source
+from db.sync.trust import units_under
 
 # A DHIS2 file is read whole before checking (its values need not be grouped by unit); this
 # bounds the memory that takes. A county's full export from DHIS2 is a few MB.

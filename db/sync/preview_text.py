@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from db.checks import DISAGGREGATION_LABELS
 from db.sync.catalogue_update import LABELS, CataloguePreview
-from db.sync.import_ import SyncPreview
 from db.sync.keys import format_fingerprint
+from db.sync.preview import SyncPreview
 
 SHOWN_CONFLICTS = 50
 

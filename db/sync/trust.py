@@ -1,0 +1,42 @@
+"""Whom a file is trusted from: its signature, and the units it may speak for.
+
+A sync file is signed (Ed25519) with a key registered here for the unit that the manifest
+names; it may carry figures only of that unit and the units below it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from db.sync.format import Container, SyncError
+from db.sync.keys import format_fingerprint, registered_key, verify
+from db.units import UnitError, subtree_codes
+
+
+def check_signature(session: Session, container: Container) -> tuple[str, str]:
+    """The signer's unit and fingerprint, once the manifest's signature is verified against a
+    key registered here for the unit that the manifest names."""
+    manifest = container.manifest
+    if container.signature is None:
+        raise SyncError("unsigned", "文件没有签名（缺少 manifest.sig），拒绝导入。")
+    key = registered_key(session, manifest.fingerprint)
+    if key is None:
+        shown = format_fingerprint(manifest.fingerprint)
+        raise SyncError("unknown_key", f"文件的签名密钥（指纹 {shown}）"
+                        "未在本机登记，拒绝导入。请先登记发送单位的密钥（tianbao keys register）。")
+    if key.unit_code != manifest.sender_unit:
+        raise SyncError("wrong_unit", f"文件自称来自单位 {manifest.sender_unit}，但签名密钥登记的是"
+                        f"单位 {key.unit_code}，拒绝导入。")
+    if len(container.signature) != 64 or not verify(key.public_key, manifest.raw,
+                                                     container.signature):
+        raise SyncError("bad_signature", "文件签名无效：文件在签名后被改动过，拒绝导入。")
+    return key.unit_code, key.fingerprint
+
+
+def units_under(session: Session, code: str) -> set[str]:
+    """``code`` and every unit below it, inactive ones too: the units a file sent by ``code``
+    may carry figures of."""
+    try:
+        return set(subtree_codes(session, code, include_inactive=True))
+    except UnitError as error:
+        raise SyncError("unknown_unit", str(error)) from None
