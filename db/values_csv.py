@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from db.checks import Finding, check_value, has_errors, parse_number
 from db.figures import FIRST_YEAR, LAST_YEAR, save_value
+from db.import_scope import out_of_scope_message, writable_units
 from db.models import AuditEntry, Indicator, OrgUnit
 
 COLUMNS = ("unit", "code", "year", "sex", "value", "comment")
@@ -145,6 +146,7 @@ def read_values_csv(
         return [], report
 
     units = {u.code: u for u in session.scalars(select(OrgUnit))}
+    scope = writable_units(session)
     indicators = {i.code: i for i in session.scalars(select(Indicator))}
     by_name = {i.name: i for i in indicators.values()}
     seen: dict[tuple[str, str, int, str], int] = {}
@@ -157,6 +159,12 @@ def read_values_csv(
         report.rows_read += 1
         row = _check_row(record, number, columns, len(records[first]), units, indicators,
                          by_name, seen, report)
+        unit_code = _cell(record[columns["unit"]]) if columns["unit"] < len(record) else ""
+        if scope is not None and unit_code in units and unit_code not in scope:
+            # The rule every import follows (db/import_scope.py), as the Excel import does.
+            report.add(number, Finding("error", "outside_home",
+                                       out_of_scope_message(session, unit_code)))
+            row = None
         if row is None:
             if has_errors(report.findings.get(number, [])):
                 report.rejected += 1

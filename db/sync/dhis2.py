@@ -26,13 +26,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from db.import_scope import writable_units
 from db.progress import CancelCheck, ProgressCallback, never_cancelled, no_progress
 from db.sync.apply import run_import
 from db.sync.format import HashingReader, JsonStream, SyncError, file_sha256
 from db.sync.keys import home_unit
 from db.sync.preview import SyncPreview
 from db.sync.reading import Source
-from db.sync.trust import units_under
 
 # A DHIS2 file is read whole before checking (its values need not be grouped by unit); this
 # bounds the memory that takes. A county's full export from DHIS2 is a few MB.
@@ -96,7 +96,8 @@ def import_dhis2_file(
     cancel: CancelCheck = never_cancelled,
 ) -> SyncPreview:
     """Check a DHIS2 dataValueSet file and, unless ``dry_run`` or anything is wrong, apply it."""
-    allowed = units_under(session, home_unit(session))
+    home_unit(session)  # refused before the set-up chose this installation's unit
+    allowed = writable_units(session) or set()
     values = read_dhis2_values(path)
     preview = SyncPreview(Path(path), "dhis2", dry_run=dry_run)
     preview.file_sha256 = file_sha256(Path(path))

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from db.import_scope import ImportScopeError, figures_sender_units
 from db.sync.format import Container, SyncError
 from db.sync.keys import format_fingerprint, registered_key, verify
-from db.units import UnitError, subtree_codes
 
 
 def check_signature(session: Session, container: Container) -> tuple[str, str]:
@@ -34,9 +34,10 @@ def check_signature(session: Session, container: Container) -> tuple[str, str]:
 
 
 def units_under(session: Session, code: str) -> set[str]:
-    """``code`` and every unit below it, inactive ones too: the units a file sent by ``code``
-    may carry figures of."""
+    """``code`` and every unit below it, inactive ones too: the units a figures file signed by
+    ``code`` may carry figures of. Refused (:class:`SyncError`) when ``code`` is not this
+    installation's unit or one below it (db/import_scope.py: figures travel upward only)."""
     try:
-        return set(subtree_codes(session, code, include_inactive=True))
-    except UnitError as error:
-        raise SyncError("unknown_unit", str(error)) from None
+        return figures_sender_units(session, code)
+    except ImportScopeError as error:
+        raise SyncError(error.code, str(error)) from None
