@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -32,7 +32,16 @@ from db.checks import (
     parse_number,
 )
 from db.figures import FIRST_YEAR, LAST_YEAR, PROGRESS_LABELS, STATUSES
-from db.models import AuditEntry, DataValue, Goal, GoalProgress, Indicator, OrgUnit, utcnow
+from db.models import (
+    AuditEntry,
+    DataValue,
+    Goal,
+    GoalProgress,
+    Indicator,
+    OrgUnit,
+    RegisteredKey,
+    utcnow,
+)
 from db.progress import CancelCheck, ProgressCallback, raise_if_cancelled
 from db.sync import rawdb
 from db.sync.export import AUDITED_ENTITIES, audit_unit
@@ -51,6 +60,12 @@ from db.sync.reading import Source, Spool
 
 _STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES)}
 _STATUSES = {status: status for status in STATUSES}
+# Approval is a decision of the receiving level: a figure the sender approved arrives as
+# submitted (已上报, awaiting review here); a draft stays a draft.
+RECEIVED_STATUS = {"draft": "draft", "submitted": "submitted", "approved": "submitted"}
+# A time later than the receiving clock by more than this is a wrong clock on the sending PC
+# (clocks drift by minutes; a PC set to local time as if it were UTC is 8 hours ahead).
+FUTURE_MARGIN = timedelta(hours=1)
 # The members of a data value in the order the exporter writes them (db/sync/export.py).
 _SYNC_KEYS = ("dataElement", "period", "orgUnit", "categoryOptionCombo", "value", "storedBy",
               "lastUpdated", "comment", "status", "enteredDirectly")
@@ -100,6 +115,10 @@ class Checker:
         dialect = session.get_bind().dialect
         self.times = rawdb.TimeCodec(DataValue.__table__.c.updated_at, dialect)
         self.time_cache: dict[str, tuple[datetime, Any] | None] = {}
+        # One moment for every time from the future: a figure carrying it is known by identity.
+        moment = utcnow()
+        self.import_time: tuple[datetime, Any] = (moment, self.times.to_db(moment))
+        self.latest = moment + FUTURE_MARGIN
         self.indicators: dict[str, Any] = {}
         self.allowed_dis: dict[str, set[str]] = {}
         for ind in session.scalars(select(Indicator)):
@@ -130,6 +149,7 @@ class Checker:
         self.progress_rows: list[dict[str, Any]] = []
         self.audit_rows: list[dict[str, Any]] = []
         self.audit_seen: set[tuple[str, int]] = set()
+        self.origin_units: dict[str, str] | None = None  # registered fingerprint → unit
         own = local_key(session)
         self.own_fingerprint = own.fingerprint if own is not None else None
         self.counts = {name: 0 for name in SECTIONS}
@@ -203,7 +223,9 @@ class Checker:
             moment = parse_time(raw)
             if moment is None:
                 return None
-            cached = (moment, self.times.to_db(moment))
+            # Clamped to the time of import: it must not win every later comparison.
+            cached = (self.import_time if moment > self.latest
+                      else (moment, self.times.to_db(moment)))
             if len(self.time_cache) < 200_000:
                 self.time_cache[raw] = cached
         return cached
@@ -409,8 +431,15 @@ class Checker:
                     approved_years.add(row[2])
         inactive = unit in self.inactive
         new_rows: list[tuple[Any, ...]] = []
-        for (code, year, dis, value, comment, status, stored_by, _moment, db_time,
+        sender_statuses = self.preview.sender_statuses
+        future = self.import_time[0]
+        for (code, year, dis, value, comment, sent_status, stored_by, moment, db_time,
              direct, _unit) in self.block:
+            sender_statuses[sent_status] = sender_statuses.get(sent_status, 0) + 1
+            status = RECEIVED_STATUS[sent_status]
+            clamped = moment is future
+            if clamped:
+                self.preview.future_times += 1
             old = stored.get((code, year, dis))
             if inactive:
                 self._conflict(counts, unit, code, year, dis, "本级已停用该单位", old, value)
@@ -423,7 +452,7 @@ class Checker:
                     new_rows.append((unit, code, year, dis, value, direct, comment, status,
                                      stored_by, db_time))
             elif old.value == value and old.comment == comment and old.direct == direct:
-                if (old.status != status and old.status != "approved"
+                if (old.status != status and old.status != "approved" and not clamped
                         and (db_time > old.time or (db_time == old.time and
                                                     _STATUS_RANK[status] >
                                                     _STATUS_RANK[old.status]))):
@@ -434,6 +463,9 @@ class Checker:
                     counts.unchanged += 1
             elif old.status == "approved":
                 self._conflict(counts, unit, code, year, dis, "本级已审核锁定", old, value)
+            elif clamped:
+                self._conflict(counts, unit, code, year, dis,
+                               "文件中的修改时间晚于本机时间，无法判断先后", old, value)
             elif db_time > old.time:
                 counts.changed += 1
                 self._update(unit, code, year, dis, old, value, direct, comment, status,
@@ -550,6 +582,9 @@ class Checker:
                 select(GoalProgress).where(GoalProgress.unit_code == unit))}
             self.stored_progress[unit] = stored
         old = stored.get((goal, year))
+        clamped = moment is self.import_time
+        if clamped:
+            self.preview.future_times += 1
         status, evidence = record["status"], record["evidence"]
         row = {"unit_code": unit, "goal_id": goal, "year": year, "status": status,
                "evidence": evidence, "stored_by": record["storedBy"], "updated_at": moment[0]}
@@ -558,13 +593,14 @@ class Checker:
             self.progress_rows.append(row)
         elif old.status == status and old.evidence == evidence:
             self.preview.progress.unchanged += 1
-        elif moment[0] > old.updated_at:
+        elif moment[0] > old.updated_at and not clamped:
             self.preview.progress.changed += 1
             self.progress_rows.append({**row, "id": old.id,
                                        "before": {"status": old.status, "evidence": old.evidence}})
         else:
             self.preview.progress.conflict += 1
-            self.conflict(Conflict(unit, goal, year, "", "本级进展记录更新",
+            self.conflict(Conflict(unit, goal, year, "", "文件中的修改时间晚于本机时间，无法判断"
+                                   "先后" if clamped else "本级进展记录更新",
                                    PROGRESS_LABELS.get(old.status, old.status),
                                    PROGRESS_LABELS.get(status, status)))
 
@@ -593,12 +629,30 @@ class Checker:
         identity = (record["origin"], record["originId"])
         if record["origin"] == self.own_fingerprint or identity in self.audit_seen:
             return
+        if not self.origin_allowed(record["origin"]):
+            # Accepted, a forged origin would make the real unit's entries look like
+            # duplicates later (they are known by origin and originId).
+            owner = self.origin_units[record["origin"]]
+            self.error(number, section, f"修改记录自称来自单位 {owner}（"
+                       f"{self.unit_names.get(owner, owner)}）的密钥，但该单位不是发送单位 "
+                       f"{self.source.signer_unit} 或其下级：文件不能代其他单位提交修改记录。")
+            return
         self.audit_seen.add(identity)
         self.audit_rows.append({"at": moment[0], "user": record["user"],
                                 "action": record["action"], "entity": record["entity"],
                                 "key": record["key"], "before": record.get("before"),
                                 "after": record.get("after"), "origin": record["origin"],
                                 "origin_id": record["originId"]})
+
+    def origin_allowed(self, origin: str) -> bool:
+        """An audit entry's origin (a key's fingerprint) must be the signer's or that of a
+        unit in the signer's subtree. An origin whose key is not registered here (a township's
+        entries forwarded by its county to the city) cannot be placed, and is let through."""
+        if self.origin_units is None:
+            self.origin_units = {fingerprint: unit for fingerprint, unit in self.session.execute(
+                select(RegisteredKey.fingerprint, RegisteredKey.unit_code))}
+        owner = self.origin_units.get(origin)
+        return owner is None or owner in self.allowed
 
     def settle_audit(self) -> None:
         """Drop received audit entries this database already holds (a file imported twice)."""

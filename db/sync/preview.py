@@ -79,6 +79,12 @@ class SyncPreview:
     skipped: int = 0
     report: ImportReport = field(default_factory=ImportReport)
     findings_total: int = 0
+    # The sender's status of the figures (draft/submitted/approved → how many); here they
+    # arrive at most as submitted (compare.RECEIVED_STATUS).
+    sender_statuses: dict[str, int] = field(default_factory=dict)
+    # Figures and progress records whose time was later than this computer's clock (plus a
+    # margin): recorded with the time of import, never overwriting a different stored one.
+    future_times: int = 0
     already_imported: datetime | None = None
     dry_run: bool = False
     applied: bool = False
