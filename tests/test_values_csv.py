@@ -347,3 +347,26 @@ def test_reading_writes_nothing(county: Session) -> None:
     rows, report = read_values_csv(county, csv_bytes(*GOOD_ROWS))
     assert len(rows) == 4 and not report.has_errors
     assert figures_snapshot(county) == []
+
+
+def test_an_unterminated_quote_refuses_the_file_naming_its_line(county: Session) -> None:
+    before = figures_snapshot(county)
+    data = csv_bytes(f"{TAIPING},live_births,2023,,118,",
+                     f'{TAIPING},maternal_deaths,2023,,0,"产后',
+                     f"{TAIPING},live_births,2022,,110,",
+                     f"{TAIPING},live_births,2021,,105,",
+                     f"{TAIPING},live_births,2020,,101,")
+    report = import_values_csv(county, data)
+    assert report.has_errors and not report.applied
+    assert errors_by_row(report) == {3: ["unterminated_quote"]}
+    assert "第3行" in format_report(report) and "引号" in format_report(report)
+    assert figures_snapshot(county) == before
+
+
+def test_a_quoted_comment_over_two_lines_is_still_one_cell(county: Session) -> None:
+    data = csv_bytes(f'{TAIPING},live_births,2023,,118,"第一行\n第二行"',
+                     f"{TAIPING},live_births,2022,,110,")
+    report = import_values_csv(county, data)
+    assert report.applied and report.accepted == 2
+    stored = find_value(county, TAIPING, "live_births", 2023)
+    assert stored is not None and stored.comment == "第一行\n第二行"
