@@ -145,7 +145,7 @@ def _payload_bytes(version: str, rows: dict[str, list[dict[str, Any]]]) -> bytes
     parts = [f'{{"version":{json.dumps(version)}']
     for name, items in rows.items():
         lines = ",\n".join(json.dumps(row, ensure_ascii=False, separators=(",", ":"),
-                                      sort_keys=True) for row in items)
+                                      sort_keys=True, allow_nan=False) for row in items)
         parts.append(f',\n"{name}":[\n{lines}\n]')
     parts.append("}\n")
     return "".join(parts).encode("utf-8")

@@ -15,7 +15,6 @@ what is stored (docs/sync-format.md, "Import"):
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -25,11 +24,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.checks import (
-    MAY_EXCEED_100,
     Finding,
     allowed_disaggregations,
     check_value,
     parse_number,
+    upper_bound,
 )
 from db.figures import FIRST_YEAR, LAST_YEAR, PROGRESS_LABELS, STATUSES
 from db.models import (
@@ -78,15 +77,7 @@ def value_bounds(indicator: Any) -> tuple[float, bool]:
 
     tests/test_sync_fuzz.py proves it never lets through what check_value refuses.
     """
-    unit = indicator.unit
-    upper = sys.float_info.max  # also keeps out an overflowed "1e999"
-    if unit == "%" and indicator.code not in MAY_EXCEED_100:
-        upper = 100.0
-    elif unit == "‰":
-        upper = 1000.0
-    elif unit.startswith("1/10万"):
-        upper = 100_000.0
-    return upper, indicator.kind == "count"
+    return upper_bound(indicator), indicator.kind == "count"
 
 
 @dataclass

@@ -201,17 +201,18 @@ class Validation:
 
 
 VALIDATIONS: dict[str, Validation] = {
-    "count": Validation("whole", "greaterThanOrEqual", "0", None, "人数或个数",
-                        "请填写不小于0的整数。没有数据的留空。", "人数或个数应为不小于0的整数。"),
+    # The upper bounds are db/checks.py's upper_bound (MAX_COUNT, MAY_EXCEED_100_LIMIT).
+    "count": Validation("whole", "between", "0", "100000000", "人数或个数",
+                        "请填写不小于0的整数。没有数据的留空。", "人数或个数应为0—1亿之间的整数。"),
     "percent": Validation("decimal", "between", "0", "100", "百分比",
                           "请填写0—100之间的数，不带%号：45.3 表示 45.3%。没有数据的留空。",
                           "百分比应在0—100之间（不带%号）。"),
     # MAY_EXCEED_100 in db/checks.py: gross ratios count over-age pupils against the official age
     # group, so above 100 is possible and asks only for a comment.
     "percent_may_exceed": Validation(
-        "decimal", "greaterThanOrEqual", "0", None, "百分比（可超过100）",
-        "请填写不小于0的数，不带%号。毛入学（园）率、巩固率可能超过100，超过时请在备注中说明原因。",
-        "应为不小于0的数（不带%号）。"),
+        "decimal", "between", "0", "300", "百分比（可超过100）",
+        "请填写0—300之间的数，不带%号。毛入学（园）率、巩固率可能超过100，超过时请在备注中说明原因。",
+        "应在0—300之间（不带%号）。"),
     "permille": Validation("decimal", "between", "0", "1000", "千分比",
                            "请填写0—1000之间的数。没有数据的留空。", "千分比应在0—1000之间。"),
     "per_100k": Validation("decimal", "between", "0", "100000", "每10万",
