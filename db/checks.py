@@ -45,6 +45,13 @@ MAX_COUNT = 100_000_000.0
 # schooling. Any other unit is bounded by MAX_COUNT.
 UNIT_LIMITS = {"岁": 150.0, "年": 30.0}
 
+# A comment explains a figure in a sentence or two; a longer text is a paste gone wrong, and
+# a 10 MB comment would reach the county as an oversized sync file.
+MAX_COMMENT = 1000
+# Control characters (other than tab and line break) have no place in a comment: a workbook
+# cannot hold them, and they hide text from the reader.
+_COMMENT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 # A year-on-year change is "unusual" outside mean ± JUMP_SIGMAS · stdev of the earlier changes.
 JUMP_SIGMAS = 3.0
 # Earlier years needed before the band is trusted; with fewer, a plain relative change is used.
@@ -199,6 +206,26 @@ def check_value(indicator: Indicator, value: float, disaggregation: str = "total
     elif value > upper:
         add("error", "implausible", implausible)
     return found
+
+
+def clean_comment(text: str) -> tuple[str, list[Finding]]:
+    """A comment as it is stored: line breaks as ``\\n``, control characters removed (with a
+    warning saying so), and an error for one longer than MAX_COMMENT characters."""
+    cleaned = text.replace("\r\n", "\n").replace("\r", "\n")
+    found: list[Finding] = []
+    if has_control_characters(cleaned):
+        cleaned = _COMMENT_CONTROL.sub("", cleaned)
+        found.append(Finding("warning", "comment_control_characters",
+                             "备注中有看不见的控制字符，已删除。"))
+    if len(cleaned) > MAX_COMMENT:
+        found.append(Finding("error", "comment_too_long",
+                             f"备注有 {len(cleaned)} 个字，超过 {MAX_COMMENT} 字的上限，请缩短。"))
+    return cleaned, found
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a character :func:`clean_comment` removes."""
+    return _COMMENT_CONTROL.search(text) is not None
 
 
 def upper_bound(indicator: Indicator) -> float:

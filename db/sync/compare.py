@@ -24,9 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.checks import (
+    MAX_COMMENT,
     Finding,
     allowed_disaggregations,
     check_value,
+    clean_comment,
+    has_control_characters,
+    has_errors,
     parse_number,
     upper_bound,
 )
@@ -294,7 +298,9 @@ class Checker:
         value = float(raw)
         if not 0 <= value <= facts[1] or (facts[2] and not value.is_integer()):
             return None
-        if (type(comment) is not str or len(comment) > 65536 or type(stored_by) is not str
+        if (type(comment) is not str or (comment and (
+                len(comment) > MAX_COMMENT or "\r" in comment
+                or has_control_characters(comment))) or type(stored_by) is not str
                 or len(stored_by) > 64 or type(status) is not str or type(direct) is not bool
                 or type(when) is not str):
             return None
@@ -357,6 +363,12 @@ class Checker:
         if not isinstance(comment, str) or len(comment) > 65536:
             self.error(number, section, "备注（comment）不是文本。", code)
             return
+        comment, noted = clean_comment(comment)
+        if has_errors(noted):
+            self.error(number, section, f"“{indicator.name}”{year}年：{noted[-1].message}", code)
+            return
+        if noted:
+            self.preview.comments_cleaned += 1
         if stored_by is None:
             return
         if status not in _STATUS_RANK:

@@ -85,6 +85,8 @@ class SyncPreview:
     # Figures and progress records whose time was later than this computer's clock (plus a
     # margin): recorded with the time of import, never overwriting a different stored one.
     future_times: int = 0
+    # Comments whose control characters were removed (db.checks.clean_comment).
+    comments_cleaned: int = 0
     already_imported: datetime | None = None
     dry_run: bool = False
     applied: bool = False

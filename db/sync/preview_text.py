@@ -41,6 +41,8 @@ def notice_lines(preview: SyncPreview) -> list[str]:
     if preview.future_times:
         lines.append(f"提醒：{preview.future_times} 条数据的修改时间晚于本机当前时间（发送方电脑的"
                      "时钟可能不准），已按导入时间记录；与本级不同的数据列为冲突，不覆盖本级数据。")
+    if preview.comments_cleaned:
+        lines.append(f"提醒：{preview.comments_cleaned} 条数据的备注中有看不见的控制字符，已删除。")
     return lines
 
 

@@ -62,6 +62,7 @@ from reports.excel.common import (
     find_unit,
     plan_indicators,
     print_setup,
+    put,
     save_workbook,
     stored_catalogue_version,
 )
@@ -477,7 +478,7 @@ def _instructions(ws: Worksheet, content: TemplateContent, meta: Mapping[str, st
          f"导出时间（UTC）：{meta['exported_at']}", "note"),
     ]
     for number, (text, style) in enumerate(lines, start=1):
-        cell = ws.cell(row=number, column=1, value=text or None)
+        cell = put(ws, number, 1, text or None)
         cell.font = {"title": TITLE_FONT, "heading": HEADER_FONT, "note": NOTE_FONT}.get(
             style, BODY_FONT)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -499,7 +500,7 @@ def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
                 f"填写方法见“{INSTRUCTIONS_SHEET}”工作表。")
     ws["A2"].font = NOTE_FONT
     for number, text in enumerate(headers(year), start=1):
-        cell = ws.cell(row=HEADER_ROW, column=number, value=text)
+        cell = put(ws, HEADER_ROW, number, text)
         cell.font, cell.fill, cell.border, cell.alignment = (HEADER_FONT, HEADER_FILL, BORDER,
                                                              CENTRE)
     value_col, comment_col = COLUMN_NUMBER["value"], COLUMN_NUMBER["comment"]
@@ -520,7 +521,7 @@ def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
             "key_disaggregation": row.disaggregation, "key_tag": row_tag(nonce, row.key),
         }
         for number, column in enumerate(COLUMNS, start=1):
-            cell = ws.cell(row=r, column=number, value=values[column.key])
+            cell = put(ws, r, number, values[column.key])
             cell.font, cell.border = BODY_FONT, BORDER
             if column.key in ("indicator", "item", "target", "comment"):
                 cell.alignment = WRAP
@@ -573,8 +574,8 @@ def _runs(rows: list[int]) -> list[tuple[int, int]]:
 
 def _meta_sheet(ws: Worksheet, meta: Mapping[str, str]) -> None:
     for number, (key, value) in enumerate(meta.items(), start=1):
-        ws.cell(row=number, column=1, value=key)
-        ws.cell(row=number, column=2, value=value).number_format = "@"
+        put(ws, number, 1, key)
+        put(ws, number, 2, value).number_format = "@"
     ws.sheet_state = "veryHidden"
     ws.protection.sheet = True
 

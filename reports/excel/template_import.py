@@ -39,6 +39,7 @@ from db.checks import (
     allowed_disaggregations,
     check_consistency,
     check_value,
+    clean_comment,
     format_number,
     has_errors,
     parse_number,
@@ -488,6 +489,9 @@ def _check_row(reading: _Reading, number: int, key_text: list[str], value_cell: 
     if comment_cell is not None and comment_cell.data_type == "f":
         findings.append(Finding("error", "formula",
                                 f"{label}：备注中是公式，请粘贴为文字（选择性粘贴 → 数值）。"))
+    elif isinstance(comment_raw, str):
+        findings += [Finding(f.severity, f.code, f"{label}：{f.message}", code, dis)
+                     for f in clean_comment(comment_raw)[1]]
     value, parsed = parse_number(raw) if not has_errors(findings) else (None, [])
     findings += [Finding(f.severity, f.code, f"{label}：{f.message}", code, dis) for f in parsed]
     if value is not None and not has_errors(findings):
@@ -525,7 +529,7 @@ def _comment(cell: Any) -> str | None:
     if cell is None or cell.value is None:
         return None
     text = cell.value if isinstance(cell.value, str) else _cell_text(cell.value)
-    text = text.strip()
+    text = clean_comment(text.strip())[0]
     return text or None
 
 
