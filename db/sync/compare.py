@@ -8,7 +8,12 @@ what is stored (docs/sync-format.md, "Import"):
   different incoming figure is a conflict; a new figure for a year approved here is one too;
 - otherwise the later ``lastUpdated`` wins; a stored figure that is newer stays, and the
   incoming one is listed as a conflict (both levels changed it);
-- an identical figure is unchanged, so importing the same file again changes nothing.
+- an identical figure is unchanged, so importing the same file again changes nothing;
+- the receiving level approves: a figure arrives at most as submitted (RECEIVED_STATUS), the
+  sender's statuses are counted for the preview;
+- a time later than this clock plus FUTURE_MARGIN is clamped to the time of import, and such a
+  figure never overwrites a different stored one (a conflict);
+- an audit entry may not claim the key of a unit outside the signer's subtree.
 
 :class:`Checker` writes nothing; it keeps what applying would write for db/sync/apply.py.
 """

@@ -12,9 +12,12 @@ the file here. DHIS2's documented layout::
 
 ``period`` and ``orgUnit`` of the set apply to values that omit them; the category option combo
 ``default`` is the total. DHIS2 has no signature, so such a file is trusted by the clerk who
-imports it, and may only carry figures of this installation's own unit and the units below it.
+imports it, and may only carry figures of this installation's own unit and the units below it
+(db/import_scope.py, the rule of every import).
 The checks, the preview and the all-or-nothing import are those of a sync file
-(:func:`db.sync.apply.run_import`); figures arrive as drafts (草稿), like any other import.
+(:func:`db.sync.apply.run_import`); figures arrive as drafts (草稿), like any other import, or
+as submitted when the file says approved (approval is this level's decision); times later than
+this clock are clamped (db/sync/compare.py).
 """
 
 from __future__ import annotations
