@@ -47,7 +47,6 @@ from db.models import (
     GoalProgress,
     Indicator,
     OrgUnit,
-    RegisteredKey,
     utcnow,
 )
 from db.progress import CancelCheck, ProgressCallback, raise_if_cancelled
@@ -65,6 +64,7 @@ from db.sync.preview import (
     SyncPreview,
 )
 from db.sync.reading import Source, Spool
+from db.sync.trust import origin_owner, registered_keys
 
 _STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES)}
 _STATUSES = {status: status for status in STATUSES}
@@ -637,10 +637,12 @@ class Checker:
         identity = (record["origin"], record["originId"])
         if record["origin"] == self.own_fingerprint or identity in self.audit_seen:
             return
-        if not self.origin_allowed(record["origin"]):
+        if self.origin_units is None:
+            self.origin_units = registered_keys(self.session)
+        owner = origin_owner(self.origin_units, record["origin"], self.allowed)
+        if owner is not None:
             # Accepted, a forged origin would make the real unit's entries look like
             # duplicates later (they are known by origin and originId).
-            owner = self.origin_units[record["origin"]]
             self.error(number, section, f"修改记录自称来自单位 {owner}（"
                        f"{self.unit_names.get(owner, owner)}）的密钥，但该单位不是发送单位 "
                        f"{self.source.signer_unit} 或其下级：文件不能代其他单位提交修改记录。")
@@ -651,16 +653,6 @@ class Checker:
                                 "key": record["key"], "before": record.get("before"),
                                 "after": record.get("after"), "origin": record["origin"],
                                 "origin_id": record["originId"]})
-
-    def origin_allowed(self, origin: str) -> bool:
-        """An audit entry's origin (a key's fingerprint) must be the signer's or that of a
-        unit in the signer's subtree. An origin whose key is not registered here (a township's
-        entries forwarded by its county to the city) cannot be placed, and is let through."""
-        if self.origin_units is None:
-            self.origin_units = {fingerprint: unit for fingerprint, unit in self.session.execute(
-                select(RegisteredKey.fingerprint, RegisteredKey.unit_code))}
-        owner = self.origin_units.get(origin)
-        return owner is None or owner in self.allowed
 
     def settle_audit(self) -> None:
         """Drop received audit entries this database already holds (a file imported twice)."""

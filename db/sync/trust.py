@@ -1,14 +1,18 @@
 """Whom a file is trusted from: its signature, and the units it may speak for.
 
 A sync file is signed (Ed25519) with a key registered here for the unit that the manifest
-names; it may carry figures only of that unit and the units below it.
+names; it may carry figures only of that unit and the units below it (and only if that unit is
+this installation's or one below it: figures travel upward), and audit entries only whose origin
+is a key of that subtree, as far as this installation knows the keys.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.import_scope import ImportScopeError, figures_sender_units
+from db.models import RegisteredKey
 from db.sync.format import Container, SyncError
 from db.sync.keys import format_fingerprint, registered_key, verify
 
@@ -41,3 +45,20 @@ def units_under(session: Session, code: str) -> set[str]:
         return figures_sender_units(session, code)
     except ImportScopeError as error:
         raise SyncError(error.code, str(error)) from None
+
+
+def origin_owner(keys: dict[str, str], origin: str, allowed: set[str] | dict[str, str]
+                 ) -> str | None:
+    """The unit an audit entry's ``origin`` (a key's fingerprint) belongs to when that unit is
+    outside ``allowed`` (the signer's subtree): the entry is forged. None when the origin is
+    allowed, or its key is not registered here (a township's entries a county forwards to its
+    city cannot be placed there; the county, which registered that key, has checked them).
+    ``keys`` is :func:`registered_keys`."""
+    owner = keys.get(origin)
+    return owner if owner is not None and owner not in allowed else None
+
+
+def registered_keys(session: Session) -> dict[str, str]:
+    """Fingerprint → unit of every key registered here."""
+    return {fingerprint: unit for fingerprint, unit in session.execute(
+        select(RegisteredKey.fingerprint, RegisteredKey.unit_code))}
