@@ -193,7 +193,7 @@ def step_baseline(folder: Path, cache_kib: int | None = None) -> dict[str, float
 
 
 def step_baseline_cache(folder: Path) -> dict[str, float]:
-    from db.sync.import_ import BULK_CACHE_KIB
+    from db.sync.apply import BULK_CACHE_KIB
 
     shutil.copyfile(folder / "baseline-empty.sqlite3", folder / "baseline.sqlite3")
     return step_baseline(folder, BULK_CACHE_KIB)

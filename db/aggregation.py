@@ -8,6 +8,7 @@ count is its whole total and wins over the sum of its children, so nothing is co
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -175,6 +176,10 @@ class FigureIndex:
                 return Resolved(self.values[key], "entered")
             return Resolved(None, "none", missing=tuple(missing))
         value = numerator / denominator * (info.factor or 1)
+        if not math.isfinite(value):
+            # Only figures stored before the plausible ranges (db/checks.py) can overflow a
+            # sum; no rate is better than "inf% 已达标".
+            return Resolved(None, "none", missing=tuple(missing))
         source = "computed" if contributing == [unit] else "aggregated"
         return Resolved(value, source, tuple(contributing), tuple(missing))
 
@@ -335,4 +340,7 @@ def pooled_rate(parts: Iterable[tuple[float, float]], factor: float) -> float | 
     for numerator, denominator in parts:
         numerators += numerator
         denominators += denominator
-    return None if denominators == 0 else numerators / denominators * factor
+    if denominators == 0:
+        return None
+    rate = numerators / denominators * factor
+    return rate if math.isfinite(rate) else None

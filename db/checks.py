@@ -35,6 +35,23 @@ MAY_EXCEED_100 = frozenset({
     "compulsory_education_retention",
 })
 
+# Above this a gross ratio is no longer over-age pupils but a wrong figure (an error).
+MAY_EXCEED_100_LIMIT = 300.0
+# Counts (people, cases, institutions) of the largest jurisdiction this app serves — a city —
+# stay below a hundred million; a larger count is a typing or unit mistake, and a count near
+# the float limit (1e308) would make every sum and pooled rate infinite.
+MAX_COUNT = 100_000_000.0
+# Directly entered figures in units of their own: life expectancy in years of age, years of
+# schooling. Any other unit is bounded by MAX_COUNT.
+UNIT_LIMITS = {"岁": 150.0, "年": 30.0}
+
+# A comment explains a figure in a sentence or two; a longer text is a paste gone wrong, and
+# a 10 MB comment would reach the county as an oversized sync file.
+MAX_COMMENT = 1000
+# Control characters (other than tab and line break) have no place in a comment: a workbook
+# cannot hold them, and they hide text from the reader.
+_COMMENT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
 # A year-on-year change is "unusual" outside mean ± JUMP_SIGMAS · stdev of the earlier changes.
 JUMP_SIGMAS = 3.0
 # Earlier years needed before the band is trusted; with fewer, a plain relative change is used.
@@ -164,9 +181,14 @@ def check_value(indicator: Indicator, value: float, disaggregation: str = "total
         add("error", "not_whole",
             f"{name}是人数或个数，应为整数（填的是 {format_number(value)}）。")
     unit = indicator.unit
+    upper = upper_bound(indicator)
+    implausible = (f"{name}为 {format_number(value)}{unit}，超出合理范围（最大 "
+                   f"{format_number(upper)}），请核对数值和单位。")
     if unit == "%":
         if value > 100:
-            if code in MAY_EXCEED_100:
+            if code in MAY_EXCEED_100 and value > upper:
+                add("error", "implausible", implausible)
+            elif code in MAY_EXCEED_100:
                 add("warning", "percent_above_100",
                     f"{name}为 {format_number(value)}%，超过100%。毛入学（园）率和巩固率可能超过"
                     "100%，请在备注中说明原因。")
@@ -181,7 +203,45 @@ def check_value(indicator: Indicator, value: float, disaggregation: str = "total
         if value > 100_000:
             add("error", "ratio_out_of_range",
                 f"{name}以每10万计，不能超过100000（填的是 {format_number(value)}）。")
+    elif value > upper:
+        add("error", "implausible", implausible)
     return found
+
+
+def clean_comment(text: str) -> tuple[str, list[Finding]]:
+    """A comment as it is stored: line breaks as ``\\n``, control characters removed (with a
+    warning saying so), and an error for one longer than MAX_COMMENT characters."""
+    cleaned = text.replace("\r\n", "\n").replace("\r", "\n")
+    found: list[Finding] = []
+    if has_control_characters(cleaned):
+        cleaned = _COMMENT_CONTROL.sub("", cleaned)
+        found.append(Finding("warning", "comment_control_characters",
+                             "备注中有看不见的控制字符，已删除。"))
+    if len(cleaned) > MAX_COMMENT:
+        found.append(Finding("error", "comment_too_long",
+                             f"备注有 {len(cleaned)} 个字，超过 {MAX_COMMENT} 字的上限，请缩短。"))
+    return cleaned, found
+
+
+def has_control_characters(text: str) -> bool:
+    """Whether ``text`` holds a character :func:`clean_comment` removes."""
+    return _COMMENT_CONTROL.search(text) is not None
+
+
+def upper_bound(indicator: Indicator) -> float:
+    """The largest plausible figure of ``indicator``: a rate by its factor (100 for a
+    percentage, except gross ratios up to MAY_EXCEED_100_LIMIT; 1000 ‰; 100000 per 10万), a
+    count by a population's order of magnitude (MAX_COUNT), a direct figure by its unit."""
+    unit = indicator.unit
+    if indicator.kind == "count":
+        return MAX_COUNT
+    if unit == "%":
+        return MAY_EXCEED_100_LIMIT if indicator.code in MAY_EXCEED_100 else 100.0
+    if unit == "‰":
+        return 1000.0
+    if unit.startswith("1/10万"):
+        return 100_000.0
+    return UNIT_LIMITS.get(unit, MAX_COUNT)
 
 
 def _label(indicator: Indicator, disaggregation: str | None) -> str:

@@ -22,6 +22,7 @@ from db.checks import (
     Finding,
     check_unit_year,
     check_value,
+    clean_comment,
     has_errors,
     jump_finding,
     parse_number,
@@ -124,6 +125,9 @@ def save_value(
         return SaveResult(None, [_error("unknown_indicator", f"没有代码为“{code}”的指标。")])
 
     number, findings = parse_number(value)
+    if comment is not None:
+        comment, noted = clean_comment(comment)
+        findings += noted
     findings = [Finding(f.severity, f.code, f"“{indicator.name}”：{f.message}", code,
                         disaggregation) for f in findings]
     if has_errors(findings):

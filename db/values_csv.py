@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from db.checks import Finding, check_value, has_errors, parse_number
 from db.figures import FIRST_YEAR, LAST_YEAR, save_value
+from db.import_scope import out_of_scope_message, writable_units
 from db.models import AuditEntry, Indicator, OrgUnit
 from db.unit_events import unit_year_problem
 
@@ -110,10 +111,32 @@ def decode_csv(data: bytes) -> tuple[str, str]:
                          "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后再导入。")
 
 
+class _UnterminatedQuote(Exception):
+    """A quoted cell opened on ``line`` and never closed: the rest of the file is inside it."""
+
+    def __init__(self, line: int) -> None:
+        self.line = line
+        super().__init__(line)
+
+
 def _records(text: str) -> list[list[str]]:
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
     # Records, not lines: a quoted comment may span lines, and Excel shows it as one row.
+    # Read strictly first: the lenient reader takes an unclosed quote to the end of the file,
+    # swallowing every later row into one comment.
+    strict = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records: list[list[str]] = []
+    try:
+        end_of_last = 0
+        for record in strict:
+            records.append(record)
+            end_of_last = strict.line_num
+        return records
+    except csv.Error as error:
+        if "unexpected end of data" in str(error):
+            raise _UnterminatedQuote(end_of_last + 1) from None
+    # Anything else the strict reader refuses (a stray quote inside a cell) Excel would read.
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
 
 
@@ -133,6 +156,12 @@ def read_values_csv(
     report = ImportReport(source=source, encoding=encoding)
     try:
         records = _records(text)
+    except _UnterminatedQuote as error:
+        report.add(error.line, Finding(
+            "error", "unterminated_quote",
+            f"第{error.line}行有一个引号（\"）没有配对的结尾引号，从这里到文件末尾都会被读成"
+            "同一个单元格，整个文件没有导入。请在该行补上结尾的引号，或删去多余的引号。"))
+        return [], report
     except csv.Error as error:
         report.add(1, Finding("error", "bad_csv", f"文件不是有效的 CSV 格式：{error}。"))
         return [], report
@@ -146,6 +175,7 @@ def read_values_csv(
         return [], report
 
     units = {u.code: u for u in session.scalars(select(OrgUnit))}
+    scope = writable_units(session)
     indicators = {i.code: i for i in session.scalars(select(Indicator))}
     by_name = {i.name: i for i in indicators.values()}
     seen: dict[tuple[str, str, int, str], int] = {}
@@ -158,6 +188,12 @@ def read_values_csv(
         report.rows_read += 1
         row = _check_row(record, number, columns, len(records[first]), units, indicators,
                          by_name, seen, report)
+        unit_code = _cell(record[columns["unit"]]) if columns["unit"] < len(record) else ""
+        if scope is not None and unit_code in units and unit_code not in scope:
+            # The rule every import follows (db/import_scope.py), as the Excel import does.
+            report.add(number, Finding("error", "outside_home",
+                                       out_of_scope_message(session, unit_code)))
+            row = None
         if row is None:
             if has_errors(report.findings.get(number, [])):
                 report.rejected += 1

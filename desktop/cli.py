@@ -172,5 +172,5 @@ def export_catalogue(args: argparse.Namespace, session: Session, _: PreparedData
     from desktop.console import utf8_stdout
 
     utf8_stdout()
-    print(json.dumps(catalogue_as_dict(session), ensure_ascii=False, indent=2))
+    print(json.dumps(catalogue_as_dict(session), ensure_ascii=False, indent=2, allow_nan=False))
     return 0

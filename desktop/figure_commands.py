@@ -10,13 +10,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from db import strict_json
 from db.storage import PreparedDatabase
 from desktop.console import utf8_stdout
 
@@ -98,7 +98,7 @@ def evaluate_command(args: argparse.Namespace, session: Session, _: PreparedData
     results = evaluator.evaluate(args.unit, args.year)
     utf8_stdout()
     if args.format == "json":
-        print(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+        print(strict_json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
         return 0
     for r in results:
         spec = specs[r.target]

@@ -39,7 +39,7 @@ from db.checks import DISAGGREGATION_LABELS
 from db.progress import Progress
 from db.sync.catalogue_update import LABELS as TABLE_LABELS
 from db.sync.catalogue_update import CataloguePreview
-from db.sync.import_ import SyncPreview
+from db.sync.preview import SyncPreview
 from db.sync.preview_text import source_lines
 from desktop.tasks import TaskHandle, run_task
 

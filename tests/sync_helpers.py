@@ -193,6 +193,13 @@ def figures(session: Session) -> list[tuple[Any, ...]]:
                   DataValue.disaggregation))]
 
 
+def as_received(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """:func:`figures` rows as the receiving level keeps them: what the sender approved
+    arrives as submitted, since approval is the receiving level's decision."""
+    return [row[:6] + ("submitted" if row[6] == "approved" else row[6],) + row[7:]
+            for row in rows]
+
+
 def progress_rows(session: Session) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in session.execute(
         select(GoalProgress.unit_code, GoalProgress.goal_id, GoalProgress.year,

@@ -832,3 +832,13 @@ def test_an_import_that_changes_figures_backs_up_the_database_first(
     assert report.applied and report.changed
     assert [b.reason for b in list_backups(db_file)][: 1] == ["import"]
     assert len(list_backups(db_file)) == before + 1
+
+
+def test_a_comment_over_the_cap_is_refused_on_its_row(county: Session, tmp_path: Path) -> None:
+    from db.checks import MAX_COMMENT
+
+    template = export(county, tmp_path, unit=TAIPING)
+    key = (TAIPING, "live_births", "total")
+    too_long = fill(template, {key: 118}, {key: "长" * (MAX_COMMENT + 1)}, name="长.xlsx")
+    report = rows_refused(county, too_long)
+    assert "comment_too_long" in sum(errors(report).values(), [])

@@ -122,10 +122,10 @@ def test_every_input_cell_has_a_validation_that_explains_itself_in_chinese(
         assert len(covering) == 1, cell
         spec, indicator = covering[0], catalogue[row["key_code"]]
         if indicator.kind == "count":
-            assert (spec.type, spec.operator, spec.formula1) == ("whole", "greaterThanOrEqual",
-                                                                 "0")
+            assert (spec.type, spec.operator, spec.formula1, spec.formula2) == (
+                "whole", "between", "0", "100000000")
         elif indicator.unit == "%" and indicator.code in MAY_EXCEED_100:
-            assert (spec.type, spec.operator) == ("decimal", "greaterThanOrEqual")
+            assert (spec.type, spec.operator, spec.formula2) == ("decimal", "between", "300")
         elif indicator.unit == "%":
             assert (spec.type, spec.operator, spec.formula1, spec.formula2) == (
                 "decimal", "between", "0", "100")

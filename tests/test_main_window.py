@@ -237,6 +237,21 @@ def test_a_comment_typed_with_a_chinese_input_method_is_saved(
         assert find_value(session, COUNTY, "health_literacy", 2024).comment == "数据来自妇幼年报"
 
 
+def test_an_overlong_comment_is_refused_in_the_grid_with_a_message(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    from db.checks import MAX_COMMENT
+
+    type_into(qtbot, window, "health_literacy", "41")
+    row = window.model.row_of("health_literacy")
+    assert row is not None
+    pasted = "很长的说明" * (MAX_COMMENT // 5 + 1)
+    assert not window.model.setData(window.model.index(row, COMMENT), pasted)
+    assert f"超过 {MAX_COMMENT} 字" in window.statusBar().currentMessage()
+    with Session(window.engine) as session:
+        assert find_value(session, COUNTY, "health_literacy", 2024).comment == ""
+
+
 def test_a_reviewer_approves_and_reopens_a_year_and_a_clerk_cannot(
     qtbot: QtBot, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -185,13 +185,14 @@ def test_a_manifest_that_is_not_json_is_refused(pair: tuple[Installation, Instal
 @settings(max_examples=300, deadline=None)
 @given(value=st.one_of(st.floats(allow_nan=True, allow_infinity=True),
                        st.integers(-5, 200_000).map(float),
-                       st.sampled_from([0.0, 100.0, 100.5, 1000.0, 1000.5, 100_000.0, 1e300])),
+                       st.sampled_from([0.0, 100.0, 100.5, 300.0, 300.5, 1000.0, 1000.5,
+                                        100_000.0, 1e8, 1e8 + 1, 30.5, 150.5, 1e300])),
        position=st.integers(min_value=0))
 def test_the_fast_path_never_lets_through_what_check_value_refuses(
         pair: tuple[Installation, Installation], value: float, position: int) -> None:
     from db.checks import check_value
     from db.models import Indicator
-    from db.sync.import_ import value_bounds
+    from db.sync.compare import value_bounds
 
     session = pair[1].session
     indicators = _catalogue_indicators(session)

@@ -26,7 +26,8 @@ from sync_helpers import (
 
 from db.sync.export import export_sync_file
 from db.sync.format import SyncError
-from db.sync.import_ import SyncPreview, import_sync_file
+from db.sync.import_ import import_sync_file
+from db.sync.preview import SyncPreview
 
 
 @pytest.fixture

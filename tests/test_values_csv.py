@@ -347,3 +347,58 @@ def test_reading_writes_nothing(county: Session) -> None:
     rows, report = read_values_csv(county, csv_bytes(*GOOD_ROWS))
     assert len(rows) == 4 and not report.has_errors
     assert figures_snapshot(county) == []
+
+
+def test_an_unterminated_quote_refuses_the_file_naming_its_line(county: Session) -> None:
+    before = figures_snapshot(county)
+    data = csv_bytes(f"{TAIPING},live_births,2023,,118,",
+                     f'{TAIPING},maternal_deaths,2023,,0,"产后',
+                     f"{TAIPING},live_births,2022,,110,",
+                     f"{TAIPING},live_births,2021,,105,",
+                     f"{TAIPING},live_births,2020,,101,")
+    report = import_values_csv(county, data)
+    assert report.has_errors and not report.applied
+    assert errors_by_row(report) == {3: ["unterminated_quote"]}
+    assert "第3行" in format_report(report) and "引号" in format_report(report)
+    assert figures_snapshot(county) == before
+
+
+def test_a_quoted_comment_over_two_lines_is_still_one_cell(county: Session) -> None:
+    data = csv_bytes(f'{TAIPING},live_births,2023,,118,"第一行\n第二行"',
+                     f"{TAIPING},live_births,2022,,110,")
+    report = import_values_csv(county, data)
+    assert report.applied and report.accepted == 2
+    stored = find_value(county, TAIPING, "live_births", 2023)
+    assert stored is not None and stored.comment == "第一行\n第二行"
+
+
+_comment_text = st.text(st.characters(blacklist_categories=("Cc", "Cs")) | st.sampled_from(
+    ['"', ",", "\n", "，"]), max_size=30)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(comments=st.lists(_comment_text, min_size=1, max_size=5), broken=st.integers(0, 4))
+def test_quotes_as_excel_writes_them_read_back_and_an_unclosed_one_is_named(
+        county: Session, comments: list[str], broken: int) -> None:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["unit", "code", "year", "sex", "value", "comment"])
+    for offset, comment in enumerate(comments):
+        writer.writerow([TAIPING, "live_births", 2020 + offset, "", 100 + offset, comment])
+    rows, report = read_values_csv(county, out.getvalue().encode())
+    assert not report.has_errors, report.findings
+    assert [row.comment for row in rows] == [c.strip() for c in comments]
+
+    # The same file cut after some rows, then a row whose quote is opened and never closed.
+    broken %= len(comments)
+    records = out.getvalue().split("\n")
+    # The physical line a record starts on, counting the line breaks inside quoted comments.
+    start = 2 + sum(c.count("\n") for c in comments[:broken])
+    damaged = "\n".join(records[:start - 1]) + f'\n{TAIPING},live_births,2030,,1,"未闭合\n'
+    _, report = read_values_csv(county, damaged.encode())
+    assert report.has_errors and list(report.findings) == [start], report.findings
+    assert f"第{start}行" in report.findings[start][0].message

@@ -8,7 +8,10 @@ is described in docs/sync-format.md; its JSON Schema is resources/sync/sync-form
 - :mod:`db.sync.format` — the container, the manifest, limits, the streaming JSON reader;
 - :mod:`db.sync.export` — writing a sync file (:func:`~db.sync.export.export_sync_file`);
 - :mod:`db.sync.import_` — checking, previewing and applying one
-  (:func:`~db.sync.import_.import_sync_file`);
+  (:func:`~db.sync.import_.import_sync_file`), in steps: :mod:`db.sync.trust` (signature,
+  the units a file may speak for), :mod:`db.sync.reading` (the record stream, the spool),
+  :mod:`db.sync.compare` (checks and comparison), :mod:`db.sync.preview` (the preview, a plain
+  record), :mod:`db.sync.apply` (backup and the one transaction);
 - :mod:`db.sync.dhis2` — DHIS2 dataValueSet JSON files that use codes as identifiers;
 - :mod:`db.sync.catalogue_update` — publishing and importing catalogue updates.
 

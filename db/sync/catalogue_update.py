@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from db.catalogue import CatalogueRows, catalogue_version, load_catalogue_rows, stored_version
 from db.files import replaced_when_done
 from db.models import Domain, Goal, GoalProgress, Indicator, OrgUnit, Plan, SyncLog, Target, utcnow
+from db.sync.apply import copy_aside
 from db.sync.format import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -38,8 +39,8 @@ from db.sync.format import (
     open_container,
     validate,
 )
-from db.sync.import_ import check_signature, copy_aside
 from db.sync.keys import ensure_local_key, home_unit, sign
+from db.sync.trust import check_signature
 from db.units import home_unit_code
 from db.version import app_version
 
@@ -144,7 +145,7 @@ def _payload_bytes(version: str, rows: dict[str, list[dict[str, Any]]]) -> bytes
     parts = [f'{{"version":{json.dumps(version)}']
     for name, items in rows.items():
         lines = ",\n".join(json.dumps(row, ensure_ascii=False, separators=(",", ":"),
-                                      sort_keys=True) for row in items)
+                                      sort_keys=True, allow_nan=False) for row in items)
         parts.append(f',\n"{name}":[\n{lines}\n]')
     parts.append("}\n")
     return "".join(parts).encode("utf-8")

@@ -12,9 +12,12 @@ the file here. DHIS2's documented layout::
 
 ``period`` and ``orgUnit`` of the set apply to values that omit them; the category option combo
 ``default`` is the total. DHIS2 has no signature, so such a file is trusted by the clerk who
-imports it, and may only carry figures of this installation's own unit and the units below it.
+imports it, and may only carry figures of this installation's own unit and the units below it
+(db/import_scope.py, the rule of every import).
 The checks, the preview and the all-or-nothing import are those of a sync file
-(:func:`db.sync.import_.run_import`); figures arrive as drafts (草稿), like any other import.
+(:func:`db.sync.apply.run_import`); figures arrive as drafts (草稿), like any other import, or
+as submitted when the file says approved (approval is this level's decision); times later than
+this clock are clamped (db/sync/compare.py).
 """
 
 from __future__ import annotations
@@ -26,10 +29,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from db.import_scope import writable_units
 from db.progress import CancelCheck, ProgressCallback, never_cancelled, no_progress
+from db.sync.apply import run_import
 from db.sync.format import HashingReader, JsonStream, SyncError, file_sha256
-from db.sync.import_ import Source, SyncPreview, run_import, units_under
 from db.sync.keys import home_unit
+from db.sync.preview import SyncPreview
+from db.sync.reading import Source
 
 # A DHIS2 file is read whole before checking (its values need not be grouped by unit); this
 # bounds the memory that takes. A county's full export from DHIS2 is a few MB.
@@ -93,7 +99,8 @@ def import_dhis2_file(
     cancel: CancelCheck = never_cancelled,
 ) -> SyncPreview:
     """Check a DHIS2 dataValueSet file and, unless ``dry_run`` or anything is wrong, apply it."""
-    allowed = units_under(session, home_unit(session))
+    home_unit(session)  # refused before the set-up chose this installation's unit
+    allowed = writable_units(session) or set()
     values = read_dhis2_values(path)
     preview = SyncPreview(Path(path), "dhis2", dry_run=dry_run)
     preview.file_sha256 = file_sha256(Path(path))

@@ -243,7 +243,7 @@ def _write_payload(session: Session, payload: _Payload, units: list[str], years:
 
 
 def _dumps(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
 def _write_figures(session: Session, payload: _Payload, units: list[str], years: list[int],

@@ -155,7 +155,8 @@ class Manifest:
 
 def dump_manifest(data: dict[str, Any]) -> bytes:
     """The manifest's bytes as signed: UTF-8, keys in a fixed order, Chinese unescaped."""
-    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
+    return json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True,
+                      allow_nan=False).encode("utf-8")
 
 
 def parse_manifest(raw: bytes) -> Manifest:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from db.checks import DISAGGREGATION_LABELS
+from db.figures import STATUS_LABELS, STATUSES
 from db.sync.catalogue_update import LABELS, CataloguePreview
-from db.sync.import_ import SyncPreview
 from db.sync.keys import format_fingerprint
+from db.sync.preview import SyncPreview
 
 SHOWN_CONFLICTS = 50
 
@@ -15,7 +16,7 @@ def source_lines(preview: SyncPreview) -> list[str]:
     lines: list[str] = [f"文件：{preview.path.name}"]
     if preview.kind == "dhis2":
         lines.append("来源：DHIS2 数据文件（无签名，由导入人确认来源）")
-        return lines
+        return lines + notice_lines(preview)
     lines.append(f"发送单位：{preview.sender_name}（{preview.sender_unit}），签名有效，"
                  f"密钥指纹 {format_fingerprint(preview.fingerprint or '')}")
     if preview.created_at is not None:
@@ -23,6 +24,25 @@ def source_lines(preview: SyncPreview) -> list[str]:
         lines.append(f"生成时间：{local}；年份：{_years(preview.years)}")
     if preview.catalogue_differs:
         lines.append("提醒：对方使用的目录版本与本机不同，个别指标可能无法导入。")
+    return lines + notice_lines(preview)
+
+
+def notice_lines(preview: SyncPreview) -> list[str]:
+    """The sender's status of the figures, and times from the future: what the file claims
+    that this level does not take over."""
+    lines: list[str] = []
+    if preview.sender_statuses:
+        shown = "，".join(f"{STATUS_LABELS[status]} {count} 个"
+                         for status, count in sorted(preview.sender_statuses.items(),
+                                                     key=lambda item: STATUSES.index(item[0])))
+        lines.append(f"发送方的数据状态：{shown}。")
+        if preview.sender_statuses.get("approved"):
+            lines.append("提醒：发送方已审核的数据在本级作为“已上报”导入，是否审核由本级决定。")
+    if preview.future_times:
+        lines.append(f"提醒：{preview.future_times} 条数据的修改时间晚于本机当前时间（发送方电脑的"
+                     "时钟可能不准），已按导入时间记录；与本级不同的数据列为冲突，不覆盖本级数据。")
+    if preview.comments_cleaned:
+        lines.append(f"提醒：{preview.comments_cleaned} 条数据的备注中有看不见的控制字符，已删除。")
     return lines
 
 

@@ -21,7 +21,7 @@ from db.unit_events import apply_event, event_problem, event_record, event_text
 from db.units import UnitError
 
 if TYPE_CHECKING:
-    from db.sync.import_ import _Importer
+    from db.sync.compare import Checker
 
 SECTION = "unitEvents"
 LABEL = "区划变更"
@@ -51,7 +51,7 @@ def event_records(session: Session, units: Iterable[str], fingerprint: str
 class UnitEventsIn:
     """The events of one file: checked while it is read, applied with the rest (or not)."""
 
-    def __init__(self, importer: _Importer) -> None:
+    def __init__(self, importer: Checker) -> None:
         self.importer = importer
         self.pending: list[dict[str, Any]] = []
         self.known = {tuple(row) for row in importer.session.execute(

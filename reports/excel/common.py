@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
@@ -201,6 +202,37 @@ def fit_row_heights(ws: Worksheet, first_row: int, last_row: int | None = None,
             ws.row_dimensions[r].height = math.ceil(height * 4) / 4
 
 
+# What Excel and WPS take as the start of a formula when a cell's text begins with it.
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def put(ws: Worksheet, row: int, column: int, value: object) -> Cell:
+    """Write ``value`` to a cell; text is always text: characters a workbook cannot hold
+    (control characters) are dropped, and text that starts like a formula (=, +, -, @) is
+    stored as a string with Excel's quote prefix, so a comment such as ``=HYPERLINK(…)`` or
+    ``@SUM(…)`` shows literally and never runs."""
+    if not isinstance(value, str):
+        return ws.cell(row=row, column=column, value=value)
+    text = ILLEGAL_CHARACTERS_RE.sub("", value)
+    cell = ws.cell(row=row, column=column)
+    cell.value = text  # a str starting with "=" becomes a formula here; made text again below
+    cell.data_type = "s"
+    if text.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True
+    return cell
+
+
+def _no_formulas(wb: Workbook) -> None:
+    """The app writes no formula: any cell that became one (text assigned without
+    :func:`put`) is turned back into the text it was."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+
+
 def save_workbook(wb: Workbook, path: Path) -> Path:
     """Write ``wb`` to ``path`` so that a full disk or a crash never leaves half a workbook
     under the final name. ExcelError with the reason in Chinese if it cannot be written."""
@@ -210,6 +242,7 @@ def save_workbook(wb: Workbook, path: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ExcelError(f"无法在文件夹 {folder} 中写入文件：{error.strerror or error}") from error
+    _no_formulas(wb)
     try:
         with replaced_when_done(path) as partial:
             wb.save(partial)

@@ -55,6 +55,7 @@ from reports.excel.common import (
     number_format,
     plan_indicators,
     print_setup,
+    put,
     save_workbook,
     set_widths,
     stored_catalogue_version,
@@ -240,7 +241,7 @@ def _instructions(ws: Worksheet, session: Session, tables: StatisticalTables) ->
          NOTE_FONT),
     ]
     for number, (text, font) in enumerate(lines, start=1):
-        cell = ws.cell(row=number, column=1, value=text or None)
+        cell = put(ws, number, 1, text or None)
         cell.font = font
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     # As wide as a portrait page holds: a wider column was centred off the paper's left edge.
@@ -261,7 +262,7 @@ def _domain_sheet(ws: Worksheet, tables: StatisticalTables, number: int,
     ws["A2"].font = NOTE_FONT
     header = [*LABEL_COLUMNS, *(f"{y}年" for y in years), "目标", "数据来源"]
     for column, text in enumerate(header, start=1):
-        cell = ws.cell(row=HEADER_ROW, column=column, value=text)
+        cell = put(ws, HEADER_ROW, column, text)
         cell.font, cell.fill, cell.border, cell.alignment = (HEADER_FONT, HEADER_FILL, BORDER,
                                                              CENTRE)
     first_year_column = len(LABEL_COLUMNS) + 1
@@ -280,18 +281,18 @@ def _domain_sheet(ws: Worksheet, tables: StatisticalTables, number: int,
                   else None,
                   row.breakdown or None]
         for column, value in enumerate(labels, start=1):
-            cell = ws.cell(row=r, column=column, value=value)
+            cell = put(ws, r, column, value)
             cell.font, cell.border = BODY_FONT, BORDER
             # The indicator, its unit of measure and the unit may be long: they wrap.
             cell.alignment = WRAP if column in (2, 3, 4) else MIDDLE
         fmt = number_format(row.indicator.unit, row.indicator.kind)
         for column, year in enumerate(years, start=first_year_column):
-            cell = ws.cell(row=r, column=column, value=row.values[year].value)
+            cell = put(ws, r, column, row.values[year].value)
             cell.font, cell.border, cell.number_format = BODY_FONT, BORDER, fmt
             cell.alignment = MIDDLE
         after = first_year_column + len(years)
         for column, value in ((after, row.target or None), (after + 1, row.source)):
-            cell = ws.cell(row=r, column=column, value=value)
+            cell = put(ws, r, column, value)
             cell.font, cell.border, cell.alignment = BODY_FONT, BORDER, WRAP
     widths = {"A": 5, "B": 30, "C": 8, "D": 12, "E": 6}
     for column in range(first_year_column, first_year_column + len(years)):
@@ -306,7 +307,7 @@ def _domain_sheet(ws: Worksheet, tables: StatisticalTables, number: int,
 
 def _long_sheet(ws: Worksheet, tables: StatisticalTables) -> None:
     for column, text in enumerate(LONG_COLUMNS, start=1):
-        cell = ws.cell(row=1, column=column, value=text)
+        cell = put(ws, 1, column, text)
         cell.font, cell.fill, cell.border, cell.alignment = (HEADER_FONT, HEADER_FILL, BORDER,
                                                              CENTRE)
     names = {d.key: d.name for d in tables.domains}
@@ -317,7 +318,7 @@ def _long_sheet(ws: Worksheet, tables: StatisticalTables) -> None:
                   names.get(domain, domain), info.code, info.name, info.unit,
                   _BREAKDOWN_LABELS[dis], year, resolved.value, source)
         for column, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=column, value=value)
+            cell = put(ws, r, column, value)
             cell.font, cell.border = BODY_FONT, BORDER
             # A long indicator code or name wraps within its column.
             cell.alignment = WRAP if isinstance(value, str) else MIDDLE

@@ -67,6 +67,7 @@ from reports.excel.common import (
     number_format,
     plan_indicators,
     print_setup,
+    put,
     save_workbook,
     stored_catalogue_version,
 )
@@ -206,17 +207,18 @@ class Validation:
 
 
 VALIDATIONS: dict[str, Validation] = {
-    "count": Validation("whole", "greaterThanOrEqual", "0", None, "人数或个数",
-                        "请填写不小于0的整数。没有数据的留空。", "人数或个数应为不小于0的整数。"),
+    # The upper bounds are db/checks.py's upper_bound (MAX_COUNT, MAY_EXCEED_100_LIMIT).
+    "count": Validation("whole", "between", "0", "100000000", "人数或个数",
+                        "请填写不小于0的整数。没有数据的留空。", "人数或个数应为0—1亿之间的整数。"),
     "percent": Validation("decimal", "between", "0", "100", "百分比",
                           "请填写0—100之间的数，不带%号：45.3 表示 45.3%。没有数据的留空。",
                           "百分比应在0—100之间（不带%号）。"),
     # MAY_EXCEED_100 in db/checks.py: gross ratios count over-age pupils against the official age
     # group, so above 100 is possible and asks only for a comment.
     "percent_may_exceed": Validation(
-        "decimal", "greaterThanOrEqual", "0", None, "百分比（可超过100）",
-        "请填写不小于0的数，不带%号。毛入学（园）率、巩固率可能超过100，超过时请在备注中说明原因。",
-        "应为不小于0的数（不带%号）。"),
+        "decimal", "between", "0", "300", "百分比（可超过100）",
+        "请填写0—300之间的数，不带%号。毛入学（园）率、巩固率可能超过100，超过时请在备注中说明原因。",
+        "应在0—300之间（不带%号）。"),
     "permille": Validation("decimal", "between", "0", "1000", "千分比",
                            "请填写0—1000之间的数。没有数据的留空。", "千分比应在0—1000之间。"),
     "per_100k": Validation("decimal", "between", "0", "100000", "每10万",
@@ -484,7 +486,7 @@ def _instructions(ws: Worksheet, content: TemplateContent, meta: Mapping[str, st
          f"导出时间（UTC）：{meta['exported_at']}", "note"),
     ]
     for number, (text, style) in enumerate(lines, start=1):
-        cell = ws.cell(row=number, column=1, value=text or None)
+        cell = put(ws, number, 1, text or None)
         cell.font = {"title": TITLE_FONT, "heading": HEADER_FONT, "note": NOTE_FONT}.get(
             style, BODY_FONT)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -508,7 +510,7 @@ def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
                 f"填写方法见“{INSTRUCTIONS_SHEET}”工作表。")
     ws["A2"].font = NOTE_FONT
     for number, text in enumerate(headers(year), start=1):
-        cell = ws.cell(row=HEADER_ROW, column=number, value=text)
+        cell = put(ws, HEADER_ROW, number, text)
         cell.font, cell.fill, cell.border, cell.alignment = (HEADER_FONT, HEADER_FILL, BORDER,
                                                              CENTRE)
     value_col, comment_col = COLUMN_NUMBER["value"], COLUMN_NUMBER["comment"]
@@ -529,7 +531,7 @@ def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
             "key_disaggregation": row.disaggregation, "key_tag": row_tag(nonce, row.key),
         }
         for number, column in enumerate(COLUMNS, start=1):
-            cell = ws.cell(row=r, column=number, value=values[column.key])
+            cell = put(ws, r, number, values[column.key])
             cell.font, cell.border = BODY_FONT, BORDER
             # Every text wraps within its column: a long text that is not wrapped runs over
             # its neighbours on paper.
@@ -602,8 +604,8 @@ def _runs(rows: list[int]) -> list[tuple[int, int]]:
 
 def _meta_sheet(ws: Worksheet, meta: Mapping[str, str]) -> None:
     for number, (key, value) in enumerate(meta.items(), start=1):
-        ws.cell(row=number, column=1, value=key)
-        ws.cell(row=number, column=2, value=value).number_format = "@"
+        put(ws, number, 1, key)
+        put(ws, number, 2, value).number_format = "@"
     ws.sheet_state = "veryHidden"
     ws.protection.sheet = True
 

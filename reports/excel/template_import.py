@@ -39,11 +39,13 @@ from db.checks import (
     allowed_disaggregations,
     check_consistency,
     check_value,
+    clean_comment,
     format_number,
     has_errors,
     parse_number,
 )
 from db.figures import FIRST_YEAR, LAST_YEAR
+from db.import_scope import out_of_scope_message, writable_units
 from db.models import AuditEntry, DataValue, Indicator, OrgUnit
 from db.progress import (
     CancelCheck,
@@ -54,7 +56,7 @@ from db.progress import (
     raise_if_cancelled,
 )
 from db.unit_events import unit_year_problem
-from db.units import home_unit_code, subtree_codes
+from db.units import subtree_codes
 from db.values_csv import ImportReport, counts_line, finding_line, result_lines
 from reports.excel.bulk_save import Figure, plan_values, write_planned
 from reports.excel.common import ExcelError
@@ -234,11 +236,10 @@ def _check_unit_and_year(session: Session, meta: Mapping[str, str], expected_uni
         if code not in below:
             raise ExcelError(f"这个模板是为“{unit.name}”（{code}）导出的，不是"
                              f"{_unit_label(session, expected_unit)}的模板，没有导入。")
-    home = home_unit_code(session)
-    if home is not None and session.get(OrgUnit, home) is not None \
-            and code not in subtree_codes(session, home, include_inactive=True):
-        raise ExcelError(f"这个模板是为“{unit.name}”（{code}）导出的，不属于本机填报单位"
-                         f"{_unit_label(session, home)}及其下级单位，没有导入。")
+    scope = writable_units(session)  # the rule of every import (db/import_scope.py)
+    if scope is not None and code not in scope:
+        raise ExcelError(f"这个模板是为“{unit.name}”（{code}）导出的："
+                         f"{out_of_scope_message(session, code)}")
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ExcelError(f"模板的年份 {year} 不在{FIRST_YEAR}—{LAST_YEAR}年之间，无法导入。")
     if expected_year is not None and year != expected_year:
@@ -489,6 +490,9 @@ def _check_row(reading: _Reading, number: int, key_text: list[str], value_cell: 
     if comment_cell is not None and comment_cell.data_type == "f":
         findings.append(Finding("error", "formula",
                                 f"{label}：备注中是公式，请粘贴为文字（选择性粘贴 → 数值）。"))
+    elif isinstance(comment_raw, str):
+        findings += [Finding(f.severity, f.code, f"{label}：{f.message}", code, dis)
+                     for f in clean_comment(comment_raw)[1]]
     value, parsed = parse_number(raw) if not has_errors(findings) else (None, [])
     findings += [Finding(f.severity, f.code, f"{label}：{f.message}", code, dis) for f in parsed]
     if value is not None and not has_errors(findings):
@@ -526,7 +530,7 @@ def _comment(cell: Any) -> str | None:
     if cell is None or cell.value is None:
         return None
     text = cell.value if isinstance(cell.value, str) else _cell_text(cell.value)
-    text = text.strip()
+    text = clean_comment(text.strip())[0]
     return text or None
 
 
