@@ -397,7 +397,7 @@ def test_quotes_as_excel_writes_them_read_back_and_an_unclosed_one_is_named(
     broken %= len(comments)
     records = out.getvalue().split("\n")
     # The physical line a record starts on, counting the line breaks inside quoted comments.
-    start = 2 + sum(c.count("\n") for c in comments[:broken])
+    start = 2 + broken + sum(c.count("\n") for c in comments[:broken])
     damaged = "\n".join(records[:start - 1]) + f'\n{TAIPING},live_births,2030,,1,"未闭合\n'
     _, report = read_values_csv(county, damaged.encode())
     assert report.has_errors and list(report.findings) == [start], report.findings
