@@ -462,3 +462,28 @@ def _move_aside(db_path: Path) -> Path:
                           "请先关闭所有正在使用它的程序。") from error
     log.warning("moved the unreadable database %s to %s before restoring", db_path, target)
     return target
+
+
+def describe_backup(info: BackupInfo) -> str:
+    """One line: when, why, how big, what it holds, where."""
+    parts = [info.taken_at.strftime("%Y-%m-%d %H:%M"), info.reason_label,
+             format_size(info.size)]
+    if info.problem is None or info.revision is not None:
+        if info.home_unit:
+            parts.append(info.home_unit)
+        parts.append(f"单位 {info.units} 个")
+        parts.append(f"数据 {info.figures} 条")
+        if info.latest_figure is not None:
+            latest = info.latest_figure.astimezone().strftime("%Y-%m-%d")
+            parts.append(f"最近填报 {latest}")
+        parts.append(f"结构版本 {info.revision}")
+    if info.problem is not None:
+        parts.append(f"不可恢复：{info.problem}")
+    parts.append(str(info.path))
+    return "  ".join(parts)
+
+
+def format_size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"

@@ -48,7 +48,7 @@ def import_excel_template(parent: QWidget, engine: Engine, unit: str, year: int,
         return None
 
     def work(progress: Progress) -> tuple[bool, str]:
-        from reports.excel.template_import import format_template_report, import_template
+        from db.importing.excel_template import format_template_report, import_template
 
         with Session(engine) as session:
             report = import_template(session, Path(chosen), user, expected_unit=unit,

@@ -32,12 +32,12 @@ from db.backup import (
     RestoreResult,
     backup_folder,
     backup_now,
+    format_size,
     inspect_backup,
     list_backups,
     restore,
 )
 from db.progress import Progress
-from desktop.maintenance_commands import format_size
 from desktop.table_model import HeadedTableModel, Index, row_picker
 from desktop.tasks import TaskHandle, run_task
 

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from db.aggregation import FigureIndex, IndicatorInfo, pooled_rate
 from db.catalogue import ensure_catalogue
 from db.evaluation import evaluate_unit
+from db.importing.csv_values import import_values_csv
 from db.models import OrgUnit
 from db.storage import prepare_database, resolve_database_url
-from db.values_csv import import_values_csv
 
 MMR = IndicatorInfo("maternal_mortality_ratio", "孕产妇死亡率", "rate", "1/10万", "lower",
                     "maternal_deaths", "live_births", 100000.0)

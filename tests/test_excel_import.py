@@ -1,4 +1,4 @@
-"""``tianbao excel import`` (reports/excel/template_import.py): a template filled in as a clerk
+"""``tianbao excel import`` (db/importing/excel_template.py): a template filled in as a clerk
 fills it comes back exactly, with a line per row; every way a workbook goes wrong is refused
 with a Chinese reason and nothing written."""
 
@@ -30,11 +30,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.figures import find_value, save_value, set_year_status
+from db.importing import excel_template as template_import
+from db.importing.bulk_save import Figure, plan_values, save_values
+from db.importing.excel_template import (
+    TemplateImportReport,
+    format_template_report,
+    import_template,
+    read_template,
+)
 from db.models import AuditEntry
 from db.progress import TaskCancelled
 from db.units import create_unit
-from reports.excel import template_import
-from reports.excel.bulk_save import Figure, plan_values, save_values
 from reports.excel.common import ExcelError
 from reports.excel.template import (
     COLUMN_NUMBER,
@@ -43,12 +49,6 @@ from reports.excel.template import (
     META_SHEET,
     build_template,
     row_tag,
-)
-from reports.excel.template_import import (
-    TemplateImportReport,
-    format_template_report,
-    import_template,
-    read_template,
 )
 
 YEAR = 2023

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from db.catalogue import CatalogueError, read_catalogue
-from db.values_csv import ValuesCsvError, import_values_csv, read_values_csv
+from db.importing.csv_values import ValuesCsvError, import_values_csv, read_values_csv
 from resources import CATALOGUE_DIR
 from tests.demo_county import TAIPING, add_demo_county, open_session
 

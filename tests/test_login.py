@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from db.accounts import create_user, login_required
 from db.catalogue import ensure_catalogue
 from db.storage import prepare_database, resolve_database_url
-from desktop.cli import main
+from desktop.cli.main import main
 from desktop.login_dialog import MAX_ATTEMPTS, LoginDialog
 
 

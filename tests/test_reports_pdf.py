@@ -25,7 +25,7 @@ from db.demo import fill_demo, township_code
 from db.evaluation import Evaluator, format_value
 from db.models import DataValue
 from db.storage import prepare_database, resolve_database_url
-from desktop.cli import main
+from desktop.cli.main import main
 from reports.pdf import layout
 from reports.pdf.annual import build_annual_report
 from reports.pdf.comparison import build_comparison_report, column_groups

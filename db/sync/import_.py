@@ -50,6 +50,7 @@ from db.checks import (
     parse_number,
 )
 from db.figures import FIRST_YEAR, LAST_YEAR, PROGRESS_LABELS, STATUSES
+from db.importing.report_lines import ImportReport
 from db.models import (
     AuditEntry,
     DataValue,
@@ -83,7 +84,6 @@ from db.sync.format import (
 )
 from db.sync.keys import format_fingerprint, local_key, registered_key, verify
 from db.units import UnitError, create_unit, subtree_codes
-from db.values_csv import ImportReport
 
 log = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.files import replaced_when_done
+from db.importing.template_format import ExcelError
 from db.models import Meta, OrgUnit
 
 if TYPE_CHECKING:
@@ -39,11 +40,6 @@ CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 # (the plans state their targets to one decimal), two for life expectancy in years.
 _NUMBER_FORMATS = {"%": "0.0", "‰": "0.00", "岁": "0.00", "年": "0.0"}
 COUNT_FORMAT = "#,##0"
-
-
-class ExcelError(Exception):
-    """A workbook cannot be made or read (unknown unit, wrong file, unwritable folder).
-    ``str(error)`` is a plain Chinese message for the user."""
 
 
 def stored_catalogue_version(session: Session) -> str:

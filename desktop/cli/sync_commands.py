@@ -11,7 +11,6 @@ Every refusal prints its reason in Chinese on stderr and exits with 1.
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,16 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db.storage import PreparedDatabase
-from desktop.console import utf8_stdout
-from desktop.figure_commands import EXIT_REFUSED, year_range
-
-
-def _user() -> str:
-    # Who imported what: the operating system's login name, as a clerk's PC has one per person.
-    try:
-        return getpass.getuser()[:64]
-    except Exception:  # noqa: BLE001 - no login name (a service account) is not an error
-        return ""
+from desktop.cli.common import EXIT_REFUSED, os_user, utf8_stdout, year_range
 
 
 def register(commands: Any) -> None:
@@ -87,7 +77,7 @@ def sync_export_command(args: argparse.Namespace, session: Session, _: PreparedD
     try:
         summary = export_sync_file(session, args.unit, args.years, args.out,
                                    receiver=args.receiver, all_audit=args.all_audit,
-                                   user=_user())
+                                   user=os_user())
     except SyncError as error:
         return _refuse(error)
     counts = summary.counts
@@ -108,11 +98,11 @@ def sync_import_command(args: argparse.Namespace, session: Session, _: PreparedD
         if args.dhis2:
             from db.sync.dhis2 import import_dhis2_file
 
-            preview = import_dhis2_file(session, args.file, user=_user(), dry_run=args.dry_run)
+            preview = import_dhis2_file(session, args.file, user=os_user(), dry_run=args.dry_run)
         else:
             from db.sync.import_ import import_sync_file
 
-            preview = import_sync_file(session, args.file, user=_user(), dry_run=args.dry_run)
+            preview = import_sync_file(session, args.file, user=os_user(), dry_run=args.dry_run)
     except SyncError as error:
         return _refuse(f"拒绝导入：{error}")
     text = format_preview(preview)
@@ -125,7 +115,7 @@ def sync_import_command(args: argparse.Namespace, session: Session, _: PreparedD
 def keys_show_command(_args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
     from db.sync.keys import ensure_local_key, format_fingerprint
 
-    key = ensure_local_key(session, _user())
+    key = ensure_local_key(session, os_user())
     session.commit()
     print(f"本机密钥指纹：{format_fingerprint(key.fingerprint)}")
     return 0
@@ -137,7 +127,7 @@ def keys_export_command(args: argparse.Namespace, session: Session, _: PreparedD
 
     utf8_stdout()
     try:
-        registration = write_registration(session, args.out, _user())
+        registration = write_registration(session, args.out, os_user())
         session.commit()
     except SyncError as error:
         session.rollback()
@@ -155,7 +145,7 @@ def keys_register_command(args: argparse.Namespace, session: Session,
     utf8_stdout()
     try:
         registration = read_registration(args.file)
-        result = register_key(session, registration, _user(), args.fingerprint)
+        result = register_key(session, registration, os_user(), args.fingerprint)
         session.commit()
     except SyncError as error:
         session.rollback()
@@ -180,7 +170,7 @@ def catalogue_publish_command(args: argparse.Namespace, session: Session,
 
     utf8_stdout()
     try:
-        counts = publish_catalogue(session, args.out, _user())
+        counts = publish_catalogue(session, args.out, os_user())
     except SyncError as error:
         return _refuse(error)
     parts = "，".join(f"{LABELS[name]} {count} 条" for name, count in counts.items())
@@ -196,7 +186,7 @@ def catalogue_import_command(args: argparse.Namespace, session: Session,
 
     utf8_stdout()
     try:
-        preview = import_catalogue_update(session, args.file, user=_user(),
+        preview = import_catalogue_update(session, args.file, user=os_user(),
                                           dry_run=args.dry_run)
     except SyncError as error:
         return _refuse(f"拒绝导入：{error}")

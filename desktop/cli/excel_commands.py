@@ -16,10 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db.storage import PreparedDatabase
-from desktop.console import utf8_stdout
-from desktop.figure_commands import year_range
-
-EXIT_REFUSED = 1
+from desktop.cli.common import EXIT_REFUSED, utf8_stdout, year_range
 
 
 def register(commands: Any) -> None:
@@ -69,8 +66,8 @@ def template_command(args: argparse.Namespace, session: Session, _: PreparedData
 
 
 def import_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
+    from db.importing.excel_template import format_template_report, import_template
     from reports.excel.common import ExcelError
-    from reports.excel.template_import import format_template_report, import_template
 
     utf8_stdout()
     try:

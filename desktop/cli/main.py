@@ -3,11 +3,15 @@
     tianbao [--db PATH_OR_URL]                  start the app
     tianbao [--db …] info                       database, schema and catalogue facts
     tianbao [--db …] catalogue export --format json
-    tianbao [--db …] init | units | values | evaluate | demo   see desktop/figure_commands.py
-    tianbao [--db …] report …                   see desktop/report_commands.py
-    tianbao [--db …] excel template | import | tables   see desktop/excel_commands.py
-    tianbao [--db …] backup | restore            see desktop/maintenance_commands.py
-    tianbao [--db …] users …                    see desktop/account_commands.py
+    tianbao [--db …] init | demo                 see desktop/cli/setup_commands.py
+    tianbao [--db …] units add                   see desktop/cli/unit_commands.py
+    tianbao [--db …] values import               see desktop/cli/value_commands.py
+    tianbao [--db …] evaluate                    see desktop/cli/evaluate_commands.py
+    tianbao [--db …] report …                   see desktop/cli/report_commands.py
+    tianbao [--db …] excel template | import | tables   see desktop/cli/excel_commands.py
+    tianbao [--db …] backup | restore            see desktop/cli/maintenance_commands.py
+    tianbao [--db …] users …                    see desktop/cli/account_commands.py
+    tianbao [--db …] sync | keys | catalogue …   see desktop/cli/sync_commands.py
 
 See docs/cli.md.
 """
@@ -34,8 +38,7 @@ from db.storage import (
     prepare_database,
     resolve_database_url,
 )
-
-EXIT_STORAGE_ERROR = 2
+from desktop.cli.common import EXIT_STORAGE_ERROR
 
 Handler = Callable[[argparse.Namespace, Session, PreparedDatabase], int]
 
@@ -74,18 +77,21 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["json"], default="json")
     export.set_defaults(handler=export_catalogue)
 
-    from desktop import (
+    from desktop.cli import (
         account_commands,
+        evaluate_commands,
         excel_commands,
-        figure_commands,
         maintenance_commands,
         report_commands,
+        setup_commands,
+        sync_commands,
+        unit_commands,
+        value_commands,
     )
 
-    for module in (figure_commands, report_commands, excel_commands, maintenance_commands,
-                   account_commands):
+    for module in (setup_commands, unit_commands, value_commands, evaluate_commands,
+                   report_commands, excel_commands, maintenance_commands, account_commands):
         module.register(commands)
-    from desktop import sync_commands
 
     sync_commands.register(commands)
     sync_commands.register_catalogue(catalogue_commands)
@@ -169,7 +175,7 @@ def show_info(_args: argparse.Namespace, session: Session, prepared: PreparedDat
 
 def export_catalogue(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
     from db.catalogue_export import catalogue_as_dict
-    from desktop.console import utf8_stdout
+    from desktop.cli.common import utf8_stdout
 
     utf8_stdout()
     print(json.dumps(catalogue_as_dict(session), ensure_ascii=False, indent=2))

@@ -17,17 +17,16 @@ from sqlalchemy.orm import Session
 
 from db.backup import (
     BackupError,
-    BackupInfo,
     backup_folder,
     backup_now,
+    describe_backup,
+    format_size,
     inspect_backup,
     list_backups,
     restore,
 )
 from db.storage import PreparedDatabase, sqlite_file_path
-from desktop.console import utf8_stdout
-
-EXIT_REFUSED = 1
+from desktop.cli.common import EXIT_REFUSED, utf8_stdout
 
 
 def register(commands: Any) -> None:
@@ -84,7 +83,7 @@ def list_command(_args: argparse.Namespace, session: Session, prepared: Prepared
         print(f"还没有备份（备份文件夹：{backup_folder(path)}）")
         return 0
     for info in backups:
-        print(describe(info))
+        print(describe_backup(info))
     return 0
 
 
@@ -117,7 +116,7 @@ def _restore_file(args: argparse.Namespace, path: Path, ask: Callable[[str], str
         print(error, file=sys.stderr)
         return EXIT_REFUSED
     utf8_stdout()
-    print(f"备份：{describe(info)}")
+    print(f"备份：{describe_backup(info)}")
     if info.problem is not None:
         print(f"无法恢复：{info.problem}。数据库未作任何改动。", file=sys.stderr)
         return EXIT_REFUSED
@@ -156,28 +155,3 @@ def _find_backup(given: Path, db_path: Path) -> Path:
         if candidate.exists():
             return candidate
     return given
-
-
-def describe(info: BackupInfo) -> str:
-    """One line: when, why, how big, what it holds, where."""
-    parts = [info.taken_at.strftime("%Y-%m-%d %H:%M"), info.reason_label,
-             format_size(info.size)]
-    if info.problem is None or info.revision is not None:
-        if info.home_unit:
-            parts.append(info.home_unit)
-        parts.append(f"单位 {info.units} 个")
-        parts.append(f"数据 {info.figures} 条")
-        if info.latest_figure is not None:
-            latest = info.latest_figure.astimezone().strftime("%Y-%m-%d")
-            parts.append(f"最近填报 {latest}")
-        parts.append(f"结构版本 {info.revision}")
-    if info.problem is not None:
-        parts.append(f"不可恢复：{info.problem}")
-    parts.append(str(info.path))
-    return "  ".join(parts)
-
-
-def format_size(size: int) -> str:
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / 1024 / 1024:.1f} MB"

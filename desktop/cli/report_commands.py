@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db.storage import PreparedDatabase
+from desktop.cli.common import EXIT_REFUSED
 
-EXIT_REFUSED = 1
 KINDS = ("annual", "midterm", "final", "comparison")
 
 

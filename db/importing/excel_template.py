@@ -1,10 +1,10 @@
 """Importing a filled data-entry template (``tianbao excel import FILE.xlsx``).
 
-All or nothing, like the CSV import (db/values_csv.py): the whole workbook is checked first and
-every row gets a line in the report by the row number Excel shows — what it accepted and what
-it refused and why. Only if no row has an error are the figures saved, in one transaction, with
-the checks and audit entries of :func:`db.figures.save_value` (through
-:mod:`reports.excel.bulk_save`, which does the same for thousands of figures at once).
+All or nothing, like the CSV import (db/importing/csv_values.py): the whole workbook is checked
+first and every row gets a line in the report by the row number Excel shows — what it accepted
+and what it refused and why. Only if no row has an error are the figures saved, in one
+transaction, with the checks and audit entries of :func:`db.figures.save_value` (through
+:mod:`db.importing.bulk_save`, which does the same for thousands of figures at once).
 
 A file that cannot be a template for this database is refused as a whole with
 :class:`ExcelError`, before any row is looked at: not a workbook, an old .xls, a password-
@@ -44,6 +44,23 @@ from db.checks import (
     parse_number,
 )
 from db.figures import FIRST_YEAR, LAST_YEAR
+from db.importing.bulk_save import Figure, plan_values, write_planned
+from db.importing.report_lines import ImportReport, counts_line, finding_line, result_lines
+from db.importing.template_format import (
+    COLUMN_NUMBER,
+    DATA_SHEET,
+    FIRST_DATA_ROW,
+    FORMAT,
+    FORMAT_VERSION,
+    HEADER_ROW,
+    LAST_COLUMN,
+    MAX_DATA_ROWS,
+    META_SHEET,
+    ExcelError,
+    headers,
+    key_checksum,
+    row_tag,
+)
 from db.models import AuditEntry, DataValue, Indicator, OrgUnit
 from db.progress import (
     CancelCheck,
@@ -54,23 +71,6 @@ from db.progress import (
     raise_if_cancelled,
 )
 from db.units import home_unit_code, subtree_codes
-from db.values_csv import ImportReport, counts_line, finding_line, result_lines
-from reports.excel.bulk_save import Figure, plan_values, write_planned
-from reports.excel.common import ExcelError
-from reports.excel.template import (
-    COLUMN_NUMBER,
-    DATA_SHEET,
-    FIRST_DATA_ROW,
-    FORMAT,
-    FORMAT_VERSION,
-    HEADER_ROW,
-    LAST_COLUMN,
-    MAX_DATA_ROWS,
-    META_SHEET,
-    headers,
-    key_checksum,
-    row_tag,
-)
 
 # Guards applied before openpyxl sees the file. A template of MAX_DATA_ROWS rows is about 2 MB on
 # disk and 19 MB unpacked (measured on 10 068 rows: 0.9 MB and 9.3 MB); a zip bomb declares more.
@@ -107,8 +107,8 @@ class RowOutcome:
 
 @dataclass
 class TemplateImportReport(ImportReport):
-    """:class:`db.values_csv.ImportReport` with the template's unit, year and department and
-    one outcome per data row (``skipped`` counts the rows left empty)."""
+    """:class:`db.importing.report_lines.ImportReport` with the template's unit, year and
+    department and one outcome per data row (``skipped`` counts the rows left empty)."""
 
     unit: str = ""
     unit_name: str = ""

@@ -29,8 +29,7 @@ from db.accounts import (
     users,
 )
 from db.storage import PreparedDatabase
-
-EXIT_REFUSED = 1
+from desktop.cli.common import EXIT_REFUSED
 
 
 def register(commands: Any) -> None:
