@@ -34,6 +34,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from db.errors import UserError
 from db.files import replaced_when_done
 from db.storage import MIGRATIONS_DIR, SCHEMA_HEAD, VERSION_TABLE, sqlite_file_path
 
@@ -62,7 +63,7 @@ _UNSAFE = re.compile(r"[^\w]+")
 _ANY_BACKUP_NAME = re.compile(r"-(\d{8}-\d{6})-(\w+?)(?:\.\d+)?\.sqlite3$")
 
 
-class BackupError(Exception):
+class BackupError(UserError):
     """A backup cannot be made, read or restored. ``str(error)`` is for the user, in Chinese."""
 
 

@@ -21,6 +21,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from db.errors import UserError
+
 log = logging.getLogger(__name__)
 
 APP_NAME = "Tianbao"
@@ -48,7 +50,7 @@ SQLITE_SYNCHRONOUS = "FULL"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
-class StorageError(Exception):
+class StorageError(UserError):
     """The database cannot be opened or prepared. ``str(error)`` is for the user, in Chinese."""
 
 

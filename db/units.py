@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.errors import UserError
 from db.models import AuditEntry, Meta, OrgUnit, Plan
 
 LEVELS = ("township", "county", "city", "province")
@@ -37,7 +38,7 @@ _SIX_DIGITS = re.compile(r"[0-9]{6}")
 _TWELVE_DIGITS = re.compile(r"[0-9]{12}")
 
 
-class UnitError(ValueError):
+class UnitError(UserError, ValueError):
     """A refused change to the units. ``str(error)`` is a plain Chinese message for the user."""
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.checks import Finding, check_value, has_errors, parse_number
+from db.errors import UserError
 from db.figures import FIRST_YEAR, LAST_YEAR, save_value
 from db.importing.report_lines import ImportReport, counts_line, finding_line, result_lines
 from db.models import AuditEntry, Indicator, OrgUnit
@@ -49,7 +50,7 @@ _EXCEL_SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
 _XLSX_MAGIC = b"PK\x03\x04"
 
 
-class ValuesCsvError(Exception):
+class ValuesCsvError(UserError):
     """The file cannot be read at all. ``str(error)`` is for the user, in Chinese."""
 
 

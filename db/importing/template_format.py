@@ -11,8 +11,10 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
+from db.errors import UserError
 
-class ExcelError(Exception):
+
+class ExcelError(UserError):
     """A workbook cannot be made or read (unknown unit, wrong file, unwritable folder).
     ``str(error)`` is a plain Chinese message for the user."""
 

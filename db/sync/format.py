@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
+from db.errors import UserError
 from resources import ROOT as RESOURCES
 
 FORMAT_NAME = "tianbao-sync"
@@ -67,7 +68,7 @@ ARCHIVE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImple
                   OSError, RuntimeError, ValueError, EOFError, OverflowError, struct.error)
 
 
-class SyncError(Exception):
+class SyncError(UserError):
     """A file refused as a whole. ``str(error)`` is for the user, in Chinese; ``code`` for tests
     and scripts."""
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from db.errors import UserError
 from db.models import Goal, Indicator, Meta, Plan, Target
 from db.storage import (
     DATABASE_ENV_VAR,
@@ -38,7 +39,7 @@ from db.storage import (
     prepare_database,
     resolve_database_url,
 )
-from desktop.cli.common import EXIT_STORAGE_ERROR
+from desktop.cli.common import EXIT_REFUSED, EXIT_STORAGE_ERROR
 
 Handler = Callable[[argparse.Namespace, Session, PreparedDatabase], int]
 
@@ -105,11 +106,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        url = resolve_database_url(args.db)
-    except StorageError as error:
-        print(error, file=sys.stderr)
-        return EXIT_STORAGE_ERROR
+        return _run(args)
+    except UserError as error:
+        # The one place a refusal is told: its reason on stderr, after the command's own words
+        # for what was refused (``refused``, e.g. 拒绝导入：). Anything else is a bug: traceback.
+        print(f"{getattr(args, 'refused', '')}{error}", file=sys.stderr)
+        return EXIT_STORAGE_ERROR if isinstance(error, StorageError) else EXIT_REFUSED
 
+
+def _run(args: argparse.Namespace) -> int:
+    url = resolve_database_url(args.db)
     if args.command is None:
         # Imported here so that headless commands work on machines without Qt's system libraries.
         from desktop.app import Screenshot, run_app
@@ -124,15 +130,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         prepared = prepare_database(url)
-    except StorageError as error:
+    except StorageError:
         # A command that must work on a database that cannot be opened (restore) says so.
         fallback = getattr(args, "handler_without_database", None)
-        if fallback is not None:
-            return int(fallback(args, url))
-        print(error, file=sys.stderr)
-        return EXIT_STORAGE_ERROR
+        if fallback is None:
+            raise
+        return int(fallback(args, url))
     handler: Handler = args.handler
     try:
+        # Leaving the session rolls back whatever a refused command had not committed.
         with Session(prepared.engine) as session:
             ensure_catalogue(session)
             return handler(args, session, prepared)

@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db.backup import (
-    BackupError,
     backup_folder,
     backup_now,
     describe_backup,
@@ -62,11 +61,7 @@ def backup_command(args: argparse.Namespace, session: Session, prepared: Prepare
     if path is None:
         return EXIT_REFUSED
     session.close()  # no read transaction of ours held open while the snapshot is taken
-    try:
-        made = backup_now(path, args.reason)
-    except BackupError as error:
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
+    made = backup_now(path, args.reason)
     utf8_stdout()
     print(f"已备份到 {made}（{format_size(made.stat().st_size)}）")
     return 0
@@ -110,11 +105,7 @@ def restore_without_database(args: argparse.Namespace, url: str) -> int:
 
 def _restore_file(args: argparse.Namespace, path: Path, ask: Callable[[str], str]) -> int:
     source = _find_backup(args.file, path)
-    try:
-        info = inspect_backup(source)
-    except BackupError as error:
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
+    info = inspect_backup(source)
     utf8_stdout()
     print(f"备份：{describe_backup(info)}")
     if info.problem is not None:
@@ -137,9 +128,6 @@ def _restore_file(args: argparse.Namespace, path: Path, ask: Callable[[str], str
         return EXIT_REFUSED
     try:
         result = restore(source, path)
-    except BackupError as error:
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
     finally:
         lock.unlock()
     print(f"已用 {source.name} 恢复数据库 {path}。")

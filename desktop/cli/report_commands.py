@@ -37,21 +37,16 @@ def report_command(args: argparse.Namespace, session: Session, _: PreparedDataba
     from reports.pdf.annual import build_annual_report
     from reports.pdf.comparison import build_comparison_report
     from reports.pdf.evaluation_report import build_evaluation_report
-    from reports.pdf.layout import ReportError
 
     if args.kind in ("annual", "comparison") and args.year is None:
         print("年度监测报告和对比报告需要用 --year 指定年份", file=sys.stderr)
         return EXIT_REFUSED
-    try:
-        if args.kind == "annual":
-            built = build_annual_report(session, args.unit, args.year, args.out)
-        elif args.kind == "comparison":
-            built = build_comparison_report(session, args.unit, args.year, args.out)
-        else:
-            built = build_evaluation_report(session, args.unit, args.out, kind=args.kind,
-                                            year=args.year)
-    except ReportError as error:
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
+    if args.kind == "annual":
+        built = build_annual_report(session, args.unit, args.year, args.out)
+    elif args.kind == "comparison":
+        built = build_comparison_report(session, args.unit, args.year, args.out)
+    else:
+        built = build_evaluation_report(session, args.unit, args.out, kind=args.kind,
+                                        year=args.year)
     print(f"已生成 {built.path}（{built.pages}页）")
     return 0

@@ -7,14 +7,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from db.storage import PreparedDatabase
 from db.units import LEVELS
-from desktop.cli.common import EXIT_REFUSED, year_range
+from desktop.cli.common import year_range
 
 
 def register(commands: Any) -> None:
@@ -38,11 +37,7 @@ def register(commands: Any) -> None:
 def demo_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
     from db.demo import fill_demo
 
-    try:
-        summary = fill_demo(session, args.unit, args.townships, args.years, args.seed)
-    except ValueError as error:
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
+    summary = fill_demo(session, args.unit, args.townships, args.years, args.seed)
     print(f"已为 {summary.unit} 及 {len(summary.townships)} 个乡镇生成 "
           f"{summary.years.start}—{summary.years.stop - 1} 年演示数据 {summary.figures} 条")
     return 0
@@ -50,16 +45,11 @@ def demo_command(args: argparse.Namespace, session: Session, _: PreparedDatabase
 
 def init_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
     from db.sync.keys import ensure_local_key, format_fingerprint
-    from db.units import UnitError, init_unit
+    from db.units import init_unit
 
-    try:
-        unit = init_unit(session, args.unit, args.name, args.parent, args.level)
-        key = ensure_local_key(session)  # made at setup: the fingerprint to read out by phone
-        session.commit()
-    except UnitError as error:
-        session.rollback()
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
+    unit = init_unit(session, args.unit, args.name, args.parent, args.level)
+    key = ensure_local_key(session)  # made at setup: the fingerprint to read out by phone
+    session.commit()
     print(f"本机填报单位：{unit.name}（{unit.code}）")
     print(f"本机密钥指纹：{format_fingerprint(key.fingerprint)}")
     return 0

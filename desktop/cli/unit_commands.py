@@ -6,14 +6,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from db.storage import PreparedDatabase
 from db.units import LEVELS
-from desktop.cli.common import EXIT_REFUSED
 
 
 def register(commands: Any) -> None:
@@ -29,14 +27,9 @@ def register(commands: Any) -> None:
 
 
 def units_add_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
-    from db.units import UnitError, create_unit
+    from db.units import create_unit
 
-    try:
-        unit = create_unit(session, args.code, args.name, args.level, parent_code=args.parent)
-        session.commit()
-    except UnitError as error:
-        session.rollback()
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
+    unit = create_unit(session, args.code, args.name, args.level, parent_code=args.parent)
+    session.commit()
     print(f"已添加：{unit.name}（{unit.code}），上级 {unit.parent_code}")
     return 0

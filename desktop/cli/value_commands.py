@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -30,15 +29,11 @@ def register(commands: Any) -> None:
 def values_import_command(args: argparse.Namespace, session: Session,
                           prepared: PreparedDatabase) -> int:
     from db.backup import backup_before
-    from db.importing.csv_values import ValuesCsvError, format_report, import_values_csv
+    from db.importing.csv_values import format_report, import_values_csv
 
     utf8_stdout()
     if not args.dry_run:
         backup_before(prepared.url, "import")  # never raises; a failed copy is logged
-    try:
-        report = import_values_csv(session, args.file, dry_run=args.dry_run)
-    except ValuesCsvError as error:
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
+    report = import_values_csv(session, args.file, dry_run=args.dry_run)
     print(format_report(report))
     return EXIT_REFUSED if report.has_errors else 0

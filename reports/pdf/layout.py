@@ -23,6 +23,7 @@ from reportlab.platypus.tables import TableStyle
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.errors import UserError
 from db.evaluation import STATUS_LABELS
 from db.files import replaced_when_done
 from db.models import Meta
@@ -63,7 +64,7 @@ LAYOUT_STEPS = 20
 
 
 
-class ReportError(Exception):
+class ReportError(UserError):
     """A report cannot be made (unknown unit, unwritable folder). ``str()`` is for the user."""
 
 
