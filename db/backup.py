@@ -167,25 +167,25 @@ def daily_backup_if_due(db_path: Path, *, now: datetime | None = None) -> Path |
         return None
 
 
-def backup_before_writing(session: Session, reason: str = "import") -> Path | None:
-    """:func:`backup_before` for the database a session is bound to (the core's importers)."""
-    return backup_before(session.get_bind().url.render_as_string(hide_password=False), reason)
+def backup_before_import(session: Session) -> Path | None:
+    """Copy the SQLite file a session is bound to aside before an import changes it: a rotating
+    ``import`` backup, listed in the restore dialog. None for a server database (backed up with
+    its own tools).
 
-
-def backup_before(url: str, reason: str) -> Path | None:
-    """The backup made before an import (``reason="import"``) or another bulk change to the
-    database at ``url``; None for a server database or when the copy failed (logged).
-
-    Never raises: the caller goes ahead either way, and the daily copy is still there.
+    One policy for every import (values CSV, Excel template, exchange and catalogue files): the
+    file is copied aside first, so if the copy fails the import is refused with a BackupError
+    and nothing is written.
     """
-    path = sqlite_file_path(url)
-    if path is None or not path.is_file():
+    bind = session.get_bind()
+    path = sqlite_file_path(bind.url.render_as_string(hide_password=False))
+    if path is None:
+        log.warning("importing into %s without a copy: back up server databases with their "
+                    "own tools", bind.url.render_as_string(hide_password=True))
         return None
     try:
-        return backup_now(path, reason)
+        return backup_now(path, "import")
     except BackupError as error:
-        log.warning("backup before %s failed: %s", reason, error)
-        return None
+        raise BackupError(f"导入前无法备份数据库：{error}。未导入任何数据。") from None
 
 
 def daily_backup_for(url: str) -> Path | None:

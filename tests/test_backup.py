@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from db.backup import (
     KEEP,
     BackupError,
-    backup_before,
+    backup_before_import,
     backup_folder,
     backup_now,
     daily_backup_if_due,
@@ -125,7 +125,6 @@ def test_a_failed_daily_backup_does_not_stop_the_clerk(
 
 def test_no_backup_of_a_database_that_does_not_exist_yet(db_path: Path) -> None:
     assert daily_backup_if_due(db_path) is None
-    assert backup_before(url(db_path), "import") is None
     with pytest.raises(BackupError, match="没有可备份的数据库文件"):
         backup_now(db_path)
 
@@ -241,9 +240,31 @@ def test_a_database_too_damaged_to_copy_is_moved_aside_and_replaced(county: Path
 
 
 def test_backup_before_an_import_names_its_reason(county: Path) -> None:
-    made = backup_before(url(county), "import")
+    engine = create_db_engine(url(county))
+    with Session(engine) as session:
+        made = backup_before_import(session)
+    engine.dispose()
     assert made is not None and made.name.endswith("-import.sqlite3")
-    assert backup_before("postgresql+psycopg://user@host/tianbao", "import") is None
+
+
+def test_every_import_is_refused_when_its_backup_fails_and_writes_nothing(
+    county: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One policy for the values CSV, the Excel template and the exchange files: the file is
+    copied aside first, or nothing is imported."""
+    from db.importing.csv_values import import_values_csv
+
+    def disk_full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("db.backup.copy_database", disk_full)
+    before = figures(county)
+    engine = create_db_engine(url(county))
+    with Session(engine) as session, pytest.raises(BackupError, match="导入前无法备份数据库"):
+        import_values_csv(session, f"unit,code,year,value\n{TAIPING},live_births,2023,900\n"
+                          .encode())
+    engine.dispose()
+    assert figures(county) == before
 
 
 # ---------------------------------------------------------------------------- commands

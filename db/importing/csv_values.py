@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.backup import backup_before_import
 from db.checks import Finding, check_value, has_errors, parse_number
 from db.errors import UserError
 from db.figures import FIRST_YEAR, LAST_YEAR, save_value
@@ -309,6 +310,8 @@ def import_values_csv(
     if report.has_errors:
         return report
     try:
+        if not dry_run:
+            backup_before_import(session)  # refuses the import if the copy fails
         # Year order, so each figure's jump check sees the earlier years of the same file.
         for row in sorted(rows, key=lambda r: (r.unit, r.code, r.disaggregation, r.year)):
             result = save_value(session, row.unit, row.code, row.year, row.value,

@@ -32,7 +32,7 @@ from openpyxl.utils import range_boundaries
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.backup import backup_before_writing
+from db.backup import backup_before_import
 from db.checks import (
     DISAGGREGATION_LABELS,
     Finding,
@@ -624,7 +624,7 @@ def import_template(session: Session, source: Path | str | bytes, user: str = ""
             return report
         raise_if_cancelled(cancel)
         if report.changed:
-            backup_before_writing(session, "import")  # never raises; logged if it fails
+            backup_before_import(session)  # refuses the import if the copy fails
         write_planned(session, planned, user, progress)
         if report.changed:
             # The figures' own entries say what changed; this one says where it came from.

@@ -26,14 +26,10 @@ def register(commands: Any) -> None:
     imp.set_defaults(handler=values_import_command)
 
 
-def values_import_command(args: argparse.Namespace, session: Session,
-                          prepared: PreparedDatabase) -> int:
-    from db.backup import backup_before
+def values_import_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
     from db.importing.csv_values import format_report, import_values_csv
 
     utf8_stdout()
-    if not args.dry_run:
-        backup_before(prepared.url, "import")  # never raises; a failed copy is logged
     report = import_values_csv(session, args.file, dry_run=args.dry_run)
     print(format_report(report))
     return EXIT_REFUSED if report.has_errors else 0
