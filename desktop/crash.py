@@ -288,6 +288,18 @@ def install_crash_handler() -> CrashHandler:
     return _installed
 
 
+def report_bug(error: BaseException, thread: str = "worker") -> Path | None:
+    """A bug caught on its way to the clerk (desktop/tasks.py): log it, write the report and
+    say where it is, as for an error nobody caught. The report's path, or None if it could not
+    be written (logged)."""
+    # Not installed: a dialog or a test running without run_app; the report is written anyway.
+    handler = _installed or CrashHandler()
+    report = handler.handle((type(error), error, error.__traceback__), thread=thread)
+    if report is not None:
+        handler.show_dialog(report)
+    return report
+
+
 def reports_crashes(run: Callable[P, int]) -> Callable[P, int]:
     """Run the app with the crash hooks installed; an error escaping it is reported too."""
 

@@ -273,7 +273,9 @@ class SyncImportFlow(QObject):
         self.task.finished.connect(self._task_ended)
 
     def _task_ended(self) -> None:
-        if self.task is not None and self.task.progress.cancelled() and self.dialog is None:
+        # Cancelled, or ended by a bug (reported by the task runner, not passed to _failed).
+        if self.task is not None and self.dialog is None and (
+                self.task.progress.cancelled() or self.task.crashed):
             self.finished.emit()
 
     def _failed(self, error: BaseException) -> None:
