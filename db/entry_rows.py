@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from db.aggregation import IndicatorInfo
 from db.evaluation import STATUS_LABELS, Evaluator, TargetResult, TargetSpec, target_phrase
 from db.models import DataValue, Goal, GoalProgress, Indicator, OrgUnit, Plan
+from db.plan_years import FIRST_YEAR, PLAN_YEARS
 
 # Which status a row shows when its indicator has several targets (2025 and 2030 …).
 _SEVERITY = {"not_met": 4, "at_risk": 3, "no_data": 2, "met": 1, "not_applicable": 0}
@@ -187,7 +188,7 @@ def _fill(row: EntryRow, sheet: EntrySheet, stored: dict[tuple[str, str], DataVa
     index, unit, year = sheet.evaluator.index, sheet.unit.code, sheet.year
     resolved = index.resolve(unit, row.code, year)
     row.current, row.source = resolved.value, resolved.source
-    row.previous = index.resolve(unit, row.code, year - 1).value if year > 2020 else None
+    row.previous = index.resolve(unit, row.code, year - 1).value if year > FIRST_YEAR else None
     own = stored.get((row.code, "total"))
     row.comment = own.comment if own else ""
     row.entered_directly = bool(own and own.entered_directly)
@@ -255,7 +256,7 @@ def row_detail(session: Session, sheet: EntrySheet, row: EntryRow) -> RowDetail:
     if row.is_rate:
         formula = (f"{row.indicator.name} = {row.numerator_name} ÷ {row.denominator_name}"
                    f" × {row.indicator.factor:g}")
-    series = sheet.evaluator.index.series(sheet.unit.code, row.code, range(2020, 2031))
+    series = sheet.evaluator.index.series(sheet.unit.code, row.code, PLAN_YEARS)
     lines = [(t.value, t.year, target_phrase(t)) for t in row.targets
              if t.value is not None and t.kind in ("threshold", "maintain", "approx", "coverage")]
     projected = next((r.projected for r in row.results if r.projected is not None), None)

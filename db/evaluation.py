@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session
 from db.aggregation import FigureIndex, IndicatorInfo, Resolved
 from db.models import Goal, OrgUnit, Plan, Target
 from db.numbers import sample_stdev
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.target_wording import holds
 
-BASELINE_YEAR = 2020
-LAST_YEAR = 2030
+BASELINE_YEAR = FIRST_YEAR
 PROJECTION_WINDOW = 5
 PROJECTION_MIN_POINTS = 3
 FLUCTUATION_SIGMAS = 3.0

@@ -27,9 +27,8 @@ from db.checks import (
     parse_number,
 )
 from db.models import AuditEntry, DataValue, Goal, GoalProgress, Indicator, OrgUnit, utcnow
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.units import plan_for_unit
-
-FIRST_YEAR, LAST_YEAR = 2020, 2030  # baseline 2020, final evaluation 2030
 
 STATUSES = ("draft", "submitted", "approved")
 STATUS_LABELS = {"draft": "草稿", "submitted": "已上报", "approved": "已审核"}

@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-FIRST_YEAR, LAST_YEAR = 2020, 2030
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 
 
 @dataclass

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from db.plan_years import FIRST_YEAR
 from db.progress import Progress
 from desktop.tasks import TaskHandle, run_task
 
@@ -79,7 +80,7 @@ def export_sync_file(parent: QWidget, engine: Engine, unit: str, unit_name: str,
         from db.sync.export import export_sync_file as export
 
         with Session(engine) as session:
-            summary = export(session, unit, list(range(2020, year + 1)), out, user=user,
+            summary = export(session, unit, list(range(FIRST_YEAR, year + 1)), out, user=user,
                              progress=progress.report, cancel=progress.cancelled)
         return f"交换文件已导出：{summary.path}（数据{summary.counts.get('dataValues', 0)}条）"
 

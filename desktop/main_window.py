@@ -39,6 +39,7 @@ from db.figures import reopen_year, set_year_status, year_status
 from db.models import OrgUnit
 from db.overview import Overview, build_overview
 from db.plan_text import DOMAIN_NAMES
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import Progress
 from desktop.detail_pane import DetailPane
 from desktop.entry_model import (
@@ -66,7 +67,6 @@ if TYPE_CHECKING:  # reportlab loads only when a report is printed (~0.1 s at st
 
 log = logging.getLogger(__name__)
 
-FIRST_YEAR, LAST_YEAR = 2020, 2030
 OVERVIEW, QUALITATIVE = "overview", "qualitative"
 TITLE = "填报 — 妇女发展规划监测"  # translated where shown
 

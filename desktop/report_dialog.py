@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from db.plan_years import FIRST_YEAR, LAST_YEAR, MIDTERM_YEAR
 from db.progress import Progress
 from desktop.tasks import TaskHandle, run_task
 from reports.pdf.layout import BuiltReport
@@ -32,7 +33,7 @@ KINDS = {
     "final": "终期评估报告（2030年）",
     "comparison": "下级单位对比报告",
 }
-FIXED_YEARS = {"midterm": 2025, "final": 2030}
+FIXED_YEARS = {"midterm": MIDTERM_YEAR, "final": LAST_YEAR}
 
 
 class ReportDialog(QDialog):
@@ -48,7 +49,7 @@ class ReportDialog(QDialog):
                 self.kind.addItem(label, key)
         form.addRow("报告：", self.kind)
         self.year = QSpinBox()
-        self.year.setRange(2020, 2030)
+        self.year.setRange(FIRST_YEAR, LAST_YEAR)
         self.year.setValue(year)
         self.year.setSuffix(" 年")
         form.addRow("年份：", self.year)

@@ -34,8 +34,8 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.checks import Finding, check_value, has_errors, jump_finding, parse_number
-from db.figures import FIRST_YEAR, LAST_YEAR
 from db.models import AuditEntry, DataValue, Indicator, OrgUnit, utcnow
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import CancelCheck, ProgressCallback, never_cancelled, no_progress
 
 # SQLite before 3.32 allows 999 bound parameters per statement; stay well below.

@@ -27,9 +27,10 @@ from sqlalchemy.orm import Session
 from db.backup import backup_before_import
 from db.checks import Finding, check_value, has_errors, parse_number
 from db.errors import UserError
-from db.figures import FIRST_YEAR, LAST_YEAR, save_value
+from db.figures import save_value
 from db.importing.report_lines import ImportReport, counts_line, finding_line, result_lines
 from db.models import AuditEntry, Indicator, OrgUnit
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 
 COLUMNS = ("unit", "code", "year", "sex", "value", "comment")
 REQUIRED_COLUMNS = ("unit", "code", "year", "value")

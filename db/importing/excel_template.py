@@ -43,7 +43,6 @@ from db.checks import (
     has_errors,
     parse_number,
 )
-from db.figures import FIRST_YEAR, LAST_YEAR
 from db.importing.bulk_save import Figure, plan_values, write_planned
 from db.importing.report_lines import ImportReport, counts_line, finding_line, result_lines
 from db.importing.template_format import (
@@ -62,6 +61,7 @@ from db.importing.template_format import (
     row_tag,
 )
 from db.models import AuditEntry, DataValue, Indicator, OrgUnit
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import (
     CancelCheck,
     ProgressCallback,

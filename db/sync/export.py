@@ -22,9 +22,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.catalogue import stored_version
-from db.figures import FIRST_YEAR, LAST_YEAR
 from db.files import replaced_when_done
 from db.models import AuditEntry, DataValue, ExportMark, GoalProgress, OrgUnit, SyncLog, utcnow
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import (
     CancelCheck,
     ProgressCallback,

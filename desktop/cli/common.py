@@ -8,7 +8,7 @@ import getpass
 import io
 import sys
 
-from db.figures import FIRST_YEAR, LAST_YEAR
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 
 # A refusal the user can act on (bad file, unknown unit, locked year): its reason is on stderr.
 EXIT_REFUSED = 1

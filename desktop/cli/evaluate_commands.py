@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.storage import PreparedDatabase
 from desktop.cli.common import EXIT_REFUSED, utf8_stdout
 
@@ -34,8 +35,8 @@ def evaluate_command(args: argparse.Namespace, session: Session, _: PreparedData
     if session.get(OrgUnit, args.unit) is None:
         print(f"单位 {args.unit} 不在数据库中（可先用 init 或 units add 添加）", file=sys.stderr)
         return EXIT_REFUSED
-    if not 2020 <= args.year <= 2030:
-        print("年份必须在2020—2030年之间", file=sys.stderr)
+    if not FIRST_YEAR <= args.year <= LAST_YEAR:
+        print(f"年份必须在{FIRST_YEAR}—{LAST_YEAR}年之间", file=sys.stderr)
         return EXIT_REFUSED
     evaluator = Evaluator(session, args.unit, args.tolerance)
     specs = {s.id: s for s in evaluator.targets_for(args.unit)}

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from db.aggregation import IndicatorInfo, Resolved
 from db.entry_rows import indicator_shown
 from db.evaluation import Evaluator, target_phrase
-from db.figures import FIRST_YEAR, LAST_YEAR
 from db.models import Domain, Indicator, OrgUnit
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import (
     CancelCheck,
     ProgressCallback,

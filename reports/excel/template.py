@@ -34,7 +34,7 @@ from db.aggregation import IndicatorInfo
 from db.checks import MAY_EXCEED_100
 from db.entry_rows import indicator_shown
 from db.evaluation import Evaluator, TargetSpec, target_phrase
-from db.figures import FIRST_YEAR, LAST_YEAR, values_for
+from db.figures import values_for
 from db.importing.template_format import (
     COLUMN_NUMBER,
     COLUMNS,
@@ -54,6 +54,7 @@ from db.importing.template_format import (
     row_tag,
 )
 from db.models import Domain, Goal, Indicator, OrgUnit, Target
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import (
     CancelCheck,
     ProgressCallback,
