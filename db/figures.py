@@ -31,7 +31,7 @@ from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.units import plan_for_unit
 
 STATUSES = ("draft", "submitted", "approved")
-STATUS_LABELS = {"draft": "草稿", "submitted": "已上报", "approved": "已审核"}
+YEAR_STATUS_LABELS = {"draft": "草稿", "submitted": "已上报", "approved": "已审核"}
 PROGRESS_LABELS = {"not_started": "未开展", "in_progress": "推进中", "done": "已完成"}
 
 # SQLite before 3.32 allows 999 bound parameters per statement; stay well below.

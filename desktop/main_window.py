@@ -278,7 +278,7 @@ class MainWindow(QMainWindow):
             lambda text: self.statusBar().showMessage(text, 10000))
         self.submit_action.triggered.connect(self.submit_year)
         self.approve_action.triggered.connect(self.approve_year)
-        self.reopen_action.triggered.connect(self.reopen_year)
+        self.reopen_action.triggered.connect(self.ask_reopen_year)
         self.units_action.triggered.connect(self.manage_units)
         self.report_action.triggered.connect(self.print_report)
 
@@ -433,7 +433,7 @@ class MainWindow(QMainWindow):
                                           "approved", self.user.username),
                           f"{self.sheet.year}年数据已审核并锁定")
 
-    def reopen_year(self) -> None:
+    def ask_reopen_year(self) -> None:
         reason, ok = QInputDialog.getText(self, "重新开放", "请填写重新开放的原因（将记入日志）：")
         if not ok:
             return
@@ -503,16 +503,17 @@ class MainWindow(QMainWindow):
                                                self.sheet.year, self.user.username, done)
 
     def export_sync(self) -> None:
-        from desktop.file_actions import export_sync_file
+        from desktop.file_actions import choose_and_export_sync_file
 
-        self.file_task = export_sync_file(
+        self.file_task = choose_and_export_sync_file(
             self, self.engine, self.sheet.unit.code, self.sheet.unit.name, self.sheet.year,
             self.user.username, lambda text: self.statusBar().showMessage(text, 15000))
 
     def import_sync(self) -> None:
-        from desktop.file_actions import import_sync_file
+        from desktop.file_actions import choose_and_import_sync_file
 
-        self.sync_flow = import_sync_file(self, self.engine, self.user.username, self.reload)
+        self.sync_flow = choose_and_import_sync_file(self, self.engine, self.user.username,
+                                                     self.reload)
 
     def restore_backup(self) -> None:
         from db.storage import sqlite_file_path

@@ -257,7 +257,7 @@ def test_a_reviewer_approves_and_reopens_a_year_and_a_clerk_cannot(
     assert "锁定" in reviewer.year_state.text()
     monkeypatch.setattr("desktop.main_window.QInputDialog.getText",
                         lambda *_args: ("统计局更正口径", True))
-    reviewer.reopen_year()
+    reviewer.ask_reopen_year()
     assert "草稿" in reviewer.year_state.text()
 
 

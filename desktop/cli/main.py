@@ -140,7 +140,7 @@ def _run(args: argparse.Namespace) -> int:
     try:
         # Leaving the session rolls back whatever a refused command had not committed.
         with Session(prepared.engine) as session:
-            ensure_catalogue(session)
+            load_shipped_catalogue(session)
             return handler(args, session, prepared)
     except BrokenPipeError:
         # The reader (head, a pager) stopped early. Point stdout at devnull so that Python's
@@ -151,11 +151,11 @@ def _run(args: argparse.Namespace) -> int:
         prepared.engine.dispose()
 
 
-def ensure_catalogue(session: Session) -> bool:
-    """Load or update the shipped catalogue if the database holds an older one."""
-    from db.catalogue import ensure_catalogue as ensure
+def load_shipped_catalogue(session: Session) -> bool:
+    """Load or update the shipped catalogue if the database holds an older one; commit."""
+    from db.catalogue import ensure_catalogue
 
-    changed = ensure(session)
+    changed = ensure_catalogue(session)
     session.commit()
     return changed
 

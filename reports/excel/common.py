@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.catalogue import stored_version
 from db.files import replaced_when_done
 from db.importing.template_format import ExcelError
-from db.models import Meta, OrgUnit
+from db.models import OrgUnit
 
 if TYPE_CHECKING:
     from db.aggregation import IndicatorInfo
@@ -43,7 +43,7 @@ COUNT_FORMAT = "#,##0"
 
 
 def stored_catalogue_version(session: Session) -> str:
-    return session.scalar(select(Meta.value).where(Meta.key == "catalogue_version")) or "-"
+    return stored_version(session) or "-"
 
 
 def find_unit(session: Session, unit_code: str) -> OrgUnit:

@@ -20,13 +20,12 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Paragraph, Table
 from reportlab.platypus.tables import TableStyle
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.catalogue import stored_version
 from db.errors import UserError
 from db.evaluation import STATUS_LABELS
 from db.files import replaced_when_done
-from db.models import Meta
 from db.progress import TaskCancelled
 from db.version import app_version
 from reports.pdf.fonts import FONT, register_fonts, status_symbols
@@ -76,10 +75,6 @@ class ReportCancelled(TaskCancelled):
 # ---------------------------------------------------------------------------- facts
 
 
-def catalogue_version(session: Session) -> str:
-    return session.scalar(select(Meta.value).where(Meta.key == "catalogue_version")) or "-"
-
-
 @dataclass(frozen=True)
 class ReportInfo:
     """What the footer and the PDF's document information show on every page."""
@@ -99,7 +94,7 @@ class ReportInfo:
 def report_info(session: Session, title: str, unit_name: str, year: int,
                 printed: date | None = None) -> ReportInfo:
     """A report's information with this installation's versions, printed today by default."""
-    return ReportInfo(title, unit_name, year, catalogue_version(session), app_version(),
+    return ReportInfo(title, unit_name, year, stored_version(session) or "-", app_version(),
                       printed or date.today())
 
 
