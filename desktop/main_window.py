@@ -60,7 +60,7 @@ from desktop.i18n import LANGUAGES, chosen_language, set_language, tr
 from desktop.overview_page import OverviewPage
 from desktop.qualitative_page import QualitativeModel, qualitative_view
 from desktop.status_style import STATUS_SYMBOL
-from desktop.tasks import TaskHandle, run_task
+from desktop.tasks import TaskHandle, cancel_running_tasks, run_task
 
 if TYPE_CHECKING:  # reportlab loads only when a report is printed (~0.1 s at start-up)
     from reports.pdf.layout import BuiltReport
@@ -523,12 +523,33 @@ class MainWindow(QMainWindow):
         if path is None:
             QMessageBox.information(self, "备份与恢复", "服务器数据库请用数据库自身的备份工具。")
             return
+        # Nothing of ours may still read or write the file that is about to be replaced.
+        if not cancel_running_tasks():
+            QMessageBox.warning(self, "备份与恢复", "后台操作仍在进行，请稍后再恢复备份。")
+            return
         if show_restore_dialog(self, path):
-            # The file under the engine was replaced: start again from fresh connections.
-            self.session.close()
-            self.engine.dispose()
-            self._fill_units()
-            self.reload()
+            self._reopen_database()
+
+    def _reopen_database(self) -> None:
+        """After a restore: open the replaced file as a start would — an older backup's schema
+        upgraded, the shipped catalogue loaded — then show it from fresh connections."""
+        from db.catalogue import ensure_catalogue
+        from db.storage import StorageError, prepare_database
+
+        self.session.close()
+        self.engine.dispose()
+        try:
+            prepared = prepare_database(self.engine.url.render_as_string(hide_password=False))
+        except StorageError as error:
+            QMessageBox.critical(self, "无法打开数据库", str(error))
+            self.close()
+            return
+        prepared.engine.dispose()  # it did its work; the window keeps its own engine
+        with Session(self.engine) as session:
+            ensure_catalogue(session)
+            session.commit()
+        self._fill_units()
+        self.reload()
 
     def choose_language(self, language: str) -> None:
         set_language(language)

@@ -46,7 +46,8 @@ from db.errors import UserError
 from db.progress import Progress, TaskCancelled
 from desktop.crash import report_bug
 
-__all__ = ["Progress", "TaskCancelled", "TaskHandle", "run_task", "show_task_error"]
+__all__ = ["Progress", "TaskCancelled", "TaskHandle", "cancel_running_tasks", "run_task",
+           "show_task_error"]
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +210,15 @@ class TaskHandle(QObject, Generic[T]):
             if not self._thread.wait(QUIT_WAIT_MS):
                 log.error("task %r did not stop within %d ms of quitting", self.title,
                           QUIT_WAIT_MS)
+
+
+def cancel_running_tasks(wait_ms: int = QUIT_WAIT_MS) -> bool:
+    """Ask every running task to stop and wait for its thread (before the database file is
+    replaced under them); True if none is still running."""
+    handles = list(_running)
+    for handle in handles:
+        handle.cancel()
+    return all(handle.wait(wait_ms) for handle in handles)
 
 
 def show_task_error(parent: QWidget | None, title: str, error: BaseException) -> None:

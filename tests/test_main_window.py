@@ -294,3 +294,53 @@ def test_a_sync_file_is_exported_from_the_file_menu(
     qtbot.waitUntil(lambda: not window.file_task.is_running(), timeout=30000)
     assert out.exists() and out.stat().st_size > 0
     assert "交换文件已导出" in window.statusBar().currentMessage()
+
+
+def test_restoring_an_older_backup_in_the_app_stops_its_tasks_and_upgrades_the_schema(
+    qtbot: QtBot, window: MainWindow, engine: Engine, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backup from before the accounts table (0003_sync) is put back while the window is open:
+    the window must not go on over an old schema, and no background work may still be using
+    the file when it is replaced."""
+    import threading
+
+    from alembic import command
+
+    from db.backup import copy_database, restore
+    from db.progress import Progress
+    from db.storage import SCHEMA_HEAD, alembic_config, current_revision, sqlite_file_path
+    from desktop.tasks import run_task
+
+    path = sqlite_file_path(str(engine.url))
+    assert path is not None
+    old = tmp_path / "old.sqlite3"
+    copy_database(path, old)  # the figures may still be in the write-ahead log
+    old_engine = prepare_database(resolve_database_url(str(old))).engine
+    with old_engine.connect() as connection, connection.begin():
+        command.downgrade(alembic_config(connection), "0003_sync")
+    old_engine.dispose()
+
+    started = threading.Event()
+
+    def slow(progress: Progress) -> None:
+        started.set()
+        while True:
+            progress.raise_if_cancelled()
+            threading.Event().wait(0.01)
+
+    task = run_task(window, "评估", slow, on_done=lambda _: None)
+    assert started.wait(5)
+    running_when_replaced: list[bool] = []
+
+    def put_back(_parent: object, target: Path) -> bool:
+        running_when_replaced.append(task.is_running() and not task.wait(0))
+        restore(old, target)
+        return True
+
+    monkeypatch.setattr("desktop.restore_dialog.show_restore_dialog", put_back)
+    window.restore_backup()
+
+    assert running_when_replaced == [False]
+    assert current_revision(engine) == SCHEMA_HEAD
+    assert window.sheet.unit.code == COUNTY and window.model.rowCount() > 0
