@@ -39,6 +39,7 @@ class EntryRow:
     male: float | None = None
     comment: str = ""
     entered_directly: bool = False
+    has_own_total: bool = False  # the unit itself stored the indicator's total (not only counts)
     disaggregated: bool = False
     numerator_name: str = ""
     denominator_name: str = ""
@@ -192,6 +193,7 @@ def _fill(row: EntryRow, sheet: EntrySheet, stored: dict[tuple[str, str], DataVa
     own = stored.get((row.code, "total"))
     row.comment = own.comment if own else ""
     row.entered_directly = bool(own and own.entered_directly)
+    row.has_own_total = own is not None
     if row.is_rate:
         num = stored.get((row.indicator.numerator or "", "total"))
         den = stored.get((row.indicator.denominator or "", "total"))

@@ -344,3 +344,41 @@ def test_restoring_an_older_backup_in_the_app_stops_its_tasks_and_upgrades_the_s
     assert running_when_replaced == [False]
     assert current_revision(engine) == SCHEMA_HEAD
     assert window.sheet.unit.code == COUNTY and window.model.rowCount() > 0
+
+
+def test_painting_the_entry_grid_runs_no_sql(qtbot: QtBot, window: MainWindow,
+                                             engine: Engine) -> None:
+    """Flags, tooltips and backgrounds of every cell — comment cells of rate rows included —
+    come from the rows already loaded: a repaint must not query the database."""
+    from sqlalchemy import event
+
+    from db.figures import save_value
+
+    # The county's own count under a rate, without the rate itself: its comment cell edits the
+    # count (the case that used to query on every paint).
+    assert save_value(window.session, COUNTY, "maternal_deaths", 2024, "2").ok
+    window.session.commit()
+    window.reload()
+    window.show_page("entry")
+    window.wait_idle()  # the overview's evaluation runs on a worker with its own queries
+    model = window.model
+    assert any(model.row_at(r).is_rate and model.row_at(r).numerator is not None
+               and not model.row_at(r).has_own_total for r in range(model.rowCount()))
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for r in range(model.rowCount()):
+            for column in range(model.columnCount()):
+                index = model.index(r, column)
+                model.flags(index)
+                for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                             Qt.ItemDataRole.BackgroundRole):
+                    model.data(index, role)
+        window.grab()  # a real paint of the window
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert statements == [], statements[:6]
