@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from db.aggregation import IndicatorInfo
 from db.evaluation import STATUS_LABELS, Evaluator, TargetResult, TargetSpec, target_phrase
-from db.models import DataValue, Goal, GoalProgress, Indicator, OrgUnit, Plan
+from db.figures import progress_for
+from db.models import DataValue, Goal, Indicator, OrgUnit, Plan
 from db.plan_years import FIRST_YEAR, PLAN_YEARS
 
 # Which status a row shows when its indicator has several targets (2025 and 2030 …).
@@ -215,8 +216,7 @@ def _qualitative(session: Session, unit: str, year: int, plan: Plan | None,
     if plan is None:
         return []
     goals = session.scalars(select(Goal).where(Goal.plan_code == plan.code, Goal.qualitative))
-    progress = {p.goal_id: p for p in session.scalars(
-        select(GoalProgress).where(GoalProgress.unit_code == unit, GoalProgress.year == year))}
+    progress = progress_for(session, unit, year)
     rows = [QualitativeRow(g.id, g.domain_key, g.number, g.text,
                            progress[g.id].status if g.id in progress else None,
                            progress[g.id].evidence if g.id in progress else "")

@@ -524,8 +524,3 @@ class Evaluator:
         level = spec.per_unit_level
         return sorted(u for u in self.index.subtree(unit_code) if self.levels.get(u) == level)
 
-
-def evaluate_unit(session: Session, unit_code: str, year: int,
-                  tolerance: float | None = None) -> list[TargetResult]:
-    """Every target of the unit's plan, judged on the unit's (aggregated) figures for ``year``."""
-    return Evaluator(session, unit_code, tolerance).evaluate(unit_code, year)

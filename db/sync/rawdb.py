@@ -30,12 +30,6 @@ def cursor(session: Session) -> Any:
     return session.connection().connection.cursor()
 
 
-def placeholders(dialect: Dialect, count: int) -> str:
-    """``?, ?, ?`` or ``%s, %s, %s``, as the driver expects."""
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    return ", ".join([mark] * count)
-
-
 def executemany(session: Session, sql: str, rows: Sequence[Sequence[Any]]) -> None:
     """Run ``sql`` (written with ``?`` marks) once per row, in one driver call."""
     if not rows:
