@@ -269,7 +269,9 @@ class Source:
 
 
 class _Importer:
-    """Checks and compares one file's records against the database (writes nothing)."""
+    """Checks and compares one file's records against the database, spooling the figures to
+    write; :meth:`write` then applies them (units, figures, goal progress, audit and sync log
+    entries) in the caller's transaction. Nothing is written before ``write``."""
 
     def __init__(self, session: Session, source: Source, preview: SyncPreview,
                  progress: ProgressCallback, cancel: CancelCheck) -> None:
