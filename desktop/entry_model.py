@@ -2,7 +2,7 @@
 
 Every accepted edit is saved at once in its own transaction (and audited by the core); an
 edit the checks refuse writes nothing and leaves its finding in the cell. Undo and redo are
-``QUndoCommand``s that call the core again, never a widget trick (STYLE.md point 4).
+``QUndoCommand``s that call the core again, never a widget trick.
 """
 
 from __future__ import annotations
