@@ -176,7 +176,7 @@ def backup_before_import(session: Session) -> Path | None:
     file is copied aside first, so if the copy fails the import is refused with a BackupError
     and nothing is written.
     """
-    bind = session.get_bind()
+    bind = session.get_bind().engine
     path = sqlite_file_path(bind.url.render_as_string(hide_password=False))
     if path is None:
         log.warning("importing into %s without a copy: back up server databases with their "

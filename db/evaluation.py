@@ -431,11 +431,11 @@ def load_targets(session: Session, plan_code: str) -> list[TargetSpec]:
     indicators = load_indicator_info(session)
     plan = session.get(Plan, plan_code)
     order = {key: i for i, key in enumerate(plan.domain_order if plan else [])}
-    rows = session.execute(
+    rows = list(session.execute(
         select(Target, Goal.number, Goal.domain_key, Goal.chapter)
         .join(Goal, Target.goal_id == Goal.id)
         .where(Goal.plan_code == plan_code)
-    ).all()
+    ).all())
     rows.sort(key=lambda r: (r[3] != "main_goals", order.get(r[2], 99), r[1],
                              int(r[0].id.rsplit("-", 1)[1])))
     return [

@@ -371,6 +371,7 @@ def _upgrade_to_head(engine: Engine) -> None:
     is_sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
         driver_connection = connection.connection.driver_connection
+        assert driver_connection is not None  # a live connection from the pool
         if is_sqlite:
             # Batch migrations rebuild SQLite tables (copy, drop, rename); with foreign keys on,
             # dropping a referenced table would fail or cascade. The pragma is ignored inside a

@@ -542,9 +542,9 @@ def _consistency(figures: list[tuple[int, Figure]], stored: Mapping[FigureKey, f
         if (unit, year) in by_unit:
             by_unit[(unit, year)][(code, dis)] = value
     for _, f in figures:
-        value, _ = parse_number(f.value)
-        if value is not None:
-            by_unit.setdefault((f.unit, f.year), {})[(f.code, f.disaggregation)] = value
+        parsed, _ = parse_number(f.value)
+        if parsed is not None:
+            by_unit.setdefault((f.unit, f.year), {})[(f.code, f.disaggregation)] = parsed
     # Only the indicators each unit's figures can involve: check_consistency walks every
     # indicator it is given for every unit, and a county template has hundreds of units.
     rates_of: dict[str, set[str]] = {}
@@ -556,7 +556,8 @@ def _consistency(figures: list[tuple[int, Figure]], stored: Mapping[FigureKey, f
         codes = {code for code, _ in values}
         rates = {rate for code in codes for rate in rates_of.get(code, ())}
         wanted = codes | rates | {part for rate in rates for part in
-                                  (indicators[rate].numerator, indicators[rate].denominator)}
+                                  (indicators[rate].numerator, indicators[rate].denominator)
+                                  if part}
         relevant = {code: indicators[code] for code in wanted if code in indicators}
         for finding in check_consistency(relevant, values):
             number = rows.get((unit, finding.field or "", year, finding.disaggregation or "total"))

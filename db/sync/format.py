@@ -370,7 +370,7 @@ _SCALAR_TAIL = re.compile(r"[0-9A-Za-z.+-]*")
 _ELEMENT_END = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
 _CLOSED = (dict, str, list)  # values whose last character tells they are complete
 _DECODER = json.JSONDecoder(parse_constant=lambda name: _refuse_constant(name))
-_SCAN = _DECODER.scan_once
+_SCAN = _DECODER.scan_once  # type: ignore[attr-defined]  # CPython's; not in typeshed
 
 
 def _refuse_constant(name: str) -> float:

@@ -82,13 +82,13 @@ def print_setup(ws: Worksheet, header_rows: str, title: str) -> None:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0  # as many pages down as it takes
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[union-attr]  # always set
     ws.print_title_rows = header_rows
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    ws.oddFooter.left.text = title[:100]
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"  # type: ignore[union-attr]  # always set
+    ws.oddFooter.left.text = title[:100]  # type: ignore[union-attr]
 
 
 def save_workbook(wb: Workbook, path: Path) -> Path:
@@ -112,6 +112,6 @@ def save_workbook(wb: Workbook, path: Path) -> Path:
     return path
 
 
-def set_widths(ws: Worksheet, widths: dict[str, float]) -> None:
+def set_widths(ws: Worksheet, widths: Mapping[str, float]) -> None:
     for column, width in widths.items():
         ws.column_dimensions[column].width = width

@@ -278,8 +278,8 @@ def gather_template(session: Session, unit_code: str, year: int, department: str
                 content.rows.append(row)
     if department and not content.rows:
         plan = evaluator.targets_for(unit_code)[0].plan
-        known = departments(session, plan)
-        listed = "、".join(known) if known else "（本规划没有列出牵头和责任单位）"
+        named = departments(session, plan)
+        listed = "、".join(named) if named else "（本规划没有列出牵头和责任单位）"
         raise ExcelError(f"规划中没有由“{department}”牵头或负责、且本单位需要填报的指标。"
                          f"规划列出的部门有：{listed}")
     if len(content.rows) > MAX_DATA_ROWS:
@@ -351,7 +351,8 @@ def template_workbook(session: Session, content: TemplateContent,
         "first_data_row": str(FIRST_DATA_ROW),
     }
     wb = Workbook()
-    _instructions(wb.active, content, meta)
+    _instructions(wb.active,  # type: ignore[arg-type]  # a new Workbook's sheet
+                  content, meta)
     data = wb.create_sheet(DATA_SHEET)
     _data_sheet(data, content, nonce, progress, cancel)
     _meta_sheet(wb.create_sheet(META_SHEET), meta)
@@ -458,14 +459,15 @@ def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
             "key_disaggregation": row.disaggregation, "key_tag": row_tag(nonce, row.key),
         }
         for number, column in enumerate(COLUMNS, start=1):
-            cell = ws.cell(row=r, column=number, value=values[column.key])
+            cell = ws.cell(row=r, column=number,
+                           value=values[column.key])  # type: ignore[call-overload]  # any value
             cell.font, cell.border = BODY_FONT, BORDER
             if column.key in ("indicator", "item", "target", "comment"):
                 cell.alignment = WRAP
         # Codes are text: a 12-digit township code typed as a number would become 2.11E+11.
         ws.cell(row=r, column=COLUMN_NUMBER["key_unit"]).number_format = "@"
         for number in (value_col, comment_col):
-            cell = ws.cell(row=r, column=number)
+            cell = ws.cell(row=r, column=number)  # type: ignore[assignment]  # not merged
             cell.fill = LOCKED_FILL if row.locked else INPUT_FILL
             if not row.locked:
                 cell.protection = unlocked
@@ -475,7 +477,8 @@ def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
     letter = column_letter("value")
     for kind, rows in by_validation.items():
         spec = VALIDATIONS[kind]
-        dv = DataValidation(type=spec.type, operator=spec.operator, formula1=spec.formula1,
+        dv = DataValidation(type=spec.type, operator=spec.operator,  # type: ignore[arg-type]
+                            formula1=spec.formula1,
                             formula2=spec.formula2, allow_blank=True, showInputMessage=True,
                             showErrorMessage=True, errorStyle="stop", promptTitle=spec.title,
                             prompt=spec.prompt, errorTitle="数值无效", error=spec.error)
@@ -483,13 +486,13 @@ def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
             dv.add(f"{letter}{first}:{letter}{last}")
         ws.add_data_validation(dv)
 
-    for number, column in enumerate(COLUMNS, start=1):
-        dimension = ws.column_dimensions[ws.cell(row=HEADER_ROW, column=number).column_letter]
+    for column in COLUMNS:
+        dimension = ws.column_dimensions[column_letter(column.key)]
         dimension.width = column.width
         dimension.hidden = column.hidden
     if not any(r.below is not None for r in content.rows):
         ws.column_dimensions[column_letter("below")].hidden = True
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=COLUMN_NUMBER["target"])
+    ws.freeze_panes = f"{column_letter('target')}{FIRST_DATA_ROW}"
     ws.protection.sheet = True
     # Resizing rows and columns is harmless and lets a clerk read a long indicator name.
     ws.protection.formatColumns = False

@@ -154,7 +154,7 @@ def status_para(status: str, style: ParagraphStyle, text: str | None = None) -> 
 def data_table(rows: Sequence[Sequence[Any]], widths: Sequence[float],
                extra: Sequence[tuple[Any, ...]] = (), header_rows: int = 1) -> Table:
     """A ruled table whose header repeats at the top of every page it runs onto."""
-    table = Table(list(rows), colWidths=list(widths), repeatRows=header_rows)
+    table = Table([list(row) for row in rows], colWidths=list(widths), repeatRows=header_rows)
     table.setStyle(TableStyle([
         # Cells holding plain strings would otherwise use Helvetica, a font never embedded.
         ("FONTNAME", (0, 0), (-1, -1), FONT),
@@ -197,14 +197,14 @@ def numbered_canvas(info: ReportInfo, pages: list[int]) -> type[Canvas]:
 
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
-            self._startPage()
+            self._startPage()  # type: ignore[attr-defined]  # Canvas internals, see above
 
         def save(self) -> None:
             total = len(self._pages)
             pages.append(total)
             for state in self._pages:
                 self.__dict__.update(state)
-                _draw_footer(self, info, self._pageNumber, total)
+                _draw_footer(self, info, self._pageNumber, total)  # type: ignore[attr-defined]
                 Canvas.showPage(self)
             Canvas.save(self)
 
@@ -212,7 +212,7 @@ def numbered_canvas(info: ReportInfo, pages: list[int]) -> type[Canvas]:
 
 
 def _draw_footer(canvas: Canvas, info: ReportInfo, page: int, total: int) -> None:
-    width, _ = canvas._pagesize
+    width, _ = canvas._pagesize  # type: ignore[attr-defined]  # no public getter
     y = 9 * mm
     canvas.saveState()
     canvas.setStrokeColor(RULE)
