@@ -334,7 +334,7 @@ def test_restore_command_refuses_while_the_app_has_the_database_open(county: Pat
         assert "请先关闭程序再恢复" in refused.stderr
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()  # waits, and closes its pipe
     lock = acquire_instance_lock(str(county))  # a killed holder's lock is taken over
     assert lock is not None
     lock.unlock()
