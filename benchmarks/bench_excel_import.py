@@ -32,16 +32,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from openpyxl import load_workbook  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
 
-from db.catalogue import ensure_catalogue  # noqa: E402
-from db.demo import fill_demo  # noqa: E402
-from db.figures import save_value  # noqa: E402
-from db.importing.bulk_save import save_values  # noqa: E402
-from db.importing.excel_template import import_template, read_template  # noqa: E402
-from db.storage import prepare_database, resolve_database_url  # noqa: E402
-from reports.excel.template import (  # noqa: E402
+from db.catalogue import ensure_catalogue
+from db.demo import fill_demo
+from db.figures import save_value
+from db.importing.bulk_save import save_values
+from db.importing.excel_template import import_template, read_template
+from db.storage import prepare_database, resolve_database_url
+from reports.excel.template import (
     COLUMN_NUMBER,
     DATA_SHEET,
     FIRST_DATA_ROW,

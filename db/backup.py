@@ -309,7 +309,7 @@ def _read_contents(path: Path) -> dict[str, object]:
         try:
             tables = {name for (name,) in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if not _REQUIRED_TABLES <= tables:
+            if not tables >= _REQUIRED_TABLES:
                 raise BackupError("不是填报软件的数据库")
             revisions = [r for (r,) in connection.execute(
                 f"SELECT version_num FROM {VERSION_TABLE}")]

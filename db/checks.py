@@ -173,14 +173,12 @@ def check_value(indicator: Indicator, value: float, disaggregation: str = "total
             else:
                 add("error", "percent_out_of_range",
                     f"{name}是百分比，应在0—100之间（填的是 {format_number(value)}）。")
-    elif unit == "‰":
-        if value > 1000:
-            add("error", "permille_out_of_range",
-                f"{name}是千分比，应在0—1000之间（填的是 {format_number(value)}）。")
-    elif unit.startswith("1/10万"):
-        if value > 100_000:
-            add("error", "ratio_out_of_range",
-                f"{name}以每10万计，不能超过100000（填的是 {format_number(value)}）。")
+    elif unit == "‰" and value > 1000:
+        add("error", "permille_out_of_range",
+            f"{name}是千分比，应在0—1000之间（填的是 {format_number(value)}）。")
+    elif unit.startswith("1/10万") and value > 100_000:
+        add("error", "ratio_out_of_range",
+            f"{name}以每10万计，不能超过100000（填的是 {format_number(value)}）。")
     return found
 
 

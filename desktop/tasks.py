@@ -81,7 +81,7 @@ class _WorkerThread(QThread, Generic[T]):
     def run(self) -> None:
         try:
             self.result = self._work(self._progress)
-        except BaseException as error:  # noqa: B036 - every failure must reach the GUI thread
+        except BaseException as error:  # noqa: B036, BLE001 - every failure must reach the GUI thread
             self.error = error
 
 

@@ -6,7 +6,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -49,7 +48,7 @@ def figures(path: Path) -> list[tuple[str, str, int, float]]:
 
 
 @pytest.fixture
-def county(db_path: Path) -> Iterator[Path]:
+def county(db_path: Path) -> Path:
     """盘山县 and three townships with two figures, on a file the app would have made."""
     prepared = prepare_database(url(db_path))
     with Session(prepared.engine) as session:
@@ -59,7 +58,7 @@ def county(db_path: Path) -> Iterator[Path]:
         assert save_value(session, TAIPING, "live_births", 2024, "1200").ok
         session.commit()
     prepared.engine.dispose()
-    yield db_path
+    return db_path
 
 
 def test_a_backup_is_a_checked_self_contained_copy_named_for_its_moment_and_reason(
@@ -77,13 +76,12 @@ def test_a_backup_is_a_checked_self_contained_copy_named_for_its_moment_and_reas
 
 def test_a_backup_holds_figures_still_in_the_write_ahead_log(county: Path) -> None:
     prepared = prepare_database(url(county))
-    with Session(prepared.engine) as session:
-        # Keep a reader open so SQLite cannot checkpoint: the figure stays in the -wal file.
-        with prepared.engine.connect() as reader:
-            reader.execute(text("SELECT count(*) FROM data_value")).scalar()
-            assert save_value(session, TAIPING, "maternal_deaths", 2023, "2").ok
-            session.commit()
-            made = backup_now(county, "manual")
+    # Keep a reader open so SQLite cannot checkpoint: the figure stays in the -wal file.
+    with Session(prepared.engine) as session, prepared.engine.connect() as reader:
+        reader.execute(text("SELECT count(*) FROM data_value")).scalar()
+        assert save_value(session, TAIPING, "maternal_deaths", 2023, "2").ok
+        session.commit()
+        made = backup_now(county, "manual")
     prepared.engine.dispose()
     assert (TAIPING, "maternal_deaths", 2023, 2.0) in figures(made)
 

@@ -107,7 +107,7 @@ def test_mutated_yaml_trees_raise_only_catalogue_errors(data: st.DataObject) -> 
             for key in path[:-1]:
                 parent = parent[key]
             last = path[-1]
-            parent[last]  # noqa: B018 - the path may be gone after an earlier change
+            parent[last]
         except (KeyError, IndexError, TypeError):
             continue
         operation = data.draw(st.sampled_from(["replace", "drop", "duplicate"]))
