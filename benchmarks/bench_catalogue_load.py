@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy.orm import Session  # noqa: E402
+from sqlalchemy.orm import Session
 
-from db import catalogue as cat  # noqa: E402
-from db.storage import prepare_database, resolve_database_url  # noqa: E402
+from db import catalogue as cat
+from db.storage import prepare_database, resolve_database_url
 
 
 def fresh_database(folder: Path, name: str) -> tuple[Path, object]:

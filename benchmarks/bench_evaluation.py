@@ -20,15 +20,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import func, select  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from db.aggregation import FigureIndex  # noqa: E402
-from db.catalogue import ensure_catalogue  # noqa: E402
-from db.demo import fill_demo  # noqa: E402
-from db.evaluation import Evaluator  # noqa: E402
-from db.models import DataValue, OrgUnit  # noqa: E402
-from db.storage import prepare_database, resolve_database_url  # noqa: E402
+from db.aggregation import FigureIndex
+from db.catalogue import ensure_catalogue
+from db.demo import fill_demo
+from db.evaluation import Evaluator
+from db.models import DataValue, OrgUnit
+from db.storage import prepare_database, resolve_database_url
 
 CITY = "371500"  # 聊城市: the one city-level plan among the five
 YEARS = range(2020, 2031)

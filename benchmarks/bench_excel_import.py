@@ -11,7 +11,7 @@ value cell as a clerk would. Then times, on a fresh copy of the database each ti
   database, write them and their audit entries, commit) — the goal is under 2 s;
 - its parts: reading and checking the workbook, and saving the figures (bulk path);
 - :func:`db.figures.save_value` on a sample of the same figures, extrapolated, to show why
-  the import saves through reports/excel/bulk_save.py;
+  the import saves through db/importing/bulk_save.py;
 - the same import of the workbook saved again by LibreOffice (when ``soffice`` is installed):
   Excel, WPS and LibreOffice keep strings in a shared table, which openpyxl reads faster than
   the inline strings it writes itself — the file a clerk sends back is of that kind.
@@ -32,21 +32,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from openpyxl import load_workbook  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from openpyxl import load_workbook
+from sqlalchemy.orm import Session
 
-from db.catalogue import ensure_catalogue  # noqa: E402
-from db.demo import fill_demo  # noqa: E402
-from db.figures import save_value  # noqa: E402
-from db.storage import prepare_database, resolve_database_url  # noqa: E402
-from reports.excel.bulk_save import save_values  # noqa: E402
-from reports.excel.template import (  # noqa: E402
+from db.catalogue import ensure_catalogue
+from db.demo import fill_demo
+from db.figures import save_value
+from db.importing.bulk_save import save_values
+from db.importing.excel_template import import_template, read_template
+from db.storage import prepare_database, resolve_database_url
+from reports.excel.template import (
     COLUMN_NUMBER,
     DATA_SHEET,
     FIRST_DATA_ROW,
     build_template,
 )
-from reports.excel.template_import import import_template, read_template  # noqa: E402
 
 COUNTY = "211122"  # 盘山县
 YEAR = 2023

@@ -21,15 +21,15 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from sqlalchemy.orm import Session
 
-from db.catalogue import ensure_catalogue  # noqa: E402
-from db.demo import fill_demo  # noqa: E402
-from db.entry_rows import build_sheet  # noqa: E402
-from db.storage import prepare_database, resolve_database_url  # noqa: E402
-from desktop.entry_model import NUMERATOR, VALUE, EntryTableModel  # noqa: E402
+from db.catalogue import ensure_catalogue
+from db.demo import fill_demo
+from db.entry_rows import build_sheet
+from db.storage import prepare_database, resolve_database_url
+from desktop.entry_model import NUMERATOR, VALUE, EntryTableModel
 
 EDITED = (("maternal_mortality_ratio", NUMERATOR), ("health_literacy", VALUE),
           ("mental_health_literacy", VALUE))

@@ -21,15 +21,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy.orm import Session  # noqa: E402
+from sqlalchemy.orm import Session
 
-from db.catalogue import ensure_catalogue  # noqa: E402
-from db.demo import fill_demo  # noqa: E402
-from db.storage import prepare_database, resolve_database_url  # noqa: E402
-from reports.pdf.annual import build_annual_report  # noqa: E402
-from reports.pdf.comparison import build_comparison_report  # noqa: E402
-from reports.pdf.evaluation_report import build_evaluation_report  # noqa: E402
-from reports.pdf.layout import BuiltReport  # noqa: E402
+from db.catalogue import ensure_catalogue
+from db.demo import fill_demo
+from db.storage import prepare_database, resolve_database_url
+from reports.pdf.annual import build_annual_report
+from reports.pdf.comparison import build_comparison_report
+from reports.pdf.evaluation_report import build_evaluation_report
+from reports.pdf.layout import BuiltReport
 
 COUNTY = "211122"  # 盘山县
 YEAR = 2025

@@ -13,9 +13,9 @@ edits   A child process opens the database as the app does and saves figures one
         integrity_check`` is ok, no foreign key is broken, every acknowledged edit is there with
         its value, and the one edit in flight is either wholly there (figure and audit entry) or
         not at all. The next child carries on with the same file, as a restarted app would.
-import  A child imports a values CSV (:func:`db.values_csv.import_values_csv`, one transaction)
-        and is killed at a random moment of it; the file's rows must be all there or none, and
-        all there if the child acknowledged the import.
+import  A child imports a values CSV (:func:`db.importing.csv_values.import_values_csv`, one
+        transaction) and is killed at a random moment of it; the file's rows must be all there or
+        none, and all there if the child acknowledged the import.
 sync    A township installation (太平街道) exports a sync file of 66 253 figures; the county,
         which has the township's key registered, is kept as a pristine copy. Each round puts
         the pristine file back (without -wal or -shm), and a child imports the sync file
@@ -298,8 +298,8 @@ def write_values_csv(path: Path, keys: Sequence[tuple[str, str, int]], round_no:
 def import_child(db: Path, csv_path: Path) -> None:
     from sqlalchemy.orm import Session
 
+    from db.importing.csv_values import import_values_csv
     from db.storage import prepare_database
-    from db.values_csv import import_values_csv
 
     prepared = prepare_database(database_url(db))
     with Session(prepared.engine) as session:

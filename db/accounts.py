@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from db.errors import UserError
 from db.models import AuditEntry, Meta, UserAccount
 
 ROLES = {"clerk": "填报员", "reviewer": "审核员", "admin": "管理员"}
@@ -34,7 +35,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 _hasher = PasswordHasher()
 
 
-class AccountError(ValueError):
+class AccountError(UserError, ValueError):
     """A refused account change; ``str()`` is a plain Chinese sentence."""
 
 

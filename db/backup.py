@@ -34,6 +34,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from db.errors import UserError
 from db.files import replaced_when_done
 from db.storage import MIGRATIONS_DIR, SCHEMA_HEAD, VERSION_TABLE, sqlite_file_path
 
@@ -62,7 +63,7 @@ _UNSAFE = re.compile(r"[^\w]+")
 _ANY_BACKUP_NAME = re.compile(r"-(\d{8}-\d{6})-(\w+?)(?:\.\d+)?\.sqlite3$")
 
 
-class BackupError(Exception):
+class BackupError(UserError):
     """A backup cannot be made, read or restored. ``str(error)`` is for the user, in Chinese."""
 
 
@@ -166,25 +167,25 @@ def daily_backup_if_due(db_path: Path, *, now: datetime | None = None) -> Path |
         return None
 
 
-def backup_before_writing(session: Session, reason: str = "import") -> Path | None:
-    """:func:`backup_before` for the database a session is bound to (the core's importers)."""
-    return backup_before(session.get_bind().url.render_as_string(hide_password=False), reason)
+def backup_before_import(session: Session) -> Path | None:
+    """Copy the SQLite file a session is bound to aside before an import changes it: a rotating
+    ``import`` backup, listed in the restore dialog. None for a server database (backed up with
+    its own tools).
 
-
-def backup_before(url: str, reason: str) -> Path | None:
-    """The backup made before an import (``reason="import"``) or another bulk change to the
-    database at ``url``; None for a server database or when the copy failed (logged).
-
-    Never raises: the caller goes ahead either way, and the daily copy is still there.
+    One policy for every import (values CSV, Excel template, exchange and catalogue files): the
+    file is copied aside first, so if the copy fails the import is refused with a BackupError
+    and nothing is written.
     """
-    path = sqlite_file_path(url)
-    if path is None or not path.is_file():
+    bind = session.get_bind().engine
+    path = sqlite_file_path(bind.url.render_as_string(hide_password=False))
+    if path is None:
+        log.warning("importing into %s without a copy: back up server databases with their "
+                    "own tools", bind.url.render_as_string(hide_password=True))
         return None
     try:
-        return backup_now(path, reason)
+        return backup_now(path, "import")
     except BackupError as error:
-        log.warning("backup before %s failed: %s", reason, error)
-        return None
+        raise BackupError(f"导入前无法备份数据库：{error}。未导入任何数据。") from None
 
 
 def daily_backup_for(url: str) -> Path | None:
@@ -308,7 +309,7 @@ def _read_contents(path: Path) -> dict[str, object]:
         try:
             tables = {name for (name,) in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if not _REQUIRED_TABLES <= tables:
+            if not tables >= _REQUIRED_TABLES:
                 raise BackupError("不是填报软件的数据库")
             revisions = [r for (r,) in connection.execute(
                 f"SELECT version_num FROM {VERSION_TABLE}")]
@@ -462,3 +463,28 @@ def _move_aside(db_path: Path) -> Path:
                           "请先关闭所有正在使用它的程序。") from error
     log.warning("moved the unreadable database %s to %s before restoring", db_path, target)
     return target
+
+
+def describe_backup(info: BackupInfo) -> str:
+    """One line: when, why, how big, what it holds, where."""
+    parts = [info.taken_at.strftime("%Y-%m-%d %H:%M"), info.reason_label,
+             format_size(info.size)]
+    if info.problem is None or info.revision is not None:
+        if info.home_unit:
+            parts.append(info.home_unit)
+        parts.append(f"单位 {info.units} 个")
+        parts.append(f"数据 {info.figures} 条")
+        if info.latest_figure is not None:
+            latest = info.latest_figure.astimezone().strftime("%Y-%m-%d")
+            parts.append(f"最近填报 {latest}")
+        parts.append(f"结构版本 {info.revision}")
+    if info.problem is not None:
+        parts.append(f"不可恢复：{info.problem}")
+    parts.append(str(info.path))
+    return "  ".join(parts)
+
+
+def format_size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"

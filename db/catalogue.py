@@ -18,7 +18,16 @@ import yaml
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from db.models import AuditEntry, Domain, GoalProgress, Indicator, Meta, Plan, Target
+from db.models import (
+    AuditEntry,
+    Domain,
+    GoalProgress,
+    Indicator,
+    Meta,
+    Plan,
+    Target,
+    table_of,
+)
 from db.models import Goal as GoalRow
 from resources import CATALOGUE_DIR
 
@@ -197,12 +206,12 @@ def load_catalogue_rows(session: Session, rows: CatalogueRows, version: str, use
     """
     previous = stored_version(session)
     try:
-        _upsert(session, Domain.__table__, "key", rows.domains)
+        _upsert(session, table_of(Domain), "key", rows.domains)
         # Counts first: a rate's numerator and denominator must exist before it (foreign keys).
-        _upsert(session, Indicator.__table__, "code",
+        _upsert(session, table_of(Indicator), "code",
                 sorted(rows.indicators, key=lambda r: r["kind"] != "count"))
-        _upsert(session, Plan.__table__, "code", rows.plans)
-        _upsert(session, GoalRow.__table__, "id", rows.goals)
+        _upsert(session, table_of(Plan), "code", rows.plans)
+        _upsert(session, table_of(GoalRow), "id", rows.goals)
         _replace_targets(session, rows.targets)
         _drop_vanished_goals(session, {goal["id"] for goal in rows.goals})
         _set_meta(session, VERSION_KEY, version)
@@ -240,9 +249,9 @@ def _upsert(session: Session, table: Table, key: str, rows: list[dict[str, Any]]
 def _replace_targets(session: Session, targets: list[dict[str, Any]]) -> None:
     # Nothing refers to a target row (evaluations are computed, figures refer to
     # indicators), so replacing them all is the simplest faithful update.
-    session.execute(delete(Target.__table__))
+    session.execute(delete(table_of(Target)))
     if targets:
-        session.execute(insert(Target.__table__), targets)
+        session.execute(insert(table_of(Target)), targets)
 
 
 def _drop_vanished_goals(session: Session, wanted: set[str]) -> None:
@@ -252,7 +261,7 @@ def _drop_vanished_goals(session: Session, wanted: set[str]) -> None:
         if goal_id in with_progress:
             log.warning("goal %s left the catalogue but keeps its recorded progress", goal_id)
             continue
-        session.execute(delete(GoalRow.__table__).where(GoalRow.id == goal_id))
+        session.execute(delete(table_of(GoalRow)).where(GoalRow.id == goal_id))
 
 
 def _meta_value(session: Session, key: str) -> str | None:

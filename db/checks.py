@@ -290,14 +290,14 @@ def check_consistency(
                     f"否则“{indicator.name}”会超出合理范围。",
                     numerator.code, dis))
     for (code, dis), part in values.items():
-        indicator = indicators.get(code)
-        if indicator is None or indicator.kind != "count" or dis not in ("female", "male"):
+        count = indicators.get(code)
+        if count is None or count.kind != "count" or dis not in ("female", "male"):
             continue
         total = values.get((code, "total"))
         if total is not None and part > total:
             found.append(Finding(
                 "error", f"{dis}_above_total",
-                f"{_label(indicator, dis)}（{format_number(part)}）不能多于合计"
+                f"{_label(count, dis)}（{format_number(part)}）不能多于合计"
                 f"（{format_number(total)}）。",
                 code, dis))
     return found

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from db.evaluation import plan_of
 from db.models import DataValue, Goal, GoalProgress, Indicator, OrgUnit, Plan, Target
+from db.units import UnitError
 
 TOWNSHIP_NAMES = (
     "太平街道", "沙岭镇", "高升街道", "得胜街道", "胡家镇", "石新镇", "东郭镇", "羊圈子镇",
@@ -80,7 +81,7 @@ def _ensure_unit(session: Session, unit: str) -> None:
         return
     plan = session.get(Plan, unit)
     if plan is None:
-        raise ValueError(f"单位 {unit} 不存在，也不是目录中任何规划的行政区划代码")
+        raise UnitError(f"单位 {unit} 不存在，也不是目录中任何规划的行政区划代码")
     level = "city" if plan.level == "city" else "county"
     session.add(OrgUnit(code=unit, name=plan.name, level=level, plan_code=unit))
     session.flush()

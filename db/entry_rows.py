@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from db.aggregation import IndicatorInfo
 from db.evaluation import STATUS_LABELS, Evaluator, TargetResult, TargetSpec, target_phrase
-from db.models import DataValue, Goal, GoalProgress, Indicator, OrgUnit, Plan
+from db.figures import progress_for
+from db.models import DataValue, Goal, Indicator, OrgUnit, Plan
+from db.plan_years import FIRST_YEAR, PLAN_YEARS
 from db.unit_events import pooled_note
 
 # Which status a row shows when its indicator has several targets (2025 and 2030 …).
@@ -39,6 +41,7 @@ class EntryRow:
     male: float | None = None
     comment: str = ""
     entered_directly: bool = False
+    has_own_total: bool = False  # the unit itself stored the indicator's total (not only counts)
     disaggregated: bool = False
     numerator_name: str = ""
     denominator_name: str = ""
@@ -188,10 +191,11 @@ def _fill(row: EntryRow, sheet: EntrySheet, stored: dict[tuple[str, str], DataVa
     index, unit, year = sheet.evaluator.index, sheet.unit.code, sheet.year
     resolved = index.resolve(unit, row.code, year)
     row.current, row.source = resolved.value, resolved.source
-    row.previous = index.resolve(unit, row.code, year - 1).value if year > 2020 else None
+    row.previous = index.resolve(unit, row.code, year - 1).value if year > FIRST_YEAR else None
     own = stored.get((row.code, "total"))
     row.comment = own.comment if own else ""
     row.entered_directly = bool(own and own.entered_directly)
+    row.has_own_total = own is not None
     if row.is_rate:
         num = stored.get((row.indicator.numerator or "", "total"))
         den = stored.get((row.indicator.denominator or "", "total"))
@@ -213,8 +217,7 @@ def _qualitative(session: Session, unit: str, year: int, plan: Plan | None,
     if plan is None:
         return []
     goals = session.scalars(select(Goal).where(Goal.plan_code == plan.code, Goal.qualitative))
-    progress = {p.goal_id: p for p in session.scalars(
-        select(GoalProgress).where(GoalProgress.unit_code == unit, GoalProgress.year == year))}
+    progress = progress_for(session, unit, year)
     rows = [QualitativeRow(g.id, g.domain_key, g.number, g.text,
                            progress[g.id].status if g.id in progress else None,
                            progress[g.id].evidence if g.id in progress else "")
@@ -259,7 +262,7 @@ def row_detail(session: Session, sheet: EntrySheet, row: EntryRow) -> RowDetail:
         formula = (f"{row.indicator.name} = {row.numerator_name} ÷ {row.denominator_name}"
                    f" × {row.indicator.factor:g}")
     index = sheet.evaluator.index
-    series = index.history(sheet.unit.code, row.code, range(2020, 2031))
+    series = index.history(sheet.unit.code, row.code, PLAN_YEARS)
     note = pooled_note(index.lineage, sheet.evaluator.names, sheet.unit.code,
                        index.pooled_years(sheet.unit.code, series))
     lines = [(t.value, t.year, target_phrase(t)) for t in row.targets

@@ -27,10 +27,10 @@ from db.aggregation import FigureIndex, IndicatorInfo, Resolved
 from db.figure_text import format_figure
 from db.models import Goal, OrgUnit, Plan, Target
 from db.numbers import sample_stdev
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.target_wording import holds
 
-BASELINE_YEAR = 2020
-LAST_YEAR = 2030
+BASELINE_YEAR = FIRST_YEAR
 PROJECTION_WINDOW = 5
 PROJECTION_MIN_POINTS = 3
 FLUCTUATION_SIGMAS = 3.0
@@ -432,11 +432,11 @@ def load_targets(session: Session, plan_code: str) -> list[TargetSpec]:
     indicators = load_indicator_info(session)
     plan = session.get(Plan, plan_code)
     order = {key: i for i, key in enumerate(plan.domain_order if plan else [])}
-    rows = session.execute(
+    rows = list(session.execute(
         select(Target, Goal.number, Goal.domain_key, Goal.chapter)
         .join(Goal, Target.goal_id == Goal.id)
         .where(Goal.plan_code == plan_code)
-    ).all()
+    ).all())
     rows.sort(key=lambda r: (r[3] != "main_goals", order.get(r[2], 99), r[1],
                              int(r[0].id.rsplit("-", 1)[1])))
     return [
@@ -527,8 +527,3 @@ class Evaluator:
         return sorted(u for u in self.index.subtree(unit_code, year)
                       if self.levels.get(u) == level)
 
-
-def evaluate_unit(session: Session, unit_code: str, year: int,
-                  tolerance: float | None = None) -> list[TargetResult]:
-    """Every target of the unit's plan, judged on the unit's (aggregated) figures for ``year``."""
-    return Evaluator(session, unit_code, tolerance).evaluate(unit_code, year)

@@ -28,13 +28,12 @@ from db.checks import (
     parse_number,
 )
 from db.models import AuditEntry, DataValue, Goal, GoalProgress, Indicator, OrgUnit, utcnow
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.unit_events import unit_year_problem
 from db.units import plan_for_unit
 
-FIRST_YEAR, LAST_YEAR = 2020, 2030  # baseline 2020, final evaluation 2030
-
 STATUSES = ("draft", "submitted", "approved")
-STATUS_LABELS = {"draft": "草稿", "submitted": "已上报", "approved": "已审核"}
+YEAR_STATUS_LABELS = {"draft": "草稿", "submitted": "已上报", "approved": "已审核"}
 PROGRESS_LABELS = {"not_started": "未开展", "in_progress": "推进中", "done": "已完成"}
 
 # SQLite before 3.32 allows 999 bound parameters per statement; stay well below.

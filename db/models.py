@@ -10,7 +10,7 @@ data value 填报数据 · lead department 牵头单位 · responsible departmen
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -23,6 +23,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -38,6 +39,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Table, for Core statements (``Model.__table__`` is typed as a FromClause)."""
+    return cast(Table, model.__table__)
 
 
 def utcnow() -> datetime:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 
-class TaskCancelled(Exception):  # noqa: N818 - a request, not an error, so no "Error" suffix
+class TaskCancelled(Exception):  # a request, not an error, so no "Error" suffix
     """The user asked the work to stop; whatever it wrote must be rolled back, nothing shown."""
 
     def __init__(self, message: str = "已取消。") -> None:

@@ -21,6 +21,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from db.errors import UserError
+
 log = logging.getLogger(__name__)
 
 APP_NAME = "Tianbao"
@@ -48,7 +50,7 @@ SQLITE_SYNCHRONOUS = "FULL"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
-class StorageError(Exception):
+class StorageError(UserError):
     """The database cannot be opened or prepared. ``str(error)`` is for the user, in Chinese."""
 
 
@@ -369,6 +371,7 @@ def _upgrade_to_head(engine: Engine) -> None:
     is_sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
         driver_connection = connection.connection.driver_connection
+        assert driver_connection is not None  # a live connection from the pool
         if is_sqlite:
             # Batch migrations rebuild SQLite tables (copy, drop, rename); with foreign keys on,
             # dropping a referenced table would fail or cascade. The pragma is ignored inside a

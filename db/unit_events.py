@@ -374,13 +374,13 @@ def event_text(event: UnitEvent | Mapping[str, Any], names: Mapping[str, str]) -
     kind, year = get("kind"), get("year")
     recorded = get("names") or {}
 
-    def name(code: str, when: int) -> str:
-        pair = recorded.get(code)
+    def name(code: Any, when: int) -> str:
+        pair = recorded.get(str(code))
         return f"{pair[when] if pair else names.get(code, code)}（{code}）"
 
     sources = "、".join(name(c, 0) for c in get("sources") or [])
     targets = "、".join(name(c, 1) for c in get("targets") or [])
-    text = f"{year}年起 {KIND_LABELS.get(kind, kind)}：{sources}"
+    text = f"{year}年起 {KIND_LABELS.get(str(kind), kind)}：{sources}"
     if targets and kind != "rename":
         text += f" → {targets}"
     elif kind == "rename":

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.errors import UserError
 from db.models import AuditEntry, Meta, OrgUnit, Plan
 
 LEVELS = ("township", "county", "city", "province")
@@ -37,7 +38,7 @@ _SIX_DIGITS = re.compile(r"[0-9]{6}")
 _TWELVE_DIGITS = re.compile(r"[0-9]{12}")
 
 
-class UnitError(ValueError):
+class UnitError(UserError, ValueError):
     """A refused change to the units. ``str(error)`` is a plain Chinese message for the user."""
 
 
@@ -115,6 +116,7 @@ def create_unit(
                 f"“{parent.name}”是{LEVEL_LABELS[parent.level]}级单位，"
                 f"不能作为{LEVEL_LABELS[level]}级单位“{name}”的上级。"
             )
+        _check_new_unit(code, name, level, parent)
     if plan_code is not None and session.get(Plan, plan_code) is None:
         raise UnitError(f"没有代码为 {plan_code} 的规划。")
 
@@ -316,3 +318,82 @@ def _audit(session: Session, user: str, action: str, code: str,
            before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
     session.add(AuditEntry(user=user, action=action, entity="org_unit", key=code,
                            before=before, after=after))
+
+
+# ----------------------------------------------- a new unit's name and code: one rule, every path
+# The dialog shows these as the clerk types; create_unit refuses the same, so a unit added from
+# the command line or an exchange file obeys the rule the dialog does.
+
+_DIGITS = re.compile(r"[0-9]*")
+# The level of the units a unit manages: a county its townships, a city its counties.
+CHILD_LEVEL = {"county": "township", "city": "county", "province": "city"}
+
+
+def unit_name_problem(name: str, level: str = "township") -> str | None:
+    """What is wrong with a new unit's name as typed, in Chinese; None if nothing."""
+    name = name.strip()
+    if not name:
+        return f"请填写{LEVEL_LABELS[level]}名称。"
+    if len(name) > 64:
+        return "名称过长（最多64个字）。"
+    return None
+
+
+def township_code_problem(code: str, county_code: str) -> str | None:
+    """What is wrong with a township's 统计用区划代码 as typed, in Chinese; None if nothing.
+
+    The statistics bureau's twelve digits are the county's six (GB/T 2260), three for the
+    township and three for the village, which are 000 for the township itself.
+    """
+    code = normalize_code(code)
+    county = county_code[:6]
+    if not code:
+        return "请填写12位统计用区划代码。"
+    if not _DIGITS.fullmatch(code):
+        return "统计用区划代码只能由数字组成。"
+    if len(code) != 12:
+        return f"统计用区划代码应为12位数字，现为{len(code)}位。"
+    if not code.startswith(county):
+        return f"代码应以所属县（市、区）的代码 {county} 开头。"
+    if not code.endswith("000"):
+        return "末三位应为000：以其他数字结尾的是村（居）委会的代码，不是乡镇（街道）的。"
+    return None
+
+
+def division_code_problem(code: str, parent_code: str, level: str) -> str | None:
+    """What is wrong with a county's or city's GB/T 2260 code as typed; None if nothing.
+
+    Six digits: two for the province, two for the city, two for the county; a city's end in 00.
+    """
+    code = normalize_code(code)
+    prefix = parent_code[:4] if level == "county" else parent_code[:2]
+    if not code:
+        return "请填写6位行政区划代码。"
+    if not _DIGITS.fullmatch(code):
+        return "行政区划代码只能由数字组成。"
+    if len(code) != 6:
+        return f"行政区划代码应为6位数字，现为{len(code)}位。"
+    if not code.startswith(prefix):
+        return f"代码应以上级单位代码的前{len(prefix)}位 {prefix} 开头。"
+    if level == "county" and code.endswith("00"):
+        return "以00结尾的是市的代码，不是县（市、区）的。"
+    if level == "city" and (code.endswith("0000") or not code.endswith("00")):
+        return "市的代码应以00结尾（但不是0000）。"
+    return None
+
+
+def unit_code_problem(code: str, parent_code: str, level: str = "township") -> str | None:
+    """The problem with a new ``level`` unit's code under ``parent_code``; None if nothing."""
+    if level == "township":
+        return township_code_problem(code, parent_code)
+    return division_code_problem(code, parent_code, level)
+
+
+def _check_new_unit(code: str, name: str, level: str, parent: OrgUnit) -> None:
+    """UnitError with the dialog's words if the code does not belong under ``parent`` (for a
+    unit one level below it, the units the dialog adds) or the name is too long."""
+    problem = unit_name_problem(name, level) if level in ("township", "county", "city") else None
+    if problem is None and CHILD_LEVEL.get(parent.level) == level:
+        problem = unit_code_problem(code, parent.code, level)
+    if problem is not None:
+        raise UnitError(problem)

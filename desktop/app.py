@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,7 @@ from desktop.login_dialog import log_in
 from desktop.main_window import MainWindow
 from desktop.single_instance import acquire_instance_lock, lock_holder_message
 from desktop.wizard import run_first_start_wizard
+from resources import ICON
 
 
 def create_application() -> QApplication:
@@ -37,14 +38,17 @@ def create_application() -> QApplication:
     QCoreApplication.setApplicationName(APP_NAME)
     existing = QApplication.instance()
     if isinstance(existing, QApplication):
-        return existing
-    # Offices run laptops at 125 % or 150 % display scaling; rounding that to 100 % or 200 %
-    # makes the entry grid either tiny or huge. Qt 6 scales for high DPI by default; PassThrough
-    # keeps the fractional factor.
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
-    )
-    return QApplication(sys.argv[:1])
+        app = existing
+    else:
+        # Offices run laptops at 125 % or 150 % display scaling; rounding that to 100 % or 200 %
+        # makes the entry grid either tiny or huge. Qt 6 scales for high DPI by default;
+        # PassThrough keeps the fractional factor.
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
+        app = QApplication(sys.argv[:1])
+    app.setWindowIcon(QIcon(str(ICON)))  # every window's, and the taskbar's
+    return app
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-FIRST_YEAR, LAST_YEAR = 2020, 2030
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 
 
 @dataclass
@@ -37,7 +37,7 @@ class TrendChart(QWidget):
         self.data = data
         self.update()
 
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: ARG002 - Qt's signature
+    def paintEvent(self, event: QPaintEvent) -> None:  # Qt's signature; event unused
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), QColor("#ffffff"))

@@ -18,6 +18,7 @@ code is :data:`EXIT_CRASHED`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import logging.handlers
@@ -160,10 +161,9 @@ class CrashHandler:
             self.show_dialog(report)
         # Chain: a developer's terminal still shows the traceback, and pytest-qt still fails
         # the test whose slot raised.
-        try:
+        # A windowed app may have no stderr at all; whatever the old hook hits is not news.
+        with contextlib.suppress(Exception):
             self._previous_excepthook(kind, error, tb)
-        except Exception:  # a windowed app may have no stderr at all
-            pass
 
     def _thread_excepthook(self, args: threading.ExceptHookArgs) -> None:
         if args.exc_value is None or issubclass(args.exc_type, SystemExit):
@@ -288,6 +288,18 @@ def install_crash_handler() -> CrashHandler:
     return _installed
 
 
+def report_bug(error: BaseException, thread: str = "worker") -> Path | None:
+    """A bug caught on its way to the clerk (desktop/tasks.py): log it, write the report and
+    say where it is, as for an error nobody caught. The report's path, or None if it could not
+    be written (logged)."""
+    # Not installed: a dialog or a test running without run_app; the report is written anyway.
+    handler = _installed or CrashHandler()
+    report = handler.handle((type(error), error, error.__traceback__), thread=thread)
+    if report is not None:
+        handler.show_dialog(report)
+    return report
+
+
 def reports_crashes(run: Callable[P, int]) -> Callable[P, int]:
     """Run the app with the crash hooks installed; an error escaping it is reported too."""
 
@@ -297,7 +309,7 @@ def reports_crashes(run: Callable[P, int]) -> Callable[P, int]:
         handler = install_crash_handler()
         try:
             return run(*args, **kwargs)
-        except Exception as error:  # the last place where a bug can still be reported
+        except Exception as error:  # noqa: BLE001 - the last place a bug can still be reported
             report = handler.handle((type(error), error, error.__traceback__))
             if report is not None:
                 handler.show_dialog(report, blocking=True)

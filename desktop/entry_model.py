@@ -2,7 +2,7 @@
 
 Every accepted edit is saved at once in its own transaction (and audited by the core); an
 edit the checks refuse writes nothing and leaves its finding in the cell. Undo and redo are
-``QUndoCommand``s that call the core again, never a widget trick (STYLE.md point 4).
+``QUndoCommand``s that call the core again, never a widget trick.
 """
 
 from __future__ import annotations
@@ -90,8 +90,9 @@ class EntryTableModel(HeadedTableModel):
         if column in (FEMALE, MALE) and row.disaggregated:
             return (row.code, "female" if column == FEMALE else "male")
         if column == COMMENT:
-            if row.is_rate and row.numerator is not None and find_value(
-                    self.session, self.sheet.unit.code, row.code, self.sheet.year) is None:
+            # From the row as loaded, never a query: flags(), tooltips and backgrounds ask
+            # this for every painted cell.
+            if row.is_rate and row.numerator is not None and not row.has_own_total:
                 return (row.indicator.numerator or "", "total")
             return (row.code, "total")
         return None

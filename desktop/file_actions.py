@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from db.plan_years import FIRST_YEAR
 from db.progress import Progress
 from desktop.tasks import TaskHandle, run_task
 
@@ -48,7 +49,7 @@ def import_excel_template(parent: QWidget, engine: Engine, unit: str, year: int,
         return None
 
     def work(progress: Progress) -> tuple[bool, str]:
-        from reports.excel.template_import import format_template_report, import_template
+        from db.importing.excel_template import format_template_report, import_template
 
         with Session(engine) as session:
             report = import_template(session, Path(chosen), user, expected_unit=unit,
@@ -65,8 +66,9 @@ def import_excel_template(parent: QWidget, engine: Engine, unit: str, year: int,
     return run_task(parent, "导入Excel", work, show)
 
 
-def export_sync_file(parent: QWidget, engine: Engine, unit: str, unit_name: str, year: int,
-                     user: str, done: Callable[[str], None]) -> TaskHandle | None:
+def choose_and_export_sync_file(parent: QWidget, engine: Engine, unit: str, unit_name: str,
+                                year: int, user: str, done: Callable[[str], None]
+                                ) -> TaskHandle | None:
     """Write the unit's figures from 2020 to ``year`` (with the units below) for the level up."""
     suggested = _documents() / f"{unit_name}_{year}年交换文件.tbsync"
     chosen, _ = QFileDialog.getSaveFileName(parent, "导出交换文件（报送上级）", str(suggested),
@@ -76,18 +78,19 @@ def export_sync_file(parent: QWidget, engine: Engine, unit: str, unit_name: str,
     out = Path(chosen)
 
     def work(progress: Progress) -> str:
-        from db.sync.export import export_sync_file as export
+        from db.sync.export import export_sync_file
 
         with Session(engine) as session:
-            summary = export(session, unit, list(range(2020, year + 1)), out, user=user,
-                             progress=progress.report, cancel=progress.cancelled)
+            summary = export_sync_file(session, unit, list(range(FIRST_YEAR, year + 1)), out,
+                                       user=user, progress=progress.report,
+                                       cancel=progress.cancelled)
         return f"交换文件已导出：{summary.path}（数据{summary.counts.get('dataValues', 0)}条）"
 
     return run_task(parent, "导出交换文件", work, done)
 
 
-def import_sync_file(parent: QWidget, engine: Engine, user: str,
-                     imported: Callable[[], None]) -> object | None:
+def choose_and_import_sync_file(parent: QWidget, engine: Engine, user: str,
+                                imported: Callable[[], None]) -> object | None:
     """Choose a file from a unit below (or a DHIS2 dataValueSet), preview it, then import."""
     chosen, kind = QFileDialog.getOpenFileName(
         parent, "导入交换文件", str(_documents()),

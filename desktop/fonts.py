@@ -30,7 +30,7 @@ def _load_bundled_font() -> str | None:
     if not families:
         return None
     # A .ttc holds several faces (Micro Hei and Micro Hei Mono); use the one reportlab embeds.
-    return families[CJK_FONT_INDEX] if CJK_FONT_INDEX < len(families) else families[0]
+    return families[CJK_FONT_INDEX] if len(families) > CJK_FONT_INDEX else families[0]
 
 
 def register_cjk_font(app: QGuiApplication) -> str:

@@ -39,6 +39,7 @@ from db.figures import reopen_year, set_year_status, year_status
 from db.models import OrgUnit
 from db.overview import Overview, build_overview
 from db.plan_text import DOMAIN_NAMES
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import Progress
 from db.unit_events import is_valid, units_valid_in
 from desktop.detail_pane import DetailPane
@@ -60,14 +61,13 @@ from desktop.i18n import LANGUAGES, chosen_language, set_language, tr
 from desktop.overview_page import OverviewPage
 from desktop.qualitative_page import QualitativeModel, qualitative_view
 from desktop.status_style import STATUS_SYMBOL
-from desktop.tasks import TaskHandle, run_task
+from desktop.tasks import TaskHandle, cancel_running_tasks, run_task
 
 if TYPE_CHECKING:  # reportlab loads only when a report is printed (~0.1 s at start-up)
     from reports.pdf.layout import BuiltReport
 
 log = logging.getLogger(__name__)
 
-FIRST_YEAR, LAST_YEAR = 2020, 2030
 OVERVIEW, QUALITATIVE = "overview", "qualitative"
 TITLE = "填报 — 妇女发展规划监测"  # translated where shown
 
@@ -286,7 +286,7 @@ class MainWindow(QMainWindow):
             lambda text: self.statusBar().showMessage(text, 10000))
         self.submit_action.triggered.connect(self.submit_year)
         self.approve_action.triggered.connect(self.approve_year)
-        self.reopen_action.triggered.connect(self.reopen_year)
+        self.reopen_action.triggered.connect(self.ask_reopen_year)
         self.units_action.triggered.connect(self.manage_units)
         self.report_action.triggered.connect(self.print_report)
 
@@ -445,7 +445,7 @@ class MainWindow(QMainWindow):
                                           "approved", self.user.username),
                           f"{self.sheet.year}年数据已审核并锁定")
 
-    def reopen_year(self) -> None:
+    def ask_reopen_year(self) -> None:
         reason, ok = QInputDialog.getText(self, "重新开放", "请填写重新开放的原因（将记入日志）：")
         if not ok:
             return
@@ -515,16 +515,17 @@ class MainWindow(QMainWindow):
                                                self.sheet.year, self.user.username, done)
 
     def export_sync(self) -> None:
-        from desktop.file_actions import export_sync_file
+        from desktop.file_actions import choose_and_export_sync_file
 
-        self.file_task = export_sync_file(
+        self.file_task = choose_and_export_sync_file(
             self, self.engine, self.sheet.unit.code, self.sheet.unit.name, self.sheet.year,
             self.user.username, lambda text: self.statusBar().showMessage(text, 15000))
 
     def import_sync(self) -> None:
-        from desktop.file_actions import import_sync_file
+        from desktop.file_actions import choose_and_import_sync_file
 
-        self.sync_flow = import_sync_file(self, self.engine, self.user.username, self.reload)
+        self.sync_flow = choose_and_import_sync_file(self, self.engine, self.user.username,
+                                                     self.reload)
 
     def restore_backup(self) -> None:
         from db.storage import sqlite_file_path
@@ -534,12 +535,33 @@ class MainWindow(QMainWindow):
         if path is None:
             QMessageBox.information(self, "备份与恢复", "服务器数据库请用数据库自身的备份工具。")
             return
+        # Nothing of ours may still read or write the file that is about to be replaced.
+        if not cancel_running_tasks():
+            QMessageBox.warning(self, "备份与恢复", "后台操作仍在进行，请稍后再恢复备份。")
+            return
         if show_restore_dialog(self, path):
-            # The file under the engine was replaced: start again from fresh connections.
-            self.session.close()
-            self.engine.dispose()
-            self._fill_units()
-            self.reload()
+            self._reopen_database()
+
+    def _reopen_database(self) -> None:
+        """After a restore: open the replaced file as a start would — an older backup's schema
+        upgraded, the shipped catalogue loaded — then show it from fresh connections."""
+        from db.catalogue import ensure_catalogue
+        from db.storage import StorageError, prepare_database
+
+        self.session.close()
+        self.engine.dispose()
+        try:
+            prepared = prepare_database(self.engine.url.render_as_string(hide_password=False))
+        except StorageError as error:
+            QMessageBox.critical(self, "无法打开数据库", str(error))
+            self.close()
+            return
+        prepared.engine.dispose()  # it did its work; the window keeps its own engine
+        with Session(self.engine) as session:
+            ensure_catalogue(session)
+            session.commit()
+        self._fill_units()
+        self.reload()
 
     def choose_language(self, language: str) -> None:
         set_language(language)

@@ -22,17 +22,11 @@ from PySide6.QtWidgets import (
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import Progress
 from desktop.tasks import TaskHandle, run_task
+from reports.pdf.kinds import FIXED_YEARS, REPORT_KINDS, build_report
 from reports.pdf.layout import BuiltReport
-
-KINDS = {
-    "annual": "年度监测报告",
-    "midterm": "中期评估报告（2025年）",
-    "final": "终期评估报告（2030年）",
-    "comparison": "下级单位对比报告",
-}
-FIXED_YEARS = {"midterm": 2025, "final": 2030}
 
 
 class ReportDialog(QDialog):
@@ -43,12 +37,12 @@ class ReportDialog(QDialog):
         self.unit_name = unit_name
         form = QFormLayout(self)
         self.kind = QComboBox()
-        for key, label in KINDS.items():
+        for key, label in REPORT_KINDS.items():
             if key != "comparison" or has_children:
                 self.kind.addItem(label, key)
         form.addRow("报告：", self.kind)
         self.year = QSpinBox()
-        self.year.setRange(2020, 2030)
+        self.year.setRange(FIRST_YEAR, LAST_YEAR)
         self.year.setValue(year)
         self.year.setSuffix(" 年")
         form.addRow("年份：", self.year)
@@ -84,7 +78,7 @@ class ReportDialog(QDialog):
     def _suggest_path(self) -> None:
         folder = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
-        label = KINDS[self.chosen_kind].split("（")[0]
+        label = REPORT_KINDS[self.chosen_kind].split("（")[0]
         name = f"{self.unit_name}{self.year.value()}年{label}.pdf"
         self.path.setText(str(Path(folder) / name))
 
@@ -100,19 +94,9 @@ def report_work(engine: Engine, kind: str, unit: str, year: int,
     """The work of building one report, in its own Session (desktop/tasks.py)."""
 
     def work(progress: Progress) -> BuiltReport:
-        from reports.pdf.annual import build_annual_report
-        from reports.pdf.comparison import build_comparison_report
-        from reports.pdf.evaluation_report import build_evaluation_report
-
         with Session(engine) as session:
-            if kind == "annual":
-                return build_annual_report(session, unit, year, out, progress.report,
-                                           progress.cancelled)
-            if kind == "comparison":
-                return build_comparison_report(session, unit, year, out, progress.report,
-                                               progress.cancelled)
-            return build_evaluation_report(session, unit, out, kind, year, progress.report,
-                                           progress.cancelled)
+            return build_report(session, kind, unit, year, out, progress.report,
+                                progress.cancelled)
 
     return work
 

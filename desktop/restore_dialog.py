@@ -32,12 +32,12 @@ from db.backup import (
     RestoreResult,
     backup_folder,
     backup_now,
+    format_size,
     inspect_backup,
     list_backups,
     restore,
 )
 from db.progress import Progress
-from desktop.maintenance_commands import format_size
 from desktop.table_model import HeadedTableModel, Index, row_picker
 from desktop.tasks import TaskHandle, run_task
 
@@ -128,7 +128,7 @@ class RestoreDialog(QDialog):
         layout.addWidget(buttons)
 
         self.restore_button.clicked.connect(self.restore_selected)
-        self.backup_button.clicked.connect(self.backup_now)
+        self.backup_button.clicked.connect(self.make_backup)
         self.file_button.clicked.connect(self.restore_from_file)
         close.clicked.connect(self.reject)
         self.table.selectionModel().currentRowChanged.connect(self._selection_changed)
@@ -147,7 +147,7 @@ class RestoreDialog(QDialog):
         info = self.model.backup_at(current.row()) if current.isValid() else None
         self.restore_button.setEnabled(info is not None and info.problem is None)
 
-    def backup_now(self) -> None:
+    def make_backup(self) -> None:
         try:
             made = backup_now(self.db_path, "manual")
         except BackupError as error:

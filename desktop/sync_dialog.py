@@ -14,6 +14,7 @@ previewed table by table; DHIS2 files are imported with ``dhis2=True``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from html import escape
 from pathlib import Path
@@ -55,10 +56,10 @@ class RowsModel(QAbstractTableModel):
         self._headers = list(headers)
         self._rows = [list(row) for row in rows]
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._headers)
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
@@ -72,7 +73,7 @@ class RowsModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return self._headers[section]
@@ -276,7 +277,9 @@ class SyncImportFlow(QObject):
         self.task.finished.connect(self._task_ended)
 
     def _task_ended(self) -> None:
-        if self.task is not None and self.task.progress.cancelled() and self.dialog is None:
+        # Cancelled, or ended by a bug (reported by the task runner, not passed to _failed).
+        if self.task is not None and self.dialog is None and (
+                self.task.progress.cancelled() or self.task.crashed):
             self.finished.emit()
 
     def _failed(self, error: BaseException) -> None:
@@ -308,10 +311,9 @@ class SyncImportFlow(QObject):
         self.result = result
         if self.dialog is not None:
             self.dialog.show_outcome(result)
-            try:
+            # Already disconnected: nothing to undo.
+            with contextlib.suppress(RuntimeError, TypeError):
                 self.dialog.accepted.disconnect(self._import)
-            except (RuntimeError, TypeError):
-                pass
             self.dialog.rejected.connect(self.finished.emit)
             self.dialog.accepted.connect(self.finished.emit)
         if self._on_imported is not None and result.applied:

@@ -1,4 +1,4 @@
-"""The one way to run long work off the GUI thread (STYLE.md point 2; Anki's ``QueryOp``).
+"""The one way to run long work off the GUI thread (Anki's ``QueryOp``).
 
     def work(progress: Progress) -> ImportSummary:
         with Session(engine) as session:          # its own Session, see below
@@ -25,9 +25,11 @@ steps and raise :class:`~db.progress.TaskCancelled`, which rolls its transaction
 then ends quietly, without calling ``on_done`` or showing an error. Work that finishes anyway
 despite the request has done what it did, so ``on_done`` still runs to show it.
 
-Errors: an exception from the work arrives at ``on_error`` on the GUI thread; by default a message
-box shows ``str(error)``, which for the core's user-facing errors (``UnitError``,
-``StorageError`` …) is a Chinese sentence. The traceback goes to the log, never to the clerk.
+Errors: a :class:`db.errors.UserError` from the work (a refused file, a locked year, a full
+disk …) arrives at ``on_error`` on the GUI thread; by default a message box shows ``str(error)``,
+a Chinese sentence. Any other exception is a bug: it goes to the crash report
+(:func:`desktop.crash.report_bug`, which tells the clerk where the report is), never to
+``on_error`` and never as raw text; ``crashed`` is then true and ``finished`` still emitted.
 """
 
 from __future__ import annotations
@@ -40,9 +42,12 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QPushButton, QWidget
 
+from db.errors import UserError
 from db.progress import Progress, TaskCancelled
+from desktop.crash import report_bug
 
-__all__ = ["Progress", "TaskCancelled", "TaskHandle", "run_task", "show_task_error"]
+__all__ = ["Progress", "TaskCancelled", "TaskHandle", "cancel_running_tasks", "run_task",
+           "show_task_error"]
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +81,7 @@ class _WorkerThread(QThread, Generic[T]):
     def run(self) -> None:
         try:
             self.result = self._work(self._progress)
-        except BaseException as error:  # noqa: B036 - every failure must reach the GUI thread
+        except BaseException as error:  # noqa: B036, BLE001 - every failure must reach the GUI thread
             self.error = error
 
 
@@ -101,6 +106,7 @@ class TaskHandle(QObject, Generic[T]):
         self._on_done = on_done
         self._on_error = on_error
         self._running = False
+        self.crashed = False  # the work raised a bug (not a UserError): reported, see above
         self._thread: _WorkerThread[T] = _WorkerThread(work, self.progress, self)
         self._thread.finished.connect(self._thread_finished)
 
@@ -182,12 +188,15 @@ class TaskHandle(QObject, Generic[T]):
                 log.info("task %r finished after its window closed", self.title)
             elif isinstance(error, TaskCancelled):
                 log.info("task %r cancelled", self.title)
-            elif error is not None:
-                log.warning("task %r failed", self.title, exc_info=error)
+            elif isinstance(error, UserError):
+                log.warning("task %r refused: %s", self.title, error)
                 if self._on_error is not None:
                     self._on_error(error)
                 else:
                     show_task_error(self._parent, self.title, error)
+            elif error is not None:
+                self.crashed = True
+                report_bug(error, thread=f"task {self.title}")
             else:
                 self._on_done(result)  # type: ignore[arg-type] - set when error is None
         finally:
@@ -203,9 +212,22 @@ class TaskHandle(QObject, Generic[T]):
                           QUIT_WAIT_MS)
 
 
+def cancel_running_tasks(wait_ms: int = QUIT_WAIT_MS) -> bool:
+    """Ask every running task to stop and wait for its thread (before the database file is
+    replaced under them); True if none is still running."""
+    handles = list(_running)
+    for handle in handles:
+        handle.cancel()
+    return all(handle.wait(wait_ms) for handle in handles)
+
+
 def show_task_error(parent: QWidget | None, title: str, error: BaseException) -> None:
-    """The default ``on_error``: the error's own (Chinese) words in a message box."""
-    message = str(error).strip() or f"发生意外错误（{type(error).__name__}），操作未完成。"
+    """The default ``on_error``: a UserError's own (Chinese) words in a message box; anything
+    else is a bug, reported (:func:`desktop.crash.report_bug`) rather than shown raw."""
+    if not isinstance(error, UserError):
+        report_bug(error, thread=f"task {title}")
+        return
+    message = str(error).strip() or "操作未完成。"
     QMessageBox.warning(parent, title, message)
 
 

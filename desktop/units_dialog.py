@@ -8,7 +8,6 @@ committed at once, so what the table shows is what the database holds.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +48,8 @@ from db.unit_events import (
     validity_text,
 )
 from db.units import (
+    CHILD_LEVEL,
+    LEVEL_LABELS,
     UnitError,
     children,
     create_unit,
@@ -57,6 +58,8 @@ from db.units import (
     normalize_code,
     reactivate_unit,
     rename_unit,
+    unit_code_problem,
+    unit_name_problem,
 )
 from desktop.table_model import row_picker
 from desktop.unit_change_dialogs import (
@@ -68,74 +71,6 @@ from desktop.unit_change_dialogs import (
 )
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
-_DIGITS = re.compile(r"[0-9]*")
-
-
-# ------------------------------------------------------------------ checks, as the clerk types
-
-# The level of the units a unit manages: a county its townships, a city its counties.
-CHILD_LEVEL = {"county": "township", "city": "county", "province": "city"}
-NOUNS = {"township": "乡镇（街道）", "county": "县（市、区）", "city": "市"}
-
-
-def unit_name_problem(name: str, level: str = "township") -> str | None:
-    """What is wrong with a new unit's name as typed, in Chinese; None if nothing."""
-    name = name.strip()
-    if not name:
-        return f"请填写{NOUNS[level]}名称。"
-    if len(name) > 64:
-        return "名称过长（最多64个字）。"
-    return None
-
-
-def township_code_problem(code: str, county_code: str) -> str | None:
-    """What is wrong with a township's 统计用区划代码 as typed, in Chinese; None if nothing.
-
-    The statistics bureau's twelve digits are the county's six (GB/T 2260), three for the
-    township and three for the village, which are 000 for the township itself.
-    """
-    code = normalize_code(code)
-    county = county_code[:6]
-    if not code:
-        return "请填写12位统计用区划代码。"
-    if not _DIGITS.fullmatch(code):
-        return "统计用区划代码只能由数字组成。"
-    if len(code) != 12:
-        return f"统计用区划代码应为12位数字，现为{len(code)}位。"
-    if not code.startswith(county):
-        return f"代码应以所属县（市、区）的代码 {county} 开头。"
-    if not code.endswith("000"):
-        return "末三位应为000：以其他数字结尾的是村（居）委会的代码，不是乡镇（街道）的。"
-    return None
-
-
-def division_code_problem(code: str, parent_code: str, level: str) -> str | None:
-    """What is wrong with a county's or city's GB/T 2260 code as typed; None if nothing.
-
-    Six digits: two for the province, two for the city, two for the county; a city's end in 00.
-    """
-    code = normalize_code(code)
-    prefix = parent_code[:4] if level == "county" else parent_code[:2]
-    if not code:
-        return "请填写6位行政区划代码。"
-    if not _DIGITS.fullmatch(code):
-        return "行政区划代码只能由数字组成。"
-    if len(code) != 6:
-        return f"行政区划代码应为6位数字，现为{len(code)}位。"
-    if not code.startswith(prefix):
-        return f"代码应以上级单位代码的前{len(prefix)}位 {prefix} 开头。"
-    if level == "county" and code.endswith("00"):
-        return "以00结尾的是市的代码，不是县（市、区）的。"
-    if level == "city" and (code.endswith("0000") or not code.endswith("00")):
-        return "市的代码应以00结尾（但不是0000）。"
-    return None
-
-
-def unit_code_problem(code: str, parent_code: str, level: str = "township") -> str | None:
-    """The problem with a new ``level`` unit's code under ``parent_code``; None if nothing."""
-    if level == "township":
-        return township_code_problem(code, parent_code)
-    return division_code_problem(code, parent_code, level)
 
 
 class UnitFields(QWidget):
@@ -302,7 +237,7 @@ class AddUnitDialog(QDialog):
                  save: Callable[[str, str], bool], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._save = save
-        self.setWindowTitle(f"添加{NOUNS[level]} — {parent_name}")
+        self.setWindowTitle(f"添加{LEVEL_LABELS[level]} — {parent_name}")
         self.fields = UnitFields(parent_code, parent_name, level)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -339,7 +274,7 @@ class UnitsDialog(QDialog):
             unit = get_unit(session, unit_code)
             self.unit_code, self.unit_name = unit.code, unit.name
             self.child_level = CHILD_LEVEL.get(unit.level)
-        noun = NOUNS[self.child_level or "township"]
+        noun = LEVEL_LABELS[self.child_level or "township"]
         self.setWindowTitle(f"下属{noun} — {self.unit_name}")
 
         self.model = UnitListModel(

@@ -8,6 +8,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 CATALOGUE_DIR = ROOT / "catalogue"
+# Drawn by tools/draw_icon.py: the window's icon (PNG) and the Windows programs' (ICO).
+ICON = ROOT / "icons" / "tianbao.png"
+ICON_ICO = ROOT / "icons" / "tianbao.ico"
 
 FONTS_DIR = ROOT / "fonts"
 # WenQuanYi Micro Hei (Apache-2.0, see fonts/LICENSE-wqy-microhei.txt): TrueType (glyf)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set up a fresh Debian 12 machine and check Tianbao: the system libraries Qt needs, a venv with
-# Tianbao and its test extras, the tests, ruff, then the PyInstaller bundle. CI runs exactly this
+# Tianbao and its test extras, the tests, ruff, the import layers (lint-imports), mypy on the
+# core (db/, reports/), then the PyInstaller bundle. CI runs exactly this
 # (.ci/run).
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -k storage`.
 set -euo pipefail
@@ -39,10 +40,18 @@ tests_status=0
 .venv/bin/python -m pytest "$@" || tests_status=$?
 ruff_status=0
 .venv/bin/ruff check . || ruff_status=$?
+# The layers and the Qt-free core (pyproject.toml, [tool.importlinter]; docs/architecture.md).
+layers_status=0
+.venv/bin/lint-imports || layers_status=$?
+# Types of the core ([tool.mypy] in pyproject.toml).
+types_status=0
+.venv/bin/mypy || types_status=$?
 # Then the one-folder app, built and run headless (docs/packaging.md); not when pytest was given
 # arguments, i.e. a developer running a few tests.
 bundle_status=0
 if [ "$#" -eq 0 ]; then bash scripts/check_bundle.sh || bundle_status=$?; fi
 if [ "$tests_status" -ne 0 ]; then exit "$tests_status"; fi
 if [ "$ruff_status" -ne 0 ]; then exit "$ruff_status"; fi
+if [ "$layers_status" -ne 0 ]; then exit "$layers_status"; fi
+if [ "$types_status" -ne 0 ]; then exit "$types_status"; fi
 exit "$bundle_status"

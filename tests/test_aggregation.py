@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from db.aggregation import FigureIndex, IndicatorInfo, pooled_rate
 from db.catalogue import ensure_catalogue
-from db.evaluation import evaluate_unit
+from db.evaluation import Evaluator
+from db.importing.csv_values import import_values_csv
 from db.models import OrgUnit
 from db.storage import prepare_database, resolve_database_url
-from db.values_csv import import_values_csv
 
 MMR = IndicatorInfo("maternal_mortality_ratio", "孕产妇死亡率", "rate", "1/10万", "lower",
                     "maternal_deaths", "live_births", 100000.0)
@@ -93,7 +93,7 @@ def test_imports_in_any_order_give_the_same_county_verdict(
             if chunk:
                 text = "unit,code,year,sex,value,comment\n" + "\n".join(chunk) + "\n"
                 assert import_values_csv(session, text.encode()).applied
-        result = next(r for r in evaluate_unit(session, "211122", 2025)
+        result = next(r for r in Evaluator(session, "211122").evaluate("211122", 2025)
                       if r.target == "211122-health-2-2")
     engine.dispose()
     assert result.value == pytest.approx(pooled_rate(counts, 100000.0))

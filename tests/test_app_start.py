@@ -178,3 +178,17 @@ def test_the_app_has_the_names_qsettings_needs_and_the_bundled_font(
     assert qapp.organizationName() == "Tianbao"
     assert qapp.applicationName() == "Tianbao"
     assert qapp.font().family() == "WenQuanYi Micro Hei"
+
+
+def test_the_windows_carry_the_tianbao_icon(qapp: QApplication) -> None:
+    """The window, the bundle (build.spec) and the installer use the icon drawn in
+    resources/icons/; the window's must load, at the sizes a title bar and a taskbar ask."""
+    from desktop.app import create_application
+    from resources import ICON, ICON_ICO
+
+    create_application()
+    icon = qapp.windowIcon()
+    assert not icon.isNull()
+    assert icon.pixmap(32, 32).toImage().pixelColor(16, 4).red() > 150  # the red square
+    assert ICON_ICO.read_bytes()[:4] == b"\x00\x00\x01\x00"  # a Windows icon file
+    assert ICON.stat().st_size > 0

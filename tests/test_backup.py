@@ -6,7 +6,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from sqlalchemy.orm import Session
 from db.backup import (
     KEEP,
     BackupError,
-    backup_before,
+    backup_before_import,
     backup_folder,
     backup_now,
     daily_backup_if_due,
@@ -49,7 +48,7 @@ def figures(path: Path) -> list[tuple[str, str, int, float]]:
 
 
 @pytest.fixture
-def county(db_path: Path) -> Iterator[Path]:
+def county(db_path: Path) -> Path:
     """盘山县 and three townships with two figures, on a file the app would have made."""
     prepared = prepare_database(url(db_path))
     with Session(prepared.engine) as session:
@@ -59,7 +58,7 @@ def county(db_path: Path) -> Iterator[Path]:
         assert save_value(session, TAIPING, "live_births", 2024, "1200").ok
         session.commit()
     prepared.engine.dispose()
-    yield db_path
+    return db_path
 
 
 def test_a_backup_is_a_checked_self_contained_copy_named_for_its_moment_and_reason(
@@ -77,13 +76,12 @@ def test_a_backup_is_a_checked_self_contained_copy_named_for_its_moment_and_reas
 
 def test_a_backup_holds_figures_still_in_the_write_ahead_log(county: Path) -> None:
     prepared = prepare_database(url(county))
-    with Session(prepared.engine) as session:
-        # Keep a reader open so SQLite cannot checkpoint: the figure stays in the -wal file.
-        with prepared.engine.connect() as reader:
-            reader.execute(text("SELECT count(*) FROM data_value")).scalar()
-            assert save_value(session, TAIPING, "maternal_deaths", 2023, "2").ok
-            session.commit()
-            made = backup_now(county, "manual")
+    # Keep a reader open so SQLite cannot checkpoint: the figure stays in the -wal file.
+    with Session(prepared.engine) as session, prepared.engine.connect() as reader:
+        reader.execute(text("SELECT count(*) FROM data_value")).scalar()
+        assert save_value(session, TAIPING, "maternal_deaths", 2023, "2").ok
+        session.commit()
+        made = backup_now(county, "manual")
     prepared.engine.dispose()
     assert (TAIPING, "maternal_deaths", 2023, 2.0) in figures(made)
 
@@ -125,7 +123,6 @@ def test_a_failed_daily_backup_does_not_stop_the_clerk(
 
 def test_no_backup_of_a_database_that_does_not_exist_yet(db_path: Path) -> None:
     assert daily_backup_if_due(db_path) is None
-    assert backup_before(url(db_path), "import") is None
     with pytest.raises(BackupError, match="没有可备份的数据库文件"):
         backup_now(db_path)
 
@@ -241,9 +238,31 @@ def test_a_database_too_damaged_to_copy_is_moved_aside_and_replaced(county: Path
 
 
 def test_backup_before_an_import_names_its_reason(county: Path) -> None:
-    made = backup_before(url(county), "import")
+    engine = create_db_engine(url(county))
+    with Session(engine) as session:
+        made = backup_before_import(session)
+    engine.dispose()
     assert made is not None and made.name.endswith("-import.sqlite3")
-    assert backup_before("postgresql+psycopg://user@host/tianbao", "import") is None
+
+
+def test_every_import_is_refused_when_its_backup_fails_and_writes_nothing(
+    county: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One policy for the values CSV, the Excel template and the exchange files: the file is
+    copied aside first, or nothing is imported."""
+    from db.importing.csv_values import import_values_csv
+
+    def disk_full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("db.backup.copy_database", disk_full)
+    before = figures(county)
+    engine = create_db_engine(url(county))
+    with Session(engine) as session, pytest.raises(BackupError, match="导入前无法备份数据库"):
+        import_values_csv(session, f"unit,code,year,value\n{TAIPING},live_births,2023,900\n"
+                          .encode())
+    engine.dispose()
+    assert figures(county) == before
 
 
 # ---------------------------------------------------------------------------- commands
@@ -313,7 +332,7 @@ def test_restore_command_refuses_while_the_app_has_the_database_open(county: Pat
         assert "请先关闭程序再恢复" in refused.stderr
     finally:
         holder.kill()
-        holder.wait()
+        holder.communicate()  # waits, and closes its pipe
     lock = acquire_instance_lock(str(county))  # a killed holder's lock is taken over
     assert lock is not None
     lock.unlock()

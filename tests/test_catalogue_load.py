@@ -136,7 +136,7 @@ def test_a_load_that_fails_halfway_leaves_nothing_behind(
 
     # Plans, indicators and goals are already inserted when the targets step fails.
     monkeypatch.setattr(catalogue_module, "_replace_targets", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(OSError, match="No space left on device"):
         ensure_catalogue(session)
     assert _count(session, Plan) == 0
     assert _count(session, Goal) == 0

@@ -1,4 +1,4 @@
-"""The ``tianbao`` command line (desktop/cli.py), headless, on real SQLite files."""
+"""The ``tianbao`` command line (desktop/cli/main.py), headless, on real SQLite files."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from db.storage import head_revision
-from desktop.cli import main
+from desktop.cli.main import main
 
 
 def info_facts(output: str) -> dict[str, str]:

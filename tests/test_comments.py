@@ -17,10 +17,10 @@ from sync_helpers import Installation, figure_line, forge, payload_of, registere
 
 from db.checks import MAX_COMMENT
 from db.figures import find_value, save_value
+from db.importing.csv_values import import_values_csv
 from db.models import DataValue
 from db.sync.import_ import import_sync_file
 from db.sync.preview_text import format_preview
-from db.values_csv import import_values_csv
 from reports.excel.template import COLUMN_NUMBER, DATA_SHEET, FIRST_DATA_ROW, build_template
 
 HOSTILE = ['=HYPERLINK("http://example.com/x","点击")', "+cmd|' /C calc'!A0",

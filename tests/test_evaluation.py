@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from db.catalogue import ensure_catalogue
 from db.evaluation import (
     STATUS_LABELS,
+    Evaluator,
     Inputs,
     TargetSpec,
     evaluate_target,
-    evaluate_unit,
     load_targets,
     target_phrase,
 )
@@ -259,7 +259,7 @@ def test_a_county_rate_pools_its_townships_counts_and_names_the_missing_one(
     put(county, "211122101000", "maternal_deaths", 2023, 0)
     put(county, "211122101000", "live_births", 2023, 19000)
     county.commit()
-    results = {r.target: r for r in evaluate_unit(county, "211122", 2023)}
+    results = {r.target: r for r in Evaluator(county, "211122").evaluate("211122", 2023)}
     mmr = results["211122-health-2-2"]
     # (1 + 0) / (1000 + 19000) × 100 000 = 5, whereas the mean of the rates would be 50.
     assert mmr.value == pytest.approx(5.0)
@@ -274,7 +274,8 @@ def test_maternal_mortality_computed_from_counts_at_exactly_the_bound_is_met(
     put(county, "211122100000", "maternal_deaths", 2025, 21)
     put(county, "211122100000", "live_births", 2025, 200000)
     county.commit()
-    result = {r.target: r for r in evaluate_unit(county, "211122", 2025)}["211122-health-2-2"]
+    results = {r.target: r for r in Evaluator(county, "211122").evaluate("211122", 2025)}
+    result = results["211122-health-2-2"]
     assert result.status == "met"
     assert "10.5/10万" in result.reason
 
@@ -285,13 +286,14 @@ def test_a_rate_a_township_entered_directly_does_not_aggregate(county: Session) 
     put(county, "211122101000", "mothers_system_managed", 2023, 90)
     put(county, "211122101000", "live_births", 2023, 100)
     county.commit()
-    township = {r.target: r for r in evaluate_unit(county, "211122100000", 2023)}
+    township = {r.target: r
+                for r in Evaluator(county, "211122100000").evaluate("211122100000", 2023)}
     assert township["211122-health-2-1"].value == 97.0
-    whole = {r.target: r for r in evaluate_unit(county, "211122", 2023)}
+    whole = {r.target: r for r in Evaluator(county, "211122").evaluate("211122", 2023)}
     assert whole["211122-health-2-1"].value == pytest.approx(90.0)
     assert "211122100000" in whole["211122-health-2-1"].missing_units
 
 
 def test_a_township_follows_its_countys_plan(county: Session) -> None:
-    results = evaluate_unit(county, "211122101000", 2023)
+    results = Evaluator(county, "211122101000").evaluate("211122101000", 2023)
     assert results and {r.target.split("-")[0] for r in results} == {"211122"}

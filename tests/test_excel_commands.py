@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from desktop import cli, excel_commands
+from desktop.cli import excel_commands
+from desktop.cli import main as cli
 from reports.excel.template import COLUMN_NUMBER, DATA_SHEET, FIRST_DATA_ROW
 
 TAIPING = "211122100000"  # the first demo township of 盘山县
@@ -16,7 +17,7 @@ TAIPING = "211122100000"  # the first demo township of 盘山县
 
 @pytest.fixture(autouse=True)
 def excel_registered(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Register the commands if desktop/cli.py does not (yet) do it itself."""
+    """Register the commands if desktop/cli/main.py does not (yet) do it itself."""
     build = cli.build_parser
 
     def with_excel() -> argparse.ArgumentParser:

@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 
 from db.demo import fill_demo, township_code
 from db.figures import find_value
+from db.importing.excel_template import import_template
 from reports.excel.common import ExcelError
 from reports.excel.tables import build_tables
 from reports.excel.template import COLUMN_NUMBER, DATA_SHEET, FIRST_DATA_ROW, build_template
-from reports.excel.template_import import import_template
 
 PANSHAN = "211122"
 TAIPING = township_code(PANSHAN, 0)

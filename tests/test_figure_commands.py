@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from db.models import DataValue
 from db.storage import prepare_database, resolve_database_url
-from desktop.cli import main
+from desktop.cli.main import main
 
 
 def _figures_digest(path: Path) -> str:

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from db.catalogue import CatalogueError, read_catalogue
-from db.values_csv import ValuesCsvError, import_values_csv, read_values_csv
+from db.importing.csv_values import ValuesCsvError, import_values_csv, read_values_csv
 from resources import CATALOGUE_DIR
 from tests.demo_county import TAIPING, add_demo_county, open_session
 
@@ -107,7 +107,7 @@ def test_mutated_yaml_trees_raise_only_catalogue_errors(data: st.DataObject) -> 
             for key in path[:-1]:
                 parent = parent[key]
             last = path[-1]
-            parent[last]  # noqa: B018 - the path may be gone after an earlier change
+            parent[last]
         except (KeyError, IndexError, TypeError):
             continue
         operation = data.draw(st.sampled_from(["replace", "drop", "duplicate"]))

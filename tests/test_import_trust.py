@@ -24,13 +24,13 @@ from sync_helpers import (
 )
 
 from db.figures import find_value, save_value, set_year_status
+from db.importing.csv_values import import_values_csv
 from db.models import AuditEntry
 from db.sync.dhis2 import import_dhis2_file
 from db.sync.export import export_sync_file
 from db.sync.format import SyncError
 from db.sync.import_ import import_sync_file
 from db.sync.preview_text import source_lines
-from db.values_csv import import_values_csv
 
 
 @pytest.fixture

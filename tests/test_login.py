@@ -9,10 +9,10 @@ import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy.orm import Session
 
-from db.accounts import create_user, login_required
+from db.accounts import authenticate, create_user, login_required
 from db.catalogue import ensure_catalogue
 from db.storage import prepare_database, resolve_database_url
-from desktop.cli import main
+from desktop.cli.main import main
 from desktop.login_dialog import MAX_ATTEMPTS, LoginDialog
 
 
@@ -62,3 +62,26 @@ def test_users_commands_add_an_administrator_and_require_logins(
     with Session(engine) as session:
         assert login_required(session)
     engine.dispose()
+
+
+def test_users_deactivate_keeps_a_leaver_out_but_never_the_last_administrator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "a.sqlite3")
+    for name, role in (("zhang", "admin"), ("li", "clerk")):
+        monkeypatch.setattr("sys.stdin", io.StringIO(f"{name}-pass-1\n"))
+        assert main(["--db", db, "users", "add", "--username", name, "--role", role]) == 0
+    assert main(["--db", db, "users", "require-login", "on"]) == 0
+    capsys.readouterr()
+    assert main(["--db", db, "users", "deactivate", "li"]) == 0
+    assert main(["--db", db, "users", "list"]) == 0
+    assert "li\tli\t填报员（已停用）" in capsys.readouterr().out
+    engine = prepare_database(resolve_database_url(db)).engine
+    with Session(engine) as session:
+        assert authenticate(session, "li", "li-pass-1") is None
+    engine.dispose()
+    assert main(["--db", db, "users", "deactivate", "zhang"]) == 1
+    assert "最后一个管理员" in capsys.readouterr().err
+    assert main(["--db", db, "users", "activate", "li"]) == 0
+    assert main(["--db", db, "users", "deactivate", "nobody"]) == 1
+    assert "没有用户名为“nobody”的账户" in capsys.readouterr().err

@@ -272,7 +272,7 @@ def test_a_reviewer_approves_and_reopens_a_year_and_a_clerk_cannot(
     assert "锁定" in reviewer.year_state.text()
     monkeypatch.setattr("desktop.main_window.QInputDialog.getText",
                         lambda *_args: ("统计局更正口径", True))
-    reviewer.reopen_year()
+    reviewer.ask_reopen_year()
     assert "草稿" in reviewer.year_state.text()
 
 
@@ -309,3 +309,94 @@ def test_a_sync_file_is_exported_from_the_file_menu(
     qtbot.waitUntil(lambda: not window.file_task.is_running(), timeout=30000)
     assert out.exists() and out.stat().st_size > 0
     assert "交换文件已导出" in window.statusBar().currentMessage()
+
+
+def test_restoring_an_older_backup_in_the_app_stops_its_tasks_and_upgrades_the_schema(
+    qtbot: QtBot, window: MainWindow, engine: Engine, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A backup from before the accounts table (0003_sync) is put back while the window is open:
+    the window must not go on over an old schema, and no background work may still be using
+    the file when it is replaced."""
+    import threading
+
+    from alembic import command
+
+    from db.backup import copy_database, restore
+    from db.progress import Progress
+    from db.storage import SCHEMA_HEAD, alembic_config, current_revision, sqlite_file_path
+    from desktop.tasks import run_task
+
+    path = sqlite_file_path(str(engine.url))
+    assert path is not None
+    old = tmp_path / "old.sqlite3"
+    copy_database(path, old)  # the figures may still be in the write-ahead log
+    old_engine = prepare_database(resolve_database_url(str(old))).engine
+    with old_engine.connect() as connection:
+        # Downgrades rebuild tables too (batch mode): foreign keys off, as prepare_database does.
+        connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        with connection.begin():
+            command.downgrade(alembic_config(connection), "0003_sync")
+    old_engine.dispose()
+
+    started = threading.Event()
+
+    def slow(progress: Progress) -> None:
+        started.set()
+        while True:
+            progress.raise_if_cancelled()
+            threading.Event().wait(0.01)
+
+    task = run_task(window, "评估", slow, on_done=lambda _: None)
+    assert started.wait(5)
+    running_when_replaced: list[bool] = []
+
+    def put_back(_parent: object, target: Path) -> bool:
+        running_when_replaced.append(task.is_running() and not task.wait(0))
+        restore(old, target)
+        return True
+
+    monkeypatch.setattr("desktop.restore_dialog.show_restore_dialog", put_back)
+    window.restore_backup()
+
+    assert running_when_replaced == [False]
+    assert current_revision(engine) == SCHEMA_HEAD
+    assert window.sheet.unit.code == COUNTY and window.model.rowCount() > 0
+
+
+def test_painting_the_entry_grid_runs_no_sql(qtbot: QtBot, window: MainWindow,
+                                             engine: Engine) -> None:
+    """Flags, tooltips and backgrounds of every cell — comment cells of rate rows included —
+    come from the rows already loaded: a repaint must not query the database."""
+    from sqlalchemy import event
+
+    from db.figures import save_value
+
+    # The county's own count under a rate, without the rate itself: its comment cell edits the
+    # count (the case that used to query on every paint).
+    assert save_value(window.session, COUNTY, "maternal_deaths", 2024, "2").ok
+    window.session.commit()
+    window.reload()
+    window.show_page("entry")
+    window.wait_idle()  # the overview's evaluation runs on a worker with its own queries
+    model = window.model
+    assert any(model.row_at(r).is_rate and model.row_at(r).numerator is not None
+               and not model.row_at(r).has_own_total for r in range(model.rowCount()))
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for r in range(model.rowCount()):
+            for column in range(model.columnCount()):
+                index = model.index(r, column)
+                model.flags(index)
+                for role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+                             Qt.ItemDataRole.BackgroundRole):
+                    model.data(index, role)
+        window.grab()  # a real paint of the window
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert statements == [], statements[:6]

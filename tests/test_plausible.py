@@ -21,7 +21,7 @@ from db.checks import MAX_COUNT, check_value, parse_number, upper_bound
 from db.models import DataValue, Indicator
 from db.storage import prepare_database, resolve_database_url
 from db.strict_json import dumps
-from desktop.cli import main
+from desktop.cli.main import main
 
 # The largest number of units whose figures one installation pools (a city's townships).
 MAX_UNITS = 10_000

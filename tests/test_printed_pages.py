@@ -264,7 +264,7 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path
         build_evaluation_report(session, PANSHAN, out["final"], kind="final", printed=PRINTED)
         build_comparison_report(session, PANSHAN, 2025, out["comparison"], printed=PRINTED)
     engine.dispose()
-    yield out
+    return out
 
 
 @pytest.mark.parametrize("kind", REPORTS)

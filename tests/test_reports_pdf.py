@@ -20,14 +20,13 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from db import files
-from db.catalogue import ensure_catalogue
+from db.catalogue import ensure_catalogue, stored_version
 from db.demo import fill_demo, township_code
 from db.evaluation import Evaluator
 from db.figure_text import format_figure
 from db.models import DataValue
 from db.storage import prepare_database, resolve_database_url
-from desktop.cli import main
-from reports.pdf import layout
+from desktop.cli.main import main
 from reports.pdf.annual import build_annual_report
 from reports.pdf.comparison import build_comparison_report, column_groups
 from reports.pdf.evaluation_report import build_evaluation_report
@@ -213,7 +212,8 @@ def test_every_footer_says_page_x_of_the_real_page_count(
 def test_footer_or_cover_shows_the_app_and_catalogue_versions(
     county_db: Session, reports: dict[str, Path]
 ) -> None:
-    version = layout.catalogue_version(county_db)
+    version = stored_version(county_db)
+    assert version
     first = text_of(reports["annual"], 1)
     assert app_version() in first and version in first
     last = text_of(reports["annual"], page_count(reports["annual"]))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QImage
 
-from desktop.cli import main
+from desktop.cli.main import main
 
 
 def test_the_screenshot_shows_the_main_window_of_the_demo_county(tmp_path: Path) -> None:

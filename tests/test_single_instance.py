@@ -96,7 +96,7 @@ def test_the_lock_is_free_again_once_the_other_window_closes(db_path: Path) -> N
 
 def test_a_lock_left_by_a_crashed_window_is_taken_over(db_path: Path) -> None:
     crashed = start_holder(str(db_path), "crash")
-    crashed.wait(timeout=30)
+    crashed.communicate(timeout=30)  # and close its pipes
     assert instance_lock_path(str(db_path)).exists()  # left behind
 
     lock = acquire_instance_lock(str(db_path))

@@ -1,5 +1,5 @@
 """``tianbao sync | keys | catalogue publish/import`` as a clerk types them
-(desktop/sync_commands.py): exit code 0 when done, 1 with the reason on stderr when refused."""
+(desktop/cli/sync_commands.py): exit code 0 when done, 1 with the reason on stderr when refused."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sync_helpers import DESHENG, PANSHAN, TAIPING, new_installation
 
-from desktop.cli import main
+from desktop.cli.main import main
 
 
 @pytest.fixture

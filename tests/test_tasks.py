@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.catalogue import ensure_catalogue
+from db.errors import UserError
 from db.models import Indicator, Meta
 from db.progress import Progress, TaskCancelled, raise_if_cancelled
 from db.storage import prepare_database, resolve_database_url
@@ -148,7 +149,7 @@ def test_an_exception_in_the_work_reaches_on_error_on_the_gui_thread_with_its_me
     qtbot: QtBot, window: QMainWindow
 ) -> None:
     def work(progress: Progress) -> None:
-        raise ValueError("第 3 行的数值不是数字：“十二”")
+        raise UserError("第 3 行的数值不是数字：“十二”")
 
     received: list[tuple[BaseException, bool]] = []
     done: list[object] = []
@@ -160,7 +161,7 @@ def test_an_exception_in_the_work_reaches_on_error_on_the_gui_thread_with_its_me
     assert done == []
     assert len(received) == 1
     error, in_gui_thread = received[0]
-    assert isinstance(error, ValueError)
+    assert isinstance(error, UserError)
     assert str(error) == "第 3 行的数值不是数字：“十二”"
     assert in_gui_thread
 
@@ -173,13 +174,41 @@ def test_without_on_error_the_message_is_shown_in_a_box_without_a_traceback(
                         lambda parent, title, text: shown.append((parent, title, text)))
 
     def work(progress: Progress) -> None:
-        raise ValueError("文件“2024年数据.csv”不是 Tianbao 导出的数据。")
+        raise UserError("文件“2024年数据.csv”不是 Tianbao 导出的数据。")
 
     handle = run_task(window, "导入数据", work, on_done=lambda _: None)
     with qtbot.waitSignal(handle.finished, timeout=5_000):
         pass
 
     assert shown == [(window, "导入数据", "文件“2024年数据.csv”不是 Tianbao 导出的数据。")]
+
+
+def test_a_bug_in_the_work_goes_to_the_crash_report_and_the_clerk_is_told_where(
+    qtbot: QtBot, window: QMainWindow, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not a refusal the clerk can act on: no raw ``str(error)`` in a box, no on_error."""
+    from desktop import crash
+
+    monkeypatch.setenv(crash.LOG_DIR_ENV_VAR, str(tmp_path / "logs"))
+    shown: list[str] = []
+    monkeypatch.setattr("desktop.tasks.QMessageBox.warning",
+                        lambda parent, title, text: shown.append(text))
+
+    def work(progress: Progress) -> None:
+        raise KeyError("indicator_code")
+
+    errors: list[BaseException] = []
+    handle = run_task(window, "导入数据", work, on_done=lambda _: None, on_error=errors.append)
+    with qtbot.waitSignal(handle.finished, timeout=5_000):
+        pass
+
+    assert handle.crashed and errors == [] and shown == []
+    reports = list((tmp_path / "logs").glob("crash-*.txt"))
+    assert len(reports) == 1
+    assert "KeyError: 'indicator_code'" in reports[0].read_text(encoding="utf-8")
+    # Offscreen the crash dialog's words go to stderr: the clerk is told where the report is.
+    assert f"已保存错误报告到 {reports[0]}" in capsys.readouterr().err
 
 
 def test_work_writes_in_its_own_transaction_and_a_cancel_rolls_it_back(

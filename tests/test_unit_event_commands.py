@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from db.models import OrgUnit, UnitEvent
 from db.storage import prepare_database
-from desktop.cli import main
+from desktop.cli.main import main
 
 PANSHAN = "211122"
 TAIPING, DESHENG, CHENJIA = "211122100000", "211122101000", "211122102000"

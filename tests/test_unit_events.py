@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from db.demo import fill_demo, township_code
 from db.entry_rows import build_sheet, row_detail
-from db.evaluation import evaluate_unit
+from db.evaluation import Evaluator
 from db.figures import save_value
 from db.models import AuditEntry, DataValue, OrgUnit, UnitEvent
 from db.overview import build_overview
@@ -59,7 +59,8 @@ def names(session: Session, code: str) -> dict[str, str]:
 def county_figures(session: Session, year: int) -> list[tuple[str, float | None, str]]:
     """Every target of the county judged for ``year``: value and status."""
     session.expire_all()
-    return [(r.target, r.value, r.status) for r in evaluate_unit(session, PANSHAN, year)]
+    results = Evaluator(session, PANSHAN).evaluate(PANSHAN, year)
+    return [(r.target, r.value, r.status) for r in results]
 
 
 def completeness(session: Session, year: int) -> tuple[int, int, list[tuple[Any, ...]]]:
@@ -306,7 +307,7 @@ def test_the_upgrade_dates_an_earlier_deactivation_from_the_audit_log(tmp_path: 
 
 def test_a_csv_import_takes_a_merged_townships_2022_and_refuses_its_2024(
         session: Session, tmp_path: Path) -> None:
-    from db.values_csv import import_values_csv
+    from db.importing.csv_values import import_values_csv
 
     record_merge(session, [T1, T2], MERGED, 2023, name="新合镇")
     session.commit()

@@ -265,3 +265,18 @@ def test_every_township_follows_the_county_plan(county: Session) -> None:
     assert {plan_for_unit(county, c) for c in (TAIPING, DESHENG, CHENJIA)} == {PANSHAN}
     assert plan_for_unit(county, PANJIN) is None  # 盘锦市 has no plan in the catalogue
     assert plan_for_unit(county, "999999") is None
+
+
+@pytest.mark.parametrize(("code", "name", "reason"), [
+    ("211123100000", "邻县的镇", "应以所属县（市、区）的代码 211122 开头"),
+    ("211122100001", "某村", "不是乡镇（街道）的"),
+    ("211122109000", "名" * 65, "名称过长"),
+])
+def test_create_unit_refuses_what_the_units_dialog_refuses(
+    county: Session, code: str, name: str, reason: str
+) -> None:
+    """One rule for every path: the command line and an exchange file add units through
+    create_unit, which says what the dialog says."""
+    with pytest.raises(UnitError, match=reason):
+        create_unit(county, code, name, "township", parent_code=PANSHAN)
+    assert county.get(OrgUnit, code) is None

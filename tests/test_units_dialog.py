@@ -16,13 +16,8 @@ from db.catalogue import ensure_catalogue
 from db.figures import history, save_value
 from db.models import OrgUnit
 from db.storage import prepare_database, resolve_database_url
-from db.units import create_unit, init_unit
-from desktop.units_dialog import (
-    AddUnitDialog,
-    UnitsDialog,
-    township_code_problem,
-    unit_code_problem,
-)
+from db.units import create_unit, init_unit, township_code_problem, unit_code_problem
+from desktop.units_dialog import AddUnitDialog, UnitsDialog
 from tests.qt_input import type_with_input_method
 
 PANSHAN = "211122"  # 盘山县

@@ -1,5 +1,5 @@
-"""``tianbao values import FILE.csv`` (db/values_csv.py): files as Excel writes them, bad rows
-reported by the row number Excel shows, and all or nothing."""
+"""``tianbao values import FILE.csv`` (db/importing/csv_values.py): files as Excel writes them,
+bad rows reported by the row number Excel shows, and all or nothing."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
 from db.figures import find_value, history, save_value, set_year_status
-from db.values_csv import (
+from db.importing.csv_values import (
     ImportReport,
     ValuesCsvError,
     format_report,

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 
 from db.models import AuditEntry, GoalProgress, OrgUnit, SyncLog, utcnow
 from db.progress import CancelCheck, ProgressCallback, raise_if_cancelled
-from db.storage import sqlite_file_path
 from db.sync import rawdb
 from db.sync.compare import Checker
 from db.sync.format import SyncError
@@ -70,25 +69,13 @@ def _log_counts(preview: SyncPreview) -> dict[str, int]:
 
 
 def copy_aside(session: Session) -> Path | None:
-    """Back the SQLite file up before an import changes it; None for a server database.
+    """:func:`db.backup.backup_before_import`, its refusal told as a SyncError."""
+    from db.backup import BackupError, backup_before_import
 
-    A rotating ``import`` backup (db/backup.py: SQLite's online backup API, listed in the
-    restore dialog). Unlike a daily copy, a failure here refuses the import: the issue's rule is
-    that the file is copied aside first.
-    """
-    from db.backup import BackupError, backup_now
-
-    url = session.get_bind().url.render_as_string(hide_password=False)
-    path = sqlite_file_path(url)
-    if path is None:
-        log.warning("importing into %s without a copy: back up server databases with their "
-                    "own tools", session.get_bind().url.render_as_string(hide_password=True))
-        return None
     try:
-        return backup_now(path, "import")
+        return backup_before_import(session)
     except BackupError as error:
-        raise SyncError("backup_failed", f"导入前无法备份数据库：{error}。未导入任何数据。"
-                        ) from None
+        raise SyncError("backup_failed", str(error)) from None
 
 
 def write_changes(checker: Checker, user: str, log_row: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ import json
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,9 +22,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.catalogue import stored_version
-from db.figures import FIRST_YEAR, LAST_YEAR
 from db.files import replaced_when_done
-from db.models import AuditEntry, DataValue, ExportMark, GoalProgress, OrgUnit, SyncLog, utcnow
+from db.models import (
+    AuditEntry,
+    DataValue,
+    ExportMark,
+    GoalProgress,
+    OrgUnit,
+    SyncLog,
+    table_of,
+    utcnow,
+)
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import (
     CancelCheck,
     ProgressCallback,
@@ -199,8 +208,9 @@ def _write_payload(session: Session, payload: _Payload, units: list[str], years:
     payload.write('{"orgUnits":[')
     for position, code in enumerate(units):
         unit = rows[code]
-        record = {"code": unit.code, "name": unit.name, "level": unit.level,
-                  "parent": unit.parent_code, "plan": unit.plan_code, "active": unit.active}
+        record: dict[str, Any] = {
+            "code": unit.code, "name": unit.name, "level": unit.level,
+            "parent": unit.parent_code, "plan": unit.plan_code, "active": unit.active}
         payload.write(("\n" if position == 0 else ",\n") + _dumps(record))
         counts["orgUnits"] += 1
     payload.write('\n],\n"dataValues":[')
@@ -218,11 +228,12 @@ def _write_payload(session: Session, payload: _Payload, units: list[str], years:
         first = False
         counts["goalProgress"] += 1
     payload.write('\n],\n"auditEntries":[')
-    query = (select(AuditEntry).where(AuditEntry.id > audit_after, AuditEntry.id <= audit_upto,
-                                      AuditEntry.entity.in_(AUDITED_ENTITIES))
-             .order_by(AuditEntry.id).execution_options(yield_per=_BATCH))
+    audit_query = (select(AuditEntry)
+                   .where(AuditEntry.id > audit_after, AuditEntry.id <= audit_upto,
+                          AuditEntry.entity.in_(AUDITED_ENTITIES))
+                   .order_by(AuditEntry.id).execution_options(yield_per=_BATCH))
     first = True
-    for entry in session.scalars(query):
+    for entry in session.scalars(audit_query):
         if audit_unit(entry.entity, entry.key) not in unit_set:
             continue
         record = {"origin": entry.origin or fingerprint,
@@ -249,7 +260,7 @@ def _dumps(record: dict[str, Any]) -> str:
 def _write_figures(session: Session, payload: _Payload, units: list[str], years: list[int],
                    progress: ProgressCallback, cancel: CancelCheck) -> int:
     dialect = session.get_bind().dialect
-    times = rawdb.TimeCodec(DataValue.__table__.c.updated_at, dialect)
+    times = rawdb.TimeCodec(table_of(DataValue).c.updated_at, dialect)
     year_marks = ", ".join("?" for _ in years)
     sql = ("SELECT indicator_code, year, disaggregation, value, entered_directly, comment, "
            "status, stored_by, updated_at FROM data_value "

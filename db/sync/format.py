@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from typing import IO, Any
 
+from db.errors import UserError
 from resources import ROOT as RESOURCES
 
 FORMAT_NAME = "tianbao-sync"
@@ -67,7 +68,7 @@ ARCHIVE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, NotImple
                   OSError, RuntimeError, ValueError, EOFError, OverflowError, struct.error)
 
 
-class SyncError(Exception):
+class SyncError(UserError):
     """A file refused as a whole. ``str(error)`` is for the user, in Chinese; ``code`` for tests
     and scripts."""
 
@@ -370,7 +371,7 @@ _SCALAR_TAIL = re.compile(r"[0-9A-Za-z.+-]*")
 _ELEMENT_END = re.compile(r"[ \t\n\r]*([,\]])[ \t\n\r]*")
 _CLOSED = (dict, str, list)  # values whose last character tells they are complete
 _DECODER = json.JSONDecoder(parse_constant=lambda name: _refuse_constant(name))
-_SCAN = _DECODER.scan_once
+_SCAN = _DECODER.scan_once  # type: ignore[attr-defined]  # CPython's; not in typeshed
 
 
 def _refuse_constant(name: str) -> float:

@@ -224,11 +224,11 @@ def register_key(session: Session, registration: Registration, user: str = "",
     that is not in this database, a unit whose level or parent differs here, this
     installation's own key, and a key already registered for another unit.
     """
-    if expected_fingerprint is not None:
-        if normalize_fingerprint(expected_fingerprint) != registration.fingerprint:
-            raise SyncError("fingerprint_mismatch",
-                            "登记文件的指纹与电话核对的指纹不一致，未登记。请勿使用此文件，"
-                            "并与对方联系。")
+    if expected_fingerprint is not None and \
+            normalize_fingerprint(expected_fingerprint) != registration.fingerprint:
+        raise SyncError("fingerprint_mismatch",
+                        "登记文件的指纹与电话核对的指纹不一致，未登记。请勿使用此文件，"
+                        "并与对方联系。")
     unit = session.get(OrgUnit, registration.unit_code)
     if unit is None:
         raise SyncError("unknown_unit", f"单位 {registration.unit_code}（{registration.unit_name}）"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from db.values_csv import ImportReport
+from db.importing.report_lines import ImportReport
 
 SECTIONS = ("orgUnits", "dataValues", "goalProgress", "auditEntries", "unitEvents")
 SECTION_LABELS = {"orgUnits": "单位", "dataValues": "数据", "goalProgress": "目标进展",

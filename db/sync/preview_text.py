@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from db.checks import DISAGGREGATION_LABELS
-from db.figures import STATUS_LABELS, STATUSES
+from db.figures import STATUSES, YEAR_STATUS_LABELS
 from db.sync.catalogue_update import LABELS, CataloguePreview
 from db.sync.keys import format_fingerprint
 from db.sync.preview import SyncPreview
@@ -32,7 +32,7 @@ def notice_lines(preview: SyncPreview) -> list[str]:
     that this level does not take over."""
     lines: list[str] = []
     if preview.sender_statuses:
-        shown = "，".join(f"{STATUS_LABELS[status]} {count} 个"
+        shown = "，".join(f"{YEAR_STATUS_LABELS[status]} {count} 个"
                          for status, count in sorted(preview.sender_statuses.items(),
                                                      key=lambda item: STATUSES.index(item[0])))
         lines.append(f"发送方的数据状态：{shown}。")

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Column
+from sqlalchemy import ColumnElement
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -28,12 +28,6 @@ _CACHE_LIMIT = 200_000
 def cursor(session: Session) -> Any:
     """A DB-API cursor on the Session's connection, inside its transaction."""
     return session.connection().connection.cursor()
-
-
-def placeholders(dialect: Dialect, count: int) -> str:
-    """``?, ?, ?`` or ``%s, %s, %s``, as the driver expects."""
-    mark = "?" if dialect.paramstyle == "qmark" else "%s"
-    return ", ".join([mark] * count)
 
 
 def executemany(session: Session, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -74,7 +68,7 @@ class TimeCodec:
     Figures entered in one sitting share their timestamps, so conversions are cached.
     """
 
-    def __init__(self, column: Column[Any], dialect: Dialect) -> None:
+    def __init__(self, column: ColumnElement[Any], dialect: Dialect) -> None:
         impl = column.type.dialect_impl(dialect)
         self._bind = impl.bind_processor(dialect) or (lambda value: value)
         self._result = impl.result_processor(dialect, None) or (lambda value: value)
@@ -91,7 +85,7 @@ class TimeCodec:
         return cached
 
     def from_db(self, raw: Any) -> datetime:
-        return self._result(raw)
+        return cast(datetime, self._result(raw))  # a stored updated_at is never NULL
 
     def text(self, raw: Any) -> str:
         """The format's text (``…Z``) of a stored value as the driver returns it."""
@@ -99,5 +93,5 @@ class TimeCodec:
         if cached is None:
             if len(self._text) > _CACHE_LIMIT:
                 self._text.clear()
-            cached = self._text[raw] = format_time(self._result(raw))
+            cached = self._text[raw] = format_time(self.from_db(raw))
         return cached

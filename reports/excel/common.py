@@ -9,18 +9,19 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.catalogue import stored_version
 from db.figure_text import excel_number_format
 from db.files import replaced_when_done
-from db.models import Meta, OrgUnit
+from db.importing.template_format import ExcelError
+from db.models import OrgUnit
 
 if TYPE_CHECKING:
     from db.aggregation import IndicatorInfo
@@ -43,13 +44,8 @@ CENTRE = Alignment(horizontal="center", vertical="center", wrap_text=True)
 # Figures in the middle of a row made high by a wrapped text beside them, like their labels.
 MIDDLE = Alignment(vertical="center")
 
-class ExcelError(Exception):
-    """A workbook cannot be made or read (unknown unit, wrong file, unwritable folder).
-    ``str(error)`` is a plain Chinese message for the user."""
-
-
 def stored_catalogue_version(session: Session) -> str:
-    return session.scalar(select(Meta.value).where(Meta.key == "catalogue_version")) or "-"
+    return stored_version(session) or "-"
 
 
 def find_unit(session: Session, unit_code: str) -> OrgUnit:
@@ -79,7 +75,7 @@ def number_format(unit: str, kind: str) -> str:
 
 
 def print_setup(ws: Worksheet, header_rows: str | None, title: str,
-                orientation: str = "landscape") -> None:
+                orientation: Literal["portrait", "landscape"] = "landscape") -> None:
     """A4, every column on one page width, the header repeated on every page, and a footer
     naming the unit and year (``title``) with the page number.
 
@@ -91,7 +87,7 @@ def print_setup(ws: Worksheet, header_rows: str | None, title: str,
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0  # as many pages down as it takes
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[union-attr]  # always set
     if header_rows:
         ws.print_title_rows = header_rows
     ws.print_options.horizontalCentered = False
@@ -99,7 +95,8 @@ def print_setup(ws: Worksheet, header_rows: str | None, title: str,
     ws.page_margins.top = 0.6
     ws.page_margins.bottom = 0.7
     ws.page_margins.footer = 0.3
-    for footer in (ws.oddFooter, ws.evenFooter, ws.firstFooter):
+    for page in (ws.oddFooter, ws.evenFooter, ws.firstFooter):
+        footer: Any = page  # openpyxl makes all three with their left, centre and right parts
         footer.left.text = title[:100]
         footer.left.size = 8
         footer.right.text = "第 &P 页，共 &N 页"
@@ -174,6 +171,7 @@ def fit_row_heights(ws: Worksheet, first_row: int, last_row: int | None = None,
     other text one line per line break. Hidden columns do not count."""
     last_row = ws.max_row if last_row is None else last_row
     widths: dict[int, float | None] = {}
+    width: float | None
     # iter_rows, not ws[r]: the latter measures the sheet's width again for every row.
     for r, cells in enumerate(ws.iter_rows(min_row=first_row, max_row=last_row),
                               start=first_row):
@@ -206,7 +204,7 @@ def fit_row_heights(ws: Worksheet, first_row: int, last_row: int | None = None,
 FORMULA_STARTS = ("=", "+", "-", "@")
 
 
-def put(ws: Worksheet, row: int, column: int, value: object) -> Cell:
+def put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
     """Write ``value`` to a cell; text is always text: characters a workbook cannot hold
     (control characters) are dropped, and text that starts like a formula (=, +, -, @) is
     stored as a string with Excel's quote prefix, so a comment such as ``=HYPERLINK(…)`` or
@@ -214,7 +212,7 @@ def put(ws: Worksheet, row: int, column: int, value: object) -> Cell:
     if not isinstance(value, str):
         return ws.cell(row=row, column=column, value=value)
     text = ILLEGAL_CHARACTERS_RE.sub("", value)
-    cell = ws.cell(row=row, column=column)
+    cell: Any = ws.cell(row=row, column=column, value=None)  # a plain Cell: put() never merges
     cell.value = text  # a str starting with "=" becomes a formula here; made text again below
     cell.data_type = "s"
     if text.startswith(FORMULA_STARTS):
@@ -255,6 +253,6 @@ def save_workbook(wb: Workbook, path: Path) -> Path:
     return path
 
 
-def set_widths(ws: Worksheet, widths: dict[str, float]) -> None:
+def set_widths(ws: Worksheet, widths: Mapping[str, float]) -> None:
     for column, width in widths.items():
         ws.column_dimensions[column].width = width

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 from db.aggregation import IndicatorInfo, Resolved
 from db.entry_rows import indicator_shown
 from db.evaluation import Evaluator, target_phrase
-from db.figures import FIRST_YEAR, LAST_YEAR
 from db.models import Domain, Indicator, OrgUnit
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import (
     CancelCheck,
     ProgressCallback,
@@ -179,7 +179,7 @@ def tables_workbook(session: Session, tables: StatisticalTables,
                     progress: ProgressCallback = no_progress,
                     cancel: CancelCheck = never_cancelled) -> Workbook:
     wb = Workbook()
-    _instructions(wb.active, session, tables)
+    _instructions(wb.active, session, tables)  # type: ignore[arg-type]  # a new Workbook's
     total = len(tables.domains) + 1
     for number, domain in enumerate(tables.domains, start=1):
         raise_if_cancelled(cancel)
@@ -300,7 +300,7 @@ def _domain_sheet(ws: Worksheet, tables: StatisticalTables, number: int,
     widths[get_column_letter(first_year_column + len(years))] = 24
     widths[get_column_letter(first_year_column + len(years) + 1)] = 16
     set_widths(ws, widths)
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=first_year_column)
+    ws.freeze_panes = f"{get_column_letter(first_year_column)}{FIRST_DATA_ROW}"
     fit_row_heights(ws, HEADER_ROW)
     print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}", title)
 

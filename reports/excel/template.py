@@ -15,17 +15,15 @@ each with a data validation that explains in Chinese what belongs there.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Protection
-from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -36,8 +34,27 @@ from db.aggregation import IndicatorInfo
 from db.checks import MAY_EXCEED_100
 from db.entry_rows import indicator_shown
 from db.evaluation import Evaluator, TargetSpec, target_phrase
-from db.figures import FIRST_YEAR, LAST_YEAR, values_for
+from db.figures import values_for
+from db.importing.template_format import (
+    COLUMN_NUMBER,
+    COLUMNS,
+    DATA_SHEET,
+    DISAGGREGATION_ITEMS,
+    FIRST_DATA_ROW,
+    FORMAT,
+    FORMAT_VERSION,
+    HEADER_ROW,
+    INSTRUCTIONS_SHEET,
+    MAX_DATA_ROWS,
+    META_SHEET,
+    FigureKey,
+    column_letter,
+    headers,
+    key_checksum,
+    row_tag,
+)
 from db.models import Domain, Goal, Indicator, OrgUnit, Target
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import (
     CancelCheck,
     ProgressCallback,
@@ -71,84 +88,6 @@ from reports.excel.common import (
     save_workbook,
     stored_catalogue_version,
 )
-
-FORMAT = "tianbao-excel-template"
-# Raised when the layout or the meaning of a column changes; an older Tianbao refuses a newer
-# template instead of reading its columns wrongly.
-FORMAT_VERSION = 1
-
-INSTRUCTIONS_SHEET = "说明"
-DATA_SHEET = "填报表"
-META_SHEET = "_tianbao"
-HEADER_ROW = 3
-FIRST_DATA_ROW = 4
-# A county with every township in one workbook stays far below this; the importer refuses more.
-MAX_DATA_ROWS = 20_000
-
-DISAGGREGATION_ITEMS = {"total": "合计", "female": "女性", "male": "男性"}
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header: str
-    width: float
-    hidden: bool = False
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("number", "序号", 6),
-    Column("unit", "单位", 13),
-    Column("domain", "领域", 11),
-    Column("indicator", "指标", 26),
-    Column("item", "填报项", 22),
-    Column("measure", "计量单位", 7),
-    Column("target", "目标", 22),
-    Column("previous", "上年数值", 11),
-    Column("below", "下级汇总（参考）", 11),
-    Column("value", "本年数值", 12),
-    Column("comment", "备注", 24),
-    Column("key_unit", "单位代码", 14, hidden=True),
-    Column("key_code", "指标代码", 14, hidden=True),
-    Column("key_year", "年份", 6, hidden=True),
-    Column("key_disaggregation", "分组", 8, hidden=True),
-    Column("key_tag", "校验", 12, hidden=True),
-)
-COLUMN_NUMBER = {c.key: i for i, c in enumerate(COLUMNS, start=1)}
-LAST_COLUMN = len(COLUMNS)
-
-
-def column_letter(key: str) -> str:
-    return get_column_letter(COLUMN_NUMBER[key])
-
-
-def headers(year: int) -> list[str]:
-    """The header row as exported for ``year`` (the importer compares it cell by cell)."""
-    named = {"previous": f"{year - 1}年数值", "value": f"{year}年数值"}
-    return [named.get(c.key, c.header) for c in COLUMNS]
-
-
-FigureKey = tuple[str, str, int, str]  # unit, indicator code, year, disaggregation
-
-
-def row_tag(nonce: str, key: FigureKey) -> str:
-    """A short digest tying a row's hidden keys to this workbook: an edited key, or a row
-    pasted from another template (another nonce), no longer matches."""
-    text = "|".join((nonce, key[0], key[1], str(key[2]), key[3]))
-    return hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
-def key_checksum(unit: str, year: int, department: str, nonce: str,
-                 keys: Iterable[FigureKey]) -> str:
-    """Checksum over the metadata and every row's keys. Sorted, so that sorting the rows
-    (harmless: the keys move with their row) does not change it; adding, removing or editing
-    a row, or editing the metadata, does."""
-    digest = hashlib.sha256()
-    for part in (FORMAT, str(FORMAT_VERSION), unit, str(year), department, nonce):
-        digest.update(part.encode() + b"\n")
-    for key in sorted(keys):
-        digest.update("|".join((key[0], key[1], str(key[2]), key[3])).encode() + b"\n")
-    return digest.hexdigest()
 
 
 @dataclass
@@ -349,8 +288,8 @@ def gather_template(session: Session, unit_code: str, year: int, department: str
                 content.rows.append(row)
     if department and not content.rows:
         plan = evaluator.targets_for(unit_code)[0].plan
-        known = departments(session, plan)
-        listed = "、".join(known) if known else "（本规划没有列出牵头和责任单位）"
+        named = departments(session, plan)
+        listed = "、".join(named) if named else "（本规划没有列出牵头和责任单位）"
         raise ExcelError(f"规划中没有由“{department}”牵头或负责、且本单位需要填报的指标。"
                          f"规划列出的部门有：{listed}")
     if len(content.rows) > MAX_DATA_ROWS:
@@ -422,7 +361,8 @@ def template_workbook(session: Session, content: TemplateContent,
         "first_data_row": str(FIRST_DATA_ROW),
     }
     wb = Workbook()
-    _instructions(wb.active, content, meta)
+    _instructions(wb.active,  # type: ignore[arg-type]  # a new Workbook's sheet
+                  content, meta)
     data = wb.create_sheet(DATA_SHEET)
     _data_sheet(data, content, nonce, progress, cancel)
     _meta_sheet(wb.create_sheet(META_SHEET), meta)
@@ -552,7 +492,7 @@ def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
             # reference beside it hides nothing; a typed rate keeps every decimal in view.
             ws.cell(row=r, column=value_col).number_format = shown
         for number in (value_col, comment_col):
-            cell = ws.cell(row=r, column=number)
+            cell = ws.cell(row=r, column=number)  # type: ignore[assignment]  # not merged
             cell.fill = LOCKED_FILL if row.locked else INPUT_FILL
             if not row.locked:
                 cell.protection = unlocked
@@ -562,7 +502,8 @@ def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
     letter = column_letter("value")
     for kind, rows in by_validation.items():
         spec = VALIDATIONS[kind]
-        dv = DataValidation(type=spec.type, operator=spec.operator, formula1=spec.formula1,
+        dv = DataValidation(type=spec.type, operator=spec.operator,  # type: ignore[arg-type]
+                            formula1=spec.formula1,
                             formula2=spec.formula2, allow_blank=True, showInputMessage=True,
                             showErrorMessage=True, errorStyle="stop", promptTitle=spec.title,
                             prompt=spec.prompt, errorTitle="数值无效", error=spec.error)
@@ -570,13 +511,13 @@ def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
             dv.add(f"{letter}{first}:{letter}{last}")
         ws.add_data_validation(dv)
 
-    for number, column in enumerate(COLUMNS, start=1):
-        dimension = ws.column_dimensions[ws.cell(row=HEADER_ROW, column=number).column_letter]
+    for column in COLUMNS:
+        dimension = ws.column_dimensions[column_letter(column.key)]
         dimension.width = column.width
         dimension.hidden = column.hidden
     if not any(r.below is not None for r in content.rows):
         ws.column_dimensions[column_letter("below")].hidden = True
-    ws.freeze_panes = ws.cell(row=FIRST_DATA_ROW, column=COLUMN_NUMBER["target"])
+    ws.freeze_panes = f"{column_letter('target')}{FIRST_DATA_ROW}"
     ws.protection.sheet = True
     # Resizing rows and columns is harmless and lets a clerk read a long indicator name.
     ws.protection.formatColumns = False

@@ -161,16 +161,16 @@ def charts(styles: Styles, facts: UnitFacts, width: float) -> list[Flowable]:
         return [para(f"{facts.year}年没有处于预警状态的指标。", styles.body)]
     note = para("实线圆点为历年数据，红线为目标值（画至目标期限），虚线为按最近年份趋势推算至"
                 "目标期限的数值。", styles.note)
-    cells = [drawings[i:i + 2] for i in range(0, len(drawings), 2)]
+    cells: list[list[Flowable]] = [list(drawings[i:i + 2]) for i in range(0, len(drawings), 2)]
     if len(cells[-1]) == 1:
         cells[-1].append(Spacer(1, 1))
     out: list[Flowable] = [note]
     for pair in cells:
-        row = Table([pair], colWidths=[width / 2, width / 2])
-        row.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
+        pair_table = Table([pair], colWidths=[width / 2, width / 2])
+        pair_table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT),
                                  ("VALIGN", (0, 0), (-1, -1), "TOP"),
                                  ("BOTTOMPADDING", (0, 0), (-1, -1), 6)]))
-        out.append(KeepTogether([row]))
+        out.append(KeepTogether([pair_table]))
     return out
 
 

@@ -63,7 +63,7 @@ def trend_chart(title: str, unit: str, series: Mapping[int, float],
     register_fonts()
     drawing = Drawing(width, height)
     # The renderer starts every drawing in its default font, Helvetica, unless told otherwise.
-    drawing.initialFontName = FONT
+    drawing.initialFontName = FONT  # type: ignore[attr-defined]  # read by the renderer
     drawing.add(String(width / 2, height - 11, _fit(title, width, 9), fontName=FONT,
                        fontSize=9, textAnchor="middle"))
     drawing.add(String(2, height - 24, unit, fontName=FONT, fontSize=7,
@@ -71,9 +71,9 @@ def trend_chart(title: str, unit: str, series: Mapping[int, float],
 
     plot = LinePlot()
     plot.x, plot.y = 34, 40
-    plot.width, plot.height = width - 46, height - 72
+    plot.width, plot.height = width - 46, height - 72  # type: ignore[assignment]  # points
     lines: list[list[tuple[float, float]]] = []
-    figures = sorted(series.items())
+    figures: list[tuple[float, float]] = sorted(series.items())
     lines.append(figures or [(BASELINE_YEAR, 0.0)])
     for target in targets:
         lines.append([(BASELINE_YEAR, target.value), (target.until, target.value)])
@@ -119,7 +119,8 @@ def trend_chart(title: str, unit: str, series: Mapping[int, float],
 
 def _legend(drawing: Drawing, has_target: bool, has_projection: bool) -> None:
     """A legend of line swatches (reportlab's Legend draws boxes, which lose the dashes)."""
-    entries = [("实际值", FIGURE_COLOUR, None, True)]
+    entries: list[tuple[str, colors.Color, tuple[int, int] | None, bool]] = [
+        ("实际值", FIGURE_COLOUR, None, True)]
     if has_target:
         entries.append(("目标", TARGET_COLOUR, None, False))
     if has_projection:
@@ -127,7 +128,7 @@ def _legend(drawing: Drawing, has_target: bool, has_projection: bool) -> None:
     x, y = 34.0, 8.0
     for label, colour, dash, dotted in entries:
         drawing.add(Line(x, y + 2.5, x + 16, y + 2.5, strokeColor=colour, strokeWidth=1.3,
-                         strokeDashArray=dash))
+                         strokeDashArray=dash))  # type: ignore[arg-type]  # None: solid
         if dotted:
             marker = makeMarker("FilledCircle", size=3.5, fillColor=colour, strokeColor=colour)
             marker.x, marker.y = x + 8, y + 2.5

@@ -16,7 +16,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 from sqlalchemy.orm import Session
 
-from db.evaluation import BASELINE_YEAR, LAST_YEAR, STATUS_LABELS
+from db.evaluation import BASELINE_YEAR, STATUS_LABELS
+from db.plan_years import LAST_YEAR, MIDTERM_YEAR
 from reports.pdf.annual import target_text
 from reports.pdf.gather import TargetRow, UnitFacts
 from reports.pdf.layout import (
@@ -43,7 +44,6 @@ from reports.pdf.sections import (
     unit_cover,
 )
 
-MIDTERM_YEAR = 2025
 KINDS = {"midterm": ("中期评估报告", MIDTERM_YEAR), "final": ("终期评估报告", LAST_YEAR)}
 NOT_REACHED = ("not_met", "at_risk")
 _PARTS = 5

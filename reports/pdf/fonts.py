@@ -58,10 +58,11 @@ def _teach_chinese_line_breaks() -> None:
     from reportlab.platypus import paragraph
 
     for module in (textsplit, paragraph):
+        # A module attribute reportlab reads at wrap time; not in its stubs.
         known = module.ALL_CANNOT_START
         missing = "".join(c for c in _CHINESE_CANNOT_START if c not in known)
         if missing:
-            module.ALL_CANNOT_START = known + missing
+            module.ALL_CANNOT_START = known + missing  # type: ignore[attr-defined]
 
 
 def has_glyph(char: str) -> bool:

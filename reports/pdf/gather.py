@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.evaluation import BASELINE_YEAR, Evaluator, TargetResult, TargetSpec
 from db.models import Domain, Goal, GoalProgress, OrgUnit, Plan
+from db.plan_years import LAST_YEAR
 from db.unit_events import name_in, names_in, pooled_note
 from reports.pdf.layout import ReportError, Steps
 
@@ -137,8 +138,8 @@ def find_unit(session: Session, unit_code: str) -> OrgUnit:
 
 
 def check_year(year: int) -> None:
-    if not BASELINE_YEAR <= year <= 2030:
-        raise ReportError("年份必须在2020—2030年之间")
+    if not BASELINE_YEAR <= year <= LAST_YEAR:
+        raise ReportError(f"年份必须在{BASELINE_YEAR}—{LAST_YEAR}年之间")
 
 
 def domain_names(session: Session) -> dict[str, str]:

@@ -28,14 +28,14 @@ from reportlab.platypus import (
     Paragraph,
     Table,
 )
-from reportlab.platypus.flowables import _listWrapOn
+from reportlab.platypus.flowables import _listWrapOn  # type: ignore[attr-defined]  # no stub
 from reportlab.platypus.tables import TableStyle
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.catalogue import stored_version
+from db.errors import UserError
 from db.evaluation import STATUS_LABELS
 from db.files import replaced_when_done
-from db.models import Meta
 from db.progress import TaskCancelled
 from db.version import app_version
 from reports.pdf.fonts import FONT, register_fonts, status_symbols
@@ -73,7 +73,7 @@ LAYOUT_STEPS = 20
 
 
 
-class ReportError(Exception):
+class ReportError(UserError):
     """A report cannot be made (unknown unit, unwritable folder). ``str()`` is for the user."""
 
 
@@ -83,10 +83,6 @@ class ReportCancelled(TaskCancelled):
 
 
 # ---------------------------------------------------------------------------- facts
-
-
-def catalogue_version(session: Session) -> str:
-    return session.scalar(select(Meta.value).where(Meta.key == "catalogue_version")) or "-"
 
 
 @dataclass(frozen=True)
@@ -108,7 +104,7 @@ class ReportInfo:
 def report_info(session: Session, title: str, unit_name: str, year: int,
                 printed: date | None = None) -> ReportInfo:
     """A report's information with this installation's versions, printed today by default."""
-    return ReportInfo(title, unit_name, year, catalogue_version(session), app_version(),
+    return ReportInfo(title, unit_name, year, stored_version(session) or "-", app_version(),
                       printed or date.today())
 
 
@@ -170,7 +166,7 @@ def status_para(status: str, style: ParagraphStyle, text: str | None = None) -> 
 def data_table(rows: Sequence[Sequence[Any]], widths: Sequence[float],
                extra: Sequence[tuple[Any, ...]] = (), header_rows: int = 1) -> Table:
     """A ruled table whose header repeats at the top of every page it runs onto."""
-    table = Table(list(rows), colWidths=list(widths), repeatRows=header_rows)
+    table = Table([list(row) for row in rows], colWidths=list(widths), repeatRows=header_rows)
     table.setStyle(TableStyle([
         # Cells holding plain strings would otherwise use Helvetica, a font never embedded.
         ("FONTNAME", (0, 0), (-1, -1), FONT),
@@ -213,14 +209,14 @@ def numbered_canvas(info: ReportInfo, pages: list[int]) -> type[Canvas]:
 
         def showPage(self) -> None:
             self._pages.append(dict(self.__dict__))
-            self._startPage()
+            self._startPage()  # type: ignore[attr-defined]  # Canvas internals, see above
 
         def save(self) -> None:
             total = len(self._pages)
             pages.append(total)
             for state in self._pages:
                 self.__dict__.update(state)
-                _draw_footer(self, info, self._pageNumber, total)
+                _draw_footer(self, info, self._pageNumber, total)  # type: ignore[attr-defined]
                 Canvas.showPage(self)
             Canvas.save(self)
 
@@ -228,7 +224,7 @@ def numbered_canvas(info: ReportInfo, pages: list[int]) -> type[Canvas]:
 
 
 def _draw_footer(canvas: Canvas, info: ReportInfo, page: int, total: int) -> None:
-    width, _ = canvas._pagesize
+    width, _ = canvas._pagesize  # type: ignore[attr-defined]  # no public getter
     y = 9 * mm
     canvas.saveState()
     canvas.setStrokeColor(RULE)
@@ -251,7 +247,7 @@ class KeepHeadingWithNext(KeepTogether):
     """
 
     def split(self, aW: float, aH: float) -> list[Flowable]:
-        content = list(self._content)
+        content = list(self._content)  # type: ignore[attr-defined]  # set by KeepTogether
         *heads, body = content
         _, whole = _listWrapOn(content, aW, self.canv)
         if whole <= aH or not heads:

@@ -37,7 +37,7 @@ from db.unit_events import (
     validity_text,
 )
 from db.units import UnitError, get_unit, home_unit_code, subtree_codes
-from desktop.console import utf8_stdout
+from desktop.cli.common import utf8_stdout
 
 EXIT_REFUSED = 1
 

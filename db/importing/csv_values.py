@@ -18,16 +18,20 @@ import io
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.backup import backup_before_import
 from db.checks import Finding, check_value, has_errors, parse_number
-from db.figures import FIRST_YEAR, LAST_YEAR, save_value
+from db.errors import UserError
+from db.figures import save_value
 from db.import_scope import out_of_scope_message, writable_units
+from db.importing.report_lines import ImportReport, counts_line, finding_line, result_lines
 from db.models import AuditEntry, Indicator, OrgUnit
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.unit_events import unit_year_problem
 
 COLUMNS = ("unit", "code", "year", "sex", "value", "comment")
@@ -50,7 +54,7 @@ _EXCEL_SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
 _XLSX_MAGIC = b"PK\x03\x04"
 
 
-class ValuesCsvError(Exception):
+class ValuesCsvError(UserError):
     """The file cannot be read at all. ``str(error)`` is for the user, in Chinese."""
 
 
@@ -65,29 +69,6 @@ class CsvRow:
     disaggregation: str
     value: float
     comment: str | None
-
-
-@dataclass
-class ImportReport:
-    """What an import read, what it found wrong, and whether it wrote anything."""
-
-    source: str = ""
-    encoding: str = ""
-    rows_read: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    skipped: int = 0  # rows with an empty value: no figure, nothing to save
-    changed: int = 0  # figures whose stored value or comment was (or would be) changed
-    findings: dict[int, list[Finding]] = field(default_factory=dict)
-    applied: bool = False
-    dry_run: bool = False
-
-    @property
-    def has_errors(self) -> bool:
-        return any(has_errors(found) for found in self.findings.values())
-
-    def add(self, row: int, finding: Finding) -> None:
-        self.findings.setdefault(row, []).append(finding)
 
 
 def decode_csv(data: bytes) -> tuple[str, str]:
@@ -371,6 +352,8 @@ def import_values_csv(
     if report.has_errors:
         return report
     try:
+        if not dry_run:
+            backup_before_import(session)  # refuses the import if the copy fails
         # Year order, so each figure's jump check sees the earlier years of the same file.
         for row in sorted(rows, key=lambda r: (r.unit, r.code, r.disaggregation, r.year)):
             result = save_value(session, row.unit, row.code, row.year, row.value,
@@ -419,29 +402,3 @@ def format_report(report: ImportReport, limit: int = 200) -> str:
         lines.append(f"……另有 {total - shown} 条未列出。")
     lines += result_lines(report, "文件")
     return "\n".join(lines)
-
-
-def counts_line(report: ImportReport, skipped_words: str) -> str:
-    """How many rows were read, and how many were right, wrong and skipped (``skipped_words``)."""
-    return (f"读取数据 {report.rows_read} 行：无误 {report.accepted} 行，"
-            f"有错误 {report.rejected} 行，{skipped_words} {report.skipped} 行。")
-
-
-def finding_line(row: int, finding: Finding) -> str:
-    """A finding by the row number Excel shows."""
-    label = "错误" if finding.severity == "error" else "提醒"
-    return f"第{row}行 {label}：{finding.message}"
-
-
-def result_lines(report: ImportReport, source: str) -> list[str]:
-    """The report's last line: ``source`` (文件, 模板) refused for its errors, checked by a dry
-    run, or imported; none for a report that is neither."""
-    same = report.accepted - report.changed
-    if report.has_errors:
-        return [f"结果：{source}有错误，没有导入任何数据。请更正以上错误后重新导入。"]
-    if report.dry_run:
-        return [f"结果：检查通过（试导入，未写入数据库）。正式导入将更新 {report.changed} 个"
-                f"数据，其余 {same} 个与库中相同。"]
-    if report.applied:
-        return [f"结果：已导入。更新了 {report.changed} 个数据，其余 {same} 个与库中相同。"]
-    return []

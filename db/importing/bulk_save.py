@@ -34,8 +34,8 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.checks import Finding, check_value, has_errors, jump_finding, parse_number
-from db.figures import FIRST_YEAR, LAST_YEAR
-from db.models import AuditEntry, DataValue, Indicator, OrgUnit, utcnow
+from db.models import AuditEntry, DataValue, Indicator, OrgUnit, table_of, utcnow
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import CancelCheck, ProgressCallback, never_cancelled, no_progress
 from db.unit_events import unit_year_problem
 
@@ -230,7 +230,7 @@ def write_planned(session: Session, planned: Sequence[Planned], user: str = "",
     session.flush()  # anything pending goes first, so the bulk statements see a settled session
     # Core statements on the tables (types and defaults still apply): the ORM's bulk path
     # costs a third more here and has no objects to keep in step anyway.
-    values, audit = DataValue.__table__, AuditEntry.__table__
+    values, audit = table_of(DataValue), table_of(AuditEntry)
     if inserts:
         session.execute(insert(values), inserts)
     if updates:

@@ -14,9 +14,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db.storage import PreparedDatabase
-
-EXIT_REFUSED = 1
-KINDS = ("annual", "midterm", "final", "comparison")
+from desktop.cli.common import EXIT_REFUSED
+from reports.pdf.kinds import REPORT_KINDS, build_report
 
 
 def register(commands: Any) -> None:
@@ -25,7 +24,7 @@ def register(commands: Any) -> None:
     report.add_argument("--unit", required=True, help="单位代码")
     report.add_argument("--year", type=int, default=None,
                         help="报告年份；中期评估默认2025，终期评估默认2030")
-    report.add_argument("--kind", choices=KINDS, default="annual",
+    report.add_argument("--kind", choices=list(REPORT_KINDS), default="annual",
                         help="annual 年度监测报告（默认）；midterm 中期评估；final 终期评估；"
                              "comparison 下级单位对比")
     report.add_argument("--out", required=True, type=Path, help="输出的PDF文件")
@@ -33,25 +32,9 @@ def register(commands: Any) -> None:
 
 
 def report_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
-    # Imported here: reportlab and the font load only when a report is asked for.
-    from reports.pdf.annual import build_annual_report
-    from reports.pdf.comparison import build_comparison_report
-    from reports.pdf.evaluation_report import build_evaluation_report
-    from reports.pdf.layout import ReportError
-
     if args.kind in ("annual", "comparison") and args.year is None:
         print("年度监测报告和对比报告需要用 --year 指定年份", file=sys.stderr)
         return EXIT_REFUSED
-    try:
-        if args.kind == "annual":
-            built = build_annual_report(session, args.unit, args.year, args.out)
-        elif args.kind == "comparison":
-            built = build_comparison_report(session, args.unit, args.year, args.out)
-        else:
-            built = build_evaluation_report(session, args.unit, args.out, kind=args.kind,
-                                            year=args.year)
-    except ReportError as error:
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
+    built = build_report(session, args.kind, args.unit, args.year, args.out)
     print(f"已生成 {built.path}（{built.pages}页）")
     return 0

@@ -4,6 +4,7 @@
     tianbao --db PATH users list
     tianbao --db PATH users passwd NAME
     tianbao --db PATH users require-login on|off
+    tianbao --db PATH users deactivate NAME | activate NAME
 
 Whoever can run commands on the database file can already copy it, so the command line acts
 as an administrator; passwords are read without echo (or one line from standard input).
@@ -23,14 +24,13 @@ from db.accounts import (
     AccountError,
     create_user,
     login_required,
+    set_active,
     set_login_required,
     set_password,
     single_user,
     users,
 )
 from db.storage import PreparedDatabase
-
-EXIT_REFUSED = 1
 
 
 def register(commands: Any) -> None:
@@ -48,6 +48,11 @@ def register(commands: Any) -> None:
     login = sub.add_parser("require-login", help="是否要求登录（on：要求；off：单机免登录）")
     login.add_argument("state", choices=["on", "off"])
     login.set_defaults(handler=login_command)
+    for name, help_text in (("deactivate", "停用账户（保留其修改记录，不能再登录）"),
+                            ("activate", "重新启用已停用的账户")):
+        state = sub.add_parser(name, help=help_text)
+        state.add_argument("username")
+        state.set_defaults(handler=active_command)
 
 
 def _password() -> str:
@@ -59,25 +64,12 @@ def _password() -> str:
     return sys.stdin.readline().rstrip("\n")
 
 
-def _run(session: Session, action) -> int:  # type: ignore[no-untyped-def]
-    try:
-        message = action()
-        session.commit()
-    except AccountError as error:
-        session.rollback()
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
-    print(message)
-    return 0
-
-
 def add_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
-    def act() -> str:
-        user = create_user(session, args.username, _password(), args.role, args.name,
-                           by=single_user())
-        return f"已添加账户 {user.username}（{ROLES[user.role]}）"
-
-    return _run(session, act)
+    user = create_user(session, args.username, _password(), args.role, args.name,
+                       by=single_user())
+    session.commit()
+    print(f"已添加账户 {user.username}（{ROLES[user.role]}）")
+    return 0
 
 
 def list_command(_args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
@@ -89,16 +81,22 @@ def list_command(_args: argparse.Namespace, session: Session, _: PreparedDatabas
 
 
 def passwd_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
-    def act() -> str:
-        set_password(session, args.username, _password(), single_user())
-        return f"已重设 {args.username} 的密码"
-
-    return _run(session, act)
+    set_password(session, args.username, _password(), single_user())
+    session.commit()
+    print(f"已重设 {args.username} 的密码")
+    return 0
 
 
 def login_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
-    def act() -> str:
-        set_login_required(session, args.state == "on", single_user())
-        return "已要求登录" if args.state == "on" else "已改为单机免登录"
+    set_login_required(session, args.state == "on", single_user())
+    session.commit()
+    print("已要求登录" if args.state == "on" else "已改为单机免登录")
+    return 0
 
-    return _run(session, act)
+
+def active_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
+    active = args.users_command == "activate"
+    set_active(session, args.username, active, single_user())
+    session.commit()
+    print(f"已{'启用' if active else '停用'}账户 {args.username}")
+    return 0

@@ -5,13 +5,12 @@
     tianbao keys show | keys export --out FILE | keys register FILE [--fingerprint DIGITS]
     tianbao catalogue publish --out FILE | catalogue import FILE [--dry-run]
 
-Every refusal prints its reason in Chinese on stderr and exits with 1.
+Every refusal prints its reason in Chinese on stderr and exits with 1 (desktop/cli/main.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,16 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db.storage import PreparedDatabase
-from desktop.console import utf8_stdout
-from desktop.figure_commands import EXIT_REFUSED, year_range
-
-
-def _user() -> str:
-    # Who imported what: the operating system's login name, as a clerk's PC has one per person.
-    try:
-        return getpass.getuser()[:64]
-    except Exception:  # noqa: BLE001 - no login name (a service account) is not an error
-        return ""
+from desktop.cli.common import EXIT_REFUSED, os_user, utf8_stdout, year_range
 
 
 def register(commands: Any) -> None:
@@ -48,7 +38,7 @@ def register(commands: Any) -> None:
     imp.add_argument("--dry-run", action="store_true", help="只检查并显示将要发生的变化，不写入")
     imp.add_argument("--dhis2", action="store_true",
                      help="文件是 DHIS2 的 dataValueSet JSON（以代码为标识，无签名）")
-    imp.set_defaults(handler=sync_import_command)
+    imp.set_defaults(handler=sync_import_command, refused="拒绝导入：")
 
     keys = commands.add_parser("keys", help="本机签名密钥和已登记的下级、上级密钥")
     keys_commands = keys.add_subparsers(dest="keys_command", required=True)
@@ -60,7 +50,7 @@ def register(commands: Any) -> None:
     kregister = keys_commands.add_parser("register", help="登记对方单位的密钥登记文件")
     kregister.add_argument("file", type=Path)
     kregister.add_argument("--fingerprint", help="电话中对方读出的指纹（30位数字），不一致则不登记")
-    kregister.set_defaults(handler=keys_register_command)
+    kregister.set_defaults(handler=keys_register_command, refused="未登记：")
 
 
 def register_catalogue(catalogue_commands: Any) -> None:
@@ -71,25 +61,20 @@ def register_catalogue(catalogue_commands: Any) -> None:
     imp = catalogue_commands.add_parser("import", help="检查并导入上级发布的目录更新文件")
     imp.add_argument("file", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="只检查并显示将要发生的变化，不写入")
-    imp.set_defaults(handler=catalogue_import_command)
+    imp.set_defaults(handler=catalogue_import_command, refused="拒绝导入：")
 
 
-def _refuse(message: object) -> int:
+def _refuse(message: str) -> int:
     print(message, file=sys.stderr)
     return EXIT_REFUSED
 
 
 def sync_export_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
     from db.sync.export import export_sync_file
-    from db.sync.format import SyncError
 
     utf8_stdout()
-    try:
-        summary = export_sync_file(session, args.unit, args.years, args.out,
-                                   receiver=args.receiver, all_audit=args.all_audit,
-                                   user=_user())
-    except SyncError as error:
-        return _refuse(error)
+    summary = export_sync_file(session, args.unit, args.years, args.out,
+                               receiver=args.receiver, all_audit=args.all_audit, user=os_user())
     counts = summary.counts
     print(f"已导出 {summary.path}（{summary.file_bytes} 字节）：单位 {counts['orgUnits']} 个，"
           f"数据 {counts['dataValues']} 条，目标进展 {counts['goalProgress']} 条，"
@@ -100,21 +85,17 @@ def sync_export_command(args: argparse.Namespace, session: Session, _: PreparedD
 
 
 def sync_import_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
-    from db.sync.format import SyncError
     from db.sync.preview_text import format_preview
 
     utf8_stdout()
-    try:
-        if args.dhis2:
-            from db.sync.dhis2 import import_dhis2_file
+    if args.dhis2:
+        from db.sync.dhis2 import import_dhis2_file
 
-            preview = import_dhis2_file(session, args.file, user=_user(), dry_run=args.dry_run)
-        else:
-            from db.sync.import_ import import_sync_file
+        preview = import_dhis2_file(session, args.file, user=os_user(), dry_run=args.dry_run)
+    else:
+        from db.sync.import_ import import_sync_file
 
-            preview = import_sync_file(session, args.file, user=_user(), dry_run=args.dry_run)
-    except SyncError as error:
-        return _refuse(f"拒绝导入：{error}")
+        preview = import_sync_file(session, args.file, user=os_user(), dry_run=args.dry_run)
     text = format_preview(preview)
     if preview.refused:
         return _refuse(text)
@@ -125,23 +106,18 @@ def sync_import_command(args: argparse.Namespace, session: Session, _: PreparedD
 def keys_show_command(_args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
     from db.sync.keys import ensure_local_key, format_fingerprint
 
-    key = ensure_local_key(session, _user())
+    key = ensure_local_key(session, os_user())
     session.commit()
     print(f"本机密钥指纹：{format_fingerprint(key.fingerprint)}")
     return 0
 
 
 def keys_export_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
-    from db.sync.format import SyncError
     from db.sync.keys import format_fingerprint, write_registration
 
     utf8_stdout()
-    try:
-        registration = write_registration(session, args.out, _user())
-        session.commit()
-    except SyncError as error:
-        session.rollback()
-        return _refuse(error)
+    registration = write_registration(session, args.out, os_user())
+    session.commit()
     print(f"已写出 {registration.unit_name}（{registration.unit_code}）的密钥登记文件：{args.out}")
     print(f"指纹：{format_fingerprint(registration.fingerprint)}（请在电话中向对方读出，以便核对）")
     return 0
@@ -149,17 +125,12 @@ def keys_export_command(args: argparse.Namespace, session: Session, _: PreparedD
 
 def keys_register_command(args: argparse.Namespace, session: Session,
                           _: PreparedDatabase) -> int:
-    from db.sync.format import SyncError
     from db.sync.keys import format_fingerprint, read_registration, register_key
 
     utf8_stdout()
-    try:
-        registration = read_registration(args.file)
-        result = register_key(session, registration, _user(), args.fingerprint)
-        session.commit()
-    except SyncError as error:
-        session.rollback()
-        return _refuse(f"未登记：{error}")
+    registration = read_registration(args.file)
+    result = register_key(session, registration, os_user(), args.fingerprint)
+    session.commit()
     name = f"{registration.unit_name}（{registration.unit_code}）"
     shown = format_fingerprint(registration.fingerprint)
     if not result.added:
@@ -176,13 +147,9 @@ def keys_register_command(args: argparse.Namespace, session: Session,
 def catalogue_publish_command(args: argparse.Namespace, session: Session,
                               _: PreparedDatabase) -> int:
     from db.sync.catalogue_update import LABELS, publish_catalogue
-    from db.sync.format import SyncError
 
     utf8_stdout()
-    try:
-        counts = publish_catalogue(session, args.out, _user())
-    except SyncError as error:
-        return _refuse(error)
+    counts = publish_catalogue(session, args.out, os_user())
     parts = "，".join(f"{LABELS[name]} {count} 条" for name, count in counts.items())
     print(f"已发布目录更新文件 {args.out}：{parts}。")
     return 0
@@ -191,14 +158,9 @@ def catalogue_publish_command(args: argparse.Namespace, session: Session,
 def catalogue_import_command(args: argparse.Namespace, session: Session,
                              _: PreparedDatabase) -> int:
     from db.sync.catalogue_update import import_catalogue_update
-    from db.sync.format import SyncError
     from db.sync.preview_text import format_catalogue_preview
 
     utf8_stdout()
-    try:
-        preview = import_catalogue_update(session, args.file, user=_user(),
-                                          dry_run=args.dry_run)
-    except SyncError as error:
-        return _refuse(f"拒绝导入：{error}")
+    preview = import_catalogue_update(session, args.file, user=os_user(), dry_run=args.dry_run)
     print(format_catalogue_preview(preview))
     return 0

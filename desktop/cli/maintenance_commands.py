@@ -16,18 +16,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db.backup import (
-    BackupError,
-    BackupInfo,
     backup_folder,
     backup_now,
+    describe_backup,
+    format_size,
     inspect_backup,
     list_backups,
     restore,
 )
 from db.storage import PreparedDatabase, sqlite_file_path
-from desktop.console import utf8_stdout
-
-EXIT_REFUSED = 1
+from desktop.cli.common import EXIT_REFUSED, utf8_stdout
 
 
 def register(commands: Any) -> None:
@@ -63,11 +61,7 @@ def backup_command(args: argparse.Namespace, session: Session, prepared: Prepare
     if path is None:
         return EXIT_REFUSED
     session.close()  # no read transaction of ours held open while the snapshot is taken
-    try:
-        made = backup_now(path, args.reason)
-    except BackupError as error:
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
+    made = backup_now(path, args.reason)
     utf8_stdout()
     print(f"已备份到 {made}（{format_size(made.stat().st_size)}）")
     return 0
@@ -84,7 +78,7 @@ def list_command(_args: argparse.Namespace, session: Session, prepared: Prepared
         print(f"还没有备份（备份文件夹：{backup_folder(path)}）")
         return 0
     for info in backups:
-        print(describe(info))
+        print(describe_backup(info))
     return 0
 
 
@@ -111,13 +105,9 @@ def restore_without_database(args: argparse.Namespace, url: str) -> int:
 
 def _restore_file(args: argparse.Namespace, path: Path, ask: Callable[[str], str]) -> int:
     source = _find_backup(args.file, path)
-    try:
-        info = inspect_backup(source)
-    except BackupError as error:
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
+    info = inspect_backup(source)
     utf8_stdout()
-    print(f"备份：{describe(info)}")
+    print(f"备份：{describe_backup(info)}")
     if info.problem is not None:
         print(f"无法恢复：{info.problem}。数据库未作任何改动。", file=sys.stderr)
         return EXIT_REFUSED
@@ -138,9 +128,6 @@ def _restore_file(args: argparse.Namespace, path: Path, ask: Callable[[str], str
         return EXIT_REFUSED
     try:
         result = restore(source, path)
-    except BackupError as error:
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
     finally:
         lock.unlock()
     print(f"已用 {source.name} 恢复数据库 {path}。")
@@ -156,28 +143,3 @@ def _find_backup(given: Path, db_path: Path) -> Path:
         if candidate.exists():
             return candidate
     return given
-
-
-def describe(info: BackupInfo) -> str:
-    """One line: when, why, how big, what it holds, where."""
-    parts = [info.taken_at.strftime("%Y-%m-%d %H:%M"), info.reason_label,
-             format_size(info.size)]
-    if info.problem is None or info.revision is not None:
-        if info.home_unit:
-            parts.append(info.home_unit)
-        parts.append(f"单位 {info.units} 个")
-        parts.append(f"数据 {info.figures} 条")
-        if info.latest_figure is not None:
-            latest = info.latest_figure.astimezone().strftime("%Y-%m-%d")
-            parts.append(f"最近填报 {latest}")
-        parts.append(f"结构版本 {info.revision}")
-    if info.problem is not None:
-        parts.append(f"不可恢复：{info.problem}")
-    parts.append(str(info.path))
-    return "  ".join(parts)
-
-
-def format_size(size: int) -> str:
-    if size < 1024 * 1024:
-        return f"{size / 1024:.0f} KB"
-    return f"{size / 1024 / 1024:.1f} MB"

@@ -3,11 +3,15 @@
     tianbao [--db PATH_OR_URL]                  start the app
     tianbao [--db …] info                       database, schema and catalogue facts
     tianbao [--db …] catalogue export --format json
-    tianbao [--db …] init | units | values | evaluate | demo   see desktop/figure_commands.py
-    tianbao [--db …] report …                   see desktop/report_commands.py
-    tianbao [--db …] excel template | import | tables   see desktop/excel_commands.py
-    tianbao [--db …] backup | restore            see desktop/maintenance_commands.py
-    tianbao [--db …] users …                    see desktop/account_commands.py
+    tianbao [--db …] init | demo                 see desktop/cli/setup_commands.py
+    tianbao [--db …] units add                   see desktop/cli/unit_commands.py
+    tianbao [--db …] values import               see desktop/cli/value_commands.py
+    tianbao [--db …] evaluate                    see desktop/cli/evaluate_commands.py
+    tianbao [--db …] report …                   see desktop/cli/report_commands.py
+    tianbao [--db …] excel template | import | tables   see desktop/cli/excel_commands.py
+    tianbao [--db …] backup | restore            see desktop/cli/maintenance_commands.py
+    tianbao [--db …] users …                    see desktop/cli/account_commands.py
+    tianbao [--db …] sync | keys | catalogue …   see desktop/cli/sync_commands.py
 
 See docs/cli.md.
 """
@@ -25,6 +29,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from db.errors import UserError
 from db.models import Goal, Indicator, Meta, Plan, Target
 from db.storage import (
     DATABASE_ENV_VAR,
@@ -34,8 +39,7 @@ from db.storage import (
     prepare_database,
     resolve_database_url,
 )
-
-EXIT_STORAGE_ERROR = 2
+from desktop.cli.common import EXIT_REFUSED, EXIT_STORAGE_ERROR
 
 Handler = Callable[[argparse.Namespace, Session, PreparedDatabase], int]
 
@@ -74,18 +78,21 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["json"], default="json")
     export.set_defaults(handler=export_catalogue)
 
-    from desktop import (
+    from desktop.cli import (
         account_commands,
+        evaluate_commands,
         excel_commands,
-        figure_commands,
         maintenance_commands,
         report_commands,
+        setup_commands,
+        sync_commands,
+        unit_commands,
+        value_commands,
     )
 
-    for module in (figure_commands, report_commands, excel_commands, maintenance_commands,
-                   account_commands):
+    for module in (setup_commands, unit_commands, value_commands, evaluate_commands,
+                   report_commands, excel_commands, maintenance_commands, account_commands):
         module.register(commands)
-    from desktop import sync_commands
 
     sync_commands.register(commands)
     sync_commands.register_catalogue(catalogue_commands)
@@ -99,11 +106,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        url = resolve_database_url(args.db)
-    except StorageError as error:
-        print(error, file=sys.stderr)
-        return EXIT_STORAGE_ERROR
+        return _run(args)
+    except UserError as error:
+        # The one place a refusal is told: its reason on stderr, after the command's own words
+        # for what was refused (``refused``, e.g. 拒绝导入：). Anything else is a bug: traceback.
+        print(f"{getattr(args, 'refused', '')}{error}", file=sys.stderr)
+        return EXIT_STORAGE_ERROR if isinstance(error, StorageError) else EXIT_REFUSED
 
+
+def _run(args: argparse.Namespace) -> int:
+    url = resolve_database_url(args.db)
     if args.command is None:
         # Imported here so that headless commands work on machines without Qt's system libraries.
         from desktop.app import Screenshot, run_app
@@ -118,17 +130,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         prepared = prepare_database(url)
-    except StorageError as error:
+    except StorageError:
         # A command that must work on a database that cannot be opened (restore) says so.
         fallback = getattr(args, "handler_without_database", None)
-        if fallback is not None:
-            return int(fallback(args, url))
-        print(error, file=sys.stderr)
-        return EXIT_STORAGE_ERROR
+        if fallback is None:
+            raise
+        return int(fallback(args, url))
     handler: Handler = args.handler
     try:
+        # Leaving the session rolls back whatever a refused command had not committed.
         with Session(prepared.engine) as session:
-            ensure_catalogue(session)
+            load_shipped_catalogue(session)
             return handler(args, session, prepared)
     except BrokenPipeError:
         # The reader (head, a pager) stopped early. Point stdout at devnull so that Python's
@@ -139,11 +151,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         prepared.engine.dispose()
 
 
-def ensure_catalogue(session: Session) -> bool:
-    """Load or update the shipped catalogue if the database holds an older one."""
-    from db.catalogue import ensure_catalogue as ensure
+def load_shipped_catalogue(session: Session) -> bool:
+    """Load or update the shipped catalogue if the database holds an older one; commit."""
+    from db.catalogue import ensure_catalogue
 
-    changed = ensure(session)
+    changed = ensure_catalogue(session)
     session.commit()
     return changed
 
@@ -169,7 +181,7 @@ def show_info(_args: argparse.Namespace, session: Session, prepared: PreparedDat
 
 def export_catalogue(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
     from db.catalogue_export import catalogue_as_dict
-    from desktop.console import utf8_stdout
+    from desktop.cli.common import utf8_stdout
 
     utf8_stdout()
     print(json.dumps(catalogue_as_dict(session), ensure_ascii=False, indent=2, allow_nan=False))

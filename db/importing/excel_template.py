@@ -1,10 +1,10 @@
 """Importing a filled data-entry template (``tianbao excel import FILE.xlsx``).
 
-All or nothing, like the CSV import (db/values_csv.py): the whole workbook is checked first and
-every row gets a line in the report by the row number Excel shows — what it accepted and what
-it refused and why. Only if no row has an error are the figures saved, in one transaction, with
-the checks and audit entries of :func:`db.figures.save_value` (through
-:mod:`reports.excel.bulk_save`, which does the same for thousands of figures at once).
+All or nothing, like the CSV import (db/importing/csv_values.py): the whole workbook is checked
+first and every row gets a line in the report by the row number Excel shows — what it accepted
+and what it refused and why. Only if no row has an error are the figures saved, in one
+transaction, with the checks and audit entries of :func:`db.figures.save_value` (through
+:mod:`db.importing.bulk_save`, which does the same for thousands of figures at once).
 
 A file that cannot be a template for this database is refused as a whole with
 :class:`ExcelError`, before any row is looked at: not a workbook, an old .xls, a password-
@@ -32,7 +32,7 @@ from openpyxl.utils import range_boundaries
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.backup import backup_before_writing
+from db.backup import backup_before_import
 from db.checks import (
     DISAGGREGATION_LABELS,
     Finding,
@@ -44,9 +44,26 @@ from db.checks import (
     has_errors,
     parse_number,
 )
-from db.figures import FIRST_YEAR, LAST_YEAR
 from db.import_scope import out_of_scope_message, writable_units
+from db.importing.bulk_save import Figure, plan_values, write_planned
+from db.importing.report_lines import ImportReport, counts_line, finding_line, result_lines
+from db.importing.template_format import (
+    COLUMN_NUMBER,
+    DATA_SHEET,
+    FIRST_DATA_ROW,
+    FORMAT,
+    FORMAT_VERSION,
+    HEADER_ROW,
+    LAST_COLUMN,
+    MAX_DATA_ROWS,
+    META_SHEET,
+    ExcelError,
+    headers,
+    key_checksum,
+    row_tag,
+)
 from db.models import AuditEntry, DataValue, Indicator, OrgUnit
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import (
     CancelCheck,
     ProgressCallback,
@@ -57,23 +74,6 @@ from db.progress import (
 )
 from db.unit_events import unit_year_problem
 from db.units import subtree_codes
-from db.values_csv import ImportReport, counts_line, finding_line, result_lines
-from reports.excel.bulk_save import Figure, plan_values, write_planned
-from reports.excel.common import ExcelError
-from reports.excel.template import (
-    COLUMN_NUMBER,
-    DATA_SHEET,
-    FIRST_DATA_ROW,
-    FORMAT,
-    FORMAT_VERSION,
-    HEADER_ROW,
-    LAST_COLUMN,
-    MAX_DATA_ROWS,
-    META_SHEET,
-    headers,
-    key_checksum,
-    row_tag,
-)
 
 # Guards applied before openpyxl sees the file. A template of MAX_DATA_ROWS rows is about 2 MB on
 # disk and 19 MB unpacked (measured on 10 068 rows: 0.9 MB and 9.3 MB); a zip bomb declares more.
@@ -110,8 +110,8 @@ class RowOutcome:
 
 @dataclass
 class TemplateImportReport(ImportReport):
-    """:class:`db.values_csv.ImportReport` with the template's unit, year and department and
-    one outcome per data row (``skipped`` counts the rows left empty)."""
+    """:class:`db.importing.report_lines.ImportReport` with the template's unit, year and
+    department and one outcome per data row (``skipped`` counts the rows left empty)."""
 
     unit: str = ""
     unit_name: str = ""
@@ -547,9 +547,9 @@ def _consistency(figures: list[tuple[int, Figure]], stored: Mapping[FigureKey, f
         if (unit, year) in by_unit:
             by_unit[(unit, year)][(code, dis)] = value
     for _, f in figures:
-        value, _ = parse_number(f.value)
-        if value is not None:
-            by_unit.setdefault((f.unit, f.year), {})[(f.code, f.disaggregation)] = value
+        parsed, _ = parse_number(f.value)
+        if parsed is not None:
+            by_unit.setdefault((f.unit, f.year), {})[(f.code, f.disaggregation)] = parsed
     # Only the indicators each unit's figures can involve: check_consistency walks every
     # indicator it is given for every unit, and a county template has hundreds of units.
     rates_of: dict[str, set[str]] = {}
@@ -561,7 +561,8 @@ def _consistency(figures: list[tuple[int, Figure]], stored: Mapping[FigureKey, f
         codes = {code for code, _ in values}
         rates = {rate for code in codes for rate in rates_of.get(code, ())}
         wanted = codes | rates | {part for rate in rates for part in
-                                  (indicators[rate].numerator, indicators[rate].denominator)}
+                                  (indicators[rate].numerator, indicators[rate].denominator)
+                                  if part}
         relevant = {code: indicators[code] for code in wanted if code in indicators}
         for finding in check_consistency(relevant, values):
             number = rows.get((unit, finding.field or "", year, finding.disaggregation or "total"))
@@ -629,7 +630,7 @@ def import_template(session: Session, source: Path | str | bytes, user: str = ""
             return report
         raise_if_cancelled(cancel)
         if report.changed:
-            backup_before_writing(session, "import")  # never raises; logged if it fails
+            backup_before_import(session)  # refuses the import if the copy fails
         write_planned(session, planned, user, progress)
         if report.changed:
             # The figures' own entries say what changed; this one says where it came from.

@@ -9,17 +9,13 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from db.storage import PreparedDatabase
-from desktop.console import utf8_stdout
-from desktop.figure_commands import year_range
-
-EXIT_REFUSED = 1
+from desktop.cli.common import EXIT_REFUSED, utf8_stdout, year_range
 
 
 def register(commands: Any) -> None:
@@ -54,44 +50,29 @@ def register(commands: Any) -> None:
 
 
 def template_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
-    from reports.excel.common import ExcelError
     from reports.excel.template import build_template
 
     utf8_stdout()
-    try:
-        built = build_template(session, args.unit, args.year, args.out,
-                               department=args.department, include_below=args.with_units_below)
-    except ExcelError as error:
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
+    built = build_template(session, args.unit, args.year, args.out,
+                           department=args.department, include_below=args.with_units_below)
     print(f"已导出填报模板 {built.path}：{built.rows} 项数据，{built.units} 个单位")
     return 0
 
 
 def import_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
-    from reports.excel.common import ExcelError
-    from reports.excel.template_import import format_template_report, import_template
+    from db.importing.excel_template import format_template_report, import_template
 
     utf8_stdout()
-    try:
-        report = import_template(session, args.file, dry_run=args.dry_run,
-                                 expected_unit=args.unit, expected_year=args.year)
-    except ExcelError as error:
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
+    report = import_template(session, args.file, dry_run=args.dry_run,
+                             expected_unit=args.unit, expected_year=args.year)
     print(format_template_report(report))
     return EXIT_REFUSED if report.has_errors else 0
 
 
 def tables_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
-    from reports.excel.common import ExcelError
     from reports.excel.tables import build_tables
 
     utf8_stdout()
-    try:
-        built = build_tables(session, args.unit, args.years, args.out)
-    except ExcelError as error:
-        print(error, file=sys.stderr)
-        return EXIT_REFUSED
+    built = build_tables(session, args.unit, args.years, args.out)
     print(f"已导出统计表 {built.path}：{built.sheets} 张工作表，{built.rows} 行")
     return 0
