@@ -8,9 +8,11 @@ after copying it aside, and refuses — without touching a byte — a file it do
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +22,8 @@ import platformdirs
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
+
+from db.errors import UserError
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +52,100 @@ SQLITE_SYNCHRONOUS = "FULL"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
 
-class StorageError(Exception):
+class StorageError(UserError):
     """The database cannot be opened or prepared. ``str(error)`` is for the user, in Chinese."""
+
+
+class DiskFullError(StorageError):
+    """The disk (or the user's quota) is full: nothing was written, the database is as it was."""
+
+    def __init__(self, where: Path | str | None = None) -> None:
+        place = f"（{where} 所在的磁盘）" if where else ""
+        super().__init__(f"磁盘空间不足{place}，未能写入，数据库保持原样，未作任何改动。"
+                         "请删除不需要的文件、腾出空间后再试。")
+
+
+class DatabaseDamagedError(StorageError):
+    """SQLite found the file's pages corrupted (SQLITE_CORRUPT / SQLITE_NOTADB)."""
+
+    def __init__(self, path: Path | None, detail: str = "") -> None:
+        self.path = path
+        super().__init__(damaged_message(path, detail))
+
+
+# SQLite's primary result codes (https://www.sqlite.org/rescode.html) for what a user can act on.
+_SQLITE_CORRUPT = 11
+_SQLITE_FULL = 13
+_SQLITE_NOTADB = 26
+_DISK_FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        orig = getattr(current, "orig", None)  # SQLAlchemy's DBAPIError wraps the driver's
+        current = orig if isinstance(orig, BaseException) else (
+            current.__cause__ or current.__context__)
+
+
+def _sqlite_code(error: BaseException) -> int | None:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """True if ``error`` (or what it wraps) says the disk or the quota is full."""
+    for cause in _causes(error):
+        if isinstance(cause, DiskFullError):
+            return True
+        if isinstance(cause, OSError) and cause.errno in _DISK_FULL_ERRNOS:
+            return True
+        if isinstance(cause, sqlite3.Error) and (
+                _sqlite_code(cause) == _SQLITE_FULL or "disk is full" in str(cause)):
+            return True
+    return False
+
+
+def is_damaged(error: BaseException) -> bool:
+    """True if ``error`` (or what it wraps) is SQLite finding the file corrupted."""
+    for cause in _causes(error):
+        if isinstance(cause, DatabaseDamagedError):
+            return True
+        if isinstance(cause, sqlite3.DatabaseError) and (
+                _sqlite_code(cause) in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+                or "malformed" in str(cause) or "not a database" in str(cause)):
+            return True
+    return False
+
+
+def damaged_message(path: Path | None, detail: str = "") -> str:
+    """What to tell a clerk whose database file is damaged: which file, and how to get back."""
+    where = f"数据库文件已损坏：{path}" if path is not None else "数据库已损坏"
+    newest = None
+    if path is not None:
+        from db.backup import newest_backup  # db.backup imports this module
+
+        newest = newest_backup(path)
+    if newest is not None:
+        hint = (f"请用最近的备份恢复：tianbao restore {newest.path.name}"
+                f"（{newest.taken_at:%Y-%m-%d %H:%M}，在 {newest.path.parent}），"
+                "或在程序中选择 文件 → 恢复备份。")
+    else:
+        hint = "请用备份恢复：tianbao restore 备份文件（tianbao backup list 列出备份）。"
+    why = f"（{detail}）" if detail else ""
+    return f"{where}{why}。{hint}文件未作任何改动。"
+
+
+def as_user_error(error: BaseException, path: Path | None = None) -> UserError | None:
+    """A full disk or a damaged file as the plain message a user can act on; else None."""
+    if is_disk_full(error):
+        return DiskFullError(path)
+    if is_damaged(error):
+        return DatabaseDamagedError(path)
+    return None
 
 
 class DatabaseTooNewError(StorageError):
@@ -116,7 +212,17 @@ def create_db_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_sqlite_transaction)
+        path = sqlite_file_path(url)
+        # A full disk or a damaged file is not a bug: every caller (command line, dialogs,
+        # importers) gets one plain message instead of "database or disk is full".
+        event.listen(engine, "handle_error", lambda context: _plain_storage_error(context, path))
     return engine
+
+
+def _plain_storage_error(context: Any, path: Path | None) -> None:
+    error = as_user_error(context.original_exception, path)
+    if error is not None:
+        raise error from context.original_exception
 
 
 def _configure_sqlite_connection(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
