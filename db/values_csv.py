@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.backup import backup_before_writing
 from db.checks import Finding, check_value, has_errors, parse_number
 from db.figures import FIRST_YEAR, LAST_YEAR, save_value
 from db.models import AuditEntry, Indicator, OrgUnit
@@ -345,6 +346,9 @@ def import_values_csv(
             session.rollback()
             return report
         if report.changed:
+            # Only an import that will write is worth a backup (refused and unchanged files
+            # would rotate the useful ones away); taken from the last committed state.
+            backup_before_writing(session, "import")  # never raises; logged if it fails
             # Only an import that changed something is a change to log; the figures' own
             # entries say what changed, this one says where it came from.
             session.add(AuditEntry(user=user, action="import", entity="values_csv", key=name,

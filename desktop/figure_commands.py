@@ -152,12 +152,9 @@ def units_add_command(args: argparse.Namespace, session: Session, _: PreparedDat
 
 def values_import_command(args: argparse.Namespace, session: Session,
                           prepared: PreparedDatabase) -> int:
-    from db.backup import backup_before
     from db.values_csv import ValuesCsvError, format_report, import_values_csv
 
     utf8_stdout()
-    if not args.dry_run:
-        backup_before(prepared.url, "import")  # never raises; a failed copy is logged
     try:
         report = import_values_csv(session, args.file, dry_run=args.dry_run)
     except ValuesCsvError as error:
