@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,3 +29,16 @@ def replaced_when_done(path: Path) -> Iterator[Path]:
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
+
+
+def write_failure(error: OSError) -> str:
+    """Why a file could not be written, in plain Chinese: a full disk is named as such."""
+    if error.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return "磁盘空间不足，文件未写入（未留下半个文件）。请腾出空间后再试"
+    return str(error.strerror or error)
+
+
+def write_bytes_when_done(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through :func:`replaced_when_done`."""
+    with replaced_when_done(path) as partial, open(partial, "wb") as file:
+        file.write(data)

@@ -74,9 +74,11 @@ class DatabaseDamagedError(StorageError):
 
 
 # SQLite's primary result codes (https://www.sqlite.org/rescode.html) for what a user can act on.
+_SQLITE_IOERR = 10
 _SQLITE_CORRUPT = 11
 _SQLITE_FULL = 13
 _SQLITE_NOTADB = 26
+_NEARLY_FULL_BYTES = 1024 * 1024
 _DISK_FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 
 
@@ -121,6 +123,21 @@ def is_damaged(error: BaseException) -> bool:
     return False
 
 
+def _io_error(error: BaseException) -> bool:
+    # SQLite reports a -shm or journal it cannot extend as SQLITE_IOERR, not SQLITE_FULL.
+    return any(isinstance(cause, sqlite3.Error) and _sqlite_code(cause) == _SQLITE_IOERR
+               for cause in _causes(error))
+
+
+def _nearly_full(path: Path) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(path.parent).free < _NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
 def damaged_message(path: Path | None, detail: str = "") -> str:
     """What to tell a clerk whose database file is damaged: which file, and how to get back."""
     where = f"数据库文件已损坏：{path}" if path is not None else "数据库已损坏"
@@ -141,7 +158,7 @@ def damaged_message(path: Path | None, detail: str = "") -> str:
 
 def as_user_error(error: BaseException, path: Path | None = None) -> UserError | None:
     """A full disk or a damaged file as the plain message a user can act on; else None."""
-    if is_disk_full(error):
+    if is_disk_full(error) or (path is not None and _io_error(error) and _nearly_full(path)):
         return DiskFullError(path)
     if is_damaged(error):
         return DatabaseDamagedError(path)

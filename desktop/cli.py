@@ -25,6 +25,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from db.errors import UserError
 from db.models import Goal, Indicator, Meta, Plan, Target
 from db.storage import (
     DATABASE_ENV_VAR,
@@ -35,6 +36,7 @@ from db.storage import (
     resolve_database_url,
 )
 
+EXIT_REFUSED = 1
 EXIT_STORAGE_ERROR = 2
 
 Handler = Callable[[argparse.Namespace, Session, PreparedDatabase], int]
@@ -130,6 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         with Session(prepared.engine) as session:
             ensure_catalogue(session)
             return handler(args, session, prepared)
+    except UserError as error:
+        # A full disk, a damaged file, a refusal: the message is the clerk's, not a traceback.
+        print(error, file=sys.stderr)
+        return EXIT_STORAGE_ERROR if isinstance(error, StorageError) else EXIT_REFUSED
     except BrokenPipeError:
         # The reader (head, a pager) stopped early. Point stdout at devnull so that Python's
         # final flush does not raise again (see the Python docs, signal module, SIGPIPE).

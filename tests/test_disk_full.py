@@ -127,3 +127,99 @@ def test_restore_with_room_enough_still_works(county: Path) -> None:
     result = restore(backup.path, county)
     assert len(figures(county)) == 2
     assert result.saved_current is not None and len(figures(result.saved_current)) == 3
+
+
+# ---------------------------------------------------------------------------- imports and exports
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A county database (太平街道's key registered) and one file of each kind to import into it,
+    made on an ordinary disk."""
+    from openpyxl import load_workbook
+
+    from reports.excel.template import COLUMN_NUMBER, DATA_SHEET, FIRST_DATA_ROW, build_template
+    from tests.sync_helpers import TAIPING as TOWNSHIP
+    from tests.sync_helpers import registered_pair
+
+    folder = tmp_path_factory.mktemp("inputs")
+    made: dict[str, Path] = {}
+    with registered_pair(folder, tmp_path_factory) as (township, county):
+        for year in (2022, 2023, 2024):
+            assert save_value(township.session, TOWNSHIP, "live_births", year, "1200").ok
+            assert save_value(township.session, TOWNSHIP, "maternal_deaths", year, "1").ok
+        township.session.commit()
+        made["sync"] = folder / "太平街道.tbsync"
+        township_db = township.engine.url.database
+        county_db = Path(str(county.engine.url.database))
+        build_template(county.session, TOWNSHIP, 2024, folder / "模板.xlsx")
+        county.session.commit()
+    from desktop.cli import main
+
+    assert main(["--db", str(township_db), "sync", "export", "--unit", TOWNSHIP, "--years",
+                 "2021-2025", "--out", str(made["sync"])]) == 0
+    made["excel"] = folder / "已填写.xlsx"
+    workbook = load_workbook(folder / "模板.xlsx")
+    sheet = workbook[DATA_SHEET]
+    for row in range(FIRST_DATA_ROW, sheet.max_row + 1):
+        code = sheet.cell(row, COLUMN_NUMBER["key_code"]).value
+        if code in ("live_births", "maternal_deaths"):
+            sheet.cell(row, COLUMN_NUMBER["value"]).value = 1300 if code == "live_births" else 2
+    workbook.save(made["excel"])
+    made["csv"] = folder / "figures.csv"
+    made["csv"].write_text("unit,code,year,value\n" + "".join(
+        f"{TOWNSHIP},live_births,{year},{1000 + year}\n" for year in range(2021, 2026)),
+        encoding="utf-8")
+    made["county"] = county_db
+    return made
+
+
+@pytest.fixture
+def full_county(inputs: dict[str, Path], small_disk: Path) -> Path:  # noqa: F811
+    """The county's database alone on a small disk that is then filled to the last byte."""
+    path = small_disk / "tianbao.sqlite3"
+    path.write_bytes(inputs["county"].read_bytes())
+    settle(path)
+    fill(small_disk)
+    return path
+
+
+def plain(done: subprocess.CompletedProcess[str]) -> None:
+    """A refusal a clerk can read: exit 1 or 2, the disk named, no traceback anywhere."""
+    assert done.returncode in (1, 2), done.stdout + done.stderr
+    assert "磁盘空间不足" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+    assert "database or disk is full" not in done.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ["values", "import", "{csv}"],
+    ["excel", "import", "{excel}"],
+    ["sync", "import", "{sync}"],
+])
+def test_an_import_onto_a_full_disk_says_so_and_changes_nothing(
+    inputs: dict[str, Path], full_county: Path, command: list[str],
+) -> None:
+    before = digest(full_county)
+    args = [part.format(**{k: str(v) for k, v in inputs.items()}) for part in command]
+    plain(tianbao(*args, db=full_county))
+    assert digest(full_county) == before
+
+
+@pytest.mark.parametrize(("command", "name"), [
+    (["excel", "template", "--unit", PANSHAN, "--year", "2024"], "模板.xlsx"),
+    (["excel", "tables", "--unit", PANSHAN, "--years", "2022-2024"], "统计表.xlsx"),
+    (["report", "--unit", PANSHAN, "--year", "2024"], "报告.pdf"),
+    (["sync", "export", "--unit", PANSHAN, "--years", "2022-2024", "--to", "211100"],
+     "盘山县.tbsync"),
+    (["keys", "export"], "盘山县.tbkey"),
+])
+def test_an_export_onto_a_full_disk_says_so_without_a_stray_traceback(
+    inputs: dict[str, Path], small_disk: Path, command: list[str], name: str,  # noqa: F811
+) -> None:
+    before = digest(inputs["county"])
+    fill(small_disk)
+    out = small_disk / name
+    plain(tianbao(*command, "--out", str(out), db=inputs["county"]))
+    assert not out.exists()
+    assert digest(inputs["county"]) == before

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.files import write_bytes_when_done, write_failure
 from db.models import AuditEntry, LocalKey, OrgUnit, RegisteredKey, utcnow
 from db.sync.format import SyncError, format_time, parse_time, validate
 from db.units import LEVEL_LABELS, home_unit_code
@@ -162,9 +163,9 @@ def write_registration(session: Session, path: Path, user: str = "") -> Registra
     document = registration_document(session, user)
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     try:
-        Path(path).write_text(text, encoding="utf-8")
+        write_bytes_when_done(Path(path), text.encode("utf-8"))
     except OSError as error:
-        raise SyncError("unwritable", f"无法写入文件 {path}：{error.strerror or error}") from None
+        raise SyncError("unwritable", f"无法写入文件 {path}：{write_failure(error)}") from None
     return parse_registration(text.encode("utf-8"))
 
 

@@ -3,6 +3,7 @@ number formats, print setup, and saving a workbook so that the file is either wh
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,7 +14,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.files import replaced_when_done
+from db.files import write_bytes_when_done, write_failure
 from db.models import Meta, OrgUnit
 
 if TYPE_CHECKING:
@@ -104,15 +105,18 @@ def save_workbook(wb: Workbook, path: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ExcelError(f"无法在文件夹 {folder} 中写入文件：{error.strerror or error}") from error
+    # Built in memory first: openpyxl's ZipFile on a file that hits a full disk cannot close,
+    # and its __del__ would print a second traceback after the plain message.
+    buffer = io.BytesIO()
+    wb.save(buffer)
     try:
-        with replaced_when_done(path) as partial:
-            wb.save(partial)
+        write_bytes_when_done(path, buffer.getvalue())
     except OSError as error:
         hint = ""
         if isinstance(error, PermissionError):
             # On Windows the usual cause: the previous export is still open in Excel or WPS.
             hint = "如果该文件正在 Excel 或 WPS 中打开，请先关闭后再导出。"
-        raise ExcelError(f"无法写入文件 {path}：{error.strerror or error}。{hint}") from error
+        raise ExcelError(f"无法写入文件 {path}：{write_failure(error)}。{hint}") from error
     return path
 
 
