@@ -148,8 +148,7 @@ def damaged_message(path: Path | None, detail: str = "") -> str:
         newest = newest_backup(path)
     if newest is not None:
         hint = (f"请用最近的备份恢复：tianbao restore {newest.path.name}"
-                f"（{newest.taken_at:%Y-%m-%d %H:%M}，在 {newest.path.parent}），"
-                "或在程序中选择 文件 → 恢复备份。")
+                f"（{newest.taken_at:%Y-%m-%d %H:%M}，在 {newest.path.parent}）。")
     else:
         hint = "请用备份恢复：tianbao restore 备份文件（tianbao backup list 列出备份）。"
     why = f"（{detail}）" if detail else ""
@@ -439,12 +438,19 @@ def _read_sqlite_file_state(path: Path) -> _SchemaState:
                         f"SELECT version_num FROM {VERSION_TABLE} ORDER BY version_num"
                     )
                 )
+            # Every page, once per open (a few ms per MB): a damaged file is said at the door,
+            # with the way back, not as a traceback from whichever query first meets it.
+            (check,) = connection.execute("PRAGMA quick_check(1)").fetchone()
         finally:
             connection.close()
     except sqlite3.Error as error:
+        if is_damaged(error):
+            raise DatabaseDamagedError(path) from error
         raise StorageError(
-            f"数据库文件已损坏或无法读取：{path}（{error}）。文件未作任何改动。"
+            f"数据库文件无法读取：{path}（{error}）。文件未作任何改动。"
         ) from error
+    if check != "ok":
+        raise DatabaseDamagedError(path, str(check)[:200])
     user_tables = {name for name in tables if not name.startswith("sqlite_")} - {VERSION_TABLE}
     return _SchemaState(has_user_tables=bool(user_tables), revisions=revisions)
 
