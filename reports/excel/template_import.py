@@ -21,14 +21,17 @@ import math
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
+from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -48,7 +51,6 @@ from db.models import AuditEntry, DataValue, Indicator, OrgUnit
 from db.progress import (
     CancelCheck,
     ProgressCallback,
-    TaskCancelled,
     never_cancelled,
     no_progress,
     raise_if_cancelled,
@@ -80,6 +82,31 @@ MAX_ZIP_ENTRIES = 1000
 MAX_COLUMNS = 200
 
 log = logging.getLogger(__name__)
+
+# What zipfile and openpyxl raise for a damaged or foreign package, found by fuzzing
+# (tests/test_excel_import.py): a bad zip directory or member (BadZipFile, a flipped "version"
+# as NotImplementedError, zlib.error, EOFError), a missing part (KeyError), XML that does not
+# parse (ParseError), values or elements openpyxl's descriptors cannot take (ValueError,
+# TypeError, AttributeError, IndexError), "no valid workbook part" (OSError). Caught only when
+# raised inside those libraries: the same exception from Tianbao's own code is a bug and must
+# surface, not read as "damaged".
+_DAMAGED_PACKAGE = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, zlib.error,
+                    EOFError, KeyError, ParseError, ValueError, TypeError, AttributeError,
+                    IndexError, OSError, InvalidFileException)
+_READER_MODULES = ("openpyxl", "zipfile", "xml", "et_xmlfile", "zlib")
+
+
+def _damaged_package(error: Exception) -> bool:
+    """True if ``error`` is zipfile's or openpyxl's way of saying the package is damaged."""
+    if not isinstance(error, _DAMAGED_PACKAGE):
+        return False
+    if isinstance(error, (zipfile.BadZipFile, InvalidFileException, ParseError)):
+        return True
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    module = frame.tb_frame.f_globals.get("__name__", "") if frame is not None else ""
+    return module.split(".")[0] in _READER_MODULES
 
 _ZIP_MAGIC = b"PK\x03\x04"
 # An OLE compound file: what Excel 97–2003 (.xls) writes, and also what Excel and WPS write for
@@ -167,6 +194,8 @@ def open_template(data: bytes) -> _Opened:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except Exception as error:
+        if not _damaged_package(error):
+            raise
         # A damaged zip directory surfaces as BadZipFile, NotImplementedError (a "version"
         # from a flipped byte), ValueError, EOFError … — all the same to the clerk.
         raise ExcelError("文件已损坏，无法作为 Excel 工作簿打开。") from error
@@ -186,6 +215,8 @@ def open_template(data: bytes) -> _Opened:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as error:
+        if not _damaged_package(error):
+            raise
         # openpyxl reports a damaged or foreign package with whatever its parsers raise
         # (KeyError, ValueError, XML errors …); to the clerk they all mean the same thing.
         raise ExcelError("文件已损坏或不是有效的 Excel 工作簿（.xlsx），无法打开。") from error
@@ -334,9 +365,9 @@ def read_template(session: Session, data: bytes, source: str = "",
                                       unit_name=unit.name, year=int(meta["year"]),
                                       department=meta.get("department", ""))
         figures = _read_rows(session, opened, meta, report, progress, cancel)
-    except (ExcelError, TaskCancelled):
-        raise
     except Exception as error:
+        if not _damaged_package(error):
+            raise
         log.info("reading %s failed", source or "a template", exc_info=True)
         # A workbook damaged in a way the guards did not foresee surfaces here as whatever
         # openpyxl or zipfile raise while reading; the clerk needs one plain reason.
