@@ -36,7 +36,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from db.errors import UserError
-from db.files import replaced_when_done
+from db.files import create_private_file, make_private_folder, replaced_when_done
 from db.storage import (
     MIGRATIONS_DIR,
     SCHEMA_HEAD,
@@ -121,12 +121,14 @@ def backup_now(db_path: Path, reason: str = "manual", *, now: datetime | None = 
     moment = now or datetime.now()
     folder = backup_folder(db_path)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_folder(folder)
     except OSError as error:
         raise BackupError(f"无法创建备份文件夹 {folder}：{error.strerror or error}") from error
     target = _free_name(folder, f"{_stem(db_path)}-{moment.strftime(_STAMP)}-{key}")
     try:
         with replaced_when_done(target) as partial:
+            partial.unlink(missing_ok=True)
+            create_private_file(partial)  # a backup holds every figure: this user's only
             copy_database(db_path, partial)
     except (sqlite3.Error, OSError) as error:
         if is_disk_full(error):
@@ -544,6 +546,7 @@ def _swap_in(backup: Path, db_path: Path) -> Path | None:
     staged = db_path.with_name(f".{db_path.name}.restoring")
     try:
         staged.unlink(missing_ok=True)
+        create_private_file(staged)
         copy_database(backup, staged)
         with open(staged, "rb+") as written:
             os.fsync(written.fileno())  # on disk before it becomes the database
@@ -578,7 +581,7 @@ def _keep_aside(db_path: Path) -> Path:
     stamp = datetime.now().strftime(_STAMP)
     target = _free_name(backup_folder(db_path), f"{_stem(db_path)}-{stamp}-damaged")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_private_folder(target.parent)
         try:
             os.link(db_path, target)
         except OSError:

@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.errors import UserError
+from db.files import PRIVATE_FOLDER_MODE, create_private_file, make_private_folder, tighten
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +206,11 @@ def resolve_database_url(cli_value: str | None) -> str:
     path = Path(value).expanduser() if value is not None else default_database_path()
     path = path.resolve()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if value is None:
+            make_private_folder(path.parent)  # ours: the figures are no one else's to read
+        else:
+            # A folder the user named may be shared on purpose; only one made here is private.
+            path.parent.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
     except OSError as error:
         raise StorageError(f"无法创建数据文件夹 {path.parent}：{error.strerror}") from error
     return f"sqlite:///{path}"
@@ -317,6 +322,7 @@ def prepare_database(url: str) -> PreparedDatabase:
     """
     path = sqlite_file_path(url)
     if path is not None:
+        _make_file_private(path)
         # Read the revision before create_db_engine touches the file: its WAL pragma rewrites
         # the header, and a file we are about to refuse must stay byte-for-byte as it was.
         state = _read_sqlite_file_state(path)
@@ -338,6 +344,20 @@ def prepare_database(url: str) -> PreparedDatabase:
     except BaseException:
         engine.dispose()
         raise
+
+
+def _make_file_private(path: Path) -> None:
+    """A new database file is created owner-only (SQLite gives its -wal and -shm the same
+    permissions); an existing one of this user's that others could read is tightened."""
+    try:
+        if not path.exists():
+            if path.parent.is_dir():
+                create_private_file(path)
+            return
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            tighten(path.with_name(path.name + suffix))
+    except OSError as error:
+        raise StorageError(f"无法创建数据库文件 {path}：{error.strerror or error}") from error
 
 
 def _bring_to_head(
@@ -473,6 +493,7 @@ def _backup_sqlite_file(path: Path, revision: str) -> Path:
         target = path.with_name(f"{stem}.before-{revision}-{stamp}-{counter}.sqlite3")
         counter += 1
     try:
+        create_private_file(target)
         # The online backup API copies a consistent snapshot, including figures still in the WAL
         # after a crash, which a plain file copy of the main file would miss.
         source = _connect_read_only(path)

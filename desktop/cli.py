@@ -148,9 +148,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 def ensure_catalogue(session: Session) -> bool:
     """Load or update the shipped catalogue if the database holds an older one."""
     from db.catalogue import ensure_catalogue as ensure
+    from db.sync.key_store import move_key_out_at_start
 
     changed = ensure(session)
     session.commit()
+    move_key_out_at_start(session)
     return changed
 
 

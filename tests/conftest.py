@@ -24,6 +24,15 @@ def no_tianbao_db_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TIANBAO_DB", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def private_keys_in_a_test_folder(monkeypatch: pytest.MonkeyPatch,
+                                  tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Signing keys (db/sync/key_store.py) go to a folder of the test run, never to the
+    developer's configuration folder or keyring; subprocesses inherit the setting."""
+    monkeypatch.setenv("TIANBAO_KEY_DIR", str(tmp_path_factory.getbasetemp() / "keys"))
+    monkeypatch.setenv("TIANBAO_KEYRING", "0")
+
+
 @pytest.fixture
 def county(tmp_path: Path) -> Iterator[Session]:
     """The demo county (tests/demo_county.py): 盘山县 and three townships, on a new database file
