@@ -223,3 +223,27 @@ def test_an_export_onto_a_full_disk_says_so_without_a_stray_traceback(
     plain(tianbao(*command, "--out", str(out), db=inputs["county"]))
     assert not out.exists()
     assert digest(inputs["county"]) == before
+
+
+def test_the_restore_dialog_on_a_full_disk_says_so_and_changes_nothing(
+    county: Path, qtbot: object, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from desktop.restore_dialog import RestoreDialog
+
+    shown: list[str] = []
+    for kind in ("warning", "critical", "information"):
+        monkeypatch.setattr(QMessageBox, kind,
+                            lambda _parent, _title, text, *_a, **_k: shown.append(text))
+    before = digest(county)
+    dialog = RestoreDialog(county)
+    qtbot.addWidget(dialog)  # type: ignore[attr-defined]
+    dialog.table.selectRow(0)
+    monkeypatch.setattr(dialog, "confirm", lambda _info: True)
+    fill(county.parent, leave=64 * 1024)
+    dialog.restore_button.click()
+    qtbot.waitUntil(lambda: bool(shown), timeout=20000)  # type: ignore[attr-defined]
+    assert "磁盘空间不足" in shown[0] and "未作任何改动" in shown[0]
+    assert dialog.result_of_restore is None
+    assert digest(county) == before
