@@ -1,10 +1,10 @@
 """Proof that nothing is lost: SIGKILL the app's process at random moments, then check the file.
 
     python benchmarks/kill_harness.py [--kills 50] [--import-kills 50] [--sync-kills 50]
-                                      [--seed 1] [--keep DIR] [--quiet] [--also sync=8]
+                                      [--seed 1] [--keep DIR] [--quiet] [--also diskfull=3]
 
-Three scenarios, each on its own demo county (盘山县 with townships, 2020 filled by ``tianbao
-demo``):
+Three kill scenarios and a disk-full one, each on its own demo county (盘山县 with townships,
+2020 filled by ``tianbao demo``):
 
 edits   A child process opens the database as the app does and saves figures one by one through
         :func:`db.figures.save_value`, committing each (the entry grid's path), and prints
@@ -25,6 +25,14 @@ sync    A township installation (太平街道) exports a sync file of 66 253 fig
         every figure with the file's value, its sync_log row, every table's row count as after
         a complete import — or absent — everything as in the pristine copy; whole if
         acknowledged, absent if killed before COMMIT was issued.
+
+diskfull (``--also diskfull=N``; needs root to mount a tmpfs) N rounds of every import (CSV,
+        Excel, sync), a restore and every export (template, tables, report, sync file, key
+        registration), each a ``tianbao`` command on a fresh copy of the county's database on a
+        16 MB file system filled to within 0 B–512 KB: each either succeeds with a whole
+        database, or fails with a plain message naming the full disk, no traceback, the
+        database file byte for byte as it was and no half-written output
+        (:class:`DiskFullScenario`).
 
 Another scenario plugs in with an entry in :data:`SCENARIOS` (a class like
 :class:`ImportScenario`: ``setup`` builds its database, ``run`` starts the child with

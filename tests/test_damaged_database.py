@@ -115,3 +115,21 @@ def test_the_app_says_the_same_at_start(
     (message,) = shown
     assert "数据库文件已损坏" in message and f"tianbao restore {backup.name}" in message
     assert not any(name.startswith("crash") for name in os.listdir(path.parent))
+
+
+def test_a_file_too_large_to_check_at_start_says_the_same_when_a_query_meets_the_damage(
+    damaged: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sqlalchemy import func, select
+
+    from db.models import DataValue
+
+    path, backup = damaged
+    monkeypatch.setattr("db.storage.QUICK_CHECK_MAX_BYTES", 0)
+    prepared = prepare_database(f"sqlite:///{path}")
+    try:
+        with Session(prepared.engine) as session, pytest.raises(DatabaseDamagedError) as raised:
+            session.scalar(select(func.sum(DataValue.value)))
+    finally:
+        prepared.engine.dispose()
+    assert f"tianbao restore {backup.name}" in str(raised.value)
