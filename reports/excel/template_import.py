@@ -212,6 +212,18 @@ def open_template(data: bytes) -> _Opened:
     if len(entries) > MAX_ZIP_ENTRIES or unpacked > MAX_UNPACKED_BYTES:
         raise ExcelError(f"工作簿解压后有 {unpacked // (1024 * 1024)} MB（{len(entries)} 个部件），"
                          "远大于任何填报模板，为安全起见拒绝打开。")
+    # openpyxl's read-only reader may stop before the end of a part, where zipfile checks its
+    # CRC: a damaged byte that still inflates would be read as a different figure. Every part
+    # is checked whole first (bounded by the sizes above).
+    try:
+        damaged_part = archive.testzip()
+    except Exception as error:
+        if not _damaged_package(error):
+            raise
+        raise ExcelError("文件已损坏，无法作为 Excel 工作簿打开。") from error
+    if damaged_part is not None:
+        raise ExcelError(f"文件已损坏（部件 {damaged_part[:80]} 校验不符），无法作为 Excel 工作簿"
+                         "打开。请重新导出模板并填写。")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as error:
