@@ -440,6 +440,12 @@ def _read_sqlite_file_state(path: Path) -> _SchemaState:
     except OSError as error:
         raise StorageError(f"无法读取数据库文件 {path}：{error.strerror}") from error
     if not header:  # SQLite treats an empty file as an empty database
+        from db.backup import newest_backup  # db.backup imports this module
+
+        if newest_backup(path) is not None:
+            # Emptied (a failed copy, a full disk), not new: creating a fresh database here
+            # would silently hide every figure the backups hold.
+            raise DatabaseDamagedError(path, "文件为空（0 字节）")
         return _SchemaState(has_user_tables=False, revisions=())
     if header != _SQLITE_MAGIC:
         raise StorageError(f"此文件不是 SQLite 数据库，本软件无法打开：{path}。文件未作任何改动。")

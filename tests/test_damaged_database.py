@@ -133,3 +133,16 @@ def test_a_file_too_large_to_check_at_start_says_the_same_when_a_query_meets_the
     finally:
         prepared.engine.dispose()
     assert f"tianbao restore {backup.name}" in str(raised.value)
+
+
+def test_an_emptied_database_with_backups_is_not_silently_replaced_by_a_new_one(
+    damaged: tuple[Path, Path],
+) -> None:
+    path, backup = damaged
+    path.write_bytes(b"")  # what the old restore left on a full disk
+    done = tianbao("info", db=path)
+    assert done.returncode == 2 and "文件为空" in done.stderr
+    assert f"tianbao restore {backup.name}" in done.stderr
+    assert path.read_bytes() == b""
+    assert tianbao("restore", backup.name, "--yes", db=path).returncode == 0
+    assert tianbao("info", db=path).returncode == 0
