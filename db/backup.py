@@ -36,7 +36,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from db.errors import UserError
-from db.files import create_private_file, make_private_folder, replaced_when_done
+from db.files import create_private_file, make_private_folder, replaced_when_done, tighten
 from db.storage import (
     MIGRATIONS_DIR,
     SCHEMA_HEAD,
@@ -124,6 +124,8 @@ def backup_now(db_path: Path, reason: str = "manual", *, now: datetime | None = 
         make_private_folder(folder)
     except OSError as error:
         raise BackupError(f"无法创建备份文件夹 {folder}：{error.strerror or error}") from error
+    for earlier in _our_backups(db_path):
+        tighten(earlier.path)  # copies made by versions that left them readable by others
     target = _free_name(folder, f"{_stem(db_path)}-{moment.strftime(_STAMP)}-{key}")
     try:
         with replaced_when_done(target) as partial:

@@ -84,8 +84,12 @@ def test_an_existing_world_readable_database_is_tightened_when_opened(tmp_path: 
     path = tmp_path / "tianbao.sqlite3"
     county_with_key(path)
     path.chmod(0o644)
+    older_backup = backup_now(path, "manual")
+    older_backup.chmod(0o644)  # as versions before this one left them
     prepare_database(f"sqlite:///{path}").engine.dispose()
     assert mode(path) == 0o600
+    backup_now(path, "manual")
+    assert mode(older_backup) == 0o600
 
 
 def test_the_database_and_its_backups_hold_no_private_key(tmp_path: Path) -> None:
