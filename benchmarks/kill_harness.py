@@ -1,10 +1,10 @@
 """Proof that nothing is lost: SIGKILL the app's process at random moments, then check the file.
 
     python benchmarks/kill_harness.py [--kills 50] [--import-kills 50] [--sync-kills 50]
-                                      [--seed 1] [--keep DIR] [--quiet] [--also sync=8]
+                                      [--seed 1] [--keep DIR] [--quiet] [--also diskfull=3]
 
-Three scenarios, each on its own demo county (盘山县 with townships, 2020 filled by ``tianbao
-demo``):
+Three kill scenarios and a disk-full one, each on its own demo county (盘山县 with townships,
+2020 filled by ``tianbao demo``):
 
 edits   A child process opens the database as the app does and saves figures one by one through
         :func:`db.figures.save_value`, committing each (the entry grid's path), and prints
@@ -25,6 +25,14 @@ sync    A township installation (太平街道) exports a sync file of 66 253 fig
         every figure with the file's value, its sync_log row, every table's row count as after
         a complete import — or absent — everything as in the pristine copy; whole if
         acknowledged, absent if killed before COMMIT was issued.
+
+diskfull (``--also diskfull=N``; needs root to mount a tmpfs) N rounds of every import (CSV,
+        Excel, sync), a restore and every export (template, tables, report, sync file, key
+        registration), each a ``tianbao`` command on a fresh copy of the county's database on a
+        16 MB file system filled to within 0 B–512 KB: each either succeeds with a whole
+        database, or fails with a plain message naming the full disk, no traceback, the
+        database file byte for byte as it was and no half-written output
+        (:class:`DiskFullScenario`).
 
 Another scenario plugs in with an entry in :data:`SCENARIOS` (a class like
 :class:`ImportScenario`: ``setup`` builds its database, ``run`` starts the child with
@@ -715,6 +723,207 @@ class SyncScenario:
         return kill
 
 
+# ---------------------------------------------------------------------------- disk full
+
+
+DISK_FULL_SIZE = "16m"
+DISK_FULL_LEAVES = (0, 4 * 1024, 64 * 1024, 512 * 1024)  # bytes left free in a round
+REPO = Path(__file__).resolve().parent.parent
+
+
+class DiskFullScenario:
+    """Every import, restore and export, run as ``tianbao`` commands against a full disk.
+
+    The county's database lives on a small file system of its own (a 16 MB tmpfs; mounting one
+    needs root, as in CI); its inputs (a CSV, a filled Excel template, a township's sync file,
+    a backup) are made on the ordinary disk. Each round fills the small disk to within a few
+    bytes (0 B, 4 KB, 64 KB or 512 KB, chosen at random) and runs each command on a fresh copy
+    of the database. A command either succeeds — and leaves a whole database — or fails with a
+    plain message that names the full disk, no traceback, the database file byte for byte as
+    it was and no half-written output. Not a kill: a "kill" here is one round.
+    """
+
+    name = "diskfull"
+
+    def __init__(self, workdir: Path, seed: int) -> None:
+        self.workdir = workdir
+        self.disk = workdir / "small-disk"
+        self.pristine = workdir / "diskfull-county.sqlite3"
+        self.db = self.disk / "tianbao.sqlite3"
+        self.inputs: dict[str, Path] = {}
+        self.mounted = False
+
+    # Each command: its arguments (after --db), and the file it writes on the small disk.
+    def commands(self) -> list[tuple[str, list[str], Path | None]]:
+        out = self.disk / "out"
+        i = self.inputs
+        return [
+            ("values import", ["values", "import", str(i["csv"])], None),
+            ("excel import", ["excel", "import", str(i["excel"])], None),
+            ("sync import", ["sync", "import", str(i["sync"])], None),
+            ("restore", ["restore", str(i["backup"]), "--yes"], None),
+            ("excel template", ["excel", "template", "--unit", COUNTY, "--year", "2021",
+                                "--with-units-below", "--out", f"{out}.xlsx"],
+             Path(f"{out}.xlsx")),
+            ("excel tables", ["excel", "tables", "--unit", COUNTY, "--years", "2020-2021",
+                              "--out", f"{out}-tables.xlsx"], Path(f"{out}-tables.xlsx")),
+            ("report", ["report", "--unit", COUNTY, "--year", "2020", "--out", f"{out}.pdf"],
+             Path(f"{out}.pdf")),
+            ("sync export", ["sync", "export", "--unit", COUNTY, "--years", "2020",
+                             "--to", "211100", "--out", f"{out}.tbsync"], Path(f"{out}.tbsync")),
+            ("keys export", ["keys", "export", "--out", f"{out}.tbkey"], Path(f"{out}.tbkey")),
+        ]
+
+    def setup(self) -> None:
+        self.disk.mkdir(parents=True, exist_ok=True)
+        if os.name != "posix" or os.geteuid() != 0:
+            raise RuntimeError("the disk-full scenario needs root to mount a small tmpfs")
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={DISK_FULL_SIZE}",
+                                  "tmpfs", str(self.disk)], capture_output=True, text=True)
+        if mounted.returncode != 0:
+            raise RuntimeError(f"cannot mount a small tmpfs: {mounted.stderr.strip()}")
+        self.mounted = True
+        self._make_inputs()
+        settle(self.pristine)
+        # Each command once with room to spare: the inputs are right, so a failure in a round
+        # is the full disk's doing.
+        for label, args, _output in self.commands():
+            self._fresh_copy()
+            done = self._tianbao(args)
+            if done.returncode != 0:
+                raise RuntimeError(f"{label} fails even with room to spare: {done.stderr}")
+            self._clear()
+
+    def _make_inputs(self) -> None:
+        from openpyxl import load_workbook
+        from sqlalchemy.orm import Session
+
+        from db.storage import prepare_database
+        from db.sync.export import export_sync_file
+        from db.sync.keys import read_registration, register_key, write_registration
+        from db.units import init_unit
+        from reports.excel.template import COLUMN_NUMBER, DATA_SHEET, FIRST_DATA_ROW
+
+        w = self.workdir
+        setup_county(self.pristine)
+        township = w / "diskfull-township.sqlite3"
+        registration = w / "diskfull-township.tbkey"
+        setup_county(township, townships=1)  # the catalogue; then it becomes 太平街道's own
+        prepared = prepare_database(database_url(township))
+        try:
+            with Session(prepared.engine) as session:
+                init_unit(session, SYNC_TOWNSHIP, name="太平街道", user="乡镇填报员")
+                session.commit()
+                write_registration(session, registration, user="乡镇填报员")
+                session.commit()
+                self.inputs["sync"] = w / "diskfull.tbsync"
+                export_sync_file(session, SYNC_TOWNSHIP, range(2020, 2021),
+                                 self.inputs["sync"], user="乡镇填报员")
+        finally:
+            prepared.engine.dispose()
+        prepared = prepare_database(database_url(self.pristine))
+        try:
+            with Session(prepared.engine) as session:
+                init_unit(session, COUNTY, user="县妇儿工委办")
+                read = read_registration(registration)
+                register_key(session, read, "县妇儿工委办", expected_fingerprint=read.fingerprint)
+                session.commit()
+        finally:
+            prepared.engine.dispose()
+        keys = [key for key in township_count_keys(self.pristine) if key[2] == 2021]
+        self.inputs["csv"] = w / "diskfull.csv"
+        write_values_csv(self.inputs["csv"], keys, 7)
+        template = w / "diskfull-template.xlsx"
+        self.inputs["excel"] = w / "diskfull-filled.xlsx"
+        done = self._tianbao(["excel", "template", "--unit", COUNTY, "--year", "2021",
+                              "--with-units-below", "--out", str(template)], db=self.pristine)
+        if done.returncode != 0:
+            raise RuntimeError(f"cannot make the Excel template: {done.stderr}")
+        counted = {code for _unit, code, _year in keys}
+        workbook = load_workbook(template)
+        sheet = workbook[DATA_SHEET]
+        for row in range(FIRST_DATA_ROW, sheet.max_row + 1):
+            if sheet.cell(row, COLUMN_NUMBER["key_code"]).value in counted:
+                sheet.cell(row, COLUMN_NUMBER["value"]).value = 40 + row % 7
+        workbook.save(self.inputs["excel"])
+        self.inputs["backup"] = w / "diskfull-backup.sqlite3"
+        shutil.copyfile(self.pristine, self.inputs["backup"])
+
+    def _tianbao(self, args: list[str], db: Path | None = None
+                 ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "desktop", "--db", str(db or self.db),
+                               *args], capture_output=True, text=True, encoding="utf-8",
+                              cwd=REPO, stdin=subprocess.DEVNULL, timeout=300)
+
+    def _clear(self) -> None:
+        for path in self.disk.iterdir():
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+
+    def _fresh_copy(self) -> None:
+        self._clear()
+        shutil.copyfile(self.pristine, self.db)
+
+    def _fill(self, leave: int) -> None:
+        chunk = b"\0" * 65536
+        descriptor = os.open(self.disk / "filler.bin", os.O_WRONLY | os.O_CREAT, 0o600)
+        try:
+            while True:
+                try:
+                    os.write(descriptor, chunk)
+                except OSError:
+                    if len(chunk) == 1:
+                        break
+                    chunk = chunk[: len(chunk) // 2]
+        finally:
+            os.close(descriptor)
+        filler = self.disk / "filler.bin"
+        os.truncate(filler, max(0, filler.stat().st_size - leave))
+
+    def run(self, number: int, rng: random.Random, _max_delay_s: float) -> Kill:
+        import hashlib
+
+        leave = rng.choice(DISK_FULL_LEAVES)
+        kill = Kill(self.name, number, 0.0, 0, False, "ok", moment="")
+        for label, args, output in self.commands():
+            self._fresh_copy()
+            before = hashlib.sha256(self.db.read_bytes()).hexdigest()
+            self._fill(leave)
+            done = self._tianbao(args)
+            changed = hashlib.sha256(self.db.read_bytes()).hexdigest() != before
+            (self.disk / "filler.bin").unlink()  # room for the check's own -shm
+            integrity, broken, _figures, _audits = file_state(self.db, IMPORT_USER)
+            if integrity != "ok" or broken:
+                kill.integrity = integrity
+                kill.problems.append(f"{label}: integrity {integrity}, {broken[:2]}")
+            text = done.stdout + done.stderr
+            if "Traceback" in text or "Exception ignored" in text or "disk is full" in text:
+                kill.problems.append(f"{label}: not a plain message: {done.stderr[-300:]!r}")
+            if done.returncode == 0:
+                kill.acknowledged += 1  # there was room enough for it after all
+            else:
+                if "磁盘空间不足" not in done.stderr:
+                    kill.problems.append(f"{label}: exit {done.returncode} without naming the "
+                                         f"full disk: {done.stderr[-300:]!r}")
+                if changed:
+                    kill.problems.append(f"{label}: refused, but the database file changed")
+                if output is not None and output.exists():
+                    kill.problems.append(f"{label}: refused, but {output.name} was left")
+            partial = [p.name for p in self.disk.rglob("*.partial")]
+            if partial:
+                kill.problems.append(f"{label}: half-written files left: {partial}")
+        kill.delay_ms = leave / 1024  # shown as "after N ms": here the KB left free
+        self._clear()
+        return kill
+
+    def close(self) -> None:
+        if self.mounted:
+            subprocess.run(["umount", "-l", str(self.disk)], capture_output=True)
+            self.mounted = False
+
+
 class Scenario(Protocol):
     """What a scenario offers the harness (EditsScenario, ImportScenario, SyncScenario)."""
 
@@ -729,6 +938,7 @@ SCENARIOS: dict[str, Callable[[Path, int], Scenario]] = {
     "edits": EditsScenario,
     "import": ImportScenario,
     "sync": SyncScenario,
+    "diskfull": DiskFullScenario,
 }
 CHILDREN: dict[str, Callable[..., None]] = {
     "edits": lambda db, start, seed, early: edits_child(Path(db), int(start), int(seed),
@@ -747,6 +957,8 @@ def run_harness(kills: dict[str, int], seed: int, workdir: Path, max_delay_s: fl
     """``ack_early`` and ``split_sync`` run a deliberately broken app (see the tests)."""
     rng = random.Random(seed)
     results: list[Kill] = []
+    # Signing keys made for the sync set-ups stay in the scratch folder (db/sync/key_store.py).
+    os.environ.setdefault("TIANBAO_KEY_DIR", str(workdir / "keys"))
     for name, count in kills.items():
         if count <= 0:
             continue
@@ -757,19 +969,29 @@ def run_harness(kills: dict[str, int], seed: int, workdir: Path, max_delay_s: fl
             scenario = SyncScenario(workdir, seed, split=True)
         else:
             scenario = SCENARIOS[name](workdir, seed)
-        scenario.setup()
-        timings = getattr(scenario, "timings", "")  # what the set-up measured, if anything
-        if timings:
-            out(f"{name:<7} set up: {timings}")
-        for number in range(1, count + 1):
-            kill = scenario.run(number, rng, max_delay_s)
-            results.append(kill)
-            verdict = "ok" if not kill.problems else "FAILED: " + "; ".join(kill.problems)
-            landed = " + the unacknowledged one" if kill.in_flight_landed else ""
-            moment = f"; killed {_MOMENT_WORDS[kill.moment]}" if kill.moment else ""
-            out(f"{name:<7} kill {number:>3} after {kill.delay_ms:7.1f} ms: "
-                f"{kill.acknowledged:>4} acknowledged{landed}{moment}; "
-                f"integrity {kill.integrity}; {verdict}")
+        try:
+            scenario.setup()
+            timings = getattr(scenario, "timings", "")  # what the set-up measured, if anything
+            if timings:
+                out(f"{name:<7} set up: {timings}")
+            for number in range(1, count + 1):
+                kill = scenario.run(number, rng, max_delay_s)
+                results.append(kill)
+                verdict = "ok" if not kill.problems else "FAILED: " + "; ".join(kill.problems)
+                if name == "diskfull":
+                    out(f"{name:<8} round {number:>2} with {kill.delay_ms:5.0f} KB free: "
+                        f"{kill.acknowledged} of {len(DiskFullScenario.commands(scenario))} "
+                        f"commands had room; integrity {kill.integrity}; {verdict}")
+                    continue
+                landed = " + the unacknowledged one" if kill.in_flight_landed else ""
+                moment = f"; killed {_MOMENT_WORDS[kill.moment]}" if kill.moment else ""
+                out(f"{name:<7} kill {number:>3} after {kill.delay_ms:7.1f} ms: "
+                    f"{kill.acknowledged:>4} acknowledged{landed}{moment}; "
+                    f"integrity {kill.integrity}; {verdict}")
+        finally:
+            close = getattr(scenario, "close", None)
+            if close is not None:
+                close()
     return results
 
 
@@ -782,6 +1004,14 @@ def summary(results: list[Kill]) -> list[str]:
     lines = []
     for name in dict.fromkeys(k.scenario for k in results):
         mine = [k for k in results if k.scenario == name]
+        if name == "diskfull":
+            commands = len(mine) * 9
+            had_room = sum(k.acknowledged for k in mine)
+            lines.append(f"diskfull: {len(mine)} rounds, {commands} commands on a full disk: "
+                         f"{commands - had_room} refused, {had_room} had room; integrity ok "
+                         f"{sum(k.integrity == 'ok' for k in mine)}/{len(mine)}, "
+                         f"{sum(bool(k.problems) for k in mine)} with problems")
+            continue
         what = {"edits": "edits", "import": "imports", "sync": "imports"}.get(name,
                                                                               "operations")
         line = (

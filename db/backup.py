@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,8 +36,14 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from db.errors import UserError
-from db.files import replaced_when_done
-from db.storage import MIGRATIONS_DIR, SCHEMA_HEAD, VERSION_TABLE, sqlite_file_path
+from db.files import create_private_file, make_private_folder, replaced_when_done, tighten
+from db.storage import (
+    MIGRATIONS_DIR,
+    SCHEMA_HEAD,
+    VERSION_TABLE,
+    is_disk_full,
+    sqlite_file_path,
+)
 
 log = logging.getLogger(__name__)
 
@@ -114,14 +121,21 @@ def backup_now(db_path: Path, reason: str = "manual", *, now: datetime | None = 
     moment = now or datetime.now()
     folder = backup_folder(db_path)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_folder(folder)
     except OSError as error:
         raise BackupError(f"无法创建备份文件夹 {folder}：{error.strerror or error}") from error
+    for earlier in _our_backups(db_path):
+        tighten(earlier.path)  # copies made by versions that left them readable by others
     target = _free_name(folder, f"{_stem(db_path)}-{moment.strftime(_STAMP)}-{key}")
     try:
         with replaced_when_done(target) as partial:
+            partial.unlink(missing_ok=True)
+            create_private_file(partial)  # a backup holds every figure: this user's only
             copy_database(db_path, partial)
     except (sqlite3.Error, OSError) as error:
+        if is_disk_full(error):
+            raise BackupError(f"备份失败：{folder} 所在磁盘空间不足，备份未完成（未留下半个副本）。"
+                              "请腾出空间后再试。") from error
         raise BackupError(f"备份失败（{db_path} → {target}）：{error}") from error
     log.info("backed up %s to %s (%s)", db_path, target, key)
     rotate(db_path, key)
@@ -199,6 +213,7 @@ def rotate(db_path: Path, reason: str) -> list[Path]:
     keep = KEEP.get(reason)
     if keep is None:
         return []
+    keep = max(keep, 1)  # the newest backup of each kind is never rotated away
     same = sorted((b for b in _our_backups(db_path) if b.reason == reason),
                   key=lambda b: (b.taken_at, b.path.name), reverse=True)
     deleted = []
@@ -265,6 +280,20 @@ def list_backups(db_path: Path) -> list[BackupInfo]:
     """Every backup of the database, newest first, each with what it holds."""
     backups = [_with_contents(found) for found in _our_backups(Path(db_path))]
     return sorted(backups, key=lambda b: (b.taken_at, b.path.name), reverse=True)
+
+
+def newest_backup(db_path: Path) -> BackupInfo | None:
+    """The newest backup of the database by its name (not opened), or None."""
+    try:
+        found = _our_backups(Path(db_path))
+    except OSError:
+        return None
+    return max(found, key=lambda b: (b.taken_at, b.path.name), default=None)
+
+
+def free_bytes(folder: Path) -> int:
+    """Bytes a new file in ``folder`` may still take (what the user's quota allows)."""
+    return shutil.disk_usage(folder).free
 
 
 def inspect_backup(path: Path) -> BackupInfo:
@@ -391,14 +420,21 @@ class RestoreResult:
 
 
 def restore(backup: Path, db_path: Path) -> RestoreResult:
-    """Put ``backup`` back as the database at ``db_path``.
+    """Put ``backup`` back as the database at ``db_path``: wholly, or not at all.
 
-    The current database is first copied into the backups folder (reason ``restore``), so a
-    restore can itself be undone. The backup is written with the online backup API in one
-    transaction: the database is either wholly the backup or unchanged, and other connections
-    (the open window) see the new contents, not a file swapped under them. A file that is not a
-    Tianbao database, is damaged, or comes from a newer schema is refused with nothing changed.
-    An older schema is fine: the next start upgrades it as usual.
+    A file that is not a Tianbao database, is damaged, comes from a newer schema, or does not fit
+    on the disk (checked before anything is written) is refused with nothing changed. An older
+    schema is fine: the next start upgrades it as usual.
+
+    A readable database is first copied into the backups folder (reason ``restore``), so a restore
+    can itself be undone; then the backup is written into it with the online backup API in one
+    transaction, so other connections (the open window) see the new contents, not a file swapped
+    under them, and a failure part-way (a full disk after all) rolls back to the file as it was.
+
+    A database that cannot be read (damaged, or missing) cannot be copied: the backup is copied
+    beside it and checked first, and only then is the damaged file kept in the backups folder and
+    the checked copy renamed into its place. The live file is never moved before its replacement
+    is complete.
     """
     backup, db_path = Path(backup), Path(db_path)
     info = inspect_backup(backup)
@@ -407,32 +443,126 @@ def restore(backup: Path, db_path: Path) -> RestoreResult:
     if db_path.exists() and backup.resolve() == db_path.resolve():
         raise BackupError("所选文件就是当前数据库本身，无需恢复。")
     _check_whole(backup)
+    readable = _is_readable(db_path)
+    _check_room(backup, db_path, readable)
+    saved: Path | None
+    if readable:
+        saved = _copy_before_restoring(db_path)
+        _write_into(backup, db_path, saved)
+    else:
+        saved = _swap_in(backup, db_path)
+    log.info("restored %s from %s (copy of the previous state: %s)", db_path, backup, saved)
+    return RestoreResult(info, saved)
 
-    saved: Path | None = None
-    if db_path.is_file() and db_path.stat().st_size > 0:
+
+# Room for SQLite's own journal pages and the file system's rounding on top of the copies.
+_SPARE_BYTES = 256 * 1024
+
+
+def _file_bytes(path: Path) -> int:
+    total = 0
+    for suffix in ("", "-wal", "-journal"):
+        part = path.with_name(path.name + suffix)
+        if part.is_file():
+            total += part.stat().st_size
+    return total
+
+
+def _check_room(backup: Path, db_path: Path, readable: bool) -> None:
+    """Refuse before writing anything if the copies a restore makes cannot fit."""
+    incoming = backup.stat().st_size
+    # Readable: a copy of the current file, then the backup's pages through the WAL into the
+    # file. Unreadable: one checked copy of the backup (the damaged file is kept by a link).
+    needed = incoming + _SPARE_BYTES + (_file_bytes(db_path) + incoming if readable else 0)
+    folder = db_path.parent
+    try:
+        free = free_bytes(folder)
+    except OSError:
+        return  # cannot tell; the copies themselves still fail safely
+    if free < needed:
+        raise BackupError(f"磁盘空间不足：恢复需要约 {_megabytes(needed)}，{folder} 所在磁盘只剩 "
+                          f"{_megabytes(free)}。恢复未进行，数据库未作任何改动。请先腾出空间。")
+
+
+def _megabytes(size: int) -> str:
+    return f"{max(size, 0) / 1024 / 1024:.1f} MB"
+
+
+def _is_readable(db_path: Path) -> bool:
+    """True if the database can be copied as it is (header and structure check out)."""
+    if not db_path.is_file() or db_path.stat().st_size == 0:
+        return False
+    try:
+        with db_path.open("rb") as file:
+            if file.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
+                return False
+        connection = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
         try:
-            saved = backup_now(db_path, "restore")
-        except BackupError as error:
-            # A damaged database is exactly when a restore is needed, and it cannot be copied.
-            # Moved aside instead (kept as it is); that fails while a program has it open on
-            # Windows, which is the right moment to stop.
-            log.warning("cannot copy %s before restoring (%s); moving it aside", db_path, error)
-            saved = _move_aside(db_path)
+            (result,) = connection.execute("PRAGMA quick_check").fetchone()
+        finally:
+            connection.close()
+    except (sqlite3.Error, OSError):
+        # Unreadable for whatever reason: the swap path is safe either way, since nothing is
+        # moved before the replacement is complete and checked.
+        return False
+    return result == "ok"
+
+
+def _refusal(what: str, error: BaseException, saved: Path | None = None) -> BackupError:
+    kept = f"恢复前的副本：{saved}。" if saved is not None else ""
+    if is_disk_full(error):
+        return BackupError(f"{what}：磁盘空间不足。恢复未完成，数据库未作任何改动。{kept}"
+                           "请先腾出空间。")
+    return BackupError(f"{what}，恢复未完成，数据库未作任何改动。{kept}（{error}）")
+
+
+def _copy_before_restoring(db_path: Path) -> Path:
+    try:
+        return backup_now(db_path, "restore")
+    except BackupError as error:
+        cause = error.__cause__ or error
+        raise _refusal("无法先备份当前数据库", cause) from error
+
+
+def _write_into(backup: Path, db_path: Path, saved: Path) -> None:
     try:
         reader = sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro", uri=True)
         try:
             writer = sqlite3.connect(db_path, timeout=5)
             try:
+                # One transaction: on any failure SQLite rolls the file back as it was.
                 reader.backup(writer)
+                (result,) = writer.execute("PRAGMA quick_check").fetchone()
             finally:
                 writer.close()
         finally:
             reader.close()
     except (sqlite3.Error, OSError) as error:
-        kept = f"恢复前的副本：{saved}。" if saved is not None else ""
-        raise BackupError(f"恢复失败，数据库保持原样。{kept}（{error}）") from error
-    log.info("restored %s from %s (copy of the previous state: %s)", db_path, backup, saved)
-    return RestoreResult(info, saved)
+        raise _refusal("恢复失败", error, saved) from error
+    if result != "ok":  # the backup was checked; this would be a failing disk
+        raise BackupError(f"恢复后的数据库检查未通过（{result}）。恢复前的副本：{saved}。")
+
+
+def _swap_in(backup: Path, db_path: Path) -> Path | None:
+    """Replace an unreadable (or missing) database by a checked copy of ``backup``; where the
+    old file was kept, if there was one."""
+    staged = db_path.with_name(f".{db_path.name}.restoring")
+    try:
+        staged.unlink(missing_ok=True)
+        create_private_file(staged)
+        copy_database(backup, staged)
+        with open(staged, "rb+") as written:
+            os.fsync(written.fileno())  # on disk before it becomes the database
+    except (sqlite3.Error, OSError) as error:
+        staged.unlink(missing_ok=True)
+        raise _refusal("无法复制备份", error) from error
+    try:
+        saved = _keep_aside(db_path) if db_path.exists() else None
+        os.replace(staged, db_path)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
+    return saved
 
 
 def _check_whole(path: Path) -> None:
@@ -448,20 +578,27 @@ def _check_whole(path: Path) -> None:
         raise BackupError(f"备份文件已损坏（{result}）。数据库未作任何改动。")
 
 
-def _move_aside(db_path: Path) -> Path:
+def _keep_aside(db_path: Path) -> Path:
+    """Keep the unreadable database in the backups folder, leaving ``db_path`` in place until the
+    replacement is renamed over it (a hard link; a rename where links are not supported)."""
     stamp = datetime.now().strftime(_STAMP)
     target = _free_name(backup_folder(db_path), f"{_stem(db_path)}-{stamp}-damaged")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(db_path, target)
-        for suffix in ("-wal", "-shm", "-journal"):
+        make_private_folder(target.parent)
+        try:
+            os.link(db_path, target)
+        except OSError:
+            os.replace(db_path, target)
+        # A journal left beside the new file would be replayed into it; it belongs to the old.
+        for suffix in ("-wal", "-journal"):
             journal = db_path.with_name(db_path.name + suffix)
             if journal.exists():
                 os.replace(journal, target.with_name(target.name + suffix))
+        db_path.with_name(db_path.name + "-shm").unlink(missing_ok=True)
     except OSError as error:
         raise BackupError(f"无法移走已损坏的数据库 {db_path}：{error.strerror or error}。"
-                          "请先关闭所有正在使用它的程序。") from error
-    log.warning("moved the unreadable database %s to %s before restoring", db_path, target)
+                          "请先关闭所有正在使用它的程序。数据库未作任何改动。") from error
+    log.warning("kept the unreadable database %s as %s before restoring", db_path, target)
     return target
 
 

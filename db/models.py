@@ -298,7 +298,9 @@ class GoalProgress(Base):
 class LocalKey(Base):
     """This installation's Ed25519 key pair, which signs the sync files it writes (db/sync/keys.py).
 
-    Created once; the private key never leaves the database (a backup of the file copies it).
+    Created once. For a SQLite file ``private_key_pem`` is empty: the private key is kept apart
+    (db/sync/key_store.py) so a copy or backup of the file does not carry it; a server database
+    keeps it here.
     """
 
     __tablename__ = "local_key"

@@ -8,9 +8,11 @@ after copying it aside, and refuses — without touching a byte — a file it do
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from db.errors import UserError
+from db.files import PRIVATE_FOLDER_MODE, create_private_file, make_private_folder, tighten
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +51,121 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 # per commit, which is invisible for hand-typed edits (bulk imports commit once, not per row).
 SQLITE_SYNCHRONOUS = "FULL"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Files up to this size are checked page by page whenever they are opened (a county's database is
+# a few MB; 64 MB takes about half a second on an office PC).
+QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
 
 
 class StorageError(UserError):
     """The database cannot be opened or prepared. ``str(error)`` is for the user, in Chinese."""
+
+
+class DiskFullError(StorageError):
+    """The disk (or the user's quota) is full: nothing was written, the database is as it was."""
+
+    def __init__(self, where: Path | str | None = None) -> None:
+        place = f"（{where} 所在的磁盘）" if where else ""
+        super().__init__(f"磁盘空间不足{place}，未能写入，数据库保持原样，未作任何改动。"
+                         "请删除不需要的文件、腾出空间后再试。")
+
+
+class DatabaseDamagedError(StorageError):
+    """SQLite found the file's pages corrupted (SQLITE_CORRUPT / SQLITE_NOTADB)."""
+
+    def __init__(self, path: Path | None, detail: str = "") -> None:
+        self.path = path
+        super().__init__(damaged_message(path, detail))
+
+
+# SQLite's primary result codes (https://www.sqlite.org/rescode.html) for what a user can act on.
+_SQLITE_IOERR = 10
+_SQLITE_CORRUPT = 11
+_SQLITE_FULL = 13
+_SQLITE_NOTADB = 26
+_NEARLY_FULL_BYTES = 1024 * 1024
+_DISK_FULL_ERRNOS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        orig = getattr(current, "orig", None)  # SQLAlchemy's DBAPIError wraps the driver's
+        current = orig if isinstance(orig, BaseException) else (
+            current.__cause__ or current.__context__)
+
+
+def _sqlite_code(error: BaseException) -> int | None:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """True if ``error`` (or what it wraps) says the disk or the quota is full."""
+    for cause in _causes(error):
+        if isinstance(cause, DiskFullError):
+            return True
+        if isinstance(cause, OSError) and cause.errno in _DISK_FULL_ERRNOS:
+            return True
+        if isinstance(cause, sqlite3.Error) and (
+                _sqlite_code(cause) == _SQLITE_FULL or "disk is full" in str(cause)):
+            return True
+    return False
+
+
+def is_damaged(error: BaseException) -> bool:
+    """True if ``error`` (or what it wraps) is SQLite finding the file corrupted."""
+    for cause in _causes(error):
+        if isinstance(cause, DatabaseDamagedError):
+            return True
+        if isinstance(cause, sqlite3.DatabaseError) and (
+                _sqlite_code(cause) in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+                or "malformed" in str(cause) or "not a database" in str(cause)):
+            return True
+    return False
+
+
+def _io_error(error: BaseException) -> bool:
+    # SQLite reports a -shm or journal it cannot extend as SQLITE_IOERR, not SQLITE_FULL.
+    return any(isinstance(cause, sqlite3.Error) and _sqlite_code(cause) == _SQLITE_IOERR
+               for cause in _causes(error))
+
+
+def _nearly_full(path: Path) -> bool:
+    import shutil
+
+    try:
+        return shutil.disk_usage(path.parent).free < _NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
+def damaged_message(path: Path | None, detail: str = "") -> str:
+    """What to tell a clerk whose database file is damaged: which file, and how to get back."""
+    where = f"数据库文件已损坏：{path}" if path is not None else "数据库已损坏"
+    newest = None
+    if path is not None:
+        from db.backup import newest_backup  # db.backup imports this module
+
+        newest = newest_backup(path)
+    if newest is not None:
+        hint = (f"请用最近的备份恢复：tianbao restore {newest.path.name}"
+                f"（{newest.taken_at:%Y-%m-%d %H:%M}，在 {newest.path.parent}）。")
+    else:
+        hint = "请用备份恢复：tianbao restore 备份文件（tianbao backup list 列出备份）。"
+    why = f"（{detail}）" if detail else ""
+    return f"{where}{why}。{hint}文件未作任何改动。"
+
+
+def as_user_error(error: BaseException, path: Path | None = None) -> UserError | None:
+    """A full disk or a damaged file as the plain message a user can act on; else None."""
+    if is_disk_full(error) or (path is not None and _io_error(error) and _nearly_full(path)):
+        return DiskFullError(path)
+    if is_damaged(error):
+        return DatabaseDamagedError(path)
+    return None
 
 
 class DatabaseTooNewError(StorageError):
@@ -95,7 +209,11 @@ def resolve_database_url(cli_value: str | None) -> str:
     path = Path(value).expanduser() if value is not None else default_database_path()
     path = path.resolve()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if value is None:
+            make_private_folder(path.parent)  # ours: the figures are no one else's to read
+        else:
+            # A folder the user named may be shared on purpose; only one made here is private.
+            path.parent.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
     except OSError as error:
         raise StorageError(f"无法创建数据文件夹 {path.parent}：{error.strerror}") from error
     return f"sqlite:///{path}"
@@ -118,7 +236,17 @@ def create_db_engine(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_sqlite_transaction)
+        path = sqlite_file_path(url)
+        # A full disk or a damaged file is not a bug: every caller (command line, dialogs,
+        # importers) gets one plain message instead of "database or disk is full".
+        event.listen(engine, "handle_error", lambda context: _plain_storage_error(context, path))
     return engine
+
+
+def _plain_storage_error(context: Any, path: Path | None) -> None:
+    error = as_user_error(context.original_exception, path)
+    if error is not None:
+        raise error from context.original_exception
 
 
 def _configure_sqlite_connection(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
@@ -197,6 +325,7 @@ def prepare_database(url: str) -> PreparedDatabase:
     """
     path = sqlite_file_path(url)
     if path is not None:
+        _make_file_private(path)
         # Read the revision before create_db_engine touches the file: its WAL pragma rewrites
         # the header, and a file we are about to refuse must stay byte-for-byte as it was.
         state = _read_sqlite_file_state(path)
@@ -218,6 +347,20 @@ def prepare_database(url: str) -> PreparedDatabase:
     except BaseException:
         engine.dispose()
         raise
+
+
+def _make_file_private(path: Path) -> None:
+    """A new database file is created owner-only (SQLite gives its -wal and -shm the same
+    permissions); an existing one of this user's that others could read is tightened."""
+    try:
+        if not path.exists():
+            if path.parent.is_dir():
+                create_private_file(path)
+            return
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            tighten(path.with_name(path.name + suffix))
+    except OSError as error:
+        raise StorageError(f"无法创建数据库文件 {path}：{error.strerror or error}") from error
 
 
 def _bring_to_head(
@@ -297,6 +440,12 @@ def _read_sqlite_file_state(path: Path) -> _SchemaState:
     except OSError as error:
         raise StorageError(f"无法读取数据库文件 {path}：{error.strerror}") from error
     if not header:  # SQLite treats an empty file as an empty database
+        from db.backup import newest_backup  # db.backup imports this module
+
+        if newest_backup(path) is not None:
+            # Emptied (a failed copy, a full disk), not new: creating a fresh database here
+            # would silently hide every figure the backups hold.
+            raise DatabaseDamagedError(path, "文件为空（0 字节）")
         return _SchemaState(has_user_tables=False, revisions=())
     if header != _SQLITE_MAGIC:
         raise StorageError(f"此文件不是 SQLite 数据库，本软件无法打开：{path}。文件未作任何改动。")
@@ -318,12 +467,22 @@ def _read_sqlite_file_state(path: Path) -> _SchemaState:
                         f"SELECT version_num FROM {VERSION_TABLE} ORDER BY version_num"
                     )
                 )
+            # Every page, once per open (about 10 ms per MB): a damaged file is said at the door,
+            # with the way back. A very large file skips it (seconds at every start); a damaged
+            # page there still ends in the same message when a query meets it (handle_error).
+            check = "ok"
+            if path.stat().st_size <= QUICK_CHECK_MAX_BYTES:
+                (check,) = connection.execute("PRAGMA quick_check(1)").fetchone()
         finally:
             connection.close()
     except sqlite3.Error as error:
+        if is_damaged(error):
+            raise DatabaseDamagedError(path) from error
         raise StorageError(
-            f"数据库文件已损坏或无法读取：{path}（{error}）。文件未作任何改动。"
+            f"数据库文件无法读取：{path}（{error}）。文件未作任何改动。"
         ) from error
+    if check != "ok":
+        raise DatabaseDamagedError(path, str(check)[:200])
     user_tables = {name for name in tables if not name.startswith("sqlite_")} - {VERSION_TABLE}
     return _SchemaState(has_user_tables=bool(user_tables), revisions=revisions)
 
@@ -346,6 +505,7 @@ def _backup_sqlite_file(path: Path, revision: str) -> Path:
         target = path.with_name(f"{stem}.before-{revision}-{stamp}-{counter}.sqlite3")
         counter += 1
     try:
+        create_private_file(target)
         # The online backup API copies a consistent snapshot, including figures still in the WAL
         # after a crash, which a plain file copy of the main file would miss.
         source = _connect_read_only(path)

@@ -20,6 +20,7 @@ from db.accounts import login_required, single_user
 from db.backup import daily_backup_for
 from db.catalogue import ensure_catalogue
 from db.storage import APP_NAME, StorageError, prepare_database
+from db.sync.key_store import move_key_out_at_start
 from db.units import home_unit_code
 from desktop.crash import reports_crashes
 from desktop.fonts import register_cjk_font
@@ -90,6 +91,7 @@ def run_app(url: str, unit: str | None = None, year: int | None = None,
             with Session(prepared.engine) as session:
                 ensure_catalogue(session)
                 session.commit()
+                move_key_out_at_start(session)
                 if screenshot is not None and screenshot.page == "wizard":
                     return _render_wizard(session, screenshot)
                 unit_code = home_unit_code(session)

@@ -24,6 +24,22 @@ def no_tianbao_db_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TIANBAO_DB", raising=False)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def private_keys_in_a_test_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Signing keys (db/sync/key_store.py) go to a folder of the test run, never to the
+    developer's configuration folder or keyring; subprocesses inherit the setting. Session-wide,
+    so that module-scoped installations (made before any function's fixtures) use it too."""
+    saved = {name: os.environ.get(name) for name in ("TIANBAO_KEY_DIR", "TIANBAO_KEYRING")}
+    os.environ["TIANBAO_KEY_DIR"] = str(tmp_path_factory.getbasetemp() / "keys")
+    os.environ["TIANBAO_KEYRING"] = "0"
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture
 def county(tmp_path: Path) -> Iterator[Session]:
     """The demo county (tests/demo_county.py): 盘山县 and three townships, on a new database file

@@ -95,8 +95,6 @@ def test_a_database_from_a_newer_version_exits_2_with_the_reason_on_stderr(
 def test_catalogue_export_prints_the_catalogue_as_json(
     db_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pytest.importorskip("db.catalogue_export")
-
     assert main(["--db", str(db_path), "catalogue", "export", "--format", "json"]) == 0
 
     output = capsys.readouterr().out

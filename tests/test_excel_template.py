@@ -245,12 +245,16 @@ def test_a_failed_write_leaves_the_previous_file_and_no_temporary_one(
     out = tmp_path / "模板.xlsx"
     out.write_bytes(b"previous export")
 
-    def disk_full(self: Workbook, filename: str) -> None:
-        Path(filename).write_bytes(b"half")
+    real_open = open
+
+    def disk_full(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if "w" not in mode:
+            return real_open(file, mode, *args, **kwargs)
+        Path(file).write_bytes(b"half")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(Workbook, "save", disk_full)
-    with pytest.raises(ExcelError, match="无法写入文件"):
+    monkeypatch.setattr("db.files.open", disk_full, raising=False)
+    with pytest.raises(ExcelError, match="无法写入文件.*磁盘空间不足"):
         build_template(county, PANSHAN, YEAR, out)
     assert out.read_bytes() == b"previous export"
     assert [name for name in os.listdir(tmp_path) if not name.startswith("x.sqlite3")] \

@@ -94,3 +94,23 @@ def test_the_sync_check_tells_whole_absent_and_partial_apart() -> None:
         "acknowledged import is not there"]
     assert "before COMMIT" in harness.judge_sync(whole, expected, False, "writing")[1][0]
     assert harness.judge_sync(damaged, expected, False)[1] == ["integrity_check: row 3 missing"]
+
+
+def test_every_import_restore_and_export_on_a_full_disk_fails_plainly_or_succeeds_whole(
+        tmp_path: Path) -> None:
+    import os
+
+    import pytest
+    from small_disk import mount_small_disk, unmount
+
+    probe = tmp_path / "probe"
+    if not mount_small_disk(probe):
+        if os.environ.get("CI"):
+            pytest.fail("CI is set but a small tmpfs cannot be mounted (needs root)")
+        pytest.skip("needs root to mount a small tmpfs (the disk-full scenario)")
+    unmount(probe)
+    run = run_harness("--kills", "0", "--import-kills", "0", "--sync-kills", "0",
+                      "--also", "diskfull=1", "--seed", "2")
+    assert run.returncode == 0, run.stdout + run.stderr
+    (summary,) = [line for line in run.stdout.splitlines() if line.startswith("diskfull: ")]
+    assert "9 commands on a full disk" in summary and "0 with problems" in summary

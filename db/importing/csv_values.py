@@ -352,8 +352,6 @@ def import_values_csv(
     if report.has_errors:
         return report
     try:
-        if not dry_run:
-            backup_before_import(session)  # refuses the import if the copy fails
         # Year order, so each figure's jump check sees the earlier years of the same file.
         for row in sorted(rows, key=lambda r: (r.unit, r.code, r.disaggregation, r.year)):
             result = save_value(session, row.unit, row.code, row.year, row.value,
@@ -369,6 +367,10 @@ def import_values_csv(
             session.rollback()
             return report
         if report.changed:
+            # Only an import that will write is worth a backup (refused and unchanged files
+            # would rotate the useful ones away); taken from the last committed state. A failed
+            # copy refuses the import (BackupError), as for every import.
+            backup_before_import(session)
             # Only an import that changed something is a change to log; the figures' own
             # entries say what changed, this one says where it came from.
             session.add(AuditEntry(user=user, action="import", entity="values_csv", key=name,

@@ -21,14 +21,17 @@ import math
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
+from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -67,7 +70,6 @@ from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import (
     CancelCheck,
     ProgressCallback,
-    TaskCancelled,
     never_cancelled,
     no_progress,
     raise_if_cancelled,
@@ -83,6 +85,38 @@ MAX_ZIP_ENTRIES = 1000
 MAX_COLUMNS = 200
 
 log = logging.getLogger(__name__)
+
+# What zipfile and openpyxl raise for a damaged or foreign package, found by fuzzing
+# (tests/test_excel_import.py): a bad zip directory or member (BadZipFile, a flipped "version"
+# as NotImplementedError, zlib.error, EOFError), a missing part (KeyError), XML that does not
+# parse (ParseError), values or elements openpyxl's descriptors cannot take (ValueError,
+# TypeError, AttributeError, IndexError), "no valid workbook part" (OSError). Caught only when
+# raised inside those libraries: the same exception from Tianbao's own code is a bug and must
+# surface, not read as "damaged".
+# openpyxl parses with lxml when it is installed (python-docx brings it), and lxml's syntax
+# errors are its own classes, not xml.etree's ParseError.
+try:
+    from lxml.etree import LxmlError
+except ImportError:  # pragma: no cover - without lxml, openpyxl raises ParseError
+    LxmlError = ParseError
+_XML_ERRORS = (ParseError, LxmlError)
+_DAMAGED_PACKAGE = (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, zlib.error,
+                    EOFError, KeyError, *_XML_ERRORS, ValueError, TypeError, AttributeError,
+                    IndexError, OSError, InvalidFileException)
+_READER_MODULES = ("openpyxl", "zipfile", "xml", "et_xmlfile", "zlib", "lxml")
+
+
+def _damaged_package(error: Exception) -> bool:
+    """True if ``error`` is zipfile's or openpyxl's way of saying the package is damaged."""
+    if not isinstance(error, _DAMAGED_PACKAGE):
+        return False
+    if isinstance(error, (zipfile.BadZipFile, InvalidFileException, *_XML_ERRORS)):
+        return True
+    frame = error.__traceback__
+    while frame is not None and frame.tb_next is not None:
+        frame = frame.tb_next
+    module = frame.tb_frame.f_globals.get("__name__", "") if frame is not None else ""
+    return module.split(".")[0] in _READER_MODULES
 
 _ZIP_MAGIC = b"PK\x03\x04"
 # An OLE compound file: what Excel 97–2003 (.xls) writes, and also what Excel and WPS write for
@@ -170,6 +204,8 @@ def open_template(data: bytes) -> _Opened:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except Exception as error:
+        if not _damaged_package(error):
+            raise
         # A damaged zip directory surfaces as BadZipFile, NotImplementedError (a "version"
         # from a flipped byte), ValueError, EOFError … — all the same to the clerk.
         raise ExcelError("文件已损坏，无法作为 Excel 工作簿打开。") from error
@@ -186,9 +222,23 @@ def open_template(data: bytes) -> _Opened:
     if len(entries) > MAX_ZIP_ENTRIES or unpacked > MAX_UNPACKED_BYTES:
         raise ExcelError(f"工作簿解压后有 {unpacked // (1024 * 1024)} MB（{len(entries)} 个部件），"
                          "远大于任何填报模板，为安全起见拒绝打开。")
+    # openpyxl's read-only reader may stop before the end of a part, where zipfile checks its
+    # CRC: a damaged byte that still inflates would be read as a different figure. Every part
+    # is checked whole first (bounded by the sizes above).
+    try:
+        damaged_part = archive.testzip()
+    except Exception as error:
+        if not _damaged_package(error):
+            raise
+        raise ExcelError("文件已损坏，无法作为 Excel 工作簿打开。") from error
+    if damaged_part is not None:
+        raise ExcelError(f"文件已损坏（部件 {damaged_part[:80]} 校验不符），无法作为 Excel 工作簿"
+                         "打开。请重新导出模板并填写。")
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as error:
+        if not _damaged_package(error):
+            raise
         # openpyxl reports a damaged or foreign package with whatever its parsers raise
         # (KeyError, ValueError, XML errors …); to the clerk they all mean the same thing.
         raise ExcelError("文件已损坏或不是有效的 Excel 工作簿（.xlsx），无法打开。") from error
@@ -336,9 +386,9 @@ def read_template(session: Session, data: bytes, source: str = "",
                                       unit_name=unit.name, year=int(meta["year"]),
                                       department=meta.get("department", ""))
         figures = _read_rows(session, opened, meta, report, progress, cancel)
-    except (ExcelError, TaskCancelled):
-        raise
     except Exception as error:
+        if not _damaged_package(error):
+            raise
         log.info("reading %s failed", source or "a template", exc_info=True)
         # A workbook damaged in a way the guards did not foresee surfaces here as whatever
         # openpyxl or zipfile raise while reading; the clerk needs one plain reason.

@@ -22,7 +22,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from db.catalogue import CatalogueRows, catalogue_version, load_catalogue_rows, stored_version
-from db.files import replaced_when_done
+from db.files import replaced_when_done, write_failure
 from db.models import Domain, Goal, GoalProgress, Indicator, OrgUnit, Plan, SyncLog, Target, utcnow
 from db.sync.apply import copy_aside
 from db.sync.format import (
@@ -132,7 +132,7 @@ def publish_catalogue(session: Session, out: Path, user: str = "") -> dict[str, 
             archive.writestr(SIGNATURE_ENTRY, sign(key, raw))
     except OSError as error:
         session.rollback()
-        raise SyncError("unwritable", f"无法写入文件 {out}：{error.strerror or error}") from None
+        raise SyncError("unwritable", f"无法写入文件 {out}：{write_failure(error)}") from None
     session.add(SyncLog(at=utcnow(), user=user, direction="export", kind="catalogue",
                         counterpart=None, file_name=out.name[:255], sha256=file_sha256(out),
                         counts=counts, outcome="written"))

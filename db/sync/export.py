@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from db.catalogue import stored_version
-from db.files import replaced_when_done
+from db.files import replaced_when_done, write_failure
 from db.models import (
     AuditEntry,
     DataValue,
@@ -173,7 +173,7 @@ def export_sync_file(
             archive.writestr(SIGNATURE_ENTRY, sign(key, raw))
     except OSError as error:
         session.rollback()
-        raise SyncError("unwritable", f"无法写入文件 {out}：{error.strerror or error}") from None
+        raise SyncError("unwritable", f"无法写入文件 {out}：{write_failure(error)}") from None
     except BaseException:
         session.rollback()
         raise

@@ -7,8 +7,13 @@ over the phone before registering it, because the file itself travels by the sam
 e-mail that an attacker could tamper with. From then on, files signed with that key are accepted
 from that unit (and its subtree) only.
 
-The private key stays in the database as PEM, unencrypted: an office PC has no one to type a
-passphrase at each export, and whoever holds the database file can change the figures anyway.
+The private key is kept apart from a SQLite database file (db/sync/key_store.py: the OS keyring,
+else an owner-only file in the user's configuration folder), so that a copy of the database or
+a backup on a USB stick cannot sign in the unit's name; the database keeps the public key and the
+fingerprint. It is unencrypted: an office PC has no one to type a passphrase at each export. A
+database made before this kept the key inside; :func:`move_private_key_out` moves it out the
+first time the new version opens it (a startup step, no schema change). A server database keeps
+its key inside (it has no single PC to keep it on).
 """
 
 from __future__ import annotations
@@ -24,11 +29,20 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from db.files import write_bytes_when_done, write_failure
 from db.models import AuditEntry, LocalKey, OrgUnit, RegisteredKey, utcnow
+from db.storage import sqlite_file_path
 from db.sync.format import SyncError, format_time, parse_time, validate
+from db.sync.key_store import (
+    KeyStoreError,
+    key_file,
+    key_folder,
+    load_private_key,
+    store_private_key,
+)
 from db.units import LEVEL_LABELS, home_unit_code
 from db.version import app_version
 
@@ -88,8 +102,12 @@ def ensure_local_key(session: Session, user: str = "") -> LocalKey:
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption()).decode("ascii")
     raw = _raw_public(private.public_key())
+    fingerprint = fingerprint_of(raw)
+    if _keeps_key_apart(session):
+        store_private_key(fingerprint, pem)
+        pem = ""  # the database keeps only the public half
     row = LocalKey(private_key_pem=pem, public_key=base64.b64encode(raw).decode("ascii"),
-                   fingerprint=fingerprint_of(raw), created_at=utcnow())
+                   fingerprint=fingerprint, created_at=utcnow())
     session.add(row)
     session.add(AuditEntry(user=user, action="create_key", entity="local_key",
                            key=row.fingerprint, after={"fingerprint": row.fingerprint}))
@@ -99,9 +117,42 @@ def ensure_local_key(session: Session, user: str = "") -> LocalKey:
 
 def sign(key: LocalKey, data: bytes) -> bytes:
     """The Ed25519 signature (64 bytes) of ``data`` with this installation's private key."""
-    private = serialization.load_pem_private_key(key.private_key_pem.encode("ascii"), None)
+    pem = key.private_key_pem or load_private_key(key.fingerprint)
+    if not pem:
+        raise SyncError("no_private_key", (
+            "这台电脑上没有本机签名私钥"
+            f"（指纹 {format_fingerprint(key.fingerprint)}），数据库里只保存公钥。"
+            "如果数据库是从另一台电脑复制或恢复来的，请把原电脑上的密钥文件 "
+            f"{key_file(key.fingerprint).name} 复制到 {key_folder()}。"))
+    private = serialization.load_pem_private_key(pem.encode("ascii"), None)
     assert isinstance(private, Ed25519PrivateKey)
     return private.sign(data)
+
+
+def _keeps_key_apart(session: Session) -> bool:
+    """True for a SQLite file (the key goes to the key store), False for a server database."""
+    url = session.get_bind().engine.url.render_as_string(hide_password=False)
+    return sqlite_file_path(url) is not None
+
+
+def move_private_key_out(session: Session) -> str | None:
+    """Move a private key kept inside a SQLite database (versions before the key store) out of
+    it; where it went, or None if there was nothing to move. Flushed, not committed.
+
+    The key is stored and read back first; only then is the column emptied, with SQLite's
+    ``secure_delete`` on, so that the old text is overwritten rather than left in a free page
+    of the file (and of every backup made from it from now on).
+    """
+    key = local_key(session)
+    if key is None or not key.private_key_pem or not _keeps_key_apart(session):
+        return None
+    where = store_private_key(key.fingerprint, key.private_key_pem)
+    if load_private_key(key.fingerprint) != key.private_key_pem:
+        raise KeyStoreError(f"本机签名私钥保存到 {where} 后读回不一致，仍保留在数据库中。")
+    session.execute(text("PRAGMA secure_delete=ON"))
+    key.private_key_pem = ""
+    session.flush()
+    return where
 
 
 def verify(public_key_b64: str, data: bytes, signature: bytes) -> bool:
@@ -162,9 +213,9 @@ def write_registration(session: Session, path: Path, user: str = "") -> Registra
     document = registration_document(session, user)
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     try:
-        Path(path).write_text(text, encoding="utf-8")
+        write_bytes_when_done(Path(path), text.encode("utf-8"))
     except OSError as error:
-        raise SyncError("unwritable", f"无法写入文件 {path}：{error.strerror or error}") from None
+        raise SyncError("unwritable", f"无法写入文件 {path}：{write_failure(error)}") from None
     return parse_registration(text.encode("utf-8"))
 
 

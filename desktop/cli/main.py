@@ -154,9 +154,11 @@ def _run(args: argparse.Namespace) -> int:
 def load_shipped_catalogue(session: Session) -> bool:
     """Load or update the shipped catalogue if the database holds an older one; commit."""
     from db.catalogue import ensure_catalogue
+    from db.sync.key_store import move_key_out_at_start
 
     changed = ensure_catalogue(session)
     session.commit()
+    move_key_out_at_start(session)
     return changed
 
 

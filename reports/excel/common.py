@@ -4,6 +4,7 @@ number formats, print setup, and saving a workbook so that the file is either wh
 from __future__ import annotations
 
 import functools
+import io
 import math
 import re
 import unicodedata
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from db.catalogue import stored_version
 from db.figure_text import excel_number_format
-from db.files import replaced_when_done
+from db.files import write_bytes_when_done, write_failure
 from db.importing.template_format import ExcelError
 from db.models import OrgUnit
 
@@ -241,15 +242,18 @@ def save_workbook(wb: Workbook, path: Path) -> Path:
     except OSError as error:
         raise ExcelError(f"无法在文件夹 {folder} 中写入文件：{error.strerror or error}") from error
     _no_formulas(wb)
+    # Built in memory first: openpyxl's ZipFile on a file that hits a full disk cannot close,
+    # and its __del__ would print a second traceback after the plain message.
+    buffer = io.BytesIO()
+    wb.save(buffer)
     try:
-        with replaced_when_done(path) as partial:
-            wb.save(partial)
+        write_bytes_when_done(path, buffer.getvalue())
     except OSError as error:
         hint = ""
         if isinstance(error, PermissionError):
             # On Windows the usual cause: the previous export is still open in Excel or WPS.
             hint = "如果该文件正在 Excel 或 WPS 中打开，请先关闭后再导出。"
-        raise ExcelError(f"无法写入文件 {path}：{error.strerror or error}。{hint}") from error
+        raise ExcelError(f"无法写入文件 {path}：{write_failure(error)}。{hint}") from error
     return path
 
 
