@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from db.checks import Finding, check_value, has_errors, parse_number
 from db.figures import FIRST_YEAR, LAST_YEAR, save_value
 from db.models import AuditEntry, Indicator, OrgUnit
+from db.storage import begin_write
 
 COLUMNS = ("unit", "code", "year", "sex", "value", "comment")
 REQUIRED_COLUMNS = ("unit", "code", "year", "value")
@@ -329,6 +330,8 @@ def import_values_csv(
     report.dry_run = dry_run
     if report.has_errors:
         return report
+    if not dry_run:
+        begin_write(session)  # wait for another writer now, not fail halfway (storage.py)
     try:
         # Year order, so each figure's jump check sees the earlier years of the same file.
         for row in sorted(rows, key=lambda r: (r.unit, r.code, r.disaggregation, r.year)):

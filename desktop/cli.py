@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from db.models import Goal, Indicator, Meta, Plan, Target
@@ -30,7 +31,9 @@ from db.storage import (
     DATABASE_ENV_VAR,
     PreparedDatabase,
     StorageError,
+    busy_message,
     current_revision,
+    is_database_busy,
     prepare_database,
     resolve_database_url,
 )
@@ -130,6 +133,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         with Session(prepared.engine) as session:
             ensure_catalogue(session)
             return handler(args, session, prepared)
+    except OperationalError as error:
+        # Another process kept the database busy past the busy timeout (issue 11): nothing of
+        # this command was written, and the clerk only needs to try again.
+        if not is_database_busy(error):
+            raise
+        print(busy_message(), file=sys.stderr)
+        return EXIT_STORAGE_ERROR
     except BrokenPipeError:
         # The reader (head, a pager) stopped early. Point stdout at devnull so that Python's
         # final flush does not raise again (see the Python docs, signal module, SIGPIPE).

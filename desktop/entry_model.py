@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from db.checks import Finding, format_number
 from db.entry_rows import EntryRow, EntrySheet
 from db.figures import find_value, save_value, set_comment
+from db.storage import begin_write, busy_message, end_read, is_database_busy
 from desktop.i18n import tr
 from desktop.status_style import (
     ERROR_BACKGROUND,
@@ -199,6 +200,7 @@ class EntryTableModel(HeadedTableModel):
         if key is None:
             return False
         text = "" if value is None else str(value)
+        end_read(self.session)  # the old text for undo is what is stored now, not a snapshot's
         old = self._edit_text(row, column)
         if text.strip() == old.strip():
             return False
@@ -213,6 +215,7 @@ class EntryTableModel(HeadedTableModel):
         unit, year = self.sheet.unit.code, self.sheet.year
         code, dis = key
         try:
+            begin_write(self.session)
             if is_comment:
                 result = set_comment(self.session, unit, code, year, text, dis, self.user)
             else:
@@ -289,8 +292,8 @@ class EditCommand(QUndoCommand):
 def storage_message(error: SQLAlchemyError) -> str:
     """What went wrong with the database, in words a clerk can act on."""
     text = str(getattr(error, "orig", error)).lower()
-    if "locked" in text or "busy" in text:
-        why = "数据库正被其他程序占用（被锁定）"
+    if is_database_busy(error):
+        return busy_message()
     elif "readonly" in text or "read-only" in text:
         why = "数据库文件是只读的"
     elif "disk" in text and ("full" in text or "space" in text):

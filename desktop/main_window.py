@@ -40,6 +40,7 @@ from db.models import OrgUnit
 from db.overview import Overview, build_overview
 from db.plan_text import DOMAIN_NAMES
 from db.progress import Progress
+from db.storage import begin_write, end_read
 from desktop.detail_pane import DetailPane
 from desktop.entry_model import (
     DENOMINATOR,
@@ -288,7 +289,7 @@ class MainWindow(QMainWindow):
         """Rebuild everything for the chosen unit and year."""
         unit = self.unit_box.currentData() or self.sheet.unit.code
         year = self.year_box.value()
-        self.session.expire_all()
+        end_read(self.session)  # read what others committed since, not the old snapshot
         self.sheet = build_sheet(self.session, unit, year)
         self.model.set_sheet(self.sheet)
         self.qualitative_model.set_sheet(self.sheet)
@@ -429,6 +430,7 @@ class MainWindow(QMainWindow):
         self.reopen_action.setEnabled(state == "approved")
 
     def approve_year(self) -> None:
+        begin_write(self.session)
         self._change_year(set_year_status(self.session, self.sheet.unit.code, self.sheet.year,
                                           "approved", self.user.username),
                           f"{self.sheet.year}年数据已审核并锁定")
@@ -437,6 +439,7 @@ class MainWindow(QMainWindow):
         reason, ok = QInputDialog.getText(self, "重新开放", "请填写重新开放的原因（将记入日志）：")
         if not ok:
             return
+        begin_write(self.session)
         self._change_year(reopen_year(self.session, self.sheet.unit.code, self.sheet.year,
                                       reason, self.user.username),
                           f"{self.sheet.year}年数据已重新开放，可以修改")
@@ -452,6 +455,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(done, 10000)
 
     def submit_year(self) -> None:
+        begin_write(self.session)
         findings = set_year_status(self.session, self.sheet.unit.code, self.sheet.year,
                                    "submitted", self.model.user)
         problems = [f for f in findings if f.severity == "error"]

@@ -67,7 +67,7 @@ from db.progress import (
     no_progress,
     raise_if_cancelled,
 )
-from db.storage import sqlite_file_path
+from db.storage import begin_write, sqlite_file_path
 from db.sync import rawdb
 from db.sync.export import AUDITED_ENTITIES, audit_unit
 from db.sync.format import (
@@ -969,6 +969,8 @@ def run_import(session: Session, source: Source, preview: SyncPreview, *, user: 
                dry_run: bool, backup: bool, kind: str, progress: ProgressCallback,
                cancel: CancelCheck, expected: int = 0) -> SyncPreview:
     """Check ``source``'s records, fill ``preview``, and apply them unless refused or dry."""
+    if not dry_run:
+        begin_write(session)  # wait for another writer now, not fail halfway (storage.py)
     importer = _Importer(session, source, preview, progress, cancel)
     importer.expected_total = lambda: expected  # type: ignore[method-assign]
     try:

@@ -53,6 +53,7 @@ from db.progress import (
     no_progress,
     raise_if_cancelled,
 )
+from db.storage import begin_write
 from db.units import home_unit_code, subtree_codes
 from db.values_csv import ImportReport, counts_line, finding_line, result_lines
 from reports.excel.bulk_save import Figure, plan_values, write_planned
@@ -603,6 +604,8 @@ def import_template(session: Session, source: Path | str | bytes, user: str = ""
     report.dry_run = dry_run
     if report.has_errors:
         return report
+    if not dry_run:
+        begin_write(session)  # wait for another writer now, not fail halfway (storage.py)
     try:
         raise_if_cancelled(cancel)
         progress(0, 0, "正在核对库中数据……")
