@@ -21,6 +21,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+import db.changes  # noqa: F401  (every Session's commits are published to the views from here on)
+
 log = logging.getLogger(__name__)
 
 APP_NAME = "Tianbao"

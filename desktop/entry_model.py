@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QFont, QUndoCommand, QUndoStack
+from PySide6.QtGui import QBrush, QFont, QUndoCommand, QUndoGroup, QUndoStack
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -62,17 +62,39 @@ class EntryTableModel(HeadedTableModel):
         self.session = session
         self.sheet = sheet
         self.user = user
-        self.undo_stack = QUndoStack(self)
+        # One undo history per unit and year, kept while the window is open: switching to 2023
+        # and back to 2024 finds 2024's edits still undoable, and an undo never reaches into
+        # another unit or year. The group's active stack is the shown sheet's.
+        self.undo_group = QUndoGroup(self)
+        self._stacks: dict[tuple[str, int], QUndoStack] = {}
         self.findings: dict[CellKey, Finding] = {}
+        self._activate_stack()
 
     # ---------------------------------------------------------------- structure
 
     def set_sheet(self, sheet: EntrySheet) -> None:
+        same = (sheet.unit.code, sheet.year) == (self.sheet.unit.code, self.sheet.year)
         self.beginResetModel()
         self.sheet = sheet
-        self.findings.clear()
-        self.undo_stack.clear()  # an undo must never reach into another unit or year
+        if not same:
+            self.findings.clear()  # a refused value of 2024 means nothing in 2023
+        self._activate_stack()
         self.endResetModel()
+
+    def _activate_stack(self) -> None:
+        key = (self.sheet.unit.code, self.sheet.year)
+        stack = self._stacks.get(key)
+        if stack is None:
+            stack = self._stacks[key] = QUndoStack(self)
+            self.undo_group.addStack(stack)
+        self.undo_group.setActiveStack(stack)
+
+    @property
+    def undo_stack(self) -> QUndoStack:
+        """The shown unit and year's undo history."""
+        stack = self.undo_group.activeStack()
+        assert stack is not None
+        return stack
 
     def row_count(self) -> int:
         return len(self.sheet.rows)

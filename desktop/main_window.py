@@ -32,6 +32,17 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from db.accounts import CurrentUser, single_user
+from db.changes import (
+    CATALOGUE,
+    EVERYTHING,
+    FIGURES,
+    ORIGIN,
+    UNITS,
+    DataChange,
+    everything,
+    publish,
+)
+from db.changes import QUALITATIVE as PROGRESS_CHANGE
 from db.checks import Finding
 from db.entry_rows import EntrySheet, build_sheet, row_detail
 from db.evaluation import STATUS_LABELS
@@ -41,6 +52,7 @@ from db.overview import Overview, build_overview
 from db.plan_text import DOMAIN_NAMES
 from db.progress import Progress
 from db.storage import begin_write, end_read
+from desktop.data_events import DataEvents
 from desktop.detail_pane import DetailPane
 from desktop.entry_model import (
     DENOMINATOR,
@@ -69,6 +81,7 @@ log = logging.getLogger(__name__)
 
 FIRST_YEAR, LAST_YEAR = 2020, 2030
 OVERVIEW, QUALITATIVE = "overview", "qualitative"
+GRID = "grid"  # the origin of the main window's own writes (db/changes.py)
 TITLE = "填报 — 妇女发展规划监测"  # translated where shown
 
 
@@ -112,6 +125,10 @@ class MainWindow(QMainWindow):
         self.user = user or single_user()
         self.engine = engine
         self.session = Session(engine)
+        self.session.info[ORIGIN] = GRID  # its own edits update the grid in place (on_data_changed)
+        # Every committed write, from this window or a dialog, an import's worker or a restore,
+        # comes back through this one path (db/changes.py) and refreshes every open view.
+        self.events = DataEvents(engine, self)
         self.home_unit = unit_code
         self.settings = QSettings()
         self.overview_task: TaskHandle[Overview] | None = None
@@ -194,10 +211,22 @@ class MainWindow(QMainWindow):
         self.year_box.setSuffix(tr(" 年"))
         bar.addWidget(self.year_box)
         bar.addSeparator()
-        self.undo_action = self.model.undo_stack.createUndoAction(self, tr("撤销"))
+        # Fixed texts: the command's name goes to the tooltip, so the toolbar never shifts.
+        group = self.model.undo_group
+        self.undo_action = QAction(tr("撤销"), self)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = self.model.undo_stack.createRedoAction(self, tr("重做"))
+        self.undo_action.triggered.connect(group.undo)
+        group.canUndoChanged.connect(self.undo_action.setEnabled)
+        group.undoTextChanged.connect(lambda text: self.undo_action.setToolTip(
+            tr("撤销") + (f"：{text}" if text else "")))
+        self.redo_action = QAction(tr("重做"), self)
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.redo_action.triggered.connect(group.redo)
+        group.canRedoChanged.connect(self.redo_action.setEnabled)
+        group.redoTextChanged.connect(lambda text: self.redo_action.setToolTip(
+            tr("重做") + (f"：{text}" if text else "")))
+        self.undo_action.setEnabled(group.canUndo())
+        self.redo_action.setEnabled(group.canRedo())
         bar.addAction(self.undo_action)
         bar.addAction(self.redo_action)
         bar.addSeparator()
@@ -273,7 +302,7 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().currentRowChanged.connect(self._show_detail)
         self.model.saved.connect(self._saved)
         self.model.refused.connect(lambda text: self.statusBar().showMessage(text, 10000))
-        self.model.dataChanged.connect(lambda *_: self._refresh_counts())
+        self.events.changed.connect(self.on_data_changed)
         self.qualitative_model.saved.connect(self._saved)
         self.qualitative_model.refused.connect(
             lambda text: self.statusBar().showMessage(text, 10000))
@@ -297,11 +326,31 @@ class MainWindow(QMainWindow):
         self.settings.setValue("last/year", year)
         self.refresh()
 
-    def refresh(self) -> None:
+    def on_data_changed(self, change: DataChange) -> None:
+        """Bring every open view up to date after a committed write (db/changes.py)."""
+        if change.units is not None and not change.units & self.sheet.evaluator.index.subtree(
+                self.sheet.unit.code) and not change.touches(self.sheet.unit.code):
+            return  # another unit's figures: nothing shown here depends on them
+        if change.years is not None and not change.years & {self.sheet.year,
+                                                            self.sheet.year - 1}:
+            return  # other years: last year's column is the only other one shown
+        if change.origin == GRID and change.kinds <= {FIGURES, PROGRESS_CHANGE}:
+            # The grid re-evaluated the edited rows itself; the views around it follow.
+            self.refresh(children=False)
+        else:
+            if change.kinds & {UNITS, EVERYTHING, CATALOGUE}:
+                self._fill_units()
+            self.reload()
+        current = self.table.currentIndex()
+        if current.isValid():
+            self._show_detail(current, current)
+
+    def refresh(self, children: bool = True) -> None:
         self._refresh_counts()
         overview = build_overview(self.session, self.sheet, with_children=False)
         self.overview.show_overview(overview, self.sheet.unit.name, self.sheet.year)
-        self._evaluate_children()
+        if children:
+            self._evaluate_children()
         state = year_status(self.session, self.sheet.unit.code, self.sheet.year)
         self._enable_for_role(state)
         labels = {"submitted": tr("（已上报）"), "approved": tr("（已审核，锁定）")}
@@ -412,9 +461,8 @@ class MainWindow(QMainWindow):
 
     def _saved(self, text: str) -> None:
         self.saved_label.setText(text)
-        current = self.table.currentIndex()
-        if current.isValid():
-            self._show_detail(current, current)
+        self.statusBar().clearMessage()  # an old refusal no longer holds after a good save
+        self.events.flush()  # the views around the grid show the edit before the next key
 
     def _enable_for_role(self, state: str | None) -> None:
         """Each role sees what it may do (db/accounts.py PERMISSIONS), for the year's state."""
@@ -451,7 +499,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "未能完成", "\n".join(f.message for f in problems[:15]))
             return
         self.session.commit()
-        self.reload()
+        self.events.flush()  # on_data_changed reloads
         self.statusBar().showMessage(done, 10000)
 
     def submit_year(self) -> None:
@@ -466,7 +514,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "不能上报", f"以下问题需先处理：\n{lines}{more}")
             return
         self.session.commit()
-        self.refresh()
+        self.events.flush()  # on_data_changed refreshes
         self.statusBar().showMessage(f"{self.sheet.year}年数据已标记为已上报", 10000)
 
     def manage_units(self) -> None:
@@ -474,8 +522,7 @@ class MainWindow(QMainWindow):
         from desktop.units_dialog import UnitsDialog
 
         UnitsDialog(self.engine, self.sheet.unit.code, self).exec()
-        self._fill_units()
-        self.reload()
+        self.events.flush()  # its commits reload the views (on_data_changed)
 
     def print_report(self) -> None:
         from desktop.report_dialog import open_file, print_report
@@ -500,8 +547,8 @@ class MainWindow(QMainWindow):
         from desktop.file_actions import import_excel_template
 
         def done(text: str) -> None:
+            self.events.flush()  # the import's commit reloads the views (on_data_changed)
             self.statusBar().showMessage(text, 15000)
-            self.reload()
 
         self.file_task = import_excel_template(self, self.engine, self.sheet.unit.code,
                                                self.sheet.year, self.user.username, done)
@@ -516,7 +563,8 @@ class MainWindow(QMainWindow):
     def import_sync(self) -> None:
         from desktop.file_actions import import_sync_file
 
-        self.sync_flow = import_sync_file(self, self.engine, self.user.username, self.reload)
+        self.sync_flow = import_sync_file(self, self.engine, self.user.username,
+                                          self.events.flush)
 
     def restore_backup(self) -> None:
         from db.storage import sqlite_file_path
@@ -530,8 +578,7 @@ class MainWindow(QMainWindow):
             # The file under the engine was replaced: start again from fresh connections.
             self.session.close()
             self.engine.dispose()
-            self._fill_units()
-            self.reload()
+            publish(self.engine, everything("restore"))
 
     def choose_language(self, language: str) -> None:
         set_language(language)
@@ -557,6 +604,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
+        self.events.close()
         self.session.close()
         super().closeEvent(event)
 

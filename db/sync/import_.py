@@ -42,6 +42,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from db.catalogue import stored_version
+from db.changes import FIGURES, QUALITATIVE, record_change
 from db.checks import (
     MAY_EXCEED_100,
     Finding,
@@ -799,6 +800,8 @@ class _Importer:
 
     def write(self, user: str, log_row: dict[str, Any]) -> None:
         session = self.session
+        # Figures go through the driver's cursor, which the change feed cannot see.
+        record_change(session, [FIGURES, QUALITATIVE], years=self.preview.years or None)
         if session.get_bind().dialect.name != "sqlite":
             self._write(user, log_row)
             return
