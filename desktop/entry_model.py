@@ -35,9 +35,15 @@ log = logging.getLogger(__name__)
 Index = QModelIndex | QPersistentModelIndex
 CellKey = tuple[str, str]  # indicator or count code, disaggregation
 
-INDICATOR, UNIT, TARGET, PREVIOUS, VALUE, STATUS, NUMERATOR, DENOMINATOR, FEMALE, MALE, COMMENT = (
-    range(11))
-HEADERS = ("指标", "单位", "目标", "上年", "本年", "状态", "分子", "分母", "女", "男", "备注")
+(INDICATOR, UNIT, TARGET, PREVIOUS, VALUE, STATUS, NUMERATOR, DENOMINATOR, FEMALE, MALE, COMMENT,
+ POOLED) = range(12)
+HEADERS = ("指标", "单位", "目标", "上年", "本年", "状态", "分子", "分母", "女", "男", "备注",
+           "下级汇总")
+# The order on screen (the views move the sections; the logical numbers above never change):
+# what a clerk types and checks first, so that it fits a 1366×768 laptop; targets and the
+# female/male split after the comment.
+VISUAL_ORDER = (INDICATOR, UNIT, PREVIOUS, VALUE, NUMERATOR, DENOMINATOR, STATUS, POOLED, COMMENT,
+                TARGET, FEMALE, MALE)
 FIGURE_COLUMNS = (VALUE, NUMERATOR, DENOMINATOR, FEMALE, MALE)
 EDITABLE = (*FIGURE_COLUMNS, COMMENT)
 
@@ -56,6 +62,7 @@ class EntryTableModel(HeadedTableModel):
 
     saved = Signal(str)  # a change was written: the status bar says when
     refused = Signal(str)  # an edit was refused: the plain Chinese reason
+    notice = Signal(str)  # a saved edit did more than its cell shows (a shared denominator)
 
     def __init__(self, session: Session, sheet: EntrySheet, user: str = "") -> None:
         super().__init__()
@@ -68,6 +75,8 @@ class EntryTableModel(HeadedTableModel):
         self.undo_group = QUndoGroup(self)
         self._stacks: dict[tuple[str, int], QUndoStack] = {}
         self.findings: dict[CellKey, Finding] = {}
+        self._finding_column: dict[CellKey, int] = {}  # the cell typed into, the only one red
+        self.last_refusal: str | None = None  # why the last edit was refused (the view shows it)
         self._activate_stack()
 
     # ---------------------------------------------------------------- structure
@@ -144,7 +153,8 @@ class EntryTableModel(HeadedTableModel):
             font = QFont()
             font.setItalic(True)  # pooled from the units below, not typed here
             return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (PREVIOUS, *FIGURE_COLUMNS):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (PREVIOUS, POOLED,
+                                                                    *FIGURE_COLUMNS):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -159,7 +169,11 @@ class EntryTableModel(HeadedTableModel):
         if column == PREVIOUS:
             return _number(row.previous)
         if column == VALUE:
-            return _number(row.current)
+            # The unit's own figure; a county's pooled one stands beside it (下级汇总). A unit
+            # without its own figure shows the pooled one here too, in italics.
+            return _number(row.own_value if row.own_value is not None else row.current)
+        if column == POOLED:
+            return _pooled_text(row)
         if column == NUMERATOR:
             return _number(row.numerator_total) if row.is_rate else ""
         if column == DENOMINATOR:
@@ -169,7 +183,7 @@ class EntryTableModel(HeadedTableModel):
         if column == MALE:
             return _number(row.male) if row.disaggregated else ""
         if column == STATUS:
-            return f"{STATUS_SYMBOL[row.status]} {tr(row.status_label)}".strip()
+            return status_text(row)
         if column == COMMENT:
             return row.comment
         return ""
@@ -185,9 +199,9 @@ class EntryTableModel(HeadedTableModel):
 
     def _tooltip(self, row: EntryRow, column: int) -> str | None:
         key = self.cell_key(row, column) if column in EDITABLE else None
-        if key is not None and key in self.findings:
+        if key is not None and key in self.findings and self._finding_column.get(key) == column:
             return self.findings[key].message
-        if column == STATUS:
+        if column in (STATUS, POOLED):
             return row.reason
         if column == VALUE and row.is_rate:
             how = {"aggregated": "由下级单位的分子、分母汇总计算",
@@ -205,11 +219,13 @@ class EntryTableModel(HeadedTableModel):
 
     def _background(self, row: EntryRow, column: int) -> QBrush | None:
         key = self.cell_key(row, column) if column in EDITABLE else None
-        if key is not None and key in self.findings:
+        if key is not None and key in self.findings and self._finding_column.get(key) == column:
             severity = self.findings[key].severity
             return QBrush(ERROR_BACKGROUND if severity == "error" else WARNING_BACKGROUND)
         if column == STATUS:
             return QBrush(STATUS_BACKGROUND[row.status])
+        if column == VALUE and row.notes:
+            return QBrush(WARNING_BACKGROUND)  # a pair that does not add up (row.notes)
         return None
 
     # ---------------------------------------------------------------- editing
@@ -226,7 +242,15 @@ class EntryTableModel(HeadedTableModel):
         old = self._edit_text(row, column)
         if text.strip() == old.strip():
             return False
+        self._finding_column[key] = column
+        shared = self._rows_sharing(row, column) if not text.strip() else []
         outcome = self.apply(key, column == COMMENT, text)
+        if outcome.ok and outcome.changed and shared:
+            self.notice.emit(tr("已清除“{name}”；它也是{rows}的{part}，这些行的比率也已清空。")
+                             .format(name=row.numerator_name if column == NUMERATOR
+                                     else row.denominator_name, rows="、".join(
+                                         f"“{r}”" for r in shared),
+                                     part=tr("分子") if column == NUMERATOR else tr("分母")))
         if outcome.ok and outcome.changed:
             self.undo_stack.push(EditCommand(self, key, column == COMMENT, old, text,
                                              row.indicator.name))
@@ -252,6 +276,7 @@ class EntryTableModel(HeadedTableModel):
             message = storage_message(error)
             self.findings[key] = Finding("error", "storage", message, code, dis)
             self._changed_rows([code])
+            self.last_refusal = message
             self.refused.emit(message)
             return EditOutcome(False, [self.findings[key]], False)
         problems = [f for f in result.findings if f.severity in ("error", "warning")]
@@ -262,7 +287,8 @@ class EntryTableModel(HeadedTableModel):
             self.findings.pop(key, None)
         if not result.ok:
             self._changed_rows([code])
-            self.refused.emit(problems[0].message if problems else "未保存")
+            self.last_refusal = problems[0].message if problems else "未保存"
+            self.refused.emit(self.last_refusal)
             return EditOutcome(False, result.findings, False)
         self.sheet.refresh(self.session, [code])
         self._changed_rows([code])
@@ -275,13 +301,44 @@ class EntryTableModel(HeadedTableModel):
             if {row.code, row.indicator.numerator, row.indicator.denominator} & set(codes):
                 self.dataChanged.emit(self.index(i, 0), self.index(i, len(HEADERS) - 1))
 
+    def _rows_sharing(self, row: EntryRow, column: int) -> list[str]:
+        """Other rows whose rate uses the count this numerator/denominator cell clears."""
+        if column not in (NUMERATOR, DENOMINATOR) or not row.is_rate:
+            return []
+        code = row.indicator.numerator if column == NUMERATOR else row.indicator.denominator
+        return [other.indicator.name for other in self.sheet.rows if other is not row
+                and code in (other.indicator.numerator, other.indicator.denominator)]
+
     def row_of(self, code: str) -> int | None:
         return next((i for i, r in enumerate(self.sheet.rows) if r.code == code), None)
 
 
+def status_text(row: EntryRow) -> str:
+    """One chip per target ("✓ 2025年  ✗ 2030年"); for 无数据 the reason, shortened, in the row."""
+    chips = "  ".join(f"{STATUS_SYMBOL[status]} {tr(label)}".strip()
+                      for label, status in row.chips)
+    if row.status == "no_data" and row.results:
+        reason = next((r.reason for r in row.results if r.status == "no_data" and r.reason), "")
+        if reason:
+            chips += f"：{reason.rstrip('。')}"
+    if row.notes:
+        chips += "  ⚠"
+    return chips
+
+
+def _pooled_text(row: EntryRow) -> str:
+    """A county's pooled figure and how many units below reported: "31.5（3/5）"."""
+    if row.pooled is None:
+        return ""
+    counted = f"（{len(row.pooled.reported)}/{row.pooled.expected}）"
+    return (_number(row.pooled.value) + counted) if row.pooled.value is not None else counted
+
+
 def _pooled(row: EntryRow, column: int) -> bool:
     if column == VALUE:
-        return row.source == "aggregated"
+        return row.own_value is None and row.source == "aggregated"
+    if column == POOLED:
+        return True
     if column == NUMERATOR:
         return row.numerator is None and row.numerator_total is not None
     if column == DENOMINATOR:

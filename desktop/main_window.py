@@ -55,11 +55,13 @@ from db.storage import begin_write, end_read
 from desktop.data_events import DataEvents
 from desktop.detail_pane import DetailPane
 from desktop.entry_model import (
+    COMMENT,
     DENOMINATOR,
     FEMALE,
     INDICATOR,
     MALE,
     NUMERATOR,
+    POOLED,
     PREVIOUS,
     STATUS,
     TARGET,
@@ -174,9 +176,11 @@ class MainWindow(QMainWindow):
         self.table = EntryTableView()
         self.table.setObjectName("entryGrid")
         self.table.setModel(self.proxy)
-        for column, width in ((INDICATOR, 200), (UNIT, 50), (TARGET, 180), (PREVIOUS, 62),
-                              (VALUE, 70), (STATUS, 76), (NUMERATOR, 64), (DENOMINATOR, 64),
-                              (FEMALE, 56), (MALE, 56)):
+        # Widths for a 1366×768 laptop: names, figures, status and comment fit beside the
+        # navigator and the detail pane; the target in words follows (and is in the tooltip).
+        for column, width in ((INDICATOR, 190), (UNIT, 44), (TARGET, 220), (PREVIOUS, 54),
+                              (VALUE, 62), (STATUS, 118), (NUMERATOR, 58), (DENOMINATOR, 58),
+                              (FEMALE, 50), (MALE, 50), (POOLED, 84), (COMMENT, 110)):
             self.table.setColumnWidth(column, width)
         self.overview = OverviewPage()
         self.qualitative = qualitative_view(self.qualitative_model)
@@ -189,7 +193,7 @@ class MainWindow(QMainWindow):
         self.detail_dock = QDockWidget(tr("详细信息"), self)
         self.detail_dock.setObjectName("detailDock")
         self.detail_dock.setWidget(self.detail)
-        self.detail_dock.setMinimumWidth(330)
+        self.detail_dock.setMinimumWidth(260)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail_dock)
 
         self.saved_label = QLabel(tr("尚未修改"))
@@ -298,10 +302,11 @@ class MainWindow(QMainWindow):
         self.unit_box.currentIndexChanged.connect(lambda _i: self.reload())
         self.year_box.valueChanged.connect(lambda _y: self.reload())
         self.navigator.currentRowChanged.connect(self._navigate)
-        self.search.textChanged.connect(self.proxy.set_text)
+        self.search.textChanged.connect(self._search)
         self.table.selectionModel().currentRowChanged.connect(self._show_detail)
         self.model.saved.connect(self._saved)
         self.model.refused.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.model.notice.connect(lambda text: self.statusBar().showMessage(text, 15000))
         self.events.changed.connect(self.on_data_changed)
         self.qualitative_model.saved.connect(self._saved)
         self.qualitative_model.refused.connect(
@@ -409,6 +414,21 @@ class MainWindow(QMainWindow):
         self.navigator.setCurrentRow(max(0, current))
         self.navigator.blockSignals(False)
 
+    def _search(self, text: str) -> None:
+        """Search every domain from wherever the clerk is (总览 included): matching rows."""
+        self.proxy.set_text(text)
+        if text.strip() and self.pages.currentWidget() is not self.table:
+            self.navigator.blockSignals(True)
+            self.navigator.setCurrentRow(-1)
+            self.navigator.blockSignals(False)
+            self.proxy.set_domain(None)
+            self._hide_empty_columns(None)
+            self.pages.setCurrentWidget(self.table)
+            self.detail_dock.setVisible(True)
+        elif text.strip() and self.proxy.domain is not None and self.proxy.rowCount() == 0:
+            self.proxy.set_domain(None)  # nothing here: look in every domain
+            self._hide_empty_columns(None)
+
     def _navigate(self, row: int) -> None:
         # The detail pane explains a row of the grid; elsewhere it would only take room.
         self.detail_dock.setVisible(0 < row < self.navigator.count() - 1)
@@ -427,8 +447,9 @@ class MainWindow(QMainWindow):
         rows = self.sheet.rows_in(domain)
         rates = any(r.is_rate for r in rows)
         by_sex = any(r.disaggregated for r in rows)
+        pooled = bool(self.sheet.evaluator.index.children.get(self.sheet.unit.code))
         for column, shown in ((NUMERATOR, rates), (DENOMINATOR, rates), (FEMALE, by_sex),
-                              (MALE, by_sex)):
+                              (MALE, by_sex), (POOLED, pooled)):
             self.table.setColumnHidden(column, not shown)
 
     def show_page(self, page: str, domain: str | None = None) -> None:
