@@ -45,6 +45,7 @@ class EntryRow:
     pooled: Pooled | None = None  # the units below, pooled (a county's 下级汇总 column)
     pooled_names: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # reported, missing
     notes: list[str] = field(default_factory=list)  # inconsistencies the clerk must look at
+    below: str = "下级单位"  # what the units below are called: 乡镇 under a county
 
     @property
     def pooled_summary(self) -> str:
@@ -52,7 +53,7 @@ class EntryRow:
         if self.pooled is None:
             return ""
         reported, missing = self.pooled_names
-        text = f"{self.pooled.expected}个下级单位中{len(reported)}个已报"
+        text = f"{self.pooled.expected}个{self.below}中{len(reported)}个已报"
         if missing:
             text += "；未报：" + "、".join(missing)
         return text
@@ -239,6 +240,7 @@ def _fill(row: EntryRow, sheet: EntrySheet, stored: dict[tuple[str, str], DataVa
         names = sheet.evaluator.names
         row.pooled_names = (tuple(names.get(c, c) for c in row.pooled.reported),
                             tuple(names.get(c, c) for c in row.pooled.missing))
+        row.below = "乡镇" if sheet.unit.level == "county" else "下级单位"
     if row.is_rate:
         num = stored.get((row.indicator.numerator or "", "total"))
         den = stored.get((row.indicator.denominator or "", "total"))
@@ -306,7 +308,7 @@ class GoalText:
     responsible: list[str]
 
 
-@dataclass(frozen=True)
+@dataclass
 class RowDetail:
     """What the detail pane shows for the selected row."""
 
@@ -319,6 +321,9 @@ class RowDetail:
     targets: list[tuple[float, int | None, str]]  # value, deadline, label — for the chart
     projection: tuple[int, float, int] | None  # from year, projected value, to year
     warnings: list[str]
+    statuses: list[tuple[str, str, str]] = field(default_factory=list)  # target, status, why
+    pooled: str = ""  # "3个下级单位中1个已报；未报：…" for a unit with units below
+    notes: list[str] = field(default_factory=list)  # figures that do not add up
 
 
 def row_detail(session: Session, sheet: EntrySheet, row: EntryRow) -> RowDetail:
@@ -344,4 +349,8 @@ def row_detail(session: Session, sheet: EntrySheet, row: EntryRow) -> RowDetail:
         targets=lines,
         projection=(projected.last_year, projected.value, projected.year) if projected else None,
         warnings=[w.reason for r in row.results for w in r.warnings],
+        statuses=[(target_phrase(spec), result.status, result.reason)
+                  for spec, result in zip(row.targets, row.results, strict=True)],
+        pooled=row.pooled_summary,
+        notes=list(row.notes),
     )

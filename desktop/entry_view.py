@@ -151,10 +151,10 @@ class EntryTableView(QTableView):
         cell = self.model().index(index.row(), index.column())
         self.setCurrentIndex(cell)
         self.edit(cell)
-        editors = [e for e in self.viewport().findChildren(QLineEdit) if e.isVisible()]
-        if editors:
-            editors[-1].setText(text)
-            editors[-1].selectAll()
+        editor = self.focusWidget() if self.state() == self.State.EditingState else None
+        if isinstance(editor, QLineEdit):
+            editor.setText(text)
+            editor.selectAll()
         rect = self.visualRect(cell)
         self.refusal.setText(message)
         width = min(320, max(180, self.viewport().width() - rect.right() - 4))
@@ -173,9 +173,10 @@ class EntryTableView(QTableView):
         source = _entry_model(self)
         source.last_refusal = None
         index = self.currentIndex()
-        super().commitData(editor)
+        typed = editor.text() if isinstance(editor, QLineEdit) else ""
+        super().commitData(editor)  # the refused cell's repaint puts the stored text back
         if source.last_refusal and isinstance(editor, QLineEdit):
-            self.show_refusal(QPersistentModelIndex(index), editor.text(), source.last_refusal)
+            self.show_refusal(QPersistentModelIndex(index), typed, source.last_refusal)
 
     def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
         super().closeEditor(editor, hint)

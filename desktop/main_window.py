@@ -70,6 +70,7 @@ from desktop.entry_model import (
     EntryTableModel,
 )
 from desktop.entry_view import EntryTableView
+from desktop.gui_gc import collect_on_gui_thread
 from desktop.i18n import LANGUAGES, chosen_language, set_language, tr
 from desktop.overview_page import OverviewPage
 from desktop.qualitative_page import QualitativeModel, qualitative_view
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
     def __init__(self, engine: Engine, unit_code: str, year: int | None = None,
                  user: CurrentUser | None = None) -> None:
         super().__init__()
+        collect_on_gui_thread()  # never in an evaluation's worker thread (desktop/gui_gc.py)
         self.user = user or single_user()
         self.engine = engine
         self.session = Session(engine)
@@ -343,6 +345,7 @@ class MainWindow(QMainWindow):
             # The grid re-evaluated the edited rows itself; the views around it follow.
             self.refresh(children=False)
         else:
+            end_read(self.session)  # see what the other writer committed
             if change.kinds & {UNITS, EVERYTHING, CATALOGUE}:
                 self._fill_units()
             self.reload()
@@ -364,8 +367,17 @@ class MainWindow(QMainWindow):
 
     def _evaluate_children(self) -> None:
         """A county's townships (a city's counties) are evaluated off the GUI thread."""
-        if self.overview_task is not None and self.overview_task.is_running():
-            self.overview_task.cancel()
+        if self.overview_task is not None:
+            # Let Qt delete the old handle on this thread. Left to Python, its QObjects sit in
+            # a reference cycle until the garbage collector runs — possibly in the next
+            # worker's thread, which destroys them there and crashes (seen with a quick change
+            # of year and back).
+            old = self.overview_task
+            if old.is_running():
+                old.cancel()
+                old.finished.connect(old.deleteLater)
+            else:
+                old.deleteLater()
         has_children = self.session.scalar(select(OrgUnit.code).where(
             OrgUnit.parent_code == self.sheet.unit.code, OrgUnit.active.is_(True)).limit(1))
         if has_children is None:
