@@ -38,6 +38,7 @@ class EntryRow:
     male: float | None = None
     comment: str = ""
     entered_directly: bool = False
+    has_own_figure: bool = False  # a figure of the row's own code is stored (not only its counts)
     disaggregated: bool = False
     numerator_name: str = ""
     denominator_name: str = ""
@@ -234,6 +235,7 @@ def _fill(row: EntryRow, sheet: EntrySheet, stored: dict[tuple[str, str], DataVa
     own = stored.get((row.code, "total"))
     row.comment = own.comment if own else ""
     row.entered_directly = bool(own and own.entered_directly)
+    row.has_own_figure = own is not None
     row.own_value = index.own(unit, row.code, year).value
     row.pooled = index.pooled(unit, row.code, year)
     if row.pooled is not None:

@@ -122,8 +122,8 @@ class EntryTableModel(HeadedTableModel):
         if column in (FEMALE, MALE) and row.disaggregated:
             return (row.code, "female" if column == FEMALE else "male")
         if column == COMMENT:
-            if row.is_rate and row.numerator is not None and find_value(
-                    self.session, self.sheet.unit.code, row.code, self.sheet.year) is None:
+            # From the row in memory: flags() asks this for every painted cell.
+            if row.is_rate and row.numerator is not None and not row.has_own_figure:
                 return (row.indicator.numerator or "", "total")
             return (row.code, "total")
         return None

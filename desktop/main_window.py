@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self.home_unit = unit_code
         self.settings = QSettings()
         self.overview_task: TaskHandle[Overview] | None = None
+        self._overview_stale = True
         self.report_task: TaskHandle[BuiltReport] | None = None
         self.file_task: TaskHandle | None = None
         self.sync_flow: object | None = None
@@ -350,13 +351,14 @@ class MainWindow(QMainWindow):
                 self._fill_units()
             self.reload()
         current = self.table.currentIndex()
-        if current.isValid():
+        if current.isValid() and self.detail_dock.isVisible():
             self._show_detail(current, current)
 
     def refresh(self, children: bool = True) -> None:
         self._refresh_counts()
-        overview = build_overview(self.session, self.sheet, with_children=False)
-        self.overview.show_overview(overview, self.sheet.unit.name, self.sheet.year)
+        self._overview_stale = True
+        if self.pages.currentWidget() is self.overview or children:
+            self._show_own_overview()
         if children:
             self._evaluate_children()
         state = year_status(self.session, self.sheet.unit.code, self.sheet.year)
@@ -364,6 +366,12 @@ class MainWindow(QMainWindow):
         labels = {"submitted": tr("（已上报）"), "approved": tr("（已审核，锁定）")}
         self.year_state.setText(labels.get(state or "", tr("（草稿）")))
         self.setWindowTitle(f"{tr(TITLE)} — {self.sheet.unit.name} {self.sheet.year}")
+
+    def _show_own_overview(self) -> None:
+        """The overview from the sheet in memory (its townships come from _evaluate_children)."""
+        overview = build_overview(self.session, self.sheet, with_children=False)
+        self.overview.show_overview(overview, self.sheet.unit.name, self.sheet.year)
+        self._overview_stale = False
 
     def _evaluate_children(self) -> None:
         """A county's townships (a city's counties) are evaluated off the GUI thread."""
@@ -445,6 +453,8 @@ class MainWindow(QMainWindow):
         # The detail pane explains a row of the grid; elsewhere it would only take room.
         self.detail_dock.setVisible(0 < row < self.navigator.count() - 1)
         if row <= 0:
+            if self._overview_stale:  # edits since it was last shown (refresh)
+                self._show_own_overview()
             self.pages.setCurrentWidget(self.overview)
         elif row == self.navigator.count() - 1:
             self.pages.setCurrentWidget(self.qualitative)
