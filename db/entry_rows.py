@@ -89,7 +89,7 @@ class EntryRow:
         if len(self.targets) == 1:
             return [(STATUS_LABELS[self.results[0].status], self.results[0].status)] \
                 if self.results else []
-        return [(f"{spec.year}年" if spec.year else STATUS_LABELS[result.status], result.status)
+        return [(str(spec.year) if spec.year else STATUS_LABELS[result.status], result.status)
                 for spec, result in zip(self.targets, self.results, strict=True)]
 
     @property

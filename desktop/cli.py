@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
                         default="overview", help="截图的页面")
     window.add_argument("--domain", help="截图的领域（如 health）")
     window.add_argument("--select", metavar="INDICATOR", help="截图时选中的指标（显示详细信息）")
+    window.add_argument("--size", metavar="WxH", type=_window_size, default=(1440, 900),
+                        help="截图的窗口大小（如 1366x768）")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     info = commands.add_parser("info", help="显示数据库位置、结构版本、目录版本和条目数")
@@ -116,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             # A screenshot is for docs, tests and CI: render offscreen unless told otherwise,
             # so it works the same with or without a display.
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-            shot = Screenshot(args.screenshot, args.page, args.domain, args.select)
+            shot = Screenshot(args.screenshot, args.page, args.domain, args.select, args.size)
         return run_app(url, args.start_unit, args.start_year, shot)
 
     try:
@@ -147,6 +149,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     finally:
         prepared.engine.dispose()
+
+
+def _window_size(text: str) -> tuple[int, int]:
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        raise argparse.ArgumentTypeError(f"窗口大小应写成“宽x高”，如 1366x768，而不是“{text}”")
+    return int(width), int(height)
 
 
 def ensure_catalogue(session: Session) -> bool:

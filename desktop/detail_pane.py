@@ -23,6 +23,7 @@ class DetailPane(QScrollArea):
         self.title = QLabel(tr("请在左侧表格中选择一个指标"))
         self.title.setObjectName("detailTitle")
         self.title.setStyleSheet("font-weight: bold; font-size: 14pt;")
+        self.title.setWordWrap(True)  # a long indicator name must not widen the pane
         self.statuses = _wrapping_label()
         self.statuses.setObjectName("detailStatuses")
         self.goals = _wrapping_label()

@@ -315,9 +315,14 @@ class EntryTableModel(HeadedTableModel):
 
 def status_text(row: EntryRow) -> str:
     """One chip per target ("✓ 2025年  ✗ 2030年"); for 无数据 the reason, shortened, in the row."""
-    chips = "  ".join(f"{STATUS_SYMBOL[status]} {tr(label)}".strip()
-                      for label, status in row.chips)
-    if row.status == "no_data" and row.results:
+    pairs = row.chips
+    if len({status for _, status in pairs}) == 1:  # the same for every target: one chip
+        pairs = [(row.status_label, row.status)]
+    chips = " ".join(f"{STATUS_SYMBOL[status]}{tr(label)}" if label.isdigit()  # ✓2025 ✗2030
+                     else f"{STATUS_SYMBOL[status]} {tr(label)}".strip() for label, status in pairs)
+    # A figure that is there but cannot be judged says why in the row ("缺少上一年和2020年基期
+    # 数据"); an empty figure's "2025年无数据" would only repeat the empty cell.
+    if row.status == "no_data" and row.results and row.current is not None:
         reason = next((r.reason for r in row.results if r.status == "no_data" and r.reason), "")
         if reason:
             chips += f"：{reason.rstrip('。')}"

@@ -169,7 +169,7 @@ class MainWindow(QMainWindow):
     def _build_widgets(self) -> None:
         self.navigator = QListWidget()
         self.navigator.setObjectName("navigator")
-        self.navigator.setMinimumWidth(190)
+        self.navigator.setMinimumWidth(160)
         nav_dock = QDockWidget(tr("导航"), self)
         nav_dock.setObjectName("navigatorDock")
         nav_dock.setWidget(self.navigator)
@@ -641,6 +641,9 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 860)
+            # Narrow docks by default, so that the grid's essentials fit 1366×768.
+            self.resizeDocks([self.findChild(QDockWidget, "navigatorDock"), self.detail_dock],
+                             [175, 290], Qt.Orientation.Horizontal)
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
