@@ -335,8 +335,8 @@ def _pooled_text(row: EntryRow) -> str:
     """A county's pooled figure and how many units below reported: "31.5（3/5）"."""
     if row.pooled is None:
         return ""
-    counted = f"（{len(row.pooled.reported)}/{row.pooled.expected}）"
-    return (_number(row.pooled.value) + counted) if row.pooled.value is not None else counted
+    counted = f"({len(row.pooled.reported)}/{row.pooled.expected})"
+    return f"{_number(row.pooled.value)} {counted}" if row.pooled.value is not None else counted
 
 
 def _pooled(row: EntryRow, column: int) -> bool:

@@ -11,7 +11,14 @@ import time
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QByteArray,
+    QModelIndex,
+    QSettings,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -182,8 +189,8 @@ class MainWindow(QMainWindow):
         # Widths for a 1366×768 laptop: names, figures, status and comment fit beside the
         # navigator and the detail pane; the target in words follows (and is in the tooltip).
         for column, width in ((INDICATOR, 190), (UNIT, 44), (TARGET, 220), (PREVIOUS, 54),
-                              (VALUE, 62), (STATUS, 118), (NUMERATOR, 58), (DENOMINATOR, 58),
-                              (FEMALE, 50), (MALE, 50), (POOLED, 84), (COMMENT, 110)):
+                              (VALUE, 62), (STATUS, 108), (NUMERATOR, 58), (DENOMINATOR, 58),
+                              (FEMALE, 50), (MALE, 50), (POOLED, 96), (COMMENT, 110)):
             self.table.setColumnWidth(column, width)
         self.overview = OverviewPage()
         self.qualitative = qualitative_view(self.qualitative_model)
@@ -642,8 +649,10 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1400, 860)
             # Narrow docks by default, so that the grid's essentials fit 1366×768.
-            self.resizeDocks([self.findChild(QDockWidget, "navigatorDock"), self.detail_dock],
-                             [175, 290], Qt.Orientation.Horizontal)
+            # (Once shown: before that the main window has no layout to resize.)
+            docks = [self.findChild(QDockWidget, "navigatorDock"), self.detail_dock]
+            QTimer.singleShot(0, lambda: self.resizeDocks(docks, [175, 290],
+                                                          Qt.Orientation.Horizontal))
         if isinstance(state, QByteArray):
             self.restoreState(state)
 

@@ -188,7 +188,7 @@ def test_county_clerk_day_in_the_main_window(
     clerk.choose_unit(PANSHAN)
     window.wait_idle()
     assert clerk.cell(SCREENING, VALUE) == "82.35"  # no own figure: the pooled one, in italics
-    assert clerk.cell(SCREENING, POOLED) == "82.35（1/3）"
+    assert clerk.cell(SCREENING, POOLED) == "82.35 (1/3)"
     tooltip = clerk.cell(SCREENING, STATUS, Qt.ItemDataRole.ToolTipRole)
     assert "3个乡镇中1个已报" in tooltip and "高升镇" in tooltip and "古城子镇" in tooltip
     clerk.select(SCREENING, VALUE)
