@@ -346,9 +346,7 @@ class MainWindow(QMainWindow):
         if change.units is not None and not change.units & self.sheet.evaluator.index.subtree(
                 self.sheet.unit.code) and not change.touches(self.sheet.unit.code):
             return  # another unit's figures: nothing shown here depends on them
-        if change.years is not None and not change.years & {self.sheet.year,
-                                                            self.sheet.year - 1}:
-            return  # other years: last year's column is the only other one shown
+        # Any year may matter: a 2020 baseline or an earlier year's trend changes a status.
         if change.origin == GRID and change.kinds <= {FIGURES, PROGRESS_CHANGE}:
             # The grid re-evaluated the edited rows itself; the views around it follow.
             self.refresh(children=False)

@@ -243,6 +243,14 @@ def test_county_clerk_day_in_the_main_window(
     assert f"✓已达标{met}" in summary and f"✗未达标{not_met}" in summary
     assert f"!预警{at_risk}" in summary and "目标53项" in summary
 
+    # Searching from 总览 opens the matching rows of every domain, names in the frozen column.
+    window.search.setText("筛查率")
+    assert window.pages.currentWidget() is window.table
+    found = {window.proxy.index(r, 0).data() for r in range(window.proxy.rowCount())}
+    assert "妇女常见病筛查率" in found and len(found) >= 3
+    assert window.table.frozen.isVisible() and window.table.frozen.model() is window.proxy
+    window.search.clear()
+
     # The annual report says the same number of targets as the window.
     monkeypatch.setattr("desktop.report_dialog.open_file", lambda _path: None)
     out = tmp_path / "盘山县2025年监测报告.pdf"
