@@ -231,6 +231,8 @@ def test_county_clerk_day_in_the_main_window(
     assert not window.undo_action.isEnabled()  # 2024 has no edits of its own
     window.year_box.setValue(YEAR)
     assert window.undo_action.isEnabled()
+    assert window.undo_action.text() == "撤销"  # the toolbar keeps still; the edit's name
+    assert "营养健康知识知晓率" in window.undo_action.toolTip()  # is in the tooltip
     window.undo_action.trigger()
     assert clerk.cell(NUTRITION, VALUE) == "60"
     clerk.never_locked()

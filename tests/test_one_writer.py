@@ -33,7 +33,7 @@ from db.storage import (
     sqlite_file_path,
 )
 from db.units import create_unit
-from desktop.entry_model import VALUE
+from desktop.entry_model import STATUS, VALUE
 from desktop.main_window import MainWindow
 
 COUNTY = "211122"
@@ -161,3 +161,32 @@ def test_a_cli_import_while_another_process_writes_says_so_plainly(
     with Session(engine) as session:
         figure = find_value(session, COUNTY, "health_literacy", 2024)
         assert figure is None or figure.value != 55
+
+
+def navigator_counts(window: MainWindow) -> tuple[int, int, int]:
+    nav = window.navigator
+    rows = [nav.item(i).text().split("\n")[1].split() for i in range(1, nav.count() - 1)]
+    return tuple(sum(int(r[k][1:]) for r in rows) for k in range(3))  # type: ignore[return-value]
+
+
+def test_an_import_elsewhere_shows_in_every_open_view(qtbot: QtBot, window: MainWindow) -> None:
+    from db.values_csv import import_values_csv
+
+    assert window.select_indicator("health_literacy")
+    window.show_page("overview")
+    status_before = cell_text(window, "health_literacy", STATUS)
+    counts_before = navigator_counts(window)
+    with Session(window.engine) as worker:  # as the Excel import's worker thread does
+        report = import_values_csv(worker, (
+            "unit,code,year,sex,value,comment\n"
+            f"{COUNTY},health_literacy,2024,total,12,\n").encode(), user="import")
+        assert report.applied
+    # No reload by hand: the commit's news reaches the window through db/changes.py.
+    qtbot.waitUntil(lambda: cell_text(window, "health_literacy") == "12")
+    assert cell_text(window, "health_literacy", STATUS) != status_before  # 不低于35%
+    met, not_met, at_risk = navigator_counts(window)
+    assert (met, not_met, at_risk) != counts_before
+    summary = window.overview.summary.text()
+    assert f"✓已达标{met}" in summary and f"✗未达标{not_met}" in summary
+    assert f"!预警{at_risk}" in summary
+    assert window.saved_label.text() == "尚未修改"  # the window itself saved nothing
