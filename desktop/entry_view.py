@@ -135,6 +135,33 @@ class EntryTableView(QTableView):
                 return logical
         return INDICATOR
 
+    def moveCursor(self, action: QAbstractItemView.CursorAction,
+                   modifiers: Qt.KeyboardModifier) -> QModelIndex:
+        # Tab and Shift+Tab go from one cell a clerk can fill to the next, in the order on
+        # screen, past names, statuses and targets (which Tab would otherwise visit).
+        step = {QAbstractItemView.CursorAction.MoveNext: 1,
+                QAbstractItemView.CursorAction.MovePrevious: -1}.get(action)
+        current = self.currentIndex()
+        if step is None or not current.isValid():
+            return super().moveCursor(action, modifiers)
+        header = self.horizontalHeader()
+        columns = [header.logicalIndex(v) for v in range(header.count())
+                   if not header.isSectionHidden(header.logicalIndex(v))]
+        model = self.model()
+        row, position = current.row(), columns.index(current.column()) \
+            if current.column() in columns else 0
+        for _ in range(len(columns) * model.rowCount()):
+            position += step
+            if not 0 <= position < len(columns):
+                row += step
+                if not 0 <= row < model.rowCount():
+                    return current
+                position %= len(columns)
+            candidate = model.index(row, columns[position])
+            if candidate.flags() & Qt.ItemFlag.ItemIsEditable:
+                return candidate
+        return current
+
     # ---------------------------------------------------------------- refusals
 
     def show_refusal(self, index: QPersistentModelIndex, text: str, message: str) -> None:

@@ -193,6 +193,12 @@ def test_county_clerk_day_in_the_main_window(
     assert "3个乡镇中1个已报" in tooltip and "高升镇" in tooltip and "古城子镇" in tooltip
     clerk.select(SCREENING, VALUE)
     assert "3个乡镇中1个已报" in window.detail.statuses.text()
+    # Tab goes from one fillable cell to the next: 本年 → 分子 → 分母 → 备注.
+    visited = []
+    for _ in range(3):
+        qtbot.keyClick(window.table, Qt.Key.Key_Tab)
+        visited.append(window.proxy.mapToSource(window.table.currentIndex()).column())
+    assert visited == [NUMERATOR, DENOMINATOR, COMMENT]
     assert "（无补充定义）" not in window.detail.definition.text()
 
     # The county's own count of deaths without its own count of births: never mixed with the
