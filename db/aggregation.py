@@ -47,6 +47,21 @@ class Resolved:
     missing: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Pooled:
+    """A figure pooled from the units directly below, and which of them reported."""
+
+    value: float | None
+    numerator: float | None  # for a rate: the pooled pair the value comes from
+    denominator: float | None
+    reported: tuple[str, ...]
+    missing: tuple[str, ...]
+
+    @property
+    def expected(self) -> int:
+        return len(self.reported) + len(self.missing)
+
+
 @dataclass
 class FigureIndex:
     """Every figure of a unit tree in memory, read with one query."""
@@ -244,6 +259,62 @@ class FigureIndex:
                           if contributing else Resolved(None, "none", missing=tuple(missing)))
         self._counts[key] = result
         return result
+
+    def own(self, unit: str, code: str, year: int, disaggregation: str = "total") -> Resolved:
+        """The unit's own figure, never pooled: entered, or a rate from its own complete pair."""
+        info = self.indicators[code]
+        key = (unit, code, year, disaggregation)
+        if info.kind == "rate" and key not in self.direct and info.numerator \
+                and info.denominator and info.factor:
+            numerator = self.values.get((unit, info.numerator, year, disaggregation))
+            denominator = self.values.get((unit, info.denominator, year, disaggregation))
+            if numerator is not None and denominator:
+                return Resolved(numerator / denominator * info.factor, "computed", (unit,))
+        if key in self.values:
+            return Resolved(self.values[key], "entered", (unit,))
+        return Resolved(None, "none", missing=(unit,))
+
+    def pooled(self, unit: str, code: str, year: int,
+               disaggregation: str = "total") -> Pooled | None:
+        """The figure of the units directly below, pooled; None where nothing can be pooled.
+
+        A rate is Σ numerators / Σ denominators of the units below that reported both (their
+        own pair, or theirs pooled in turn); a count is the sum of theirs. A directly entered
+        figure (a survey) has no pooled counterpart.
+        """
+        kids = self.children.get(unit, ())
+        info = self.indicators[code]
+        if not kids or info.kind not in ("rate", "count"):
+            return None
+        if info.kind == "rate" and not (info.numerator and info.denominator and info.factor):
+            return None
+        total_num = total_den = 0.0
+        reported: list[str] = []
+        missing: list[str] = []
+        for kid in kids:
+            if info.kind == "count":
+                part = self._count(kid, code, year, disaggregation)
+                if part.value is None:
+                    missing.append(kid)
+                    continue
+                total_num += part.value
+            else:
+                n, d, contributing, _ = self._pair(kid, info, year, disaggregation)
+                if not contributing:
+                    missing.append(kid)
+                    continue
+                total_num += n
+                total_den += d
+            reported.append(kid)
+        if not reported:
+            value = None
+        elif info.kind == "count":
+            value = total_num
+        else:
+            value = total_num / total_den * (info.factor or 1) if total_den else None
+        numerator = total_num if reported and info.kind == "rate" else None
+        denominator = total_den if reported and info.kind == "rate" else None
+        return Pooled(value, numerator, denominator, tuple(reported), tuple(missing))
 
     def series(self, unit: str, code: str, years: Iterable[int],
                disaggregation: str = "total") -> dict[int, float]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.aggregation import IndicatorInfo
+from db.aggregation import IndicatorInfo, Pooled
 from db.evaluation import STATUS_LABELS, Evaluator, TargetResult, TargetSpec, target_phrase
 from db.figures import progress_for
 from db.models import DataValue, Goal, Indicator, OrgUnit, Plan
@@ -41,10 +41,26 @@ class EntryRow:
     male: float | None = None
     comment: str = ""
     entered_directly: bool = False
-    has_own_total: bool = False  # the unit itself stored the indicator's total (not only counts)
+    has_own_figure: bool = False  # a figure of the row's own code is stored (not only its counts)
     disaggregated: bool = False
     numerator_name: str = ""
     denominator_name: str = ""
+    own_value: float | None = None  # the unit's own figure, never pooled (the 本年 column)
+    pooled: Pooled | None = None  # the units below, pooled (a county's 下级汇总 column)
+    pooled_names: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # reported, missing
+    notes: list[str] = field(default_factory=list)  # inconsistencies the clerk must look at
+    below: str = "下级单位"  # what the units below are called: 乡镇 under a county
+
+    @property
+    def pooled_summary(self) -> str:
+        """"3个乡镇中1个已报" and who is missing, for the tooltip and the detail pane."""
+        if self.pooled is None:
+            return ""
+        reported, missing = self.pooled_names
+        text = f"{self.pooled.expected}个{self.below}中{len(reported)}个已报"
+        if missing:
+            text += "；未报：" + "、".join(missing)
+        return text
 
     @property
     def code(self) -> str:
@@ -70,11 +86,24 @@ class EntryRow:
         return STATUS_LABELS[self.status]
 
     @property
+    def chips(self) -> list[tuple[str, str]]:
+        """One (label, status) per target: a row with a 2025 and a 2030 target has two, so a
+        met 2025 milestone is not hidden behind a 2030 target still to reach."""
+        if len(self.targets) == 1:
+            return [(STATUS_LABELS[self.results[0].status], self.results[0].status)] \
+                if self.results else []
+        return [(str(spec.year) if spec.year else STATUS_LABELS[result.status], result.status)
+                for spec, result in zip(self.targets, self.results, strict=True)]
+
+    @property
     def reason(self) -> str:
         lines = []
         for spec, result in zip(self.targets, self.results, strict=True):
             lines.append(f"{target_phrase(spec)}：{result.status_label}。{result.reason}")
             lines += [f"  预警：{w.reason}" for w in result.warnings]
+        if self.pooled_summary:
+            lines.append(f"下级汇总：{self.pooled_summary}")
+        lines += [f"请核对：{note}" for note in self.notes]
         return "\n".join(lines)
 
 
@@ -138,19 +167,28 @@ def indicator_shown(unit_level: str, collected_at: str) -> bool:
     return unit_level != "township" or collected_at == "township"
 
 
+def targets_answered_for(evaluator: Evaluator, unit_code: str, level: str) -> list[TargetSpec]:
+    """The targets a unit answers for: its plan's targets on indicators its level collects.
+
+    The one definition behind every count of targets — the grid, the navigator, the overview
+    (the unit's own and its children's lines) and the printed reports — so they agree.
+    """
+    return [spec for spec in evaluator.targets_for(unit_code)
+            if indicator_shown(level, spec.indicator.collected_at)]
+
+
 def build_sheet(session: Session, unit_code: str, year: int,
                 evaluator: Evaluator | None = None) -> EntrySheet:
     unit = session.get(OrgUnit, unit_code)
     if unit is None:
         raise ValueError(f"没有代码为 {unit_code} 的单位")
     evaluator = evaluator or Evaluator(session, unit_code)
-    specs = evaluator.targets_for(unit_code)
-    plan = session.get(Plan, specs[0].plan) if specs else None
+    all_specs = evaluator.targets_for(unit_code)
+    plan = session.get(Plan, all_specs[0].plan) if all_specs else None
     order = list(plan.domain_order) if plan else []
     by_indicator: dict[str, list[TargetSpec]] = {}
-    for spec in specs:
-        if indicator_shown(unit.level, spec.indicator.collected_at):
-            by_indicator.setdefault(spec.indicator.code, []).append(spec)
+    for spec in targets_answered_for(evaluator, unit_code, unit.level):
+        by_indicator.setdefault(spec.indicator.code, []).append(spec)
     infos = evaluator.index.indicators
     sheet = EntrySheet(unit, year, plan, order, [], [], evaluator)
     for code, targets in by_indicator.items():
@@ -167,6 +205,11 @@ def build_sheet(session: Session, unit_code: str, year: int,
     sheet.rows.sort(key=lambda r: (order.index(r.domain) if r.domain in order else 99,
                                    r.targets[0].goal))
     sheet.qualitative = _qualitative(session, unit_code, year, plan, order)
+    if unit.level == "township":
+        # A township sees the domains and qualitative goals that hold something it answers for.
+        shown = {row.domain for row in sheet.rows}
+        sheet.domain_order = [key for key in order if key in shown]
+        sheet.qualitative = [goal for goal in sheet.qualitative if goal.domain in shown]
     return sheet
 
 
@@ -195,21 +238,54 @@ def _fill(row: EntryRow, sheet: EntrySheet, stored: dict[tuple[str, str], DataVa
     own = stored.get((row.code, "total"))
     row.comment = own.comment if own else ""
     row.entered_directly = bool(own and own.entered_directly)
-    row.has_own_total = own is not None
+    row.has_own_figure = own is not None
+    row.own_value = index.own(unit, row.code, year).value
+    row.pooled = index.pooled(unit, row.code, year)
+    if row.pooled is not None:
+        names = sheet.evaluator.names
+        row.pooled_names = (tuple(names.get(c, c) for c in row.pooled.reported),
+                            tuple(names.get(c, c) for c in row.pooled.missing))
+        row.below = "乡镇" if sheet.unit.level == "county" else "下级单位"
     if row.is_rate:
         num = stored.get((row.indicator.numerator or "", "total"))
         den = stored.get((row.indicator.denominator or "", "total"))
         row.numerator = num.value if num else None
         row.denominator = den.value if den else None
-        row.numerator_total = index.resolve(unit, row.indicator.numerator or "", year).value
-        row.denominator_total = index.resolve(unit, row.indicator.denominator or "", year).value
+        # One consistent pair: the unit's own, or (when it has neither) both pooled from
+        # below — never its own numerator over the townships' denominator.
+        if num or den:
+            row.numerator_total, row.denominator_total = row.numerator, row.denominator
+        elif row.pooled is not None:
+            row.numerator_total, row.denominator_total = (row.pooled.numerator,
+                                                          row.pooled.denominator)
+        else:
+            row.numerator_total = row.denominator_total = None
         if not own:
             row.comment = (num.comment if num else "") or (den.comment if den else "")
+    row.notes = _consistency_notes(row)
     female = stored.get((row.code, "female"))
     male = stored.get((row.code, "male"))
     row.female = female.value if female else None
     row.male = male.value if male else None
     row.results = [sheet.evaluator.evaluate_one(spec, unit, year) for spec in row.targets]
+
+
+def _consistency_notes(row: EntryRow) -> list[str]:
+    """What does not add up in a row's own figures: never silently ignored."""
+    if not row.is_rate:
+        return []
+    notes = []
+    if (row.numerator is None) != (row.denominator is None):
+        have, lack = ((row.numerator_name, row.denominator_name) if row.numerator is not None
+                      else (row.denominator_name, row.numerator_name))
+        fallback = "，现显示下级单位汇总的比率" if row.source == "aggregated" else ""
+        notes.append(f"本单位填了“{have}”，没有填“{lack}”，无法算出本单位的比率{fallback}")
+    if row.entered_directly and row.numerator and row.denominator:
+        computed = row.numerator / row.denominator * (row.indicator.factor or 1)
+        typed = row.own_value
+        if typed is not None and round(computed, 2) != round(typed, 2):
+            notes.append(f"直接填报的比率 {typed:g} 与本单位分子、分母算出的 {computed:.2f} 不一致")
+    return notes
 
 
 def _qualitative(session: Session, unit: str, year: int, plan: Plan | None,
@@ -236,7 +312,7 @@ class GoalText:
     responsible: list[str]
 
 
-@dataclass(frozen=True)
+@dataclass
 class RowDetail:
     """What the detail pane shows for the selected row."""
 
@@ -251,6 +327,9 @@ class RowDetail:
     warnings: list[str]
     # "2021—2022年为合并前甲镇、乙镇合计" when the series reaches back before the unit existed
     history_note: str = ""
+    statuses: list[tuple[str, str, str]] = field(default_factory=list)  # target, status, why
+    pooled: str = ""  # "3个下级单位中1个已报；未报：…" for a unit with units below
+    notes: list[str] = field(default_factory=list)  # figures that do not add up
 
 
 def row_detail(session: Session, sheet: EntrySheet, row: EntryRow) -> RowDetail:
@@ -280,4 +359,8 @@ def row_detail(session: Session, sheet: EntrySheet, row: EntryRow) -> RowDetail:
         projection=(projected.last_year, projected.value, projected.year) if projected else None,
         warnings=[w.reason for r in row.results for w in r.warnings],
         history_note=note,
+        statuses=[(target_phrase(spec), result.status, result.reason)
+                  for spec, result in zip(row.targets, row.results, strict=True)],
+        pooled=row.pooled_summary,
+        notes=list(row.notes),
     )

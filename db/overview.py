@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from db.aggregation import _subtree
-from db.entry_rows import EntrySheet, indicator_shown
+from db.entry_rows import EntrySheet, targets_answered_for
 from db.evaluation import STATUS_LABELS, target_phrase
 from db.plan_text import DOMAIN_NAMES
 from db.progress import TaskCancelled
@@ -92,8 +92,7 @@ def _children(session: Session, sheet: EntrySheet,
         if progress is not None:
             progress(i, len(kids), f"正在评估 {name}")
         counts = dict.fromkeys(STATUS_LABELS, 0)
-        specs = [s for s in evaluator.targets_for(code)
-                 if indicator_shown(level, s.indicator.collected_at)]
+        specs = targets_answered_for(evaluator, code, level)
         for spec in specs:
             counts[evaluator.evaluate_one(spec, code, sheet.year).status] += 1
         codes = {s.indicator.code for s in specs}

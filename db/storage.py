@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+import db.changes  # noqa: F401  (every Session's commits are published to the views from here on)
 from db.errors import UserError
 from db.files import PRIVATE_FOLDER_MODE, create_private_file, make_private_folder, tighten
 
@@ -41,6 +42,7 @@ SCHEMA_HEAD = "0005_unit_validity"
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+    from sqlalchemy.orm import Session
 
 # The first 16 bytes of every SQLite 3 database file (https://www.sqlite.org/fileformat.html).
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -50,10 +52,19 @@ _SQLITE_MAGIC = b"SQLite format 3\x00"
 # saw "已保存" must be able to trust it, and county offices do lose power; FULL costs one fsync
 # per commit, which is invisible for hand-typed edits (bulk imports commit once, not per row).
 SQLITE_SYNCHRONOUS = "FULL"
+# How long a writer waits for another process's write (a second window, a CLI import) before
+# giving up with a plain message: long enough for any single edit or a small import to finish,
+# short enough that a clerk is not left staring at a frozen window.
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Files up to this size are checked page by page whenever they are opened (a county's database is
 # a few MB; 64 MB takes about half a second on an office PC).
 QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
+# Execution option asking the next transaction to start with BEGIN IMMEDIATE (begin_write).
+_IMMEDIATE = "tianbao_begin_immediate"
+BUSY_MESSAGE = (
+    "数据库正被另一个程序（另一个填报窗口或命令行导入）写入，等待{seconds}秒后仍未结束。"
+    "本次操作未写入任何数据，请等对方完成后再试。"
+)
 
 
 class StorageError(UserError):
@@ -268,7 +279,50 @@ def _configure_sqlite_connection(dbapi_connection: sqlite3.Connection, _record: 
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    immediate = connection.get_execution_options().get(_IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Start ``session``'s next transaction as a writer (``BEGIN IMMEDIATE`` on SQLite).
+
+    Call it before the reads that lead to a write (an edit, an import). A transaction that
+    began with a plain ``BEGIN`` holds a WAL snapshot; once any other connection has committed
+    — the township dialog, an import's worker, another process — SQLite refuses to turn that
+    snapshot into a writer and says "database is locked" at once (SQLITE_BUSY_SNAPSHOT), without
+    waiting the busy timeout. That was the "被锁定" a clerk saw on the first edit after 管理乡镇
+    or an import. BEGIN IMMEDIATE takes the write lock first, waiting up to the busy timeout for
+    another writer, and then reads the newest data.
+
+    A read-only transaction the session still has open is ended first; pending changes are a bug.
+    """
+    if session.in_transaction():
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() on a session with unsaved changes")
+        session.commit()  # nothing to write: this only lets go of the old snapshot
+    session.connection(execution_options={_IMMEDIATE: True})
+
+
+def end_read(session: Session) -> None:
+    """End the read transaction ``session`` may hold, so its next read sees others' commits.
+
+    A long-lived session (the main window's) would otherwise go on reading the snapshot taken
+    at its first query — the figures from before an import — however often it expires objects.
+    """
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.rollback()
+
+
+def is_database_busy(error: BaseException) -> bool:
+    """True when SQLite gave up waiting for another writer ("database is locked" / busy)."""
+    text = str(getattr(error, "orig", error)).lower()
+    return isinstance(error, (OperationalError, sqlite3.OperationalError)) and (
+        "locked" in text or "busy" in text)
+
+
+def busy_message() -> str:
+    """What a clerk reads when another program held the database longer than the busy timeout."""
+    return BUSY_MESSAGE.format(seconds=SQLITE_BUSY_TIMEOUT_MS // 1000)
 
 
 def alembic_config(connection: Connection) -> Config:

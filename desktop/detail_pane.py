@@ -8,8 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from db.entry_rows import RowDetail
+from db.evaluation import STATUS_LABELS
 from desktop.chart_widget import ChartData, TrendChart
 from desktop.i18n import tr
+from desktop.status_style import STATUS_BACKGROUND, STATUS_SYMBOL
 
 
 class DetailPane(QScrollArea):
@@ -21,11 +23,15 @@ class DetailPane(QScrollArea):
         self.title = QLabel(tr("请在左侧表格中选择一个指标"))
         self.title.setObjectName("detailTitle")
         self.title.setStyleSheet("font-weight: bold; font-size: 14pt;")
+        self.title.setWordWrap(True)  # a long indicator name must not widen the pane
+        self.statuses = _wrapping_label()
+        self.statuses.setObjectName("detailStatuses")
         self.goals = _wrapping_label()
         self.definition = _wrapping_label()
         self.chart = TrendChart()
         self.warnings = _wrapping_label()
-        for widget in (self.title, self.goals, self.definition, self.chart, self.warnings):
+        for widget in (self.title, self.statuses, self.goals, self.definition, self.chart,
+                       self.warnings):
             layout.addWidget(widget)
         layout.addStretch(1)
         self.setWidget(body)
@@ -33,11 +39,12 @@ class DetailPane(QScrollArea):
     def show_detail(self, detail: RowDetail | None) -> None:
         if detail is None:
             self.title.setText(tr("请在左侧表格中选择一个指标"))
-            for label in (self.goals, self.definition, self.warnings):
+            for label in (self.statuses, self.goals, self.definition, self.warnings):
                 label.setText("")
             self.chart.set_data(ChartData())
             return
         self.title.setText(f"{detail.name}（{detail.unit}）")
+        self.statuses.setText(_status_html(detail))
         parts = []
         for goal in detail.goals:
             where = tr("重点工程第{n}条" if goal.chapter == "key_projects" else "主要目标第{n}条")
@@ -52,15 +59,34 @@ class DetailPane(QScrollArea):
         if detail.history_note:
             # The chart reaches back before this unit existed: say whose figures those are.
             definition.append(f"<i>{escape(detail.history_note)}</i>")
-        self.definition.setText("<br>".join(definition) or tr("（无补充定义）"))
+        self.definition.setText("<br>".join(definition))  # nothing rather than a placeholder
+        self.definition.setVisible(bool(definition))
         self.chart.set_data(ChartData(detail.series, detail.targets, detail.projection,
                                       detail.unit))
+        # Said only when true of every target: a row whose status is 预警 is never "无预警".
+        at_risk = any(status == "at_risk" for _, status, _ in detail.statuses)
         if detail.warnings:
             items = "".join(f"<li>{escape(w)}</li>" for w in detail.warnings)
             heading = f"<p style='color:#a04000'><b>{tr('预警')}</b></p>"
             self.warnings.setText(f"{heading}<ul>{items}</ul>")
+        elif at_risk:
+            self.warnings.setText("")  # the status lines above say why
         else:
             self.warnings.setText(f"<p style='color:#2e7d32'>{tr('无预警')}</p>")
+
+
+def _status_html(detail: RowDetail) -> str:
+    """Each target with its own status and reason, then who reported and what does not add up."""
+    parts = []
+    for target, status, reason in detail.statuses:
+        chip = (f"<span style='background:{STATUS_BACKGROUND[status].name()}'>"
+                f"&nbsp;{STATUS_SYMBOL[status]} {escape(tr(STATUS_LABELS[status]))}&nbsp;</span>")
+        parts.append(f"<p>{chip} {escape(target)}<br><small>{escape(reason)}</small></p>")
+    if detail.pooled:
+        parts.append(f"<p><b>{tr('下级汇总')}</b>：{escape(detail.pooled)}</p>")
+    for note in detail.notes:
+        parts.append(f"<p style='color:#a04000'>⚠ {escape(note)}</p>")
+    return "".join(parts)
 
 
 def _wrapping_label() -> QLabel:

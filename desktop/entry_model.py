@@ -13,13 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QFont, QUndoCommand, QUndoStack
+from PySide6.QtGui import QBrush, QFont, QUndoCommand, QUndoGroup, QUndoStack
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from db.checks import Finding, format_number
 from db.entry_rows import EntryRow, EntrySheet
 from db.figures import find_value, save_value, set_comment
+from db.storage import begin_write, busy_message, end_read, is_database_busy
 from desktop.i18n import tr
 from desktop.status_style import (
     ERROR_BACKGROUND,
@@ -34,9 +35,15 @@ log = logging.getLogger(__name__)
 Index = QModelIndex | QPersistentModelIndex
 CellKey = tuple[str, str]  # indicator or count code, disaggregation
 
-INDICATOR, UNIT, TARGET, PREVIOUS, VALUE, STATUS, NUMERATOR, DENOMINATOR, FEMALE, MALE, COMMENT = (
-    range(11))
-HEADERS = ("指标", "单位", "目标", "上年", "本年", "状态", "分子", "分母", "女", "男", "备注")
+(INDICATOR, UNIT, TARGET, PREVIOUS, VALUE, STATUS, NUMERATOR, DENOMINATOR, FEMALE, MALE, COMMENT,
+ POOLED) = range(12)
+HEADERS = ("指标", "单位", "目标", "上年", "本年", "状态", "分子", "分母", "女", "男", "备注",
+           "下级汇总")
+# The order on screen (the views move the sections; the logical numbers above never change):
+# what a clerk types and checks first, so that it fits a 1366×768 laptop; targets and the
+# female/male split after the comment.
+VISUAL_ORDER = (INDICATOR, UNIT, PREVIOUS, VALUE, NUMERATOR, DENOMINATOR, STATUS, POOLED, COMMENT,
+                TARGET, FEMALE, MALE)
 FIGURE_COLUMNS = (VALUE, NUMERATOR, DENOMINATOR, FEMALE, MALE)
 EDITABLE = (*FIGURE_COLUMNS, COMMENT)
 
@@ -55,23 +62,48 @@ class EntryTableModel(HeadedTableModel):
 
     saved = Signal(str)  # a change was written: the status bar says when
     refused = Signal(str)  # an edit was refused: the plain Chinese reason
+    notice = Signal(str)  # a saved edit did more than its cell shows (a shared denominator)
 
     def __init__(self, session: Session, sheet: EntrySheet, user: str = "") -> None:
         super().__init__()
         self.session = session
         self.sheet = sheet
         self.user = user
-        self.undo_stack = QUndoStack(self)
+        # One undo history per unit and year, kept while the window is open: switching to 2023
+        # and back to 2024 finds 2024's edits still undoable, and an undo never reaches into
+        # another unit or year. The group's active stack is the shown sheet's.
+        self.undo_group = QUndoGroup(self)
+        self._stacks: dict[tuple[str, int], QUndoStack] = {}
         self.findings: dict[CellKey, Finding] = {}
+        self._finding_column: dict[CellKey, int] = {}  # the cell typed into, the only one red
+        self.last_refusal: str | None = None  # why the last edit was refused (the view shows it)
+        self._activate_stack()
 
     # ---------------------------------------------------------------- structure
 
     def set_sheet(self, sheet: EntrySheet) -> None:
+        same = (sheet.unit.code, sheet.year) == (self.sheet.unit.code, self.sheet.year)
         self.beginResetModel()
         self.sheet = sheet
-        self.findings.clear()
-        self.undo_stack.clear()  # an undo must never reach into another unit or year
+        if not same:
+            self.findings.clear()  # a refused value of 2024 means nothing in 2023
+        self._activate_stack()
         self.endResetModel()
+
+    def _activate_stack(self) -> None:
+        key = (self.sheet.unit.code, self.sheet.year)
+        stack = self._stacks.get(key)
+        if stack is None:
+            stack = self._stacks[key] = QUndoStack(self)
+            self.undo_group.addStack(stack)
+        self.undo_group.setActiveStack(stack)
+
+    @property
+    def undo_stack(self) -> QUndoStack:
+        """The shown unit and year's undo history."""
+        stack = self.undo_group.activeStack()
+        assert stack is not None
+        return stack
 
     def row_count(self) -> int:
         return len(self.sheet.rows)
@@ -90,9 +122,8 @@ class EntryTableModel(HeadedTableModel):
         if column in (FEMALE, MALE) and row.disaggregated:
             return (row.code, "female" if column == FEMALE else "male")
         if column == COMMENT:
-            # From the row as loaded, never a query: flags(), tooltips and backgrounds ask
-            # this for every painted cell.
-            if row.is_rate and row.numerator is not None and not row.has_own_total:
+            # From the row in memory: flags() asks this for every painted cell.
+            if row.is_rate and row.numerator is not None and not row.has_own_figure:
                 return (row.indicator.numerator or "", "total")
             return (row.code, "total")
         return None
@@ -122,7 +153,8 @@ class EntryTableModel(HeadedTableModel):
             font = QFont()
             font.setItalic(True)  # pooled from the units below, not typed here
             return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (PREVIOUS, *FIGURE_COLUMNS):
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (PREVIOUS, POOLED,
+                                                                    *FIGURE_COLUMNS):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -137,7 +169,11 @@ class EntryTableModel(HeadedTableModel):
         if column == PREVIOUS:
             return _number(row.previous)
         if column == VALUE:
-            return _number(row.current)
+            # The unit's own figure; a county's pooled one stands beside it (下级汇总). A unit
+            # without its own figure shows the pooled one here too, in italics.
+            return _number(row.own_value if row.own_value is not None else row.current)
+        if column == POOLED:
+            return _pooled_text(row)
         if column == NUMERATOR:
             return _number(row.numerator_total) if row.is_rate else ""
         if column == DENOMINATOR:
@@ -147,7 +183,7 @@ class EntryTableModel(HeadedTableModel):
         if column == MALE:
             return _number(row.male) if row.disaggregated else ""
         if column == STATUS:
-            return f"{STATUS_SYMBOL[row.status]} {tr(row.status_label)}".strip()
+            return status_text(row)
         if column == COMMENT:
             return row.comment
         return ""
@@ -163,9 +199,9 @@ class EntryTableModel(HeadedTableModel):
 
     def _tooltip(self, row: EntryRow, column: int) -> str | None:
         key = self.cell_key(row, column) if column in EDITABLE else None
-        if key is not None and key in self.findings:
+        if key is not None and key in self.findings and self._finding_column.get(key) == column:
             return self.findings[key].message
-        if column == STATUS:
+        if column in (STATUS, POOLED):
             return row.reason
         if column == VALUE and row.is_rate:
             how = {"aggregated": "由下级单位的分子、分母汇总计算",
@@ -183,11 +219,13 @@ class EntryTableModel(HeadedTableModel):
 
     def _background(self, row: EntryRow, column: int) -> QBrush | None:
         key = self.cell_key(row, column) if column in EDITABLE else None
-        if key is not None and key in self.findings:
+        if key is not None and key in self.findings and self._finding_column.get(key) == column:
             severity = self.findings[key].severity
             return QBrush(ERROR_BACKGROUND if severity == "error" else WARNING_BACKGROUND)
         if column == STATUS:
             return QBrush(STATUS_BACKGROUND[row.status])
+        if column == VALUE and row.notes:
+            return QBrush(WARNING_BACKGROUND)  # a pair that does not add up (row.notes)
         return None
 
     # ---------------------------------------------------------------- editing
@@ -200,10 +238,19 @@ class EntryTableModel(HeadedTableModel):
         if key is None:
             return False
         text = "" if value is None else str(value)
+        end_read(self.session)  # the old text for undo is what is stored now, not a snapshot's
         old = self._edit_text(row, column)
         if text.strip() == old.strip():
             return False
+        self._finding_column[key] = column
+        shared = self._rows_sharing(row, column) if not text.strip() else []
         outcome = self.apply(key, column == COMMENT, text)
+        if outcome.ok and outcome.changed and shared:
+            self.notice.emit(tr("已清除“{name}”；它也是{rows}的{part}，这些行的比率也已清空。")
+                             .format(name=row.numerator_name if column == NUMERATOR
+                                     else row.denominator_name, rows="、".join(
+                                         f"“{r}”" for r in shared),
+                                     part=tr("分子") if column == NUMERATOR else tr("分母")))
         if outcome.ok and outcome.changed:
             self.undo_stack.push(EditCommand(self, key, column == COMMENT, old, text,
                                              row.indicator.name))
@@ -214,6 +261,7 @@ class EntryTableModel(HeadedTableModel):
         unit, year = self.sheet.unit.code, self.sheet.year
         code, dis = key
         try:
+            begin_write(self.session)
             if is_comment:
                 result = set_comment(self.session, unit, code, year, text, dis, self.user)
             else:
@@ -228,6 +276,7 @@ class EntryTableModel(HeadedTableModel):
             message = storage_message(error)
             self.findings[key] = Finding("error", "storage", message, code, dis)
             self._changed_rows([code])
+            self.last_refusal = message
             self.refused.emit(message)
             return EditOutcome(False, [self.findings[key]], False)
         problems = [f for f in result.findings if f.severity in ("error", "warning")]
@@ -238,7 +287,8 @@ class EntryTableModel(HeadedTableModel):
             self.findings.pop(key, None)
         if not result.ok:
             self._changed_rows([code])
-            self.refused.emit(problems[0].message if problems else "未保存")
+            self.last_refusal = problems[0].message if problems else "未保存"
+            self.refused.emit(self.last_refusal)
             return EditOutcome(False, result.findings, False)
         self.sheet.refresh(self.session, [code])
         self._changed_rows([code])
@@ -251,13 +301,49 @@ class EntryTableModel(HeadedTableModel):
             if {row.code, row.indicator.numerator, row.indicator.denominator} & set(codes):
                 self.dataChanged.emit(self.index(i, 0), self.index(i, len(HEADERS) - 1))
 
+    def _rows_sharing(self, row: EntryRow, column: int) -> list[str]:
+        """Other rows whose rate uses the count this numerator/denominator cell clears."""
+        if column not in (NUMERATOR, DENOMINATOR) or not row.is_rate:
+            return []
+        code = row.indicator.numerator if column == NUMERATOR else row.indicator.denominator
+        return [other.indicator.name for other in self.sheet.rows if other is not row
+                and code in (other.indicator.numerator, other.indicator.denominator)]
+
     def row_of(self, code: str) -> int | None:
         return next((i for i, r in enumerate(self.sheet.rows) if r.code == code), None)
 
 
+def status_text(row: EntryRow) -> str:
+    """One chip per target ("✓ 2025年  ✗ 2030年"); for 无数据 the reason, shortened, in the row."""
+    pairs = row.chips
+    if len({status for _, status in pairs}) == 1:  # the same for every target: one chip
+        pairs = [(row.status_label, row.status)]
+    chips = " ".join(f"{STATUS_SYMBOL[status]}{tr(label)}" if label.isdigit()  # ✓2025 ✗2030
+                     else f"{STATUS_SYMBOL[status]} {tr(label)}".strip() for label, status in pairs)
+    # A figure that is there but cannot be judged says why in the row ("缺少上一年和2020年基期
+    # 数据"); an empty figure's "2025年无数据" would only repeat the empty cell.
+    if row.status == "no_data" and row.results and row.current is not None:
+        reason = next((r.reason for r in row.results if r.status == "no_data" and r.reason), "")
+        if reason:
+            chips += f"：{reason.rstrip('。')}"
+    if row.notes:
+        chips += "  ⚠"
+    return chips
+
+
+def _pooled_text(row: EntryRow) -> str:
+    """A county's pooled figure and how many units below reported: "31.5（3/5）"."""
+    if row.pooled is None:
+        return ""
+    counted = f"({len(row.pooled.reported)}/{row.pooled.expected})"
+    return f"{_number(row.pooled.value)} {counted}" if row.pooled.value is not None else counted
+
+
 def _pooled(row: EntryRow, column: int) -> bool:
     if column == VALUE:
-        return row.source == "aggregated"
+        return row.own_value is None and row.source == "aggregated"
+    if column == POOLED:
+        return True
     if column == NUMERATOR:
         return row.numerator is None and row.numerator_total is not None
     if column == DENOMINATOR:
@@ -290,9 +376,9 @@ class EditCommand(QUndoCommand):
 def storage_message(error: SQLAlchemyError) -> str:
     """What went wrong with the database, in words a clerk can act on."""
     text = str(getattr(error, "orig", error)).lower()
-    if "locked" in text or "busy" in text:
-        why = "数据库正被其他程序占用（被锁定）"
-    elif "readonly" in text or "read-only" in text:
+    if is_database_busy(error):
+        return busy_message()
+    if "readonly" in text or "read-only" in text:
         why = "数据库文件是只读的"
     elif "disk" in text and ("full" in text or "space" in text):
         why = "磁盘空间已满"

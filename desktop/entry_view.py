@@ -4,12 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractProxyModel, QItemSelectionModel, QModelIndex, Qt
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QAbstractItemDelegate, QAbstractItemView, QTableView, QWidget
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QAbstractProxyModel,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QWidget,
+)
 
 from desktop.clipboard import parse_block
-from desktop.entry_model import HEADERS, EntryTableModel
+from desktop.entry_model import HEADERS, INDICATOR, VISUAL_ORDER, EntryTableModel
 
 
 @dataclass(frozen=True)
@@ -33,11 +49,169 @@ class EntryTableView(QTableView):
         self.verticalHeader().setVisible(False)
         self.horizontalHeader().setStretchLastSection(True)
         self.last_paste: PasteReport | None = None
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        # The indicator names stay put while the figures scroll sideways (Qt's "frozen column"
+        # example): a second view over the first column, sharing model and selection.
+        self.frozen = QTableView(self)
+        self.frozen.setObjectName("frozenIndicators")
+        self.frozen.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.frozen.verticalHeader().setVisible(False)
+        self.frozen.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.frozen.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.frozen.setVerticalScrollMode(self.verticalScrollMode())
+        self.frozen.setWordWrap(False)
+        self.frozen.setAlternatingRowColors(True)
+        self.frozen.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.frozen.setStyleSheet("QTableView { border: none; border-right: 1px solid #b0b0b0; }")
+        self.viewport().stackUnder(self.frozen)
+        self.frozen.verticalScrollBar().valueChanged.connect(self.verticalScrollBar().setValue)
+        self.verticalScrollBar().valueChanged.connect(self.frozen.verticalScrollBar().setValue)
+        self.horizontalHeader().sectionResized.connect(self._section_resized)
+        # A refused value: the message stands beside the cell while the clerk corrects it.
+        self.refusal = QLabel(self.viewport())
+        self.refusal.setObjectName("refusalNote")
+        self.refusal.setWordWrap(True)
+        self.refusal.setStyleSheet("background: #fff0f0; border: 1px solid #d04040; "
+                                   "color: #900000; padding: 3px;")
+        self.refusal.hide()
+        self._refused_text: tuple[QPersistentModelIndex, str, str] | None = None
+
+    # ---------------------------------------------------------------- frozen column
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        super().setModel(model)
+        self.frozen.setModel(model)
+        self.frozen.setSelectionModel(self.selectionModel())
+        header = self.horizontalHeader()
+        for visual, logical in enumerate(VISUAL_ORDER):
+            header.moveSection(header.visualIndex(logical), visual)
+        for column in range(model.columnCount() if model is not None else 0):
+            self.frozen.setColumnHidden(column, column != INDICATOR)
+        self.frozen.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.frozen.setColumnWidth(INDICATOR, self.columnWidth(INDICATOR))
+        self.frozen.show()
+        self._place_frozen()
+
+    def _section_resized(self, logical: int, _old: int, new: int) -> None:
+        if logical == INDICATOR:
+            self.frozen.setColumnWidth(INDICATOR, new)
+            self._place_frozen()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._place_frozen()
+
+    def updateGeometries(self) -> None:
+        super().updateGeometries()
+        self._place_frozen()
+
+    def _place_frozen(self) -> None:
+        if not hasattr(self, "frozen"):
+            return  # QTableView's constructor lays out before ours has run
+        frame = self.frameWidth()
+        self.frozen.setGeometry(frame, frame, self.columnWidth(INDICATOR),
+                                self.viewport().height() + self.horizontalHeader().height())
+        for row in range(self.model().rowCount() if self.model() is not None else 0):
+            if self.frozen.rowHeight(row) != self.rowHeight(row):
+                self.frozen.setRowHeight(row, self.rowHeight(row))
+
+    def scrollTo(self, index: QModelIndex,
+                 hint: QAbstractItemView.ScrollHint = QAbstractItemView.ScrollHint.EnsureVisible
+                 ) -> None:
+        if index.column() == INDICATOR:  # the frozen copy shows it: scroll only up or down
+            index = index.siblingAtColumn(self._first_figure_column())
+        super().scrollTo(index, hint)
+        # A cell half under the frozen names (Tab leftwards): scroll it into the open.
+        hidden = self.columnWidth(INDICATOR) - self.visualRect(index).left()
+        if hidden > 0:
+            bar = self.horizontalScrollBar()
+            bar.setValue(max(0, bar.value() - hidden))
+
+    def _first_figure_column(self) -> int:
+        header = self.horizontalHeader()
+        for visual in range(1, header.count()):
+            logical = header.logicalIndex(visual)
+            if not header.isSectionHidden(logical):
+                return logical
+        return INDICATOR
+
+    def moveCursor(self, action: QAbstractItemView.CursorAction,
+                   modifiers: Qt.KeyboardModifier) -> QModelIndex:
+        # Tab and Shift+Tab go from one cell a clerk can fill to the next, in the order on
+        # screen, past names, statuses and targets (which Tab would otherwise visit).
+        step = {QAbstractItemView.CursorAction.MoveNext: 1,
+                QAbstractItemView.CursorAction.MovePrevious: -1}.get(action)
+        current = self.currentIndex()
+        if step is None or not current.isValid():
+            return super().moveCursor(action, modifiers)
+        header = self.horizontalHeader()
+        columns = [header.logicalIndex(v) for v in range(header.count())
+                   if not header.isSectionHidden(header.logicalIndex(v))]
+        model = self.model()
+        row, position = current.row(), columns.index(current.column()) \
+            if current.column() in columns else 0
+        for _ in range(len(columns) * model.rowCount()):
+            position += step
+            if not 0 <= position < len(columns):
+                row += step
+                if not 0 <= row < model.rowCount():
+                    return current
+                position %= len(columns)
+            candidate = model.index(row, columns[position])
+            if candidate.flags() & Qt.ItemFlag.ItemIsEditable:
+                return candidate
+        return current
+
+    # ---------------------------------------------------------------- refusals
+
+    def show_refusal(self, index: QPersistentModelIndex, text: str, message: str) -> None:
+        """Keep a refused value in the editor, with the reason beside the cell."""
+        self._refused_text = (index, text, message)
+
+    def _reopen_refused(self) -> None:
+        if self._refused_text is None:
+            return
+        index, text, message = self._refused_text
+        self._refused_text = None
+        if not index.isValid():
+            return
+        cell = self.model().index(index.row(), index.column())
+        self.setCurrentIndex(cell)
+        self.edit(cell)
+        editor = self.focusWidget() if self.state() == self.State.EditingState else None
+        if isinstance(editor, QLineEdit):
+            editor.setText(text)
+            editor.selectAll()
+        rect = self.visualRect(cell)
+        self.refusal.setText(message)
+        width = min(320, max(180, self.viewport().width() - rect.right() - 4))
+        self.refusal.setFixedWidth(width)
+        self.refusal.adjustSize()
+        x = rect.right() + 2
+        if x + width > self.viewport().width():
+            x = max(0, rect.left() - width - 2)
+        self.refusal.move(x, rect.top())
+        self.refusal.show()
+        self.refusal.raise_()
 
     # ---------------------------------------------------------------- keys
 
+    def commitData(self, editor: QWidget) -> None:
+        source = _entry_model(self)
+        source.last_refusal = None
+        index = self.currentIndex()
+        typed = editor.text() if isinstance(editor, QLineEdit) else ""
+        super().commitData(editor)  # the refused cell's repaint puts the stored text back
+        if source.last_refusal and isinstance(editor, QLineEdit):
+            self.show_refusal(QPersistentModelIndex(index), typed, source.last_refusal)
+
     def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
         super().closeEditor(editor, hint)
+        if self._refused_text is not None:
+            # After Qt has finished closing (and maybe opened the next cell's editor).
+            QTimer.singleShot(0, self._reopen_refused)
+            return
+        self.refusal.hide()
         # Enter commits with SubmitModelCache: go to the cell below, as Excel does.
         if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache:
             self._move(1, 0)

@@ -11,7 +11,14 @@ import time
 from datetime import date
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QByteArray,
+    QModelIndex,
+    QSettings,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -32,6 +39,17 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from db.accounts import CurrentUser, single_user
+from db.changes import (
+    CATALOGUE,
+    EVERYTHING,
+    FIGURES,
+    ORIGIN,
+    UNITS,
+    DataChange,
+    everything,
+    publish,
+)
+from db.changes import QUALITATIVE as PROGRESS_CHANGE
 from db.checks import Finding
 from db.entry_rows import EntrySheet, build_sheet, row_detail
 from db.evaluation import STATUS_LABELS
@@ -41,14 +59,18 @@ from db.overview import Overview, build_overview
 from db.plan_text import DOMAIN_NAMES
 from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import Progress
+from db.storage import begin_write, end_read
 from db.unit_events import is_valid, units_valid_in
+from desktop.data_events import DataEvents
 from desktop.detail_pane import DetailPane
 from desktop.entry_model import (
+    COMMENT,
     DENOMINATOR,
     FEMALE,
     INDICATOR,
     MALE,
     NUMERATOR,
+    POOLED,
     PREVIOUS,
     STATUS,
     TARGET,
@@ -57,6 +79,7 @@ from desktop.entry_model import (
     EntryTableModel,
 )
 from desktop.entry_view import EntryTableView
+from desktop.gui_gc import collect_on_gui_thread
 from desktop.i18n import LANGUAGES, chosen_language, set_language, tr
 from desktop.overview_page import OverviewPage
 from desktop.qualitative_page import QualitativeModel, qualitative_view
@@ -69,6 +92,7 @@ if TYPE_CHECKING:  # reportlab loads only when a report is printed (~0.1 s at st
 log = logging.getLogger(__name__)
 
 OVERVIEW, QUALITATIVE = "overview", "qualitative"
+GRID = "grid"  # the origin of the main window's own writes (db/changes.py)
 TITLE = "填报 — 妇女发展规划监测"  # translated where shown
 
 
@@ -109,12 +133,18 @@ class MainWindow(QMainWindow):
     def __init__(self, engine: Engine, unit_code: str, year: int | None = None,
                  user: CurrentUser | None = None) -> None:
         super().__init__()
+        collect_on_gui_thread()  # never in an evaluation's worker thread (desktop/gui_gc.py)
         self.user = user or single_user()
         self.engine = engine
         self.session = Session(engine)
+        self.session.info[ORIGIN] = GRID  # its own edits update the grid in place (on_data_changed)
+        # Every committed write, from this window or a dialog, an import's worker or a restore,
+        # comes back through this one path (db/changes.py) and refreshes every open view.
+        self.events = DataEvents(engine, self)
         self.home_unit = unit_code
         self.settings = QSettings()
         self.overview_task: TaskHandle[Overview] | None = None
+        self._overview_stale = True
         self.report_task: TaskHandle[BuiltReport] | None = None
         self.file_task: TaskHandle | None = None
         self.sync_flow: object | None = None
@@ -147,7 +177,7 @@ class MainWindow(QMainWindow):
     def _build_widgets(self) -> None:
         self.navigator = QListWidget()
         self.navigator.setObjectName("navigator")
-        self.navigator.setMinimumWidth(190)
+        self.navigator.setMinimumWidth(160)
         nav_dock = QDockWidget(tr("导航"), self)
         nav_dock.setObjectName("navigatorDock")
         nav_dock.setWidget(self.navigator)
@@ -157,9 +187,11 @@ class MainWindow(QMainWindow):
         self.table = EntryTableView()
         self.table.setObjectName("entryGrid")
         self.table.setModel(self.proxy)
-        for column, width in ((INDICATOR, 200), (UNIT, 50), (TARGET, 180), (PREVIOUS, 62),
-                              (VALUE, 70), (STATUS, 76), (NUMERATOR, 64), (DENOMINATOR, 64),
-                              (FEMALE, 56), (MALE, 56)):
+        # Widths for a 1366×768 laptop: names, figures, status and comment fit beside the
+        # navigator and the detail pane; the target in words follows (and is in the tooltip).
+        for column, width in ((INDICATOR, 190), (UNIT, 44), (TARGET, 220), (PREVIOUS, 54),
+                              (VALUE, 62), (STATUS, 108), (NUMERATOR, 58), (DENOMINATOR, 58),
+                              (FEMALE, 50), (MALE, 50), (POOLED, 96), (COMMENT, 110)):
             self.table.setColumnWidth(column, width)
         self.overview = OverviewPage()
         self.qualitative = qualitative_view(self.qualitative_model)
@@ -172,7 +204,7 @@ class MainWindow(QMainWindow):
         self.detail_dock = QDockWidget(tr("详细信息"), self)
         self.detail_dock.setObjectName("detailDock")
         self.detail_dock.setWidget(self.detail)
-        self.detail_dock.setMinimumWidth(330)
+        self.detail_dock.setMinimumWidth(260)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail_dock)
 
         self.saved_label = QLabel(tr("尚未修改"))
@@ -194,10 +226,22 @@ class MainWindow(QMainWindow):
         self.year_box.setSuffix(tr(" 年"))
         bar.addWidget(self.year_box)
         bar.addSeparator()
-        self.undo_action = self.model.undo_stack.createUndoAction(self, tr("撤销"))
+        # Fixed texts: the command's name goes to the tooltip, so the toolbar never shifts.
+        group = self.model.undo_group
+        self.undo_action = QAction(tr("撤销"), self)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = self.model.undo_stack.createRedoAction(self, tr("重做"))
+        self.undo_action.triggered.connect(group.undo)
+        group.canUndoChanged.connect(self.undo_action.setEnabled)
+        group.undoTextChanged.connect(lambda text: self.undo_action.setToolTip(
+            tr("撤销") + (f"：{text}" if text else "")))
+        self.redo_action = QAction(tr("重做"), self)
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.redo_action.triggered.connect(group.redo)
+        group.canRedoChanged.connect(self.redo_action.setEnabled)
+        group.redoTextChanged.connect(lambda text: self.redo_action.setToolTip(
+            tr("重做") + (f"：{text}" if text else "")))
+        self.undo_action.setEnabled(group.canUndo())
+        self.redo_action.setEnabled(group.canRedo())
         bar.addAction(self.undo_action)
         bar.addAction(self.redo_action)
         bar.addSeparator()
@@ -276,11 +320,12 @@ class MainWindow(QMainWindow):
         self.unit_box.currentIndexChanged.connect(lambda _i: self.reload())
         self.year_box.valueChanged.connect(lambda _y: self._year_changed())
         self.navigator.currentRowChanged.connect(self._navigate)
-        self.search.textChanged.connect(self.proxy.set_text)
+        self.search.textChanged.connect(self._search)
         self.table.selectionModel().currentRowChanged.connect(self._show_detail)
         self.model.saved.connect(self._saved)
         self.model.refused.connect(lambda text: self.statusBar().showMessage(text, 10000))
-        self.model.dataChanged.connect(lambda *_: self._refresh_counts())
+        self.model.notice.connect(lambda text: self.statusBar().showMessage(text, 15000))
+        self.events.changed.connect(self.on_data_changed)
         self.qualitative_model.saved.connect(self._saved)
         self.qualitative_model.refused.connect(
             lambda text: self.statusBar().showMessage(text, 10000))
@@ -300,7 +345,7 @@ class MainWindow(QMainWindow):
         """Rebuild everything for the chosen unit and year."""
         unit = self.unit_box.currentData() or self.sheet.unit.code
         year = self.year_box.value()
-        self.session.expire_all()
+        end_read(self.session)  # read what others committed since, not the old snapshot
         self.sheet = build_sheet(self.session, unit, year)
         self.model.set_sheet(self.sheet)
         self.qualitative_model.set_sheet(self.sheet)
@@ -308,21 +353,56 @@ class MainWindow(QMainWindow):
         self.settings.setValue("last/year", year)
         self.refresh()
 
-    def refresh(self) -> None:
+    def on_data_changed(self, change: DataChange) -> None:
+        """Bring every open view up to date after a committed write (db/changes.py)."""
+        if change.units is not None and not change.units & self.sheet.evaluator.index.subtree(
+                self.sheet.unit.code) and not change.touches(self.sheet.unit.code):
+            return  # another unit's figures: nothing shown here depends on them
+        # Any year may matter: a 2020 baseline or an earlier year's trend changes a status.
+        if change.origin == GRID and change.kinds <= {FIGURES, PROGRESS_CHANGE}:
+            # The grid re-evaluated the edited rows itself; the views around it follow.
+            self.refresh(children=False)
+        else:
+            end_read(self.session)  # see what the other writer committed
+            if change.kinds & {UNITS, EVERYTHING, CATALOGUE}:
+                self._fill_units()
+            self.reload()
+        current = self.table.currentIndex()
+        if current.isValid() and self.detail_dock.isVisible():
+            self._show_detail(current, current)
+
+    def refresh(self, children: bool = True) -> None:
         self._refresh_counts()
-        overview = build_overview(self.session, self.sheet, with_children=False)
-        self.overview.show_overview(overview, self.sheet.unit.name, self.sheet.year)
-        self._evaluate_children()
+        self._overview_stale = True
+        if self.pages.currentWidget() is self.overview or children:
+            self._show_own_overview()
+        if children:
+            self._evaluate_children()
         state = year_status(self.session, self.sheet.unit.code, self.sheet.year)
         self._enable_for_role(state)
         labels = {"submitted": tr("（已上报）"), "approved": tr("（已审核，锁定）")}
         self.year_state.setText(labels.get(state or "", tr("（草稿）")))
         self.setWindowTitle(f"{tr(TITLE)} — {self.sheet.unit.name} {self.sheet.year}")
 
+    def _show_own_overview(self) -> None:
+        """The overview from the sheet in memory (its townships come from _evaluate_children)."""
+        overview = build_overview(self.session, self.sheet, with_children=False)
+        self.overview.show_overview(overview, self.sheet.unit.name, self.sheet.year)
+        self._overview_stale = False
+
     def _evaluate_children(self) -> None:
         """A county's townships (a city's counties) are evaluated off the GUI thread."""
-        if self.overview_task is not None and self.overview_task.is_running():
-            self.overview_task.cancel()
+        if self.overview_task is not None:
+            # Let Qt delete the old handle on this thread. Left to Python, its QObjects sit in
+            # a reference cycle until the garbage collector runs — possibly in the next
+            # worker's thread, which destroys them there and crashes (seen with a quick change
+            # of year and back).
+            old = self.overview_task
+            if old.is_running():
+                old.cancel()
+                old.finished.connect(old.deleteLater)
+            else:
+                old.deleteLater()
         # The units below that existed in the year shown (a merged township in its last years).
         has_children = units_valid_in(self.session, self.sheet.unit.code, self.sheet.year)
         if not has_children:
@@ -371,10 +451,27 @@ class MainWindow(QMainWindow):
         self.navigator.setCurrentRow(max(0, current))
         self.navigator.blockSignals(False)
 
+    def _search(self, text: str) -> None:
+        """Search every domain from wherever the clerk is (总览 included): matching rows."""
+        self.proxy.set_text(text)
+        if text.strip() and self.pages.currentWidget() is not self.table:
+            self.navigator.blockSignals(True)
+            self.navigator.setCurrentRow(-1)
+            self.navigator.blockSignals(False)
+            self.proxy.set_domain(None)
+            self._hide_empty_columns(None)
+            self.pages.setCurrentWidget(self.table)
+            self.detail_dock.setVisible(True)
+        elif text.strip() and self.proxy.domain is not None and self.proxy.rowCount() == 0:
+            self.proxy.set_domain(None)  # nothing here: look in every domain
+            self._hide_empty_columns(None)
+
     def _navigate(self, row: int) -> None:
         # The detail pane explains a row of the grid; elsewhere it would only take room.
         self.detail_dock.setVisible(0 < row < self.navigator.count() - 1)
         if row <= 0:
+            if self._overview_stale:  # edits since it was last shown (refresh)
+                self._show_own_overview()
             self.pages.setCurrentWidget(self.overview)
         elif row == self.navigator.count() - 1:
             self.pages.setCurrentWidget(self.qualitative)
@@ -389,8 +486,9 @@ class MainWindow(QMainWindow):
         rows = self.sheet.rows_in(domain)
         rates = any(r.is_rate for r in rows)
         by_sex = any(r.disaggregated for r in rows)
+        pooled = bool(self.sheet.evaluator.index.children.get(self.sheet.unit.code))
         for column, shown in ((NUMERATOR, rates), (DENOMINATOR, rates), (FEMALE, by_sex),
-                              (MALE, by_sex)):
+                              (MALE, by_sex), (POOLED, pooled)):
             self.table.setColumnHidden(column, not shown)
 
     def show_page(self, page: str, domain: str | None = None) -> None:
@@ -423,9 +521,8 @@ class MainWindow(QMainWindow):
 
     def _saved(self, text: str) -> None:
         self.saved_label.setText(text)
-        current = self.table.currentIndex()
-        if current.isValid():
-            self._show_detail(current, current)
+        self.statusBar().clearMessage()  # an old refusal no longer holds after a good save
+        self.events.flush()  # the views around the grid show the edit before the next key
 
     def _enable_for_role(self, state: str | None) -> None:
         """Each role sees what it may do (db/accounts.py PERMISSIONS), for the year's state."""
@@ -441,6 +538,7 @@ class MainWindow(QMainWindow):
         self.reopen_action.setEnabled(state == "approved")
 
     def approve_year(self) -> None:
+        begin_write(self.session)
         self._change_year(set_year_status(self.session, self.sheet.unit.code, self.sheet.year,
                                           "approved", self.user.username),
                           f"{self.sheet.year}年数据已审核并锁定")
@@ -449,6 +547,7 @@ class MainWindow(QMainWindow):
         reason, ok = QInputDialog.getText(self, "重新开放", "请填写重新开放的原因（将记入日志）：")
         if not ok:
             return
+        begin_write(self.session)
         self._change_year(reopen_year(self.session, self.sheet.unit.code, self.sheet.year,
                                       reason, self.user.username),
                           f"{self.sheet.year}年数据已重新开放，可以修改")
@@ -460,10 +559,11 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "未能完成", "\n".join(f.message for f in problems[:15]))
             return
         self.session.commit()
-        self.reload()
+        self.events.flush()  # on_data_changed reloads
         self.statusBar().showMessage(done, 10000)
 
     def submit_year(self) -> None:
+        begin_write(self.session)
         findings = set_year_status(self.session, self.sheet.unit.code, self.sheet.year,
                                    "submitted", self.model.user)
         problems = [f for f in findings if f.severity == "error"]
@@ -474,7 +574,7 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, "不能上报", f"以下问题需先处理：\n{lines}{more}")
             return
         self.session.commit()
-        self.refresh()
+        self.events.flush()  # on_data_changed refreshes
         self.statusBar().showMessage(f"{self.sheet.year}年数据已标记为已上报", 10000)
 
     def manage_units(self) -> None:
@@ -482,8 +582,7 @@ class MainWindow(QMainWindow):
         from desktop.units_dialog import UnitsDialog
 
         UnitsDialog(self.engine, self.sheet.unit.code, self).exec()
-        self._fill_units()
-        self.reload()
+        self.events.flush()  # its commits reload the views (on_data_changed)
 
     def print_report(self) -> None:
         from desktop.report_dialog import open_file, print_report
@@ -508,8 +607,8 @@ class MainWindow(QMainWindow):
         from desktop.file_actions import import_excel_template
 
         def done(text: str) -> None:
+            self.events.flush()  # the import's commit reloads the views (on_data_changed)
             self.statusBar().showMessage(text, 15000)
-            self.reload()
 
         self.file_task = import_excel_template(self, self.engine, self.sheet.unit.code,
                                                self.sheet.year, self.user.username, done)
@@ -525,7 +624,7 @@ class MainWindow(QMainWindow):
         from desktop.file_actions import choose_and_import_sync_file
 
         self.sync_flow = choose_and_import_sync_file(self, self.engine, self.user.username,
-                                                     self.reload)
+                                                     self.events.flush)
 
     def restore_backup(self) -> None:
         from db.storage import sqlite_file_path
@@ -561,7 +660,7 @@ class MainWindow(QMainWindow):
             ensure_catalogue(session)
             session.commit()
         self._fill_units()
-        self.reload()
+        publish(self.engine, everything("restore"))
 
     def choose_language(self, language: str) -> None:
         set_language(language)
@@ -581,12 +680,18 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 860)
+            # Narrow docks by default, so that the grid's essentials fit 1366×768.
+            # (Once shown: before that the main window has no layout to resize.)
+            docks = [self.findChild(QDockWidget, "navigatorDock"), self.detail_dock]
+            QTimer.singleShot(0, lambda: self.resizeDocks(docks, [175, 290],
+                                                          Qt.Orientation.Horizontal))
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
+        self.events.close()
         self.session.close()
         super().closeEvent(event)
 

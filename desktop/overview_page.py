@@ -42,10 +42,16 @@ class OverviewPage(QWidget):
 
     def show_overview(self, overview: Overview, unit_name: str, year: int) -> None:
         share = overview.filled / overview.expected if overview.expected else 0
-        self.summary.setText(tr("<b>{unit} {year}年</b>　数据完整度：{filled}/{expected}（{share}）"
-                                "　预警：{warnings}项").format(
-            unit=unit_name, year=year, filled=overview.filled, expected=overview.expected,
-            share=f"{share:.0%}", warnings=len(overview.warnings)))
+        # The same targets the navigator and the domain table below count (targets_answered_for).
+        totals = {status: sum(line.counts.get(status, 0) for line in overview.domains)
+                  for status in STATUS_LABELS}
+        shown = [s for s in STATUS_LABELS if s in _COUNTED or totals[s]]
+        self.summary.setText(tr("<b>{unit} {year}年</b>　目标{targets}项：{counts}"
+                                "　｜　本年有数据的指标：{filled}/{expected}（{share}）").format(
+            unit=unit_name, year=year, targets=sum(totals.values()),
+            counts="　".join(f"{STATUS_SYMBOL[s]}{tr(STATUS_LABELS[s])}{totals[s]}"
+                            for s in shown),
+            filled=overview.filled, expected=overview.expected, share=f"{share:.0%}"))
         self.domains.setModel(_domain_model(overview))
         self.warnings.setModel(_warning_model(overview))
         self.children.setModel(_children_model(overview))

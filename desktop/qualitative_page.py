@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from db.entry_rows import EntrySheet, QualitativeRow
 from db.figures import PROGRESS_LABELS, set_progress
 from db.plan_text import DOMAIN_NAMES
+from db.storage import begin_write
 from desktop.entry_model import storage_message
 from desktop.i18n import tr
 from desktop.table_model import HeadedTableModel
@@ -71,7 +72,9 @@ class QualitativeModel(HeadedTableModel):
         else:
             evidence = str(value)
         try:
-            result = set_progress(self.session, self.sheet.unit.code, row.goal_id,
+            unit = self.sheet.unit.code
+            begin_write(self.session)
+            result = set_progress(self.session, unit, row.goal_id,
                                   self.sheet.year, status, evidence, self.user)
             if result.ok and result.changed:
                 self.session.commit()

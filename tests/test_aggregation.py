@@ -98,3 +98,31 @@ def test_imports_in_any_order_give_the_same_county_verdict(
     engine.dispose()
     assert result.value == pytest.approx(pooled_rate(counts, 100000.0))
 
+
+
+def test_a_county_own_numerator_is_never_put_over_its_townships_denominator() -> None:
+    index = FigureIndex({**COUNTS, MMR.code: MMR}, {"county": ["t1", "t2", "t3"]})
+    index.add("county", "maternal_deaths", 2023, "total", 1.0)  # its own count, no births
+    index.add("t1", "maternal_deaths", 2023, "total", 0.0)
+    index.add("t1", "live_births", 2023, "total", 3200.0)
+    own = index.own("county", MMR.code, 2023)
+    pooled = index.pooled("county", MMR.code, 2023)
+    assert own.value is None  # 1 / (nothing): no own rate, and certainly not 1 / 3200
+    assert pooled is not None and pooled.value == 0.0
+    assert (pooled.numerator, pooled.denominator) == (0.0, 3200.0)
+    assert pooled.reported == ("t1",) and pooled.missing == ("t2", "t3")
+
+
+@given(townships)
+def test_the_pooled_figure_of_the_units_below_is_the_county_rate_without_own_counts(
+    counts: list[tuple[int, int]],
+) -> None:
+    codes = [f"t{i:02d}" for i in range(len(counts))]
+    index = FigureIndex({**COUNTS, MMR.code: MMR}, {"county": codes})
+    for code, (deaths, births) in zip(codes, counts, strict=True):
+        index.add(code, "maternal_deaths", 2023, "total", float(deaths))
+        index.add(code, "live_births", 2023, "total", float(births))
+    pooled = index.pooled("county", MMR.code, 2023)
+    assert pooled is not None and pooled.expected == len(codes)
+    assert pooled.value == pytest.approx(index.resolve("county", MMR.code, 2023).value)
+    assert pooled.value == pytest.approx(pooled.numerator / pooled.denominator * 100000)

@@ -217,7 +217,7 @@ def test_a_locked_database_loses_nothing_and_says_so(
 
     monkeypatch.setattr(window.session, "commit", locked)
     type_into(qtbot, window, "health_literacy", "42")
-    assert "被锁定" in window.statusBar().currentMessage()
+    assert "另一个程序" in window.statusBar().currentMessage()  # a real second writer only
     assert stored(window, "health_literacy") == 41  # the earlier figure is intact
 
 
@@ -381,7 +381,7 @@ def test_painting_the_entry_grid_runs_no_sql(qtbot: QtBot, window: MainWindow,
     window.wait_idle()  # the overview's evaluation runs on a worker with its own queries
     model = window.model
     assert any(model.row_at(r).is_rate and model.row_at(r).numerator is not None
-               and not model.row_at(r).has_own_total for r in range(model.rowCount()))
+               and not model.row_at(r).has_own_figure for r in range(model.rowCount()))
     statements: list[str] = []
 
     def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:

@@ -32,6 +32,7 @@ from db.import_scope import out_of_scope_message, writable_units
 from db.importing.report_lines import ImportReport, counts_line, finding_line, result_lines
 from db.models import AuditEntry, Indicator, OrgUnit
 from db.plan_years import FIRST_YEAR, LAST_YEAR
+from db.storage import begin_write
 from db.unit_events import unit_year_problem
 
 COLUMNS = ("unit", "code", "year", "sex", "value", "comment")
@@ -351,6 +352,8 @@ def import_values_csv(
     report.dry_run = dry_run
     if report.has_errors:
         return report
+    if not dry_run:
+        begin_write(session)  # wait for another writer now, not fail halfway (storage.py)
     try:
         # Year order, so each figure's jump check sees the earlier years of the same file.
         for row in sorted(rows, key=lambda r: (r.unit, r.code, r.disaggregation, r.year)):

@@ -74,6 +74,7 @@ from db.progress import (
     no_progress,
     raise_if_cancelled,
 )
+from db.storage import begin_write
 from db.unit_events import unit_year_problem
 from db.units import subtree_codes
 
@@ -659,6 +660,8 @@ def import_template(session: Session, source: Path | str | bytes, user: str = ""
     report.dry_run = dry_run
     if report.has_errors:
         return report
+    if not dry_run:
+        begin_write(session)  # wait for another writer now, not fail halfway (storage.py)
     try:
         raise_if_cancelled(cancel)
         progress(0, 0, "正在核对库中数据……")

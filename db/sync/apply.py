@@ -13,8 +13,10 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from db.changes import FIGURES, QUALITATIVE, record_change
 from db.models import AuditEntry, GoalProgress, OrgUnit, SyncLog, utcnow
 from db.progress import CancelCheck, ProgressCallback, raise_if_cancelled
+from db.storage import begin_write
 from db.sync import rawdb
 from db.sync.compare import Checker
 from db.sync.format import SyncError
@@ -31,6 +33,8 @@ def run_import(session: Session, source: Source, preview: SyncPreview, *, user: 
                dry_run: bool, backup: bool, kind: str, progress: ProgressCallback,
                cancel: CancelCheck, expected: int = 0) -> SyncPreview:
     """Check ``source``'s records, fill ``preview``, and apply them unless refused or dry."""
+    if not dry_run:
+        begin_write(session)  # wait for another writer now, not fail halfway (storage.py)
     importer = Checker(session, source, preview, progress, cancel)
     importer.expected_total = lambda: expected  # type: ignore[method-assign]
     try:
@@ -81,6 +85,8 @@ def copy_aside(session: Session) -> Path | None:
 def write_changes(checker: Checker, user: str, log_row: dict[str, Any]) -> None:
     """Write what ``checker`` found to apply, in the session's transaction (not committed)."""
     session = checker.session
+    # Figures go through the driver's cursor, which the change feed cannot see.
+    record_change(session, [FIGURES, QUALITATIVE], years=checker.preview.years or None)
     if session.get_bind().dialect.name != "sqlite":
         _write(checker, user, log_row)
         return

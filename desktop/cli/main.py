@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from db.errors import UserError
@@ -35,7 +36,9 @@ from db.storage import (
     DATABASE_ENV_VAR,
     PreparedDatabase,
     StorageError,
+    busy_message,
     current_revision,
+    is_database_busy,
     prepare_database,
     resolve_database_url,
 )
@@ -67,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
                         default="overview", help="截图的页面")
     window.add_argument("--domain", help="截图的领域（如 health）")
     window.add_argument("--select", metavar="INDICATOR", help="截图时选中的指标（显示详细信息）")
+    window.add_argument("--size", metavar="WxH", type=_window_size, default=(1440, 900),
+                        help="截图的窗口大小（如 1366x768）")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     info = commands.add_parser("info", help="显示数据库位置、结构版本、目录版本和条目数")
@@ -125,7 +130,7 @@ def _run(args: argparse.Namespace) -> int:
             # A screenshot is for docs, tests and CI: render offscreen unless told otherwise,
             # so it works the same with or without a display.
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-            shot = Screenshot(args.screenshot, args.page, args.domain, args.select)
+            shot = Screenshot(args.screenshot, args.page, args.domain, args.select, args.size)
         return run_app(url, args.start_unit, args.start_year, shot)
 
     try:
@@ -142,6 +147,13 @@ def _run(args: argparse.Namespace) -> int:
         with Session(prepared.engine) as session:
             load_shipped_catalogue(session)
             return handler(args, session, prepared)
+    except OperationalError as error:
+        # Another process kept the database busy past the busy timeout (issue 11): nothing of
+        # this command was written, and the clerk only needs to try again.
+        if not is_database_busy(error):
+            raise
+        print(busy_message(), file=sys.stderr)
+        return EXIT_STORAGE_ERROR
     except BrokenPipeError:
         # The reader (head, a pager) stopped early. Point stdout at devnull so that Python's
         # final flush does not raise again (see the Python docs, signal module, SIGPIPE).
@@ -149,6 +161,13 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     finally:
         prepared.engine.dispose()
+
+
+def _window_size(text: str) -> tuple[int, int]:
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        raise argparse.ArgumentTypeError(f"窗口大小应写成“宽x高”，如 1366x768，而不是“{text}”")
+    return int(width), int(height)
 
 
 def load_shipped_catalogue(session: Session) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.entry_rows import targets_answered_for
 from db.evaluation import BASELINE_YEAR, Evaluator, TargetResult, TargetSpec
 from db.models import Domain, Goal, GoalProgress, OrgUnit, Plan
 from db.plan_years import LAST_YEAR
@@ -158,7 +159,8 @@ def gather_unit(session: Session, unit_code: str, year: int, steps: Steps,
     unit = find_unit(session, unit_code)
     check_year(year)
     evaluator = evaluator or Evaluator(session, unit_code)
-    specs = evaluator.targets_for(unit_code)
+    # The same targets the app counts for this unit (a township: what townships collect).
+    specs = targets_answered_for(evaluator, unit_code, unit.level)
     if not specs:
         raise ReportError(f"单位 {unit.name}（{unit_code}）没有适用的规划，无法生成报告")
     plan = session.get(Plan, specs[0].plan)
@@ -179,6 +181,8 @@ def gather_unit(session: Session, unit_code: str, year: int, steps: Steps,
         rows.setdefault(spec.domain, []).append(TargetRow(spec, result, series))
 
     goals = _goal_rows(session, plan.code, unit_code, year)
+    if unit.level == "township":  # as in the app: only domains that hold a township's targets
+        goals = {key: rows_ for key, rows_ in goals.items() if key in rows}
     order = list(plan.domain_order)
     order += sorted((set(rows) | set(goals)) - set(order))
     domains = tuple(
