@@ -81,8 +81,8 @@ def diff_values(session: Session, incoming: Iterable[tuple[FigureKey, float]], *
         if len(wanted) < limit:
             wanted.append((key, value))
     stored = _stored(session, [key for key, _ in wanted])
-    names = dict(session.execute(select(Indicator.code, Indicator.name)).tuples().all())
-    unit_names = dict(session.execute(select(OrgUnit.code, OrgUnit.name)).tuples().all())
+    names = dict(session.execute(select(Indicator.code, Indicator.name)).all())
+    unit_names = dict(session.execute(select(OrgUnit.code, OrgUnit.name)).all())
     rows: list[ValueChange] = []
     for key, value in wanted:
         unit, code, year, dis = key

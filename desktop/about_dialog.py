@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Meta
 from db.version import app_version
+from desktop.i18n import tr
 from resources import FONTS_DIR
 
 FONT_NAME = "文泉驿微米黑（WenQuanYi Micro Hei）"
@@ -37,10 +38,16 @@ def about_facts(engine: Engine) -> list[tuple[str, str]]:
         catalogue = session.scalar(select(Meta.value).where(Meta.key == "catalogue_version"))
     from desktop.crash import log_folder
 
+    from db.backup import backup_folder
+    from db.storage import sqlite_file_path
+
+    db_file = sqlite_file_path(engine.url.render_as_string(hide_password=False))
     return [
         ("软件版本", app_version()),
         ("指标目录版本", catalogue or "-"),
         ("数据库", engine.url.render_as_string(hide_password=True).removeprefix("sqlite:///")),
+        ("备份文件夹", str(backup_folder(db_file)) if db_file is not None
+         else "（服务器数据库，请用数据库自身的备份工具）"),
         ("日志文件夹", str(log_folder())),
         ("运行环境", f"Python {platform.python_version()}，Qt {qVersion()}，"
                      f"PySide6 {pyside_version}，{platform.platform(terse=True)}"
@@ -52,10 +59,11 @@ def about_facts(engine: Engine) -> list[tuple[str, str]]:
 class AboutDialog(QDialog):
     def __init__(self, engine: Engine, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("关于填报")
+        self.setWindowTitle(tr("关于填报"))
         self.setMinimumWidth(560)  # long paths wrap less; IT staff read them aloud
         layout = QVBoxLayout(self)
-        title = QLabel("<h2>填报</h2><p>妇女发展规划（2021—2030年）监测数据填报，离线桌面版</p>")
+        title = QLabel("<h2>" + tr("填报") + "</h2><p>"
+                       + tr("妇女发展规划（2021—2030年）监测数据填报，离线桌面版") + "</p>")
         layout.addWidget(title)
         form = QFormLayout()
         self.facts = about_facts(engine)
@@ -64,14 +72,19 @@ class AboutDialog(QDialog):
             shown.setWordWrap(True)
             # Selectable, so a clerk can copy the paths into a message to IT staff.
             shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            form.addRow(f"{label}：", shown)
+            form.addRow(tr(label) + "：", shown)
+        from desktop.key_dialogs import OwnKeyPanel
+
+        # Read out by phone when the county registers this PC's key (docs/sync-format.md).
+        self.key_panel = OwnKeyPanel(engine, self)
+        form.addRow(tr("本机密钥指纹") + "：", self.key_panel)
         layout.addLayout(form)
 
         buttons = QDialogButtonBox()
-        licence = QPushButton("字体许可证")
+        licence = QPushButton(tr("字体许可证"))
         buttons.addButton(licence, QDialogButtonBox.ButtonRole.HelpRole)
         close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        close.setText("关闭")
+        close.setText(tr("关闭"))
         buttons.rejected.connect(self.reject)
         licence.clicked.connect(self.show_licence)
         layout.addWidget(buttons)

@@ -474,11 +474,12 @@ class MainWindow(QMainWindow):
         self.reload()
 
     def print_report(self) -> None:
-        from desktop.report_dialog import open_file, print_report
+        from desktop.report_dialog import ReportDoneBox, print_report
 
         def done(built: BuiltReport) -> None:
             self.statusBar().showMessage(f"报告已生成：{built.path}（共{built.pages}页）", 15000)
-            open_file(built.path)
+            self.report_done = ReportDoneBox(built, self)
+            self.report_done.open()
 
         has_children = self.overview_task is not None
         self.report_task = print_report(self, self.engine, self.sheet.unit.code,
