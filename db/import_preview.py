@@ -145,15 +145,15 @@ def sync_value_diff(session: Session, preview: object, limit: int = DEFAULT_LIMI
     """The value-level preview of a checked sync file (a :class:`db.sync.import_.SyncPreview`)."""
     conflicts = {(c.unit, c.what, c.year, c.disaggregation): c.reason
                  for c in getattr(preview, "conflicts", [])}
-    path = getattr(preview, "path")
+    path = preview.path
     return diff_values(session, sync_file_figures(path), conflicts=conflicts, limit=limit)
 
 
 def template_value_diff(session: Session, report: object,
                         limit: int = DEFAULT_LIMIT) -> ValueDiff:
     """The value-level preview of a checked Excel template (its dry run's accepted rows)."""
-    year = int(getattr(report, "year"))
+    year = int(report.year)
     incoming = [((o.unit, o.code, year, o.disaggregation), float(o.value))
-                for o in getattr(report, "figures")
+                for o in report.figures
                 if o.status == "accepted" and o.value is not None]
     return diff_values(session, incoming, limit=limit)

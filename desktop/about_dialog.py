@@ -36,10 +36,9 @@ def about_facts(engine: Engine) -> list[tuple[str, str]]:
     """(label, value) pairs the dialog shows; also what a crash report starts with."""
     with Session(engine) as session:
         catalogue = session.scalar(select(Meta.value).where(Meta.key == "catalogue_version"))
-    from desktop.crash import log_folder
-
     from db.backup import backup_folder
     from db.storage import sqlite_file_path
+    from desktop.crash import log_folder
 
     db_file = sqlite_file_path(engine.url.render_as_string(hide_password=False))
     return [

@@ -77,8 +77,8 @@ def import_excel_template(parent: QWidget, engine: Engine, unit: str, year: int,
             done(tr("Excel文件有错误，未导入任何数据"))
             return
         title = tr("文件：{file}\n模板：{unit}（{code}）{year}年").format(
-            file=path.name, unit=getattr(report, "unit_name"), code=getattr(report, "unit"),
-            year=getattr(report, "year"))
+            file=path.name, unit=report.unit_name, code=report.unit,
+            year=report.year)
         dialog = ExcelPreviewDialog(title, detail, parent)  # type: ignore[arg-type]
         handle["dialog"] = dialog
         dialog.rejected.connect(lambda: done(tr("已取消导入，数据库未作改动")))
@@ -92,7 +92,7 @@ def import_excel_template(parent: QWidget, engine: Engine, unit: str, year: int,
             QMessageBox.warning(parent, tr("导入结果"), detail)
             done(tr("Excel文件有错误，未导入任何数据"))
             return
-        done(tr("已从Excel导入数据：写入 {n} 项").format(n=getattr(report, "changed")))
+        done(tr("已从Excel导入数据：写入 {n} 项").format(n=report.changed))
 
     return run_task(parent, tr("检查Excel"), run(True), previewed)
 

@@ -151,8 +151,8 @@ class SyncPreviewDialog(QDialog):
             self.details.setModel(RowsModel(["单位", "指标", "年份", "本级", "文件", "原因"],
                                             conflict_rows(preview), self))
             self.details.horizontalHeader().setStretchLastSection(True)
-            layout.addWidget(QLabel(tr("冲突 {n} 处：这些数据不导入，保留本级数据。其余数据照常导入。")
-                                    .format(n=preview.conflict_total)))
+            layout.addWidget(QLabel(tr("冲突 {n} 处：这些数据不导入，保留本级数据。"
+                                       "其余数据照常导入。").format(n=preview.conflict_total)))
             layout.addWidget(self.details, 2)
         if isinstance(preview, SyncPreview) and preview.refused:
             self.table.hide()

@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from db.models import OrgUnit, utcnow
 from db.sync.format import SyncError, open_container
 from db.sync.keys import (
-    Registration,
     RegisterResult,
+    Registration,
     fingerprint_of,
     home_unit,
     register_key,
