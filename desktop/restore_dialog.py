@@ -1,4 +1,6 @@
-"""恢复备份: the database's backups with what each holds, and putting one back.
+"""备份与恢复: the database's backups with what each holds, a backup now (here or on a USB
+stick), and putting one back. The backup whose contents match the current data is marked, and
+no button that replaces data is ever the default: Enter closes the dialog.
 
     if show_restore_dialog(window, db_path):
         ...  # the database was replaced: close the window and open the database again
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -39,6 +42,8 @@ from db.backup import (
 from db.progress import Progress
 from desktop.maintenance_commands import format_size
 from desktop.table_model import HeadedTableModel, Index, row_picker
+from desktop.i18n import tr
+from desktop.start_folder import remember_folder, start_folder
 from desktop.tasks import TaskHandle, run_task
 
 
@@ -50,11 +55,16 @@ class BackupTableModel(HeadedTableModel):
     def __init__(self, backups: list[BackupInfo] | None = None) -> None:
         super().__init__()
         self._rows = list(backups or [])
+        self.current: BackupInfo | None = None  # what the live database holds
 
-    def set_backups(self, backups: list[BackupInfo]) -> None:
+    def set_backups(self, backups: list[BackupInfo], current: BackupInfo | None = None) -> None:
         self.beginResetModel()
         self._rows = list(backups)
+        self.current = current
         self.endResetModel()
+
+    def matches_current(self, row: int) -> bool:
+        return same_data(self._rows[row], self.current)
 
     def row_count(self) -> int:
         return len(self._rows)
@@ -67,7 +77,14 @@ class BackupTableModel(HeadedTableModel):
             return None
         info = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return _cells(info)[index.column()]
+            cells = _cells(info)
+            if index.column() == len(cells) - 1 and self.matches_current(index.row()):
+                return cells[-1] + "（与当前数据相同）"
+            return cells[index.column()]
+        if role == Qt.ItemDataRole.FontRole and self.matches_current(index.row()):
+            font = QFont()
+            font.setBold(True)
+            return font
         if role == Qt.ItemDataRole.ToolTipRole:
             return info.problem or str(info.path)
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (3, 4, 7):
@@ -86,6 +103,41 @@ def _cells(info: BackupInfo) -> tuple[str, ...]:
             format_size(info.size), "可恢复" if info.problem is None else "不可恢复")
 
 
+def same_data(info: BackupInfo, current: BackupInfo | None) -> bool:
+    """True when a backup holds what the database holds now: the same units, the same number of
+    figures and the same newest figure (a later edit, import or deletion changes one of them)."""
+    return (current is not None and info.problem is None and info.figures is not None
+            and (info.units, info.figures, info.latest_figure)
+            == (current.units, current.figures, current.latest_figure))
+
+
+def current_contents(db_path: Path) -> BackupInfo | None:
+    """The live database described like a backup, to compare with them; None if unreadable."""
+    try:
+        return inspect_backup(db_path)
+    except BackupError:
+        return None
+
+
+def backup_to_folder(db_path: Path, folder: Path) -> Path:
+    """A copy of the database in ``folder`` (a USB stick), named like the backups so that
+    从其他文件恢复 recognises it; checked like them and written under a temporary name."""
+    import sqlite3
+    from datetime import datetime
+
+    from db.backup import copy_database
+    from db.files import replaced_when_done
+
+    stem = db_path.stem if db_path.suffix else db_path.name
+    target = folder / f"{stem}-{datetime.now():%Y%m%d-%H%M%S}-manual.sqlite3"
+    try:
+        with replaced_when_done(target) as partial:
+            copy_database(db_path, partial)
+    except (sqlite3.Error, OSError) as error:
+        raise BackupError(f"备份失败（{db_path} → {target}）：{error}") from error
+    return target
+
+
 def describe_for_confirmation(info: BackupInfo) -> str:
     what = f"单位 {info.units} 个，数据 {info.figures} 条"
     if info.latest_figure is not None:
@@ -98,15 +150,17 @@ def describe_for_confirmation(info: BackupInfo) -> str:
 class RestoreDialog(QDialog):
     def __init__(self, db_path: Path, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("恢复备份")
+        self.setWindowTitle(tr("备份与恢复"))
         self.resize(960, 420)
         self.db_path = Path(db_path)
         self.result_of_restore: RestoreResult | None = None
         self._task: TaskHandle[RestoreResult] | None = None
 
         layout = QVBoxLayout(self)
-        intro = QLabel(f"数据库：{self.db_path}\n备份文件夹：{backup_folder(self.db_path)}\n"
-                       "恢复前会先自动备份当前数据库，恢复后可以再换回来。")
+        intro = QLabel(tr("数据库：{db}\n备份文件夹：{folder}\n"
+                          "恢复前会先自动备份当前数据库，恢复后可以再换回来。"
+                          "加粗的一行与当前数据相同。").format(
+                              db=self.db_path, folder=backup_folder(self.db_path)))
         intro.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(intro)
         self.model = BackupTableModel()
@@ -117,26 +171,36 @@ class RestoreDialog(QDialog):
         layout.addWidget(self.table)
 
         buttons = QDialogButtonBox()
-        self.restore_button = QPushButton("恢复")
-        self.backup_button = QPushButton("立即备份")
-        self.file_button = QPushButton("从其他文件恢复……")
-        close = QPushButton("关闭")
-        buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.restore_button = QPushButton(tr("恢复所选备份……"))
+        self.backup_button = QPushButton(tr("立即备份"))
+        self.backup_to_button = QPushButton(tr("备份到其他位置……"))
+        self.backup_to_button.setToolTip(tr("例如U盘：电脑损坏时，数据仍在"))
+        self.file_button = QPushButton(tr("从其他文件恢复……"))
+        self.close_button = QPushButton(tr("关闭"))
         buttons.addButton(self.backup_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.backup_to_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.restore_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.addButton(self.file_button, QDialogButtonBox.ButtonRole.ActionRole)
-        buttons.addButton(close, QDialogButtonBox.ButtonRole.RejectRole)
+        buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.RejectRole)
         layout.addWidget(buttons)
+        # Enter must never replace the database: only 关闭 may be the default.
+        for button in (self.restore_button, self.backup_button, self.backup_to_button,
+                       self.file_button):
+            button.setAutoDefault(False)
+            button.setDefault(False)
+        self.close_button.setDefault(True)
 
         self.restore_button.clicked.connect(self.restore_selected)
         self.backup_button.clicked.connect(self.backup_now)
+        self.backup_to_button.clicked.connect(lambda: self.backup_to())
         self.file_button.clicked.connect(self.restore_from_file)
-        close.clicked.connect(self.reject)
+        self.close_button.clicked.connect(self.reject)
         self.table.selectionModel().currentRowChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _index: self.restore_selected())
         self.reload()
 
     def reload(self) -> None:
-        self.model.set_backups(list_backups(self.db_path))
+        self.model.set_backups(list_backups(self.db_path), current_contents(self.db_path))
         self._selection_changed(self.table.currentIndex(), QModelIndex())
 
     def selected(self) -> BackupInfo | None:
@@ -154,7 +218,23 @@ class RestoreDialog(QDialog):
             QMessageBox.warning(self, "无法备份", str(error))
             return
         self.reload()
-        QMessageBox.information(self, "已备份", f"已备份到 {made}")
+        QMessageBox.information(self, tr("已备份"), tr("已备份到 {path}").format(path=made))
+
+    def backup_to(self, folder: str | None = None) -> Path | None:
+        """立即备份 to a folder the clerk chooses (a USB stick); the copy's path."""
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, tr("选择备份位置（如U盘）"),
+                                                      str(start_folder("backup")))
+        if not folder:
+            return None
+        try:
+            made = backup_to_folder(self.db_path, Path(folder))
+        except BackupError as error:
+            QMessageBox.warning(self, tr("无法备份"), str(error))
+            return None
+        remember_folder("backup", Path(folder))
+        QMessageBox.information(self, tr("已备份"), tr("已备份到 {path}").format(path=made))
+        return made
 
     def restore_from_file(self) -> None:
         chosen, _filter = QFileDialog.getOpenFileName(
@@ -207,7 +287,7 @@ class RestoreDialog(QDialog):
 
 
 def show_restore_dialog(parent: QWidget | None, db_path: Path) -> bool:
-    """Show 恢复备份 for the database file; True if it was replaced by a backup."""
+    """Show 备份与恢复 for the database file; True if it was replaced by a backup."""
     dialog = RestoreDialog(db_path, parent)
     dialog.exec()
     return dialog.result_of_restore is not None
