@@ -246,6 +246,7 @@ class MainWindow(QMainWindow):
             action.setChecked(code == current)
             action.triggered.connect(lambda _checked, c=code: self.choose_language(c))
         help_menu = self.menuBar().addMenu(tr("帮助(&H)"))
+        help_menu.addAction(tr("使用手册"), self.show_manual)
         help_menu.addAction(tr("关于填报"), self.show_about)
 
     def _fill_units(self) -> None:
@@ -533,6 +534,12 @@ class MainWindow(QMainWindow):
     def choose_language(self, language: str) -> None:
         set_language(language)
         QMessageBox.information(self, tr("界面语言"), tr("界面语言将在重新启动程序后生效。"))
+
+    def show_manual(self) -> None:
+        from desktop.manual import ManualDialog
+
+        self.manual = ManualDialog(self)
+        self.manual.show()
 
     def show_about(self) -> None:
         from desktop.about_dialog import show_about

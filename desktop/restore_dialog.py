@@ -40,10 +40,10 @@ from db.backup import (
     restore,
 )
 from db.progress import Progress
-from desktop.maintenance_commands import format_size
-from desktop.table_model import HeadedTableModel, Index, row_picker
 from desktop.i18n import tr
+from desktop.maintenance_commands import format_size
 from desktop.start_folder import remember_folder, start_folder
+from desktop.table_model import HeadedTableModel, Index, row_picker
 from desktop.tasks import TaskHandle, run_task
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
@@ -25,11 +26,13 @@ from PySide6.QtGui import QBrush, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
+    QLayout,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -287,6 +290,8 @@ class AddUnitDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        # The dialog grows when an error line appears, instead of clipping the help text.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addWidget(self.fields)
         layout.addWidget(self.buttons)
         self.fields.changed.connect(self._update)
@@ -331,9 +336,14 @@ class UnitsDialog(QDialog):
         self.rename_button.clicked.connect(self._rename_clicked)
         self.toggle_button.clicked.connect(self._toggle_clicked)
         close_button.clicked.connect(self.accept)
+        # The list a township's set-up reads, so it never retypes its 12-digit code.
+        self.export_list_button = QPushButton(f"导出{noun}名单…")
+        self.export_list_button.setEnabled(self.child_level is not None)
+        self.export_list_button.clicked.connect(lambda: self.export_unit_list())
 
         buttons = QHBoxLayout()
-        for button in (self.add_button, self.rename_button, self.toggle_button):
+        for button in (self.add_button, self.rename_button, self.toggle_button,
+                       self.export_list_button):
             buttons.addWidget(button)
         buttons.addStretch()
         buttons.addWidget(close_button)
@@ -348,6 +358,30 @@ class UnitsDialog(QDialog):
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.refresh()
         self.resize(560, 420)
+
+    def export_unit_list(self, chosen: str | None = None) -> Path | None:
+        """Save the unit list for the units below (the first-start wizard reads it)."""
+        from db.unit_list import UnitListError, write_unit_list
+        from desktop.start_folder import remember_folder, start_folder
+
+        if chosen is None:
+            suggested = start_folder("unit-list") / f"{self.unit_name}_单位名单.tbunits"
+            chosen, _ = QFileDialog.getSaveFileName(self, "导出单位名单", str(suggested),
+                                                    "单位名单 (*.tbunits)")
+        if not chosen:
+            return None
+        path = Path(chosen)
+        try:
+            with Session(self._engine) as session:
+                listed = write_unit_list(session, self.unit_code, path)
+        except UnitListError as error:
+            QMessageBox.warning(self, "无法导出", str(error))
+            return None
+        remember_folder("unit-list", path.parent)
+        QMessageBox.information(self, "已导出",
+                                f"单位名单已保存：{path}（{len(listed.children)}个）。\n"
+                                "请把它交给各乡镇：首次使用设置时选择“从单位名单选择”。")
+        return path
 
     # The actions, each one committed transaction; the buttons below only ask for input.
 

@@ -9,15 +9,20 @@ stored by :func:`db.units.init_unit`, the same function as ``tianbao init --unit
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QMessageBox,
+    QPushButton,
     QRadioButton,
     QTableView,
     QVBoxLayout,
@@ -29,6 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import Plan
+from db.unit_list import UnitList, UnitListError, read_unit_list
 from db.units import UnitError, init_unit
 from desktop.units_dialog import UnitFields
 
@@ -71,6 +77,13 @@ class FirstStartChoice:
         return self.township_name or self.plan.name
 
 
+def above(plan: PlanChoice) -> str:
+    """The province and the parent, once: a prefecture-level city's parent is its province."""
+    if not plan.parent_name or plan.parent_name == plan.province:
+        return plan.province
+    return f"{plan.province} {plan.parent_name}"
+
+
 def plan_choices(session: Session) -> list[PlanChoice]:
     return [PlanChoice(p.code, p.name, p.level, p.province, p.parent_name, p.title)
             for p in session.scalars(select(Plan).order_by(Plan.code))]
@@ -107,7 +120,7 @@ class IntroPage(QWizardPage):
         for plan in plans:
             row = [QStandardItem(plan.name), QStandardItem(PLAN_LEVEL_LABELS.get(plan.level,
                                                                                    plan.level)),
-                   QStandardItem(plan.code), QStandardItem(f"{plan.province} {plan.parent_name}")]
+                   QStandardItem(plan.code), QStandardItem(above(plan))]
             for item in row:
                 item.setEditable(False)
                 item.setToolTip(plan.title)
@@ -184,11 +197,79 @@ class TownshipPage(QWizardPage):
         self.county_label = QLabel()
         self.county_label.setWordWrap(True)
         self._fields_box = QVBoxLayout()
+        # A township given its county's unit list picks itself instead of typing 12 digits.
+        self.list_button = QPushButton("从单位名单选择……")
+        self.list_button.setToolTip("县里“管理乡镇 → 导出乡镇名单”得到的文件")
+        self.list_button.clicked.connect(lambda: self.load_unit_list())
+        self.list_choice = QComboBox()
+        self.list_choice.hide()
+        self.list_choice.currentIndexChanged.connect(self._listed_chosen)
+        self.list_note = QLabel()
+        self.list_note.setWordWrap(True)
+        self.list_note.hide()
+        list_row = QHBoxLayout()
+        list_row.addWidget(self.list_button)
+        list_row.addWidget(self.list_choice, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.county_label)
+        layout.addLayout(list_row)
+        layout.addWidget(self.list_note)
         layout.addLayout(self._fields_box)
         layout.addStretch()
         self.fields: UnitFields | None = None
+        self.unit_list: UnitList | None = None
+
+    def load_unit_list(self, path: str | None = None) -> bool:
+        """Read the county's unit list and offer its townships; False if it is not usable."""
+        from desktop.start_folder import start_folder
+
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "选择单位名单文件",
+                                                  str(start_folder("unit-list")),
+                                                  "单位名单 (*.tbunits *.json);;所有文件 (*)")
+        if not path:
+            return False
+        try:
+            listed = read_unit_list(Path(path))
+        except UnitListError as error:
+            self._say(str(error), error=True)
+            return False
+        plan = self._intro.selected_plan()
+        if plan is not None and listed.code != plan.code:
+            self._say(f"此名单属于{listed.name}（{listed.code}），不是所选的{plan.name}"
+                      f"（{plan.code}）。请返回上一步选择{listed.name}，或使用{plan.name}的名单。",
+                      error=True)
+            return False
+        if not listed.children:
+            self._say(f"{listed.name}的名单中没有乡镇（街道）。", error=True)
+            return False
+        self.unit_list = listed
+        self.list_choice.blockSignals(True)
+        self.list_choice.clear()
+        self.list_choice.addItem("请选择本乡镇（街道）", None)
+        for child in listed.children:
+            self.list_choice.addItem(f"{child.name}（{child.code}）", child.code)
+        self.list_choice.blockSignals(False)
+        self.list_choice.show()
+        self._say(f"已读取{listed.name}的单位名单：共 {len(listed.children)} 个乡镇（街道）。"
+                  "选择后名称和代码自动填好。")
+        return True
+
+    def choose_listed(self, code: str) -> None:
+        self.list_choice.setCurrentIndex(self.list_choice.findData(code))
+
+    def _listed_chosen(self, _index: int) -> None:
+        code = self.list_choice.currentData()
+        if self.unit_list is None or self.fields is None or code is None:
+            return
+        child = next(c for c in self.unit_list.children if c.code == code)
+        self.fields.name_edit.setText(child.name)
+        self.fields.code_edit.setText(child.code)
+
+    def _say(self, text: str, error: bool = False) -> None:
+        self.list_note.setText(text)
+        self.list_note.setStyleSheet("color: #b3261e;" if error else "")
+        self.list_note.show()
 
     def initializePage(self) -> None:
         plan = self._intro.selected_plan()
@@ -248,7 +329,7 @@ def summary_text(choice: FirstStartChoice) -> str:
         return (f"本机为 {plan.name}（{PLAN_LEVEL_LABELS.get(plan.level, plan.level)}，"
                 f"行政区划代码 {plan.code}）填报。\n\n"
                 f"执行规划：《{plan.title}》\n"
-                f"上级：{plan.province} {plan.parent_name}\n\n"
+                f"上级：{above(plan)}\n\n"
                 "之后可以添加下属乡镇（街道），汇总它们报送的数据。")
     return (f"本机为乡镇（街道）{choice.township_name}（统计用区划代码 "
             f"{choice.township_code}）填报。\n\n"
