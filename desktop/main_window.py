@@ -499,6 +499,7 @@ class MainWindow(QMainWindow):
 
         def done(text: str) -> None:
             self.statusBar().showMessage(text, 15000)
+            self.session.rollback()  # see import_sync
             self.reload()
 
         self.file_task = import_excel_template(self, self.engine, self.sheet.unit.code,
@@ -514,7 +515,12 @@ class MainWindow(QMainWindow):
     def import_sync(self) -> None:
         from desktop.file_actions import import_sync_file
 
-        self.sync_flow = import_sync_file(self, self.engine, self.user.username, self.reload)
+        def imported() -> None:
+            # The window's session may still read the snapshot from before the import.
+            self.session.rollback()
+            self.reload()
+
+        self.sync_flow = import_sync_file(self, self.engine, self.user.username, imported)
 
     def restore_backup(self) -> None:
         from db.storage import sqlite_file_path
