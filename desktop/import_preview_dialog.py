@@ -34,7 +34,8 @@ class ExcelPreviewDialog(QDialog):
         layout.addWidget(self.header)
         self.table = QTableView()
         self.table.verticalHeader().hide()
-        self.table.setModel(RowsModel([tr(h) for h in VALUE_HEADERS], value_rows(diff), self))
+        self.table.setModel(RowsModel([tr(h) for h in VALUE_HEADERS], value_rows(diff), self,
+                                      right=(3, 4)))
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table)
         buttons = QDialogButtonBox()

@@ -70,6 +70,7 @@ class OwnKeyPanel(QWidget):
         self.save_button = QPushButton(tr("保存密钥登记文件……"))
         self.save_button.setToolTip(tr("首次报送前，把此文件交给上级，并在电话中读出上面的指纹"))
         self.save_button.setEnabled(self.fingerprint is not None)
+        self.save_button.setAutoDefault(False)  # Enter closes the dialog around it
         self.save_button.clicked.connect(self.save_registration)
         layout.addWidget(self.save_button)
         self.saved_to: Path | None = None

@@ -51,10 +51,11 @@ class RowsModel(QAbstractTableModel):
     """Read-only rows of text under headers; numbers are right-aligned."""
 
     def __init__(self, headers: Sequence[str], rows: Sequence[Sequence[object]],
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, right: Sequence[int] = ()) -> None:
         super().__init__(parent)
         self._headers = list(headers)
         self._rows = [list(row) for row in rows]
+        self._right = set(right)  # columns of numbers written as text
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(self._rows)
@@ -69,7 +70,8 @@ class RowsModel(QAbstractTableModel):
         value = self._rows[index.row()][index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
             return str(value)
-        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, int):
+        if role == Qt.ItemDataRole.TextAlignmentRole and (isinstance(value, int)
+                                                          or index.column() in self._right):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -132,11 +134,12 @@ class SyncPreviewDialog(QDialog):
         self.table.setModel(self._main_model())
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
-        layout.addWidget(self.table, 3)
+        layout.addWidget(self.table, 1 if diff is not None and diff.rows else 3)
         self.values = QTableView()
         self.values.verticalHeader().hide()
         if diff is not None and diff.rows:
-            self.values.setModel(RowsModel([tr(h) for h in VALUE_HEADERS], value_rows(diff), self))
+            self.values.setModel(RowsModel([tr(h) for h in VALUE_HEADERS], value_rows(diff), self,
+                                           right=(3, 4)))
             self.values.horizontalHeader().setSectionResizeMode(
                 1, QHeaderView.ResizeMode.Stretch)
             more = tr("（另有 {n} 项未列出）").format(n=diff.more) if diff.more > 0 else ""
