@@ -538,8 +538,10 @@ class MainWindow(QMainWindow):
             self.reload()
 
     def choose_language(self, language: str) -> None:
+        from desktop.i18n import ask_restart
+
         set_language(language)
-        QMessageBox.information(self, tr("界面语言"), tr("界面语言将在重新启动程序后生效。"))
+        self.language_box = ask_restart(self, self.close)
 
     def show_manual(self) -> None:
         from desktop.manual import ManualDialog
