@@ -90,7 +90,7 @@ class AboutDialog(QDialog):
 
     def show_licence(self) -> QDialog:
         dialog = QDialog(self)
-        dialog.setWindowTitle(f"{FONT_NAME} 许可证")
+        dialog.setWindowTitle(tr("{font} 许可证").format(font=FONT_NAME))
         dialog.resize(640, 480)
         text = QPlainTextEdit()
         text.setReadOnly(True)
@@ -101,7 +101,7 @@ class AboutDialog(QDialog):
         layout = QVBoxLayout(dialog)
         layout.addWidget(text)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        buttons.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
+        buttons.button(QDialogButtonBox.StandardButton.Close).setText(tr("关闭"))
         buttons.rejected.connect(dialog.reject)
         layout.addWidget(buttons)
         dialog.open()

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from db.import_preview import CHANGED, NEW, UNCHANGED, ValueDiff
 from desktop.i18n import tr
-from desktop.sync_dialog import VALUE_HEADERS, RowsModel, value_rows
+from desktop.sync_dialog import RowsModel, value_headers, value_rows
 
 
 class ExcelPreviewDialog(QDialog):
@@ -34,7 +34,7 @@ class ExcelPreviewDialog(QDialog):
         layout.addWidget(self.header)
         self.table = QTableView()
         self.table.verticalHeader().hide()
-        self.table.setModel(RowsModel([tr(h) for h in VALUE_HEADERS], value_rows(diff), self,
+        self.table.setModel(RowsModel(value_headers(), value_rows(diff), self,
                                       right=(3, 4)))
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table)

@@ -79,7 +79,7 @@ class BackupTableModel(HeadedTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             cells = _cells(info)
             if index.column() == len(cells) - 1 and self.matches_current(index.row()):
-                return cells[-1] + "（与当前数据相同）"
+                return cells[-1] + tr("（与当前数据相同）")
             return cells[index.column()]
         if role == Qt.ItemDataRole.FontRole and self.matches_current(index.row()):
             font = QFont()
@@ -98,9 +98,9 @@ def _cells(info: BackupInfo) -> tuple[str, ...]:
 
     latest = ("" if info.latest_figure is None
               else info.latest_figure.astimezone().strftime("%Y-%m-%d %H:%M"))
-    return (info.taken_at.strftime("%Y-%m-%d %H:%M"), info.reason_label, info.home_unit or "",
+    return (info.taken_at.strftime("%Y-%m-%d %H:%M"), tr(info.reason_label), info.home_unit or "",
             number(info.units), number(info.figures), latest, info.revision or "",
-            format_size(info.size), "可恢复" if info.problem is None else "不可恢复")
+            format_size(info.size), tr("可恢复") if info.problem is None else tr("不可恢复"))
 
 
 def same_data(info: BackupInfo, current: BackupInfo | None) -> bool:
@@ -139,12 +139,15 @@ def backup_to_folder(db_path: Path, folder: Path) -> Path:
 
 
 def describe_for_confirmation(info: BackupInfo) -> str:
-    what = f"单位 {info.units} 个，数据 {info.figures} 条"
+    what = tr("单位 {units} 个，数据 {figures} 条").format(units=info.units, figures=info.figures)
     if info.latest_figure is not None:
-        what += f"，最近填报于 {info.latest_figure.astimezone():%Y-%m-%d %H:%M}"
+        what += tr("，最近填报于 {when}").format(
+            when=f"{info.latest_figure.astimezone():%Y-%m-%d %H:%M}")
     who = f"（{info.home_unit}）" if info.home_unit else ""
-    return (f"用 {info.taken_at:%Y-%m-%d %H:%M} 的{info.reason_label}{who}替换当前数据库？\n\n"
-            f"备份中有：{what}。\n\n当前数据库会先自动备份，恢复后程序需要重新打开。")
+    return tr("用 {when} 的{reason}{who}替换当前数据库？\n\n备份中有：{what}。\n\n"
+              "当前数据库会先自动备份，恢复后程序需要重新打开。").format(
+                  when=f"{info.taken_at:%Y-%m-%d %H:%M}", reason=tr(info.reason_label),
+                  who=who, what=what)
 
 
 class RestoreDialog(QDialog):
@@ -215,7 +218,7 @@ class RestoreDialog(QDialog):
         try:
             made = backup_now(self.db_path, "manual")
         except BackupError as error:
-            QMessageBox.warning(self, "无法备份", str(error))
+            QMessageBox.warning(self, tr("无法备份"), str(error))
             return
         self.reload()
         QMessageBox.information(self, tr("已备份"), tr("已备份到 {path}").format(path=made))
@@ -238,14 +241,14 @@ class RestoreDialog(QDialog):
 
     def restore_from_file(self) -> None:
         chosen, _filter = QFileDialog.getOpenFileName(
-            self, "选择备份文件", str(backup_folder(self.db_path)),
-            "填报数据库 (*.sqlite3 *.db);;所有文件 (*)")
+            self, tr("选择备份文件"), str(backup_folder(self.db_path)),
+            tr("填报数据库 (*.sqlite3 *.db);;所有文件 (*)"))
         if not chosen:
             return
         try:
             info = inspect_backup(Path(chosen))
         except BackupError as error:
-            QMessageBox.warning(self, "无法恢复", str(error))
+            QMessageBox.warning(self, tr("无法恢复"), str(error))
             return
         self.restore_backup(info)
 
@@ -256,7 +259,8 @@ class RestoreDialog(QDialog):
 
     def restore_backup(self, info: BackupInfo) -> None:
         if info.problem is not None:
-            QMessageBox.warning(self, "无法恢复", f"此备份无法恢复：{info.problem}。")
+            QMessageBox.warning(self, tr("无法恢复"),
+                                tr("此备份无法恢复：{problem}。").format(problem=info.problem))
             return
         if not self.confirm(info):
             return
@@ -265,24 +269,25 @@ class RestoreDialog(QDialog):
         def work(_progress: Progress) -> RestoreResult:
             return restore(source, target)
 
-        self._task = run_task(self, "恢复备份", work, on_done=self._restored)
+        self._task = run_task(self, tr("恢复备份"), work, on_done=self._restored)
 
     def confirm(self, info: BackupInfo) -> bool:
-        box = QMessageBox(QMessageBox.Icon.Question, "确认恢复", describe_for_confirmation(info),
+        box = QMessageBox(QMessageBox.Icon.Question, tr("确认恢复"),
+                          describe_for_confirmation(info),
                           QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel,
                           self)
-        box.button(QMessageBox.StandardButton.Ok).setText("恢复")
-        box.button(QMessageBox.StandardButton.Cancel).setText("取消")
+        box.button(QMessageBox.StandardButton.Ok).setText(tr("恢复"))
+        box.button(QMessageBox.StandardButton.Cancel).setText(tr("取消"))
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         return box.exec() == QMessageBox.StandardButton.Ok
 
     def _restored(self, result: RestoreResult) -> None:
         self.result_of_restore = result
-        saved = (f"\n\n恢复前的数据库已保存为：{result.saved_current}"
+        saved = ("\n\n" + tr("恢复前的数据库已保存为：{path}").format(path=result.saved_current)
                  if result.saved_current is not None else "")
-        QMessageBox.information(self, "恢复完成",
-                                f"已恢复 {result.restored.path.name}。{saved}\n\n"
-                                "程序将重新打开数据库。")
+        QMessageBox.information(self, tr("恢复完成"),
+                                tr("已恢复 {name}。").format(name=result.restored.path.name)
+                                + saved + "\n\n" + tr("程序将重新打开数据库。"))
         self.accept()
 
 

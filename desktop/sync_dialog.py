@@ -89,14 +89,14 @@ def unit_rows(preview: SyncPreview) -> list[list[object]]:
         rows.append([f"{preview.unit_names.get(unit, unit)}（{unit}）", counts.new,
                      counts.changed, counts.unchanged, counts.conflict])
     totals = preview.totals
-    rows.append(["合计", totals.new, totals.changed, totals.unchanged, totals.conflict])
+    rows.append([tr("合计"), totals.new, totals.changed, totals.unchanged, totals.conflict])
     return rows
 
 
 def conflict_rows(preview: SyncPreview) -> list[list[object]]:
     return [[c.unit, c.what + (f"（{DISAGGREGATION_LABELS.get(c.disaggregation, '')}）"
                                if c.disaggregation not in ("", "total") else ""),
-             c.year, c.stored or "无", c.incoming, c.reason] for c in preview.conflicts]
+             c.year, c.stored or tr("无"), c.incoming, c.reason] for c in preview.conflicts]
 
 
 def value_rows(diff: ValueDiff) -> list[list[object]]:
@@ -106,12 +106,23 @@ def value_rows(diff: ValueDiff) -> list[list[object]]:
         what = v.name + (f"（{DISAGGREGATION_LABELS.get(v.disaggregation, v.disaggregation)}）"
                          if v.disaggregation not in ("", "total") else "")
         old = format_number(v.old) if v.old is not None else "—"
-        outcome = tr(v.change_text) + (f"：{v.reason}" if v.reason else "")
+        outcome = change_words().get(v.change, v.change_text) + (f"：{v.reason}" if v.reason
+                                                                  else "")
         rows.append([v.unit_name, what, v.year, old, format_number(v.new), outcome])
     return rows
 
 
 VALUE_HEADERS = ("单位", "指标", "年份", "原值", "新值", "结果")
+
+
+def change_words() -> dict[str, str]:
+    """db/import_preview.CHANGE_WORDS in the interface language."""
+    return {"new": tr("新增"), "changed": tr("更新"), "unchanged": tr("相同"),
+            "conflict": tr("冲突（保留本级数据）")}
+
+
+def value_headers() -> list[str]:
+    return [tr("单位"), tr("指标"), tr("年份"), tr("原值"), tr("新值"), tr("结果")]
 
 
 class SyncPreviewDialog(QDialog):
@@ -138,7 +149,7 @@ class SyncPreviewDialog(QDialog):
         self.values = QTableView()
         self.values.verticalHeader().hide()
         if diff is not None and diff.rows:
-            self.values.setModel(RowsModel([tr(h) for h in VALUE_HEADERS], value_rows(diff), self,
+            self.values.setModel(RowsModel(value_headers(), value_rows(diff), self,
                                            right=(3, 4)))
             self.values.horizontalHeader().setSectionResizeMode(
                 1, QHeaderView.ResizeMode.Stretch)
@@ -151,7 +162,8 @@ class SyncPreviewDialog(QDialog):
         self.findings = QPlainTextEdit()
         self.findings.setReadOnly(True)
         if isinstance(preview, SyncPreview) and preview.conflicts:
-            self.details.setModel(RowsModel(["单位", "指标", "年份", "本级", "文件", "原因"],
+            self.details.setModel(RowsModel([tr("单位"), tr("指标"), tr("年份"), tr("本级"),
+                                             tr("文件"), tr("原因")],
                                             conflict_rows(preview), self))
             self.details.horizontalHeader().setStretchLastSection(True)
             layout.addWidget(QLabel(tr("冲突 {n} 处：这些数据不导入，保留本级数据。"
@@ -161,8 +173,8 @@ class SyncPreviewDialog(QDialog):
             self.table.hide()
             messages = [f.message for found in preview.report.findings.values() for f in found]
             more = preview.findings_total - len(messages)
-            self.findings.setPlainText("\n".join(messages)
-                                       + (f"\n……另有 {more} 处未列出。" if more > 0 else ""))
+            self.findings.setPlainText("\n".join(messages) + (
+                "\n" + tr("……另有 {n} 处未列出。").format(n=more) if more > 0 else ""))
             layout.addWidget(self.findings, 3)
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
@@ -184,9 +196,11 @@ class SyncPreviewDialog(QDialog):
     def _header_text(self) -> str:
         p = self.preview
         if isinstance(p, CataloguePreview):
-            return (f"文件：{p.path.name}<br>发布单位：{p.sender_name}（{p.sender_unit}），签名有效"
-                    f"<br>目录版本：{p.version}（本机：{p.current_version or '-'}）<br>"
-                    "已填报的数据不受影响：指标只增不删，有进展记录的目标保留。")
+            return (tr("文件：{file}<br>发布单位：{name}（{code}），签名有效<br>"
+                       "目录版本：{version}（本机：{current}）<br>").format(
+                           file=p.path.name, name=p.sender_name, code=p.sender_unit,
+                           version=p.version, current=p.current_version or "-")
+                    + tr("已填报的数据不受影响：指标只增不删，有进展记录的目标保留。"))
         lines = source_lines(p)
         known = p.unit_names.get(p.sender_unit or "")
         if p.sender_unit and known and p.sender_name and known != p.sender_name:
@@ -194,17 +208,20 @@ class SyncPreviewDialog(QDialog):
                             "请与对方核对单位设置。").format(file=p.sender_name, here=known,
                                                    code=p.sender_unit))
         if p.new_units:
-            lines.append(f"新增单位 {len(p.new_units)} 个："
+            lines.append(tr("新增单位 {n} 个：").format(n=len(p.new_units))
                          + "、".join(name for _, name in p.new_units[:8])
-                         + ("等" if len(p.new_units) > 8 else ""))
+                         + (tr("等") if len(p.new_units) > 8 else ""))
         if p.progress.total:
-            lines.append(f"目标进展：新增 {p.progress.new}，更新 {p.progress.changed}，"
-                         f"相同 {p.progress.unchanged}，冲突 {p.progress.conflict}")
+            lines.append(tr("目标进展：新增 {new}，更新 {changed}，相同 {same}，冲突 {conflict}")
+                         .format(new=p.progress.new, changed=p.progress.changed,
+                                 same=p.progress.unchanged, conflict=p.progress.conflict))
         if p.audit_new or p.audit_known:
-            lines.append(f"修改记录：新增 {p.audit_new} 条，已有 {p.audit_known} 条")
+            lines.append(tr("修改记录：新增 {new} 条，已有 {known} 条").format(
+                new=p.audit_new, known=p.audit_known))
         if p.already_imported is not None:
             when = p.already_imported.astimezone()
-            lines.append(f"提醒：此文件已于 {when:%Y-%m-%d %H:%M} 导入过。")
+            lines.append(tr("提醒：此文件已于 {when} 导入过。").format(
+                when=f"{when:%Y-%m-%d %H:%M}"))
         return "<br>".join(lines)
 
     def _main_model(self) -> RowsModel:
@@ -212,17 +229,20 @@ class SyncPreviewDialog(QDialog):
         if isinstance(p, CataloguePreview):
             rows = [[TABLE_LABELS[name], c.new, c.changed, c.unchanged, c.removed, c.kept]
                     for name, c in p.tables.items()]
-            return RowsModel(["内容", "新增", "修改", "相同", "删除", "保留"], rows, self)
-        return RowsModel(["单位", "新增", "更新", "相同", "冲突"], unit_rows(p), self)
+            return RowsModel([tr("内容"), tr("新增"), tr("修改"), tr("相同"), tr("删除"),
+                              tr("保留")], rows, self)
+        return RowsModel([tr("单位"), tr("新增"), tr("更新"), tr("相同"), tr("冲突")],
+                         unit_rows(p), self)
 
     def _blocked_reason(self) -> str:
         p = self.preview
         if isinstance(p, CataloguePreview):
-            return "本机已是该目录版本，无需导入。" if p.up_to_date else ""
+            return tr("本机已是该目录版本，无需导入。") if p.up_to_date else ""
         if p.refused:
-            return f"文件有 {p.findings_total} 处错误，不能导入。请让对方更正后重新导出。"
+            return tr("文件有 {n} 处错误，不能导入。请让对方更正后重新导出。").format(
+                n=p.findings_total)
         if p.changes == 0:
-            return "没有需要导入的变化。"
+            return tr("没有需要导入的变化。")
         return ""
 
     def show_outcome(self, result: Preview) -> None:
@@ -236,9 +256,10 @@ class SyncPreviewDialog(QDialog):
             if isinstance(result, SyncPreview):
                 self.outcome.setText(imported_text(result) + copy)
             else:
-                self.outcome.setText(f"已导入目录更新 {result.version}。{copy}")
+                self.outcome.setText(tr("已导入目录更新 {version}。").format(
+                    version=result.version) + copy)
         else:
-            self.outcome.setText("没有写入任何数据（文件内容与本机相同）。")
+            self.outcome.setText(tr("没有写入任何数据（文件内容与本机相同）。"))
 
 
 def imported_text(result: SyncPreview) -> str:
@@ -346,7 +367,7 @@ class SyncImportFlow(QObject):
         else:
             from desktop.tasks import show_task_error
 
-            show_task_error(self._parent, "导入交换文件", error)
+            show_task_error(self._parent, tr("导入交换文件"), error)
         self.finished.emit()
 
     def offer_registration(self) -> bool:
