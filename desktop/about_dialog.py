@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Meta
 from db.version import app_version
-from desktop.i18n import tr
+from desktop.i18n import tr, translatable
 from resources import FONTS_DIR
 
 FONT_NAME = "文泉驿微米黑（WenQuanYi Micro Hei）"
@@ -42,16 +42,16 @@ def about_facts(engine: Engine) -> list[tuple[str, str]]:
 
     db_file = sqlite_file_path(engine.url.render_as_string(hide_password=False))
     return [
-        ("软件版本", app_version()),
-        ("指标目录版本", catalogue or "-"),
-        ("数据库", engine.url.render_as_string(hide_password=True).removeprefix("sqlite:///")),
-        ("备份文件夹", str(backup_folder(db_file)) if db_file is not None
+        (translatable("软件版本"), app_version()),
+        (translatable("指标目录版本"), catalogue or "-"),
+        (translatable("数据库"), engine.url.render_as_string(hide_password=True).removeprefix("sqlite:///")),
+        (translatable("备份文件夹"), str(backup_folder(db_file)) if db_file is not None
          else "（服务器数据库，请用数据库自身的备份工具）"),
-        ("日志文件夹", str(log_folder())),
-        ("运行环境", f"Python {platform.python_version()}，Qt {qVersion()}，"
+        (translatable("日志文件夹"), str(log_folder())),
+        (translatable("运行环境"), f"Python {platform.python_version()}，Qt {qVersion()}，"
                      f"PySide6 {pyside_version}，{platform.platform(terse=True)}"
                      + ("（安装包）" if getattr(sys, "frozen", False) else "")),
-        ("界面字体", f"{FONT_NAME}，{FONT_LICENCE}"),
+        (translatable("界面字体"), f"{FONT_NAME}，{FONT_LICENCE}"),
     ]
 
 

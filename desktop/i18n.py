@@ -27,6 +27,12 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(CONTEXT, text)
 
 
+def translatable(text: str) -> str:
+    """``text`` unchanged, marked for the translation file (scripts/update_translations.py):
+    for labels kept as data and translated with :func:`tr` where they are shown."""
+    return text
+
+
 def chosen_language() -> str:
     value = str(QSettings().value(SETTING, "zh_CN"))
     return value if value in LANGUAGES else "zh_CN"

@@ -25,16 +25,16 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from db.progress import Progress
-from desktop.i18n import tr
+from desktop.i18n import tr, translatable
 from desktop.start_folder import remember_folder, start_folder
 from desktop.tasks import TaskHandle, run_task
 from reports.pdf.layout import BuiltReport
 
 KINDS = {
-    "annual": "年度监测报告",
-    "midterm": "中期评估报告（2025年）",
-    "final": "终期评估报告（2030年）",
-    "comparison": "下级单位对比报告",
+    "annual": translatable("年度监测报告"),
+    "midterm": translatable("中期评估报告（2025年）"),
+    "final": translatable("终期评估报告（2030年）"),
+    "comparison": translatable("下级单位对比报告"),
 }
 FIXED_YEARS = {"midterm": 2025, "final": 2030}
 

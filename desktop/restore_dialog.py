@@ -40,17 +40,25 @@ from db.backup import (
     restore,
 )
 from db.progress import Progress
-from desktop.i18n import tr
+from desktop.i18n import tr, translatable
 from desktop.maintenance_commands import format_size
 from desktop.start_folder import remember_folder, start_folder
 from desktop.table_model import HeadedTableModel, Index, row_picker
 from desktop.tasks import TaskHandle, run_task
 
 
+# db/backup.REASON_LABELS, marked for the translation file (shown through tr()).
+_REASONS = (translatable("每日自动备份"), translatable("手动备份"), translatable("导入前"),
+            translatable("升级前"), translatable("恢复前"), translatable("恢复前（原文件移出）"),
+            translatable("备份文件"))
+
+
 class BackupTableModel(HeadedTableModel):
     """One row per backup: when, why, whose, how many figures, how recent, how big."""
 
-    headers = ("时间", "原因", "单位", "单位数", "数据条数", "最近填报", "结构版本", "大小", "状态")
+    headers = (translatable("时间"), translatable("原因"), translatable("单位"),
+               translatable("单位数"), translatable("数据条数"), translatable("最近填报"),
+               translatable("结构版本"), translatable("大小"), translatable("状态"))
 
     def __init__(self, backups: list[BackupInfo] | None = None) -> None:
         super().__init__()

@@ -53,6 +53,7 @@ from db.units import (
     reactivate_unit,
     rename_unit,
 )
+from desktop.i18n import tr
 from desktop.table_model import row_picker
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
@@ -66,13 +67,19 @@ CHILD_LEVEL = {"county": "township", "city": "county", "province": "city"}
 NOUNS = {"township": "乡镇（街道）", "county": "县（市、区）", "city": "市"}
 
 
+def noun(level: str) -> str:
+    """NOUNS[level] in the interface language."""
+    words = {"township": tr("乡镇（街道）"), "county": tr("县（市、区）"), "city": tr("市")}
+    return words[level]
+
+
 def unit_name_problem(name: str, level: str = "township") -> str | None:
     """What is wrong with a new unit's name as typed, in Chinese; None if nothing."""
     name = name.strip()
     if not name:
-        return f"请填写{NOUNS[level]}名称。"
+        return tr("请填写{noun}名称。").format(noun=noun(level))
     if len(name) > 64:
-        return "名称过长（最多64个字）。"
+        return tr("名称过长（最多64个字）。")
     return None
 
 
@@ -85,15 +92,15 @@ def township_code_problem(code: str, county_code: str) -> str | None:
     code = normalize_code(code)
     county = county_code[:6]
     if not code:
-        return "请填写12位统计用区划代码。"
+        return tr("请填写12位统计用区划代码。")
     if not _DIGITS.fullmatch(code):
-        return "统计用区划代码只能由数字组成。"
+        return tr("统计用区划代码只能由数字组成。")
     if len(code) != 12:
-        return f"统计用区划代码应为12位数字，现为{len(code)}位。"
+        return tr("统计用区划代码应为12位数字，现为{n}位。").format(n=len(code))
     if not code.startswith(county):
-        return f"代码应以所属县（市、区）的代码 {county} 开头。"
+        return tr("代码应以所属县（市、区）的代码 {county} 开头。").format(county=county)
     if not code.endswith("000"):
-        return "末三位应为000：以其他数字结尾的是村（居）委会的代码，不是乡镇（街道）的。"
+        return tr("末三位应为000：以其他数字结尾的是村（居）委会的代码，不是乡镇（街道）的。")
     return None
 
 
@@ -105,17 +112,18 @@ def division_code_problem(code: str, parent_code: str, level: str) -> str | None
     code = normalize_code(code)
     prefix = parent_code[:4] if level == "county" else parent_code[:2]
     if not code:
-        return "请填写6位行政区划代码。"
+        return tr("请填写6位行政区划代码。")
     if not _DIGITS.fullmatch(code):
-        return "行政区划代码只能由数字组成。"
+        return tr("行政区划代码只能由数字组成。")
     if len(code) != 6:
-        return f"行政区划代码应为6位数字，现为{len(code)}位。"
+        return tr("行政区划代码应为6位数字，现为{n}位。").format(n=len(code))
     if not code.startswith(prefix):
-        return f"代码应以上级单位代码的前{len(prefix)}位 {prefix} 开头。"
+        return tr("代码应以上级单位代码的前{n}位 {prefix} 开头。").format(n=len(prefix),
+                                                                     prefix=prefix)
     if level == "county" and code.endswith("00"):
-        return "以00结尾的是市的代码，不是县（市、区）的。"
+        return tr("以00结尾的是市的代码，不是县（市、区）的。")
     if level == "city" and (code.endswith("0000") or not code.endswith("00")):
-        return "市的代码应以00结尾（但不是0000）。"
+        return tr("市的代码应以00结尾（但不是0000）。")
     return None
 
 
@@ -143,25 +151,28 @@ class UnitFields(QWidget):
         self._name_touched = False
         township = level == "township"
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("例如 太平街道、沙岭镇" if township else "")
+        self.name_edit.setPlaceholderText(tr("例如 太平街道、沙岭镇") if township else "")
         self.name_error = _error_label()
         self.code_edit = QLineEdit()
         self.code_edit.setMaxLength(12 if township else 6)
         self.code_error = _error_label()
         if township:
-            self.code_edit.setPlaceholderText(f"例如 {parent_code[:6]}100000")
-            code_label = "统计用区划代码："
-            hint = QLabel(f"统计用区划代码：12位数字，以{parent_name}的代码 {parent_code[:6]} "
-                          "开头。可在国家统计局网站“统计用区划和城乡划分代码”中查到。")
+            self.code_edit.setPlaceholderText(tr("例如 {code}").format(
+                code=f"{parent_code[:6]}100000"))
+            code_label = tr("统计用区划代码：")
+            hint = QLabel(tr("统计用区划代码：12位数字，以{parent}的代码 {code} 开头。"
+                             "可在国家统计局网站“统计用区划和城乡划分代码”中查到。").format(
+                                 parent=parent_name, code=parent_code[:6]))
         else:
-            code_label = "行政区划代码："
-            hint = QLabel(f"行政区划代码（GB/T 2260）：6位数字，与{parent_name}的代码 "
-                          f"{parent_code} 前{4 if level == 'county' else 2}位相同。")
+            code_label = tr("行政区划代码：")
+            hint = QLabel(tr("行政区划代码（GB/T 2260）：6位数字，与{parent}的代码 {code} "
+                             "前{n}位相同。").format(parent=parent_name, code=parent_code,
+                                                n=4 if level == "county" else 2))
         hint.setWordWrap(True)
 
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("名称：", self.name_edit)
+        form.addRow(tr("名称："), self.name_edit)
         form.addRow("", self.name_error)
         form.addRow(code_label, self.code_edit)
         form.addRow("", self.code_error)
@@ -259,7 +270,7 @@ class UnitListModel(QAbstractTableModel):
             return None
         row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return (row.name, row.code, "在用" if row.active else "已停用")[index.column()]
+            return (row.name, row.code, tr("在用") if row.active else tr("已停用"))[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and not row.active:
             return QBrush(QPalette().color(QPalette.ColorGroup.Disabled,
                                            QPalette.ColorRole.Text))
@@ -280,13 +291,14 @@ class AddUnitDialog(QDialog):
                  save: Callable[[str, str], bool], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._save = save
-        self.setWindowTitle(f"添加{NOUNS[level]} — {parent_name}")
+        self.setWindowTitle(tr("添加{noun} — {parent}").format(noun=noun(level),
+                                                              parent=parent_name))
         self.fields = UnitFields(parent_code, parent_name, level)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("添加")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("添加"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -319,25 +331,26 @@ class UnitsDialog(QDialog):
             unit = get_unit(session, unit_code)
             self.unit_code, self.unit_name = unit.code, unit.name
             self.child_level = CHILD_LEVEL.get(unit.level)
-        noun = NOUNS[self.child_level or "township"]
-        self.setWindowTitle(f"下属{noun} — {self.unit_name}")
+        noun_ = noun(self.child_level or "township")
+        self.setWindowTitle(tr("下属{noun} — {unit}").format(noun=noun_, unit=self.unit_name))
 
         self.model = UnitListModel(
-            code_header="统计用区划代码" if self.child_level == "township" else "行政区划代码")
+            code_header=tr("统计用区划代码") if self.child_level == "township"
+            else tr("行政区划代码"))
         self.table = row_picker(self.model)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
 
-        self.add_button = QPushButton("添加…")
+        self.add_button = QPushButton(tr("添加…"))
         self.add_button.setEnabled(self.child_level is not None)  # a township has none below
-        self.rename_button = QPushButton("重命名…")
-        self.toggle_button = QPushButton("停用")
-        close_button = QPushButton("关闭")
+        self.rename_button = QPushButton(tr("重命名…"))
+        self.toggle_button = QPushButton(tr("停用"))
+        close_button = QPushButton(tr("关闭"))
         self.add_button.clicked.connect(self._add_clicked)
         self.rename_button.clicked.connect(self._rename_clicked)
         self.toggle_button.clicked.connect(self._toggle_clicked)
         close_button.clicked.connect(self.accept)
         # The list a township's set-up reads, so it never retypes its 12-digit code.
-        self.export_list_button = QPushButton(f"导出{noun}名单…")
+        self.export_list_button = QPushButton(tr("导出{noun}名单…").format(noun=noun_))
         self.export_list_button.setEnabled(self.child_level is not None)
         self.export_list_button.clicked.connect(lambda: self.export_unit_list())
 
@@ -347,8 +360,8 @@ class UnitsDialog(QDialog):
             buttons.addWidget(button)
         buttons.addStretch()
         buttons.addWidget(close_button)
-        note = QLabel(f"停用不会删除任何数据：已停用的{noun}保留全部已填数据，"
-                      "不再参与汇总，可随时启用。")
+        note = QLabel(tr("停用不会删除任何数据：已停用的{noun}保留全部已填数据，"
+                         "不再参与汇总，可随时启用。").format(noun=noun_))
         note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
@@ -366,8 +379,8 @@ class UnitsDialog(QDialog):
 
         if chosen is None:
             suggested = start_folder("unit-list") / f"{self.unit_name}_单位名单.tbunits"
-            chosen, _ = QFileDialog.getSaveFileName(self, "导出单位名单", str(suggested),
-                                                    "单位名单 (*.tbunits)")
+            chosen, _ = QFileDialog.getSaveFileName(self, tr("导出单位名单"), str(suggested),
+                                                    tr("单位名单 (*.tbunits)"))
         if not chosen:
             return None
         path = Path(chosen)
@@ -375,12 +388,12 @@ class UnitsDialog(QDialog):
             with Session(self._engine) as session:
                 listed = write_unit_list(session, self.unit_code, path)
         except UnitListError as error:
-            QMessageBox.warning(self, "无法导出", str(error))
+            QMessageBox.warning(self, tr("无法导出"), str(error))
             return None
         remember_folder("unit-list", path.parent)
-        QMessageBox.information(self, "已导出",
-                                f"单位名单已保存：{path}（{len(listed.children)}个）。\n"
-                                "请把它交给各乡镇：首次使用设置时选择“从单位名单选择”。")
+        QMessageBox.information(self, tr("已导出"), tr(
+            "单位名单已保存：{path}（{n}个）。\n请把它交给各乡镇：首次使用设置时选择“从单位名单选择”。"
+        ).format(path=path, n=len(listed.children)))
         return path
 
     # The actions, each one committed transaction; the buttons below only ask for input.
@@ -433,7 +446,7 @@ class UnitsDialog(QDialog):
                 session.commit()
             except UnitError as error:
                 session.rollback()
-                QMessageBox.warning(self, "无法保存", str(error))
+                QMessageBox.warning(self, tr("无法保存"), str(error))
                 return False
         self.refresh(select_code=normalize_code(code))
         return True
@@ -442,7 +455,8 @@ class UnitsDialog(QDialog):
         row = self.selected()
         self.rename_button.setEnabled(row is not None)
         self.toggle_button.setEnabled(row is not None)
-        self.toggle_button.setText("启用" if row is not None and not row.active else "停用")
+        self.toggle_button.setText(tr("启用") if row is not None and not row.active
+                                   else tr("停用"))
 
     def _add_clicked(self) -> None:
         if self.child_level is not None:
@@ -453,8 +467,8 @@ class UnitsDialog(QDialog):
         row = self.selected()
         if row is None:
             return
-        new_name, ok = QInputDialog.getText(self, "重命名", f"“{row.name}”（{row.code}）的新名称：",
-                                            text=row.name)
+        prompt = tr("“{name}”（{code}）的新名称：").format(name=row.name, code=row.code)
+        new_name, ok = QInputDialog.getText(self, tr("重命名"), prompt, text=row.name)
         if ok and new_name.strip() != row.name:
             self.rename_child(row.code, new_name)
 

@@ -27,7 +27,8 @@ SOURCES = ROOT / "desktop"
 
 
 def source_strings(folder: Path = SOURCES) -> list[tuple[str, Path]]:
-    """Each literal passed to ``tr``, with the file it is in, in file order, once."""
+    """Each literal passed to ``tr`` (or marked with ``translatable``), with the file it is in,
+    in file order, once."""
     seen: dict[str, Path] = {}
     for path in sorted(folder.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
@@ -38,7 +39,8 @@ def source_strings(folder: Path = SOURCES) -> list[tuple[str, Path]]:
             name = func.id if isinstance(func, ast.Name) else (
                 func.attr if isinstance(func, ast.Attribute) else "")
             first = node.args[0]
-            if name == "tr" and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            if (name in ("tr", "translatable") and isinstance(first, ast.Constant)
+                    and isinstance(first.value, str)):
                 seen.setdefault(first.value, path)
     return list(seen.items())
 
