@@ -46,7 +46,6 @@ from desktop.start_folder import remember_folder, start_folder
 from desktop.table_model import HeadedTableModel, Index, row_picker
 from desktop.tasks import TaskHandle, run_task
 
-
 # db/backup.REASON_LABELS, marked for the translation file (shown through tr()).
 _REASONS = (translatable("每日自动备份"), translatable("手动备份"), translatable("导入前"),
             translatable("升级前"), translatable("恢复前"), translatable("恢复前（原文件移出）"),
