@@ -249,3 +249,18 @@ def test_a_county_cannot_register_a_key_of_a_unit_it_does_not_have(
     assert "本数据库中没有单位 211122199000" in offer.advice.text()
     assert offer.register_button.isHidden()
     window.close()
+
+
+def test_the_overview_gives_the_spare_width_to_the_names_not_to_no_data(
+        qtbot: QtBot, county_engine: Engine) -> None:
+    from PySide6.QtWidgets import QHeaderView
+
+    window = MainWindow(county_engine, PANSHAN, YEAR)
+    qtbot.addWidget(window)
+    window.resize(1366, 768)
+    window.show()
+    header = window.overview.domains.horizontalHeader()
+    assert header.sectionResizeMode(0) == QHeaderView.ResizeMode.Stretch
+    last = header.count() - 1  # 无数据
+    assert header.sectionSize(last) < header.sectionSize(0)
+    window.close()
