@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from sqlalchemy import Engine
@@ -50,8 +51,8 @@ def import_excel_template(parent: QWidget, engine: Engine, unit: str, year: int,
     path = Path(chosen)
     remember_folder("excel", path.parent)
 
-    def run(dry_run: bool) -> Callable[[Progress], tuple[object, object]]:
-        def work(progress: Progress) -> tuple[object, object]:
+    def run(dry_run: bool) -> Callable[[Progress], tuple[Any, Any]]:
+        def work(progress: Progress) -> tuple[Any, Any]:
             from db.import_preview import template_value_diff
             from reports.excel.template_import import format_template_report, import_template
 
@@ -68,7 +69,7 @@ def import_excel_template(parent: QWidget, engine: Engine, unit: str, year: int,
 
     handle: dict[str, object] = {}
 
-    def previewed(outcome: tuple[object, object]) -> None:
+    def previewed(outcome: tuple[Any, Any]) -> None:
         from desktop.import_preview_dialog import ExcelPreviewDialog
 
         report, detail = outcome
@@ -79,14 +80,18 @@ def import_excel_template(parent: QWidget, engine: Engine, unit: str, year: int,
         title = tr("文件：{file}\n模板：{unit}（{code}）{year}年").format(
             file=path.name, unit=report.unit_name, code=report.unit,
             year=report.year)
-        dialog = ExcelPreviewDialog(title, detail, parent)  # type: ignore[arg-type]
+        from db.values_csv import finding_line
+
+        notes = [finding_line(number, finding)
+                 for number, found in sorted(report.findings.items()) for finding in found]
+        dialog = ExcelPreviewDialog(title, detail, parent, notes)  # type: ignore[arg-type]
         handle["dialog"] = dialog
         dialog.rejected.connect(lambda: done(tr("已取消导入，数据库未作改动")))
         dialog.accepted.connect(lambda: handle.__setitem__(
             "task", run_task(parent, tr("导入Excel"), run(False), imported)))
         dialog.open()
 
-    def imported(outcome: tuple[object, object]) -> None:
+    def imported(outcome: tuple[Any, Any]) -> None:
         report, detail = outcome
         if isinstance(detail, str):  # the database changed between the look and the write
             QMessageBox.warning(parent, tr("导入结果"), detail)

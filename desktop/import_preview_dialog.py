@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -23,7 +24,8 @@ from desktop.sync_dialog import RowsModel, value_headers, value_rows
 class ExcelPreviewDialog(QDialog):
     """What a checked template would write; 导入 writes it, 取消 leaves the database as it is."""
 
-    def __init__(self, title: str, diff: ValueDiff, parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, diff: ValueDiff, parent: QWidget | None = None,
+                 notes: list[str] | None = None) -> None:
         super().__init__(parent)
         self.diff = diff
         self.setWindowTitle(tr("导入填好的Excel模板"))
@@ -37,7 +39,12 @@ class ExcelPreviewDialog(QDialog):
         self.table.setModel(RowsModel(value_headers(), value_rows(diff), self,
                                       right=(3, 4)))
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        layout.addWidget(self.table)
+        layout.addWidget(self.table, 3)
+        # The check's reminders (a jump from last year …): imported, but worth a look first.
+        self.notes = QPlainTextEdit("\n".join(notes or []))
+        self.notes.setReadOnly(True)
+        self.notes.setVisible(bool(notes))
+        layout.addWidget(self.notes, 1)
         buttons = QDialogButtonBox()
         self.import_button = QPushButton(tr("导入"))
         self.cancel_button = QPushButton(tr("取消"))

@@ -154,6 +154,12 @@ class KeyOfferDialog(QDialog):
         self.register_button.clicked.connect(self.register)
         self.cancel_button.clicked.connect(self.reject)
         layout.addWidget(buttons)
+        # A file from an older version carries no key: the sender's registration file does.
+        self.file_button = QPushButton(tr("选择对方的登记文件……"))
+        self.file_button.setAutoDefault(False)
+        self.file_button.clicked.connect(lambda: self.register_from_file())
+        buttons.addButton(self.file_button, QDialogButtonBox.ButtonRole.ActionRole)
+        self.file_button.setVisible(offer.public_key is None)
         if offer.problem is not None:
             self.advice.setText(offer.problem)
             self.advice.setStyleSheet("color: #b00020;")
@@ -163,6 +169,37 @@ class KeyOfferDialog(QDialog):
             self.advice.setText(tr(
                 "请打电话给对方，请对方打开“帮助 → 关于填报”读出本机密钥指纹，逐组核对以上"
                 "30位数字。完全一致才能登记；不一致时请勿登记，并联系对方。"))
+
+    def register_from_file(self, chosen: str | None = None) -> bool:
+        """Register the key from the sender's registration file, if it is the file's key."""
+        from db.sync.keys import read_registration, register_key
+
+        if chosen is None:
+            chosen, _ = QFileDialog.getOpenFileName(self, tr("选择对方的登记文件"),
+                                                    str(start_folder("registration")),
+                                                    tr("密钥登记文件 (*.tbkey)"))
+        if not chosen:
+            return False
+        try:
+            registration = read_registration(Path(chosen))
+            if (registration.fingerprint != self.offer.fingerprint
+                    or registration.unit_code != self.offer.unit_code):
+                message = tr("此登记文件的密钥（{code}，指纹 {fingerprint}）"
+                             "不是签署交换文件的密钥。")
+                raise SyncError("not_this_key", message.format(
+                    code=registration.unit_code,
+                    fingerprint=format_fingerprint(registration.fingerprint)))
+            with Session(self._engine) as session:
+                register_key(session, registration, self._user,
+                             expected_fingerprint=self.offer.fingerprint,
+                             within=home_unit(session))
+                session.commit()
+        except SyncError as error:
+            QMessageBox.warning(self, tr("未登记"), str(error))
+            return False
+        self.accept()
+        self.registered.emit()
+        return True
 
     def register(self) -> bool:
         try:

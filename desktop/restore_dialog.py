@@ -248,7 +248,9 @@ class RestoreDialog(QDialog):
 
     def restore_from_file(self) -> None:
         chosen, _filter = QFileDialog.getOpenFileName(
-            self, tr("选择备份文件"), str(backup_folder(self.db_path)),
+            self, tr("选择备份文件"), str(backup_folder(self.db_path)
+                                       if backup_folder(self.db_path).is_dir()
+                                       else start_folder("backup")),
             tr("填报数据库 (*.sqlite3 *.db);;所有文件 (*)"))
         if not chosen:
             return

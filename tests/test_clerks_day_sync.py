@@ -264,3 +264,37 @@ def test_the_overview_gives_the_spare_width_to_the_names_not_to_no_data(
     last = header.count() - 1  # 无数据
     assert header.sectionSize(last) < header.sectionSize(0)
     window.close()
+
+
+def test_a_file_without_a_public_key_is_registered_from_the_registration_file(
+        qtbot: QtBot, county_engine: Engine, township_engine: Engine, tmp_path: Path) -> None:
+    """A file from an older version names only the fingerprint: the county registers the
+    township's registration file instead — only if it is the key that signed the file."""
+    import zipfile
+
+    from db.sync.export import export_sync_file
+    from db.sync.key_offer import key_offer
+    from db.sync.keys import write_registration
+
+    with Session(township_engine) as session:
+        init_unit(session, TAIPING, name="太平街道")
+        session.commit()
+        path = tmp_path / "t.tbsync"
+        export_sync_file(session, TAIPING, range(YEAR, YEAR + 1), path)
+        write_registration(session, tmp_path / "t.tbkey")
+        session.commit()
+    with Session(county_engine) as session:
+        offer = key_offer(session, path)
+    assert offer is not None and offer.problem is None
+    old = type(offer)(offer.path, offer.unit_code, offer.unit_name, offer.known_name,
+                      offer.fingerprint, None, "此文件由旧版本导出，不含公钥")
+    dialog = KeyOfferDialog(county_engine, old)
+    qtbot.addWidget(dialog)
+    assert dialog.register_button.isHidden() and not dialog.file_button.isHidden()
+    registered: list[bool] = []
+    dialog.registered.connect(lambda: registered.append(True))
+    assert dialog.register_from_file(str(tmp_path / "t.tbkey"))
+    assert registered == [True]
+    with Session(county_engine) as session:
+        assert key_offer(session, path) is None  # known now
+    assert zipfile.is_zipfile(path)

@@ -68,7 +68,7 @@ def _problem(session: Session, unit: OrgUnit | None, code: str, name: str, finge
              public: object, raw: bytes, signature: bytes | None) -> str | None:
     if not isinstance(public, str):
         return ("此文件由旧版本导出，不含公钥：请对方在“关于填报”中保存密钥登记文件发来，"
-                "或升级后重新导出。")
+                "用“选择对方的登记文件”登记，或请对方升级后重新导出。")
     try:
         key_bytes = base64.b64decode(public, validate=True)
     except ValueError:

@@ -1297,5 +1297,17 @@ You can then add its townships and add up what they send.</translation>
         <source>{name}的名单中没有乡镇（街道）。</source>
         <translation>{name}'s list holds no townships.</translation>
     </message>
+    <message>
+        <source>选择对方的登记文件……</source>
+        <translation>Choose the sender's registration file…</translation>
+    </message>
+    <message>
+        <source>选择对方的登记文件</source>
+        <translation>Choose the sender's registration file</translation>
+    </message>
+    <message>
+        <source>此登记文件的密钥（{code}，指纹 {fingerprint}）不是签署交换文件的密钥。</source>
+        <translation>The key of this registration file ({code}, fingerprint {fingerprint}) is not the key that signed the sync file.</translation>
+    </message>
 </context>
 </TS>
