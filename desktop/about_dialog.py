@@ -28,7 +28,7 @@ from desktop.i18n import tr, translatable
 from resources import FONTS_DIR
 
 FONT_NAME = "文泉驿微米黑（WenQuanYi Micro Hei）"
-FONT_LICENCE = "Apache License 2.0，或 GPL 3.0（含字体嵌入例外）"
+FONT_LICENCE = translatable("Apache License 2.0，或 GPL 3.0（含字体嵌入例外）")
 FONT_LICENCE_FILE = FONTS_DIR / "LICENSE-wqy-microhei.txt"
 
 
@@ -46,12 +46,14 @@ def about_facts(engine: Engine) -> list[tuple[str, str]]:
         (translatable("指标目录版本"), catalogue or "-"),
         (translatable("数据库"), engine.url.render_as_string(hide_password=True).removeprefix("sqlite:///")),
         (translatable("备份文件夹"), str(backup_folder(db_file)) if db_file is not None
-         else "（服务器数据库，请用数据库自身的备份工具）"),
+         else tr("（服务器数据库，请用数据库自身的备份工具）")),
         (translatable("日志文件夹"), str(log_folder())),
-        (translatable("运行环境"), f"Python {platform.python_version()}，Qt {qVersion()}，"
-                     f"PySide6 {pyside_version}，{platform.platform(terse=True)}"
-                     + ("（安装包）" if getattr(sys, "frozen", False) else "")),
-        (translatable("界面字体"), f"{FONT_NAME}，{FONT_LICENCE}"),
+        # In the interface language as a whole: no Chinese commas inside an English line.
+        (translatable("运行环境"), tr("，").join(
+            [f"Python {platform.python_version()}", f"Qt {qVersion()}",
+             f"PySide6 {pyside_version}", platform.platform(terse=True)])
+         + (tr("（安装包）") if getattr(sys, "frozen", False) else "")),
+        (translatable("界面字体"), f"{FONT_NAME}{tr('，')}{tr(FONT_LICENCE)}"),
     ]
 
 
@@ -71,12 +73,12 @@ class AboutDialog(QDialog):
             shown.setWordWrap(True)
             # Selectable, so a clerk can copy the paths into a message to IT staff.
             shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            form.addRow(tr(label) + "：", shown)
+            form.addRow(tr("{label}：").format(label=tr(label)), shown)
         from desktop.key_dialogs import OwnKeyPanel
 
         # Read out by phone when the county registers this PC's key (docs/sync-format.md).
         self.key_panel = OwnKeyPanel(engine, self)
-        form.addRow(tr("本机密钥指纹") + "：", self.key_panel)
+        form.addRow(tr("{label}：").format(label=tr("本机密钥指纹")), self.key_panel)
         layout.addLayout(form)
 
         buttons = QDialogButtonBox()
@@ -84,6 +86,8 @@ class AboutDialog(QDialog):
         buttons.addButton(licence, QDialogButtonBox.ButtonRole.HelpRole)
         close = buttons.addButton(QDialogButtonBox.StandardButton.Close)
         close.setText(tr("关闭"))
+        close.setDefault(True)
+        licence.setAutoDefault(False)
         buttons.rejected.connect(self.reject)
         licence.clicked.connect(self.show_licence)
         layout.addWidget(buttons)

@@ -12,7 +12,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -240,8 +240,10 @@ class MainWindow(QMainWindow):
         settings_menu = self.menuBar().addMenu(tr("设置(&S)"))
         language_menu = settings_menu.addMenu(tr("界面语言"))
         current = chosen_language()
+        languages = QActionGroup(self)  # one language checked, not both
         for code, name in LANGUAGES.items():
             action = language_menu.addAction(name)
+            languages.addAction(action)
             action.setCheckable(True)
             action.setChecked(code == current)
             action.triggered.connect(lambda _checked, c=code: self.choose_language(c))

@@ -72,7 +72,7 @@ def test_tianbao_db_is_used_when_there_is_no_db_option(
     assert main(["info"]) == 0
 
     assert path.is_file()
-    assert info_facts(capsys.readouterr().out)["database"] == f"sqlite:///{path}"
+    assert info_facts(capsys.readouterr().out)["数据库"] == f"sqlite:///{path}"
 
 
 def test_a_database_from_a_newer_version_exits_2_with_the_reason_on_stderr(

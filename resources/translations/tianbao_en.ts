@@ -1309,5 +1309,25 @@ You can then add its townships and add up what they send.</translation>
         <source>此登记文件的密钥（{code}，指纹 {fingerprint}）不是签署交换文件的密钥。</source>
         <translation>The key of this registration file ({code}, fingerprint {fingerprint}) is not the key that signed the sync file.</translation>
     </message>
+    <message>
+        <source>Apache License 2.0，或 GPL 3.0（含字体嵌入例外）</source>
+        <translation>Apache License 2.0, or GPL 3.0 (with the font embedding exception)</translation>
+    </message>
+    <message>
+        <source>（服务器数据库，请用数据库自身的备份工具）</source>
+        <translation>(a server database: back it up with the database's own tools)</translation>
+    </message>
+    <message>
+        <source>（安装包）</source>
+        <translation> (installed package)</translation>
+    </message>
+    <message>
+        <source>，</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>{label}：</source>
+        <translation>{label}:</translation>
+    </message>
 </context>
 </TS>
