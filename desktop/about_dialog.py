@@ -44,7 +44,9 @@ def about_facts(engine: Engine) -> list[tuple[str, str]]:
     return [
         (translatable("软件版本"), app_version()),
         (translatable("指标目录版本"), catalogue or "-"),
-        (translatable("数据库"), engine.url.render_as_string(hide_password=True).removeprefix("sqlite:///")),
+        # The file's own path: a URL would show 太平街道.sqlite3 as %E5%A4%AA….
+        (translatable("数据库"), str(db_file) if db_file is not None
+         else engine.url.render_as_string(hide_password=True)),
         (translatable("备份文件夹"), str(backup_folder(db_file)) if db_file is not None
          else tr("（服务器数据库，请用数据库自身的备份工具）")),
         (translatable("日志文件夹"), str(log_folder())),

@@ -181,3 +181,12 @@ def test_about_shows_the_backup_folder_and_this_pcs_fingerprint(
     shown = dialog.key_panel.fingerprint_label.text()
     assert len(shown.replace(" ", "")) == 30 and shown.count(" ") == 5
     assert dialog.key_panel.save_button.isEnabled()
+
+
+def test_about_shows_a_chinese_file_name_as_it_is(qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "太平街道.sqlite3"
+    prepared = prepare_database(f"sqlite:///{path}")
+    dialog = AboutDialog(prepared.engine)
+    qtbot.addWidget(dialog)
+    assert dict(dialog.facts)["数据库"] == str(path.resolve())
+    prepared.engine.dispose()
