@@ -146,6 +146,10 @@ class SyncPreviewDialog(QDialog):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().hide()
         layout.addWidget(self.table, 1 if diff is not None and diff.rows else 3)
+        # The per-unit rows stay readable beside a long list of figures (up to ~6 rows).
+        rows = min(self.table.model().rowCount(), 6)
+        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height()
+                                    + rows * self.table.verticalHeader().defaultSectionSize() + 4)
         self.values = QTableView()
         self.values.verticalHeader().hide()
         if diff is not None and diff.rows:
