@@ -1329,5 +1329,29 @@ You can then add its townships and add up what they send.</translation>
         <source>{label}：</source>
         <translation>{label}:</translation>
     </message>
+    <message>
+        <source>填报 — 登录</source>
+        <translation>Tianbao — log in</translation>
+    </message>
+    <message>
+        <source>用户名：</source>
+        <translation>User name:</translation>
+    </message>
+    <message>
+        <source>密码：</source>
+        <translation>Password:</translation>
+    </message>
+    <message>
+        <source>登录</source>
+        <translation>Log in</translation>
+    </message>
+    <message>
+        <source>用户名或密码不正确。</source>
+        <translation>Wrong user name or password.</translation>
+    </message>
+    <message>
+        <source>多次登录失败，程序将关闭。请联系管理员。</source>
+        <translation>Too many failed attempts; the program will close. Please contact your administrator.</translation>
+    </message>
 </context>
 </TS>
