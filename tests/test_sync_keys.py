@@ -145,3 +145,27 @@ def test_the_app_registers_only_keys_of_units_below_it(
                      within=DESHENG)
     assert register_key(county.session, read_registration(path), "县",
                         registration.fingerprint, within="211122").added
+
+
+city = office_fixture("panjin")
+
+
+def test_a_county_registers_its_citys_key_from_a_catalogue_update_but_not_from_figures(
+        county: Installation, city: Installation, tmp_path: Path) -> None:
+    """Catalogue updates come from above, figures from below: the one-click offer follows."""
+    from db.sync.catalogue_update import publish_catalogue
+    from db.sync.export import export_sync_file
+    from db.sync.key_offer import key_offer, register_offer
+
+    update = tmp_path / "catalogue.tbsync"
+    publish_catalogue(city.session, update)
+    figures = tmp_path / "figures.tbsync"
+    export_sync_file(city.session, "211100", range(2023, 2024), figures)
+    city.session.commit()
+
+    from_figures = key_offer(county.session, figures)
+    assert from_figures is not None and "不是本单位的下级单位" in (from_figures.problem or "")
+    offer = key_offer(county.session, update)
+    assert offer is not None and offer.problem is None and offer.kind == "catalogue"
+    assert register_offer(county.session, offer, "县").added
+    assert key_offer(county.session, update) is None

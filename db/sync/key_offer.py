@@ -3,7 +3,8 @@
 A township's sync file names its unit, fingerprint and public key in the signed manifest. When
 the county opens a file whose key is not registered, :func:`key_offer` says whose key it claims
 to be and whether it may be registered here at all (a unit of this installation's subtree that
-this database knows, with a key that matches the fingerprint and verifies the manifest). The
+this database knows, with a key that matches the fingerprint and verifies the manifest; for a
+catalogue update, a unit above this one). The
 clerk phones the township, compares the 30 digits, and :func:`register_offer` registers the key
 with that confirmation — the same rules as ``tianbao keys register --fingerprint``.
 """
@@ -40,6 +41,7 @@ class KeyOffer:
     fingerprint: str
     public_key: str | None
     problem: str | None  # plain Chinese; None when one click may register it
+    kind: str = "figures"  # figures come from below; catalogue updates from above
 
     @property
     def name_differs(self) -> bool:
@@ -58,14 +60,15 @@ def key_offer(session: Session, path: Path) -> KeyOffer | None:
         public = sender.get("publicKey") if isinstance(sender, dict) else None
         code, name = manifest.sender_unit, manifest.sender_name
         unit = session.get(OrgUnit, code)
+        kind = manifest.kind
         problem = _problem(session, unit, code, name, fingerprint, public, manifest.raw,
-                           signature)
+                           signature, kind)
     return KeyOffer(Path(path), code, name, unit.name if unit is not None else None,
-                    fingerprint, public if isinstance(public, str) else None, problem)
+                    fingerprint, public if isinstance(public, str) else None, problem, kind)
 
 
 def _problem(session: Session, unit: OrgUnit | None, code: str, name: str, fingerprint: str,
-             public: object, raw: bytes, signature: bytes | None) -> str | None:
+             public: object, raw: bytes, signature: bytes | None, kind: str) -> str | None:
     if not isinstance(public, str):
         return ("此文件由旧版本导出，不含公钥：请对方在“关于填报”中保存密钥登记文件发来，"
                 "用“选择对方的登记文件”登记，或请对方升级后重新导出。")
@@ -81,6 +84,13 @@ def _problem(session: Session, unit: OrgUnit | None, code: str, name: str, finge
     if unit is None:
         return (f"本数据库中没有单位 {code}（{name}）。请核对对方设置的乡镇代码，"
                 "或先在“管理乡镇”中添加该单位。")
+    if kind == "catalogue":
+        # Catalogue updates travel downward: only a unit above this one publishes them.
+        home_unit_row = session.get(OrgUnit, home)
+        if home_unit_row is None or not _below(session, home_unit_row, unit.code):
+            return (f"目录更新只能来自本单位的上级；单位 {code}（{unit.name}）不是本单位的上级，"
+                    "不能在此登记其密钥。")
+        return None
     if not _below(session, unit, home):
         return f"单位 {code}（{unit.name}）不是本单位的下级单位，不能在此登记其密钥。"
     return None
@@ -106,5 +116,6 @@ def register_offer(session: Session, offer: KeyOffer, user: str = "") -> Registe
     assert unit is not None  # the offer has no problem
     registration = Registration(unit.code, offer.unit_name, unit.level, unit.parent_code,
                                 offer.public_key, offer.fingerprint, utcnow())
+    within = home_unit(session) if offer.kind != "catalogue" else None
     return register_key(session, registration, user, expected_fingerprint=offer.fingerprint,
-                        within=home_unit(session))
+                        within=within)
