@@ -298,3 +298,59 @@ def test_a_file_without_a_public_key_is_registered_from_the_registration_file(
     with Session(county_engine) as session:
         assert key_offer(session, path) is None  # known now
     assert zipfile.is_zipfile(path)
+
+
+def test_an_excel_template_is_previewed_figure_by_figure_then_imported(
+        qtbot: QtBot, township_engine: Engine, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from openpyxl import load_workbook
+
+    from db.figures import save_value
+    from desktop.import_preview_dialog import ExcelPreviewDialog
+    from reports.excel.template import COLUMN_NUMBER, DATA_SHEET, FIRST_DATA_ROW
+
+    with Session(township_engine) as session:
+        init_unit(session, TAIPING, name="太平街道")
+        save_value(session, TAIPING, "live_births", YEAR, "1200")
+        session.commit()
+    window = MainWindow(township_engine, TAIPING, YEAR)
+    qtbot.addWidget(window)
+    window.show()
+    template = tmp_path / "模板.xlsx"
+    monkeypatch.setattr("desktop.file_actions.QFileDialog.getSaveFileName",
+                        lambda *_a, **_k: (str(template), ""))
+    window.export_template()
+    qtbot.waitUntil(lambda: template.exists() and not window.file_task.is_running(),
+                    timeout=30_000)
+    workbook = load_workbook(template)
+    sheet = workbook[DATA_SHEET]
+    for row in range(FIRST_DATA_ROW, sheet.max_row + 1):
+        code = sheet.cell(row, COLUMN_NUMBER["key_code"]).value
+        # The rate as counts: 1180 of 1250 mothers managed (94.4%).
+        if code == "mothers_system_managed":
+            sheet.cell(row, COLUMN_NUMBER["value"]).value = 1180
+        elif code == "live_births":
+            sheet.cell(row, COLUMN_NUMBER["value"]).value = 1250
+    filled = tmp_path / "已填写.xlsx"
+    workbook.save(filled)
+
+    monkeypatch.setattr("desktop.file_actions.QFileDialog.getOpenFileName",
+                        lambda *_a, **_k: (str(filled), ""))
+    window.import_template()
+    qtbot.waitUntil(lambda: window.findChild(ExcelPreviewDialog) is not None, timeout=30_000)
+    preview = window.findChild(ExcelPreviewDialog)
+    model = preview.table.model()
+    rows = {model.index(r, 1).data(): [model.index(r, c).data() for c in (3, 4, 5)]
+            for r in range(model.rowCount())}
+    assert rows["活产数"] == ["1200", "1250", "更新"]
+    assert rows["系统管理产妇数"] == ["—", "1180", "新增"]
+    assert "将新增 1 项、更新 1 项" in preview.header.text()
+    assert visible_value(window, "maternal_system_management_rate") == ""  # not yet
+
+    qtbot.mouseClick(preview.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已从Excel导入数据" in window.statusBar().currentMessage(),
+                    timeout=30_000)
+    assert "写入 2 项" in window.statusBar().currentMessage()
+    assert visible_value(window, "maternal_system_management_rate") == "94.4"
+    never_locked(window)
+    window.close()
