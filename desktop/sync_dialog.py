@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session
 
 from db.checks import DISAGGREGATION_LABELS, format_number
 from db.import_preview import ValueDiff, sync_value_diff
+from db.models import OrgUnit
 from db.progress import Progress
 from db.sync.catalogue_update import LABELS as TABLE_LABELS
 from db.sync.catalogue_update import CataloguePreview
@@ -290,6 +291,10 @@ def preview_work(engine: Engine, path: Path, dhis2: bool) -> Callable[[Progress]
         if isinstance(preview, SyncPreview) and not preview.refused and not dhis2:
             with Session(engine) as session:
                 diff = sync_value_diff(session, preview)
+                # The sender's name here, to compare with the file's even if it sent no figures.
+                sender = session.get(OrgUnit, preview.sender_unit or "")
+                if sender is not None:
+                    preview.unit_names.setdefault(sender.code, sender.name)
         return preview, diff
 
     return work

@@ -312,6 +312,19 @@ class AddUnitDialog(QDialog):
 
     def _update(self) -> None:
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.fields.is_valid())
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow when an error line appears, so the help text below it is never clipped (the
+        wrapped labels need more height at this width than the minimum size says)."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        need = (layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth()
+                else layout.totalSizeHint().height())
+        if self.height() < need:
+            self.resize(self.width(), need)
 
     def accept(self) -> None:
         if self.fields.is_valid() and self._save(self.fields.name(), self.fields.code()):

@@ -354,3 +354,44 @@ def test_an_excel_template_is_previewed_figure_by_figure_then_imported(
     assert visible_value(window, "maternal_system_management_rate") == "94.4"
     never_locked(window)
     window.close()
+
+
+def test_a_township_name_that_differs_from_the_countys_is_shown_at_the_first_import(
+        qtbot: QtBot, county_engine: Engine, township_engine: Engine, tmp_path: Path) -> None:
+    from db.sync.export import export_sync_file
+    from desktop.key_dialogs import load_offer
+
+    with Session(township_engine) as session:
+        init_unit(session, TAIPING, name="太平镇")  # the county calls it 太平街道
+        session.commit()
+        path = tmp_path / "t.tbsync"
+        export_sync_file(session, TAIPING, range(YEAR, YEAR + 1), path)
+    offer = load_offer(county_engine, path)
+    assert offer is not None and offer.name_differs
+    dialog = KeyOfferDialog(county_engine, offer)
+    qtbot.addWidget(dialog)
+    texts = [label.text() for label in dialog.findChildren(type(dialog.advice))]
+    assert any("文件中的单位名称为“太平镇”，本级登记为“太平街道”" in t for t in texts)
+    assert dialog.register()
+    from db.progress import Progress
+    from desktop.sync_dialog import preview_work
+
+    preview, diff = preview_work(county_engine, path, dhis2=False)(Progress())
+    shown = SyncPreviewDialog(preview, None, diff)
+    qtbot.addWidget(shown)
+    assert "“太平镇”与本级登记的“太平街道”" in shown.header.text()
+
+
+def test_the_add_township_dialog_grows_with_its_error_line(qtbot: QtBot) -> None:
+    from desktop.units_dialog import AddUnitDialog
+
+    dialog = AddUnitDialog(PANSHAN, "盘山县", "township", lambda _n, _c: True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    before = dialog.height()
+    dialog.fields.code_edit.setText("2111221")  # too short: the error line appears
+    QApplication.processEvents()
+    assert dialog.fields.code_error.isVisible()
+    layout = dialog.layout()
+    assert dialog.height() > before
+    assert dialog.height() >= layout.totalHeightForWidth(dialog.width())
