@@ -24,7 +24,7 @@ from db.sync.key_store import move_key_out_at_start
 from db.units import home_unit_code
 from desktop.crash import reports_crashes
 from desktop.fonts import register_cjk_font
-from desktop.i18n import install_translator
+from desktop.i18n import RESTART_PROPERTY, install_translator, restart_program
 from desktop.login_dialog import log_in
 from desktop.main_window import MainWindow
 from desktop.single_instance import acquire_instance_lock, lock_holder_message
@@ -118,6 +118,9 @@ def run_app(url: str, unit: str | None = None, year: int | None = None,
             prepared.engine.dispose()
     finally:
         lock.unlock()
+        # 立即重启 (a new interface language): started once this one let go of the database.
+        if app.property(RESTART_PROPERTY):
+            restart_program()
 
 
 def _render_window(app: QApplication, window: MainWindow, shot: Screenshot) -> int:

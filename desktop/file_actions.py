@@ -5,30 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from db.plan_years import FIRST_YEAR
 from db.progress import Progress
+from desktop.i18n import tr
+from desktop.start_folder import remember_folder, start_folder
 from desktop.tasks import TaskHandle, run_task
-
-
-def _documents() -> Path:
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(folder or Path.home())
 
 
 def export_excel_template(parent: QWidget, engine: Engine, unit: str, unit_name: str,
                           year: int, done: Callable[[str], None]) -> TaskHandle | None:
-    suggested = _documents() / f"{unit_name}{year}年填报模板.xlsx"
-    chosen, _ = QFileDialog.getSaveFileName(parent, "导出Excel填报模板", str(suggested),
-                                            "Excel 工作簿 (*.xlsx)")
+    suggested = start_folder("excel") / f"{unit_name}{year}年填报模板.xlsx"
+    chosen, _ = QFileDialog.getSaveFileName(parent, tr("导出Excel填报模板"), str(suggested),
+                                            tr("Excel 工作簿 (*.xlsx)"))
     if not chosen:
         return None
     out = Path(chosen if chosen.lower().endswith(".xlsx") else chosen + ".xlsx")
+    remember_folder("excel", out.parent)
 
     def work(progress: Progress) -> str:
         from reports.excel.template import build_template
@@ -36,46 +34,86 @@ def export_excel_template(parent: QWidget, engine: Engine, unit: str, unit_name:
         with Session(engine) as session:
             built = build_template(session, unit, year, out, progress=progress.report,
                                    cancel=progress.cancelled)
-        return f"模板已导出：{built.path}（{built.rows}行）"
+        return tr("模板已导出：{path}（{n}行）").format(path=built.path, n=built.rows)
 
-    return run_task(parent, "导出Excel模板", work, done)
+    return run_task(parent, tr("导出Excel模板"), work, done)
 
 
 def import_excel_template(parent: QWidget, engine: Engine, unit: str, year: int,
-                          user: str, done: Callable[[str], None]) -> TaskHandle | None:
-    chosen, _ = QFileDialog.getOpenFileName(parent, "导入填好的Excel模板", str(_documents()),
-                                            "Excel 工作簿 (*.xlsx)")
+                          user: str, done: Callable[[str], None],
+                          chosen: str | None = None) -> TaskHandle | None:
+    """Check the file (a dry run), show what it would change, and import only on 导入."""
+    if chosen is None:
+        chosen, _ = QFileDialog.getOpenFileName(parent, tr("导入填好的Excel模板"),
+                                                str(start_folder("excel")),
+                                                tr("Excel 工作簿 (*.xlsx)"))
     if not chosen:
         return None
+    path = Path(chosen)
+    remember_folder("excel", path.parent)
 
-    def work(progress: Progress) -> tuple[bool, str]:
-        from db.importing.excel_template import format_template_report, import_template
+    def run(dry_run: bool) -> Callable[[Progress], tuple[Any, Any]]:
+        def work(progress: Progress) -> tuple[Any, Any]:
+            from db.import_preview import template_value_diff
+            from db.importing.excel_template import format_template_report, import_template
 
-        with Session(engine) as session:
-            report = import_template(session, Path(chosen), user, expected_unit=unit,
-                                     expected_year=year, progress=progress.report,
-                                     cancel=progress.cancelled)
-        return report.applied, format_template_report(report, limit=40)
+            with Session(engine) as session:
+                report = import_template(session, path, user, dry_run=dry_run,
+                                         expected_unit=unit, expected_year=year,
+                                         progress=progress.report, cancel=progress.cancelled)
+                if report.has_errors:
+                    return report, format_template_report(report, limit=40)
+                if dry_run:
+                    return report, template_value_diff(session, report)
+                return report, None
+        return work
 
-    def show(outcome: tuple[bool, str]) -> None:
-        applied, text = outcome
-        box = QMessageBox.information if applied else QMessageBox.warning
-        box(parent, "导入结果", text)
-        done("已从Excel导入数据" if applied else "Excel文件有错误，未导入任何数据")
+    handle: dict[str, object] = {}
 
-    return run_task(parent, "导入Excel", work, show)
+    def previewed(outcome: tuple[Any, Any]) -> None:
+        from desktop.import_preview_dialog import ExcelPreviewDialog
+
+        report, detail = outcome
+        if isinstance(detail, str):
+            QMessageBox.warning(parent, tr("导入结果"), detail)
+            done(tr("Excel文件有错误，未导入任何数据"))
+            return
+        title = tr("文件：{file}\n模板：{unit}（{code}）{year}年").format(
+            file=path.name, unit=report.unit_name, code=report.unit,
+            year=report.year)
+        from db.importing.report_lines import finding_line
+
+        notes = [finding_line(number, finding)
+                 for number, found in sorted(report.findings.items()) for finding in found]
+        dialog = ExcelPreviewDialog(title, detail, parent, notes)  # type: ignore[arg-type]
+        handle["dialog"] = dialog
+        dialog.rejected.connect(lambda: done(tr("已取消导入，数据库未作改动")))
+        dialog.accepted.connect(lambda: handle.__setitem__(
+            "task", run_task(parent, tr("导入Excel"), run(False), imported)))
+        dialog.open()
+
+    def imported(outcome: tuple[Any, Any]) -> None:
+        report, detail = outcome
+        if isinstance(detail, str):  # the database changed between the look and the write
+            QMessageBox.warning(parent, tr("导入结果"), detail)
+            done(tr("Excel文件有错误，未导入任何数据"))
+            return
+        done(tr("已从Excel导入数据：写入 {n} 项").format(n=report.changed))
+
+    return run_task(parent, tr("检查Excel"), run(True), previewed)
 
 
 def choose_and_export_sync_file(parent: QWidget, engine: Engine, unit: str, unit_name: str,
                                 year: int, user: str, done: Callable[[str], None]
                                 ) -> TaskHandle | None:
     """Write the unit's figures from 2020 to ``year`` (with the units below) for the level up."""
-    suggested = _documents() / f"{unit_name}_{year}年交换文件.tbsync"
-    chosen, _ = QFileDialog.getSaveFileName(parent, "导出交换文件（报送上级）", str(suggested),
-                                            "填报交换文件 (*.tbsync);;所有文件 (*)")
+    suggested = start_folder("sync") / f"{unit_name}_{year}年交换文件.tbsync"
+    chosen, _ = QFileDialog.getSaveFileName(parent, tr("导出交换文件（报送上级）"), str(suggested),
+                                            tr("填报交换文件 (*.tbsync);;所有文件 (*)"))
     if not chosen:
         return None
     out = Path(chosen)
+    remember_folder("sync", out.parent)
 
     def work(progress: Progress) -> str:
         from db.sync.export import export_sync_file
@@ -84,19 +122,27 @@ def choose_and_export_sync_file(parent: QWidget, engine: Engine, unit: str, unit
             summary = export_sync_file(session, unit, list(range(FIRST_YEAR, year + 1)), out,
                                        user=user, progress=progress.report,
                                        cancel=progress.cancelled)
-        return f"交换文件已导出：{summary.path}（数据{summary.counts.get('dataValues', 0)}条）"
+        return tr("交换文件已导出：{path}（数据{n}条）").format(
+            path=summary.path, n=summary.counts.get("dataValues", 0))
 
-    return run_task(parent, "导出交换文件", work, done)
+    def exported(text: str) -> None:
+        done(text)
+        from desktop.key_dialogs import ExportedDialog
+
+        ExportedDialog(engine, out, parent).open()
+
+    return run_task(parent, tr("导出交换文件"), work, exported)
 
 
 def choose_and_import_sync_file(parent: QWidget, engine: Engine, user: str,
                                 imported: Callable[[], None]) -> object | None:
     """Choose a file from a unit below (or a DHIS2 dataValueSet), preview it, then import."""
     chosen, kind = QFileDialog.getOpenFileName(
-        parent, "导入交换文件", str(_documents()),
-        "填报交换文件 (*.tbsync *.zip);;DHIS2 dataValueSet (*.json);;所有文件 (*)")
+        parent, tr("导入交换文件"), str(start_folder("sync-in")),
+        tr("填报交换文件 (*.tbsync *.zip);;DHIS2 dataValueSet (*.json);;所有文件 (*)"))
     if not chosen:
         return None
+    remember_folder("sync-in", Path(chosen).parent)
     from desktop.sync_dialog import import_sync_file_interactive
 
     return import_sync_file_interactive(parent, engine, Path(chosen), user=user,

@@ -27,6 +27,12 @@ def tr(text: str) -> str:
     return QCoreApplication.translate(CONTEXT, text)
 
 
+def translatable(text: str) -> str:
+    """``text`` unchanged, marked for the translation file (scripts/update_translations.py):
+    for labels kept as data and translated with :func:`tr` where they are shown."""
+    return text
+
+
 def chosen_language() -> str:
     value = str(QSettings().value(SETTING, "zh_CN"))
     return value if value in LANGUAGES else "zh_CN"
@@ -59,3 +65,42 @@ def install_translator(app: QCoreApplication, language: str | None = None) -> st
     app.installTranslator(translator)
     _installed.append(translator)
     return language
+
+
+RESTART_PROPERTY = "tianbao_restart"  # set on the application: start again after closing
+
+
+def restart_program() -> bool:
+    """Start this program again with the same arguments; True if it could be started. Called
+    by desktop/app.py once the window closed and the single-instance lock is released."""
+    import sys
+
+    from PySide6.QtCore import QProcess
+
+    if getattr(sys, "frozen", False):
+        return QProcess.startDetached(sys.executable, sys.argv[1:])[0]
+    return QProcess.startDetached(sys.executable, ["-m", "desktop", *sys.argv[1:]])[0]
+
+
+def ask_restart(parent: object, close: object) -> object:
+    """界面语言将在重新启动程序后生效 with 立即重启 / 稍后: in the language being left, since
+    the new translation is installed only at the next start (the clerk still reads this one)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    box = QMessageBox(QMessageBox.Icon.Information, tr("界面语言"),
+                      tr("界面语言将在重新启动程序后生效。"), QMessageBox.StandardButton.NoButton,
+                      parent)  # type: ignore[arg-type]
+    restart = box.addButton(tr("立即重启"), QMessageBox.ButtonRole.AcceptRole)
+    later = box.addButton(tr("稍后"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(later)
+
+    def clicked(button: object) -> None:
+        if button is restart:
+            app = QCoreApplication.instance()
+            if app is not None:
+                app.setProperty(RESTART_PROPERTY, True)
+            close()  # type: ignore[operator]
+
+    box.buttonClicked.connect(clicked)
+    box.open()
+    return box

@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -285,12 +285,15 @@ class MainWindow(QMainWindow):
         settings_menu = self.menuBar().addMenu(tr("设置(&S)"))
         language_menu = settings_menu.addMenu(tr("界面语言"))
         current = chosen_language()
+        languages = QActionGroup(self)  # one language checked, not both
         for code, name in LANGUAGES.items():
             action = language_menu.addAction(name)
+            languages.addAction(action)
             action.setCheckable(True)
             action.setChecked(code == current)
             action.triggered.connect(lambda _checked, c=code: self.choose_language(c))
         help_menu = self.menuBar().addMenu(tr("帮助(&H)"))
+        help_menu.addAction(tr("使用手册"), self.show_manual)
         help_menu.addAction(tr("关于填报"), self.show_about)
 
     def _fill_units(self) -> None:
@@ -585,11 +588,12 @@ class MainWindow(QMainWindow):
         self.events.flush()  # its commits reload the views (on_data_changed)
 
     def print_report(self) -> None:
-        from desktop.report_dialog import open_file, print_report
+        from desktop.report_dialog import ReportDoneBox, print_report
 
         def done(built: BuiltReport) -> None:
             self.statusBar().showMessage(f"报告已生成：{built.path}（共{built.pages}页）", 15000)
-            open_file(built.path)
+            self.report_done = ReportDoneBox(built, self)
+            self.report_done.open()
 
         has_children = self.overview_task is not None
         self.report_task = print_report(self, self.engine, self.sheet.unit.code,
@@ -663,8 +667,16 @@ class MainWindow(QMainWindow):
         publish(self.engine, everything("restore"))
 
     def choose_language(self, language: str) -> None:
+        from desktop.i18n import ask_restart
+
         set_language(language)
-        QMessageBox.information(self, tr("界面语言"), tr("界面语言将在重新启动程序后生效。"))
+        self.language_box = ask_restart(self, self.close)
+
+    def show_manual(self) -> None:
+        from desktop.manual import ManualDialog
+
+        self.manual = ManualDialog(self)
+        self.manual.show()
 
     def show_about(self) -> None:
         from desktop.about_dialog import show_about

@@ -4,7 +4,15 @@ and for a county the same per township."""
 from __future__ import annotations
 
 from PySide6.QtGui import QBrush, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QAbstractItemView, QGroupBox, QLabel, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGroupBox,
+    QHeaderView,
+    QLabel,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from db.evaluation import STATUS_LABELS
 from db.overview import Overview
@@ -60,7 +68,11 @@ class OverviewPage(QWidget):
         self.findings.setVisible(bool(overview.findings))
         for view in (self.domains, self.warnings, self.children):
             view.resizeColumnsToContents()
-            view.horizontalHeader().setStretchLastSection(True)
+        # The names take the spare width; a count column (无数据) stretched across the table
+        # read as if it were the table's subject. Only the reasons may run long on the right.
+        for view in (self.domains, self.children):
+            view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.warnings.horizontalHeader().setStretchLastSection(True)
 
 
 def _table() -> QTableView:

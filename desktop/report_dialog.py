@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QStandardPaths, QUrl
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -14,7 +14,9 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QWidget,
@@ -24,38 +26,55 @@ from sqlalchemy.orm import Session
 
 from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import Progress
+from desktop.i18n import tr, translatable
+from desktop.start_folder import remember_folder, start_folder
 from desktop.tasks import TaskHandle, run_task
 from reports.pdf.kinds import FIXED_YEARS, REPORT_KINDS, build_report
 from reports.pdf.layout import BuiltReport
+
+# reports.pdf.kinds.REPORT_KINDS's names, written out as literals so that the translation
+# tools (scripts/update_translations.py) find them; tr() of a kind's name then finds its English.
+_KIND_NAMES = (
+    translatable("年度监测报告"),
+    translatable("中期评估报告（2025年）"),
+    translatable("终期评估报告（2030年）"),
+    translatable("下级单位对比报告"),
+)
 
 
 class ReportDialog(QDialog):
     def __init__(self, unit_name: str, year: int, has_children: bool,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("生成报告")
+        self.setWindowTitle(tr("生成报告"))
+        self.setMinimumWidth(640)  # the whole path shows
         self.unit_name = unit_name
         form = QFormLayout(self)
         self.kind = QComboBox()
         for key, label in REPORT_KINDS.items():
             if key != "comparison" or has_children:
-                self.kind.addItem(label, key)
-        form.addRow("报告：", self.kind)
+                self.kind.addItem(tr(label), key)
+        form.addRow(tr("报告："), self.kind)
         self.year = QSpinBox()
         self.year.setRange(FIRST_YEAR, LAST_YEAR)
         self.year.setValue(year)
-        self.year.setSuffix(" 年")
-        form.addRow("年份：", self.year)
+        self.year.setSuffix(tr(" 年"))
+        form.addRow(tr("年份："), self.year)
         self.path = QLineEdit()
-        browse = QPushButton("浏览……")
+        browse = QPushButton(tr("浏览……"))
         row = QHBoxLayout()
         row.addWidget(self.path)
         row.addWidget(browse)
-        form.addRow("保存到：", row)
+        form.addRow(tr("保存到："), row)
+        self.folder_note = QLabel()
+        self.folder_note.setWordWrap(True)
+        form.addRow("", self.folder_note)
+        self.path.textChanged.connect(lambda _t: self._check_folder())
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("生成")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.ok_button = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(tr("生成"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
         form.addRow(buttons)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -76,15 +95,25 @@ class ReportDialog(QDialog):
         self._suggest_path()
 
     def _suggest_path(self) -> None:
-        folder = QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
+        current = Path(self.path.text().strip()) if self.path.text().strip() else None
+        folder = (current.parent if current is not None and current.parent.is_dir()
+                  else start_folder("reports"))
         label = REPORT_KINDS[self.chosen_kind].split("（")[0]
         name = f"{self.unit_name}{self.year.value()}年{label}.pdf"
-        self.path.setText(str(Path(folder) / name))
+        self.path.setText(str(folder / name))
+
+    def _check_folder(self) -> None:
+        """A missing folder is said before the work starts, not after its progress bar."""
+        text = self.path.text().strip()
+        folder = Path(text).parent if text else None
+        ok = folder is not None and folder.is_dir()
+        self.folder_note.setText("" if ok else tr("文件夹不存在：{folder}").format(folder=folder))
+        self.folder_note.setStyleSheet("" if ok else "color: #b00020;")
+        self.ok_button.setEnabled(ok)
 
     def _browse(self) -> None:
-        chosen, _ = QFileDialog.getSaveFileName(self, "保存报告", self.path.text(),
-                                                "PDF 文件 (*.pdf)")
+        chosen, _ = QFileDialog.getSaveFileName(self, tr("保存报告"), self.path.text(),
+                                                tr("PDF 文件 (*.pdf)"))
         if chosen:
             self.path.setText(chosen if chosen.lower().endswith(".pdf") else chosen + ".pdf")
 
@@ -109,9 +138,40 @@ def print_report(parent: QWidget, engine: Engine, unit: str, unit_name: str, yea
     if dialog.exec() != QDialog.DialogCode.Accepted or not dialog.path.text().strip():
         return None
     out = Path(dialog.path.text().strip())
+    remember_folder("reports", out.parent)
     work = report_work(engine, dialog.chosen_kind, unit, dialog.year.value(), out)
-    return run_task(parent, "生成报告", work, on_done)
+    return run_task(parent, tr("生成报告"), work, on_done)
 
 
-def open_file(path: Path) -> None:
-    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+def open_file(path: Path) -> bool:
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+
+def open_folder(path: Path) -> bool:
+    """The folder that holds ``path``, in the system's file manager."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+
+
+class ReportDoneBox(QMessageBox):
+    """报告已生成, with the full path and 打开文件 / 打开所在文件夹 (Close is the default)."""
+
+    def __init__(self, built: BuiltReport, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.built = built
+        self.setIcon(QMessageBox.Icon.Information)
+        self.setWindowTitle(tr("报告已生成"))
+        self.setText(tr("报告已生成（共{pages}页）：\n{path}").format(pages=built.pages,
+                                                                  path=built.path))
+        self.setTextInteractionFlags(self.textInteractionFlags()
+                                     | Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.open_file_button = self.addButton(tr("打开文件"), QMessageBox.ButtonRole.ActionRole)
+        self.open_folder_button = self.addButton(tr("打开所在文件夹"),
+                                                 QMessageBox.ButtonRole.ActionRole)
+        self.close_button = self.addButton(tr("关闭"), QMessageBox.ButtonRole.RejectRole)
+        self.setDefaultButton(self.close_button)
+        self.setEscapeButton(self.close_button)
+        # An ActionRole button would close the box; these open, and the box stays.
+        self.open_file_button.clicked.disconnect()
+        self.open_folder_button.clicked.disconnect()
+        self.open_file_button.clicked.connect(lambda: open_file(built.path))
+        self.open_folder_button.clicked.connect(lambda: open_folder(built.path))

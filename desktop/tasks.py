@@ -45,6 +45,7 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QPushButton, QWidget
 from db.errors import UserError
 from db.progress import Progress, TaskCancelled
 from desktop.crash import report_bug
+from desktop.i18n import tr
 
 __all__ = ["Progress", "TaskCancelled", "TaskHandle", "cancel_running_tasks", "run_task",
            "show_task_error"]
@@ -110,7 +111,7 @@ class TaskHandle(QObject, Generic[T]):
         self._thread: _WorkerThread[T] = _WorkerThread(work, self.progress, self)
         self._thread.finished.connect(self._thread_finished)
 
-        self.dialog = QProgressDialog(f"{title}……", "取消", 0, 0, parent)
+        self.dialog = QProgressDialog(f"{title}……", tr("取消"), 0, 0, parent)
         self.dialog.setWindowTitle(title)
         self.dialog.setWindowModality(
             Qt.WindowModality.WindowModal if parent is not None
@@ -152,7 +153,7 @@ class TaskHandle(QObject, Generic[T]):
             return
         self.progress.cancel()
         if shiboken6.isValid(self.dialog):
-            self.dialog.setLabelText("正在取消……")
+            self.dialog.setLabelText(tr("正在取消……"))
             button = self.dialog.findChild(QPushButton)
             if button is not None:
                 button.setEnabled(False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
@@ -24,11 +25,13 @@ from PySide6.QtGui import QBrush, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QInputDialog,
     QLabel,
+    QLayout,
     QLineEdit,
     QMenu,
     QMessageBox,
@@ -49,7 +52,6 @@ from db.unit_events import (
 )
 from db.units import (
     CHILD_LEVEL,
-    LEVEL_LABELS,
     UnitError,
     children,
     create_unit,
@@ -61,6 +63,7 @@ from db.units import (
     unit_code_problem,
     unit_name_problem,
 )
+from desktop.i18n import tr
 from desktop.table_model import row_picker
 from desktop.unit_change_dialogs import (
     NEW_UNIT,
@@ -71,6 +74,13 @@ from desktop.unit_change_dialogs import (
 )
 
 _AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+def noun(level: str) -> str:
+    """db.units.LEVEL_LABELS[level] in the interface language."""
+    words = {"township": tr("乡镇（街道）"), "county": tr("县（市、区）"), "city": tr("市"),
+             "province": tr("省")}
+    return words.get(level, level)
 
 
 class UnitFields(QWidget):
@@ -90,25 +100,28 @@ class UnitFields(QWidget):
         self._name_touched = False
         township = level == "township"
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("例如 太平街道、沙岭镇" if township else "")
+        self.name_edit.setPlaceholderText(tr("例如 太平街道、沙岭镇") if township else "")
         self.name_error = _error_label()
         self.code_edit = QLineEdit()
         self.code_edit.setMaxLength(12 if township else 6)
         self.code_error = _error_label()
         if township:
-            self.code_edit.setPlaceholderText(f"例如 {parent_code[:6]}100000")
-            code_label = "统计用区划代码："
-            hint = QLabel(f"统计用区划代码：12位数字，以{parent_name}的代码 {parent_code[:6]} "
-                          "开头。可在国家统计局网站“统计用区划和城乡划分代码”中查到。")
+            self.code_edit.setPlaceholderText(tr("例如 {code}").format(
+                code=f"{parent_code[:6]}100000"))
+            code_label = tr("统计用区划代码：")
+            hint = QLabel(tr("统计用区划代码：12位数字，以{parent}的代码 {code} 开头。"
+                             "可在国家统计局网站“统计用区划和城乡划分代码”中查到。").format(
+                                 parent=parent_name, code=parent_code[:6]))
         else:
-            code_label = "行政区划代码："
-            hint = QLabel(f"行政区划代码（GB/T 2260）：6位数字，与{parent_name}的代码 "
-                          f"{parent_code} 前{4 if level == 'county' else 2}位相同。")
+            code_label = tr("行政区划代码：")
+            hint = QLabel(tr("行政区划代码（GB/T 2260）：6位数字，与{parent}的代码 {code} "
+                             "前{n}位相同。").format(parent=parent_name, code=parent_code,
+                                                n=4 if level == "county" else 2))
         hint.setWordWrap(True)
 
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
-        form.addRow("名称：", self.name_edit)
+        form.addRow(tr("名称："), self.name_edit)
         form.addRow("", self.name_error)
         form.addRow(code_label, self.code_edit)
         form.addRow("", self.code_error)
@@ -237,16 +250,19 @@ class AddUnitDialog(QDialog):
                  save: Callable[[str, str], bool], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._save = save
-        self.setWindowTitle(f"添加{LEVEL_LABELS[level]} — {parent_name}")
+        self.setWindowTitle(tr("添加{noun} — {parent}").format(noun=noun(level),
+                                                              parent=parent_name))
         self.fields = UnitFields(parent_code, parent_name, level)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("添加")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("添加"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        # The dialog grows when an error line appears, instead of clipping the help text.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addWidget(self.fields)
         layout.addWidget(self.buttons)
         self.fields.changed.connect(self._update)
@@ -255,6 +271,19 @@ class AddUnitDialog(QDialog):
 
     def _update(self) -> None:
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.fields.is_valid())
+        self._fit_height()
+
+    def _fit_height(self) -> None:
+        """Grow when an error line appears, so the help text below it is never clipped (the
+        wrapped labels need more height at this width than the minimum size says)."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        need = (layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth()
+                else layout.totalSizeHint().height())
+        if self.height() < need:
+            self.resize(self.width(), need)
 
     def accept(self) -> None:
         if self.fields.is_valid() and self._save(self.fields.name(), self.fields.code()):
@@ -274,39 +303,44 @@ class UnitsDialog(QDialog):
             unit = get_unit(session, unit_code)
             self.unit_code, self.unit_name = unit.code, unit.name
             self.child_level = CHILD_LEVEL.get(unit.level)
-        noun = LEVEL_LABELS[self.child_level or "township"]
-        self.setWindowTitle(f"下属{noun} — {self.unit_name}")
+        noun_ = noun(self.child_level or "township")
+        self.setWindowTitle(tr("下属{noun} — {unit}").format(noun=noun_, unit=self.unit_name))
 
         self.model = UnitListModel(
-            code_header="统计用区划代码" if self.child_level == "township" else "行政区划代码")
+            code_header=tr("统计用区划代码") if self.child_level == "township"
+            else tr("行政区划代码"))
         self.table = row_picker(self.model)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         # The state names the years a merged or new unit existed in: show them whole.
         self.table.horizontalHeader().setSectionResizeMode(
             2, QHeaderView.ResizeMode.ResizeToContents)
 
-        self.add_button = QPushButton("添加…")
+        self.add_button = QPushButton(tr("添加…"))
         self.add_button.setEnabled(self.child_level is not None)  # a township has none below
-        self.rename_button = QPushButton("重命名…")
-        self.toggle_button = QPushButton("停用")
-        self.change_button = QPushButton("区划变更…")
+        self.rename_button = QPushButton(tr("重命名…"))
+        self.toggle_button = QPushButton(tr("停用"))
+        self.change_button = QPushButton(tr("区划变更…"))
         self.change_button.setMenu(self._change_menu())
         self.change_button.setEnabled(self.child_level is not None)
-        close_button = QPushButton("关闭")
+        close_button = QPushButton(tr("关闭"))
         self.add_button.clicked.connect(self._add_clicked)
         self.rename_button.clicked.connect(self._rename_clicked)
         self.toggle_button.clicked.connect(self._toggle_clicked)
         close_button.clicked.connect(self.accept)
+        # The list a township's set-up reads, so it never retypes its 12-digit code.
+        self.export_list_button = QPushButton(tr("导出{noun}名单…").format(noun=noun_))
+        self.export_list_button.setEnabled(self.child_level is not None)
+        self.export_list_button.clicked.connect(lambda: self.export_unit_list())
 
         buttons = QHBoxLayout()
         for button in (self.add_button, self.rename_button, self.toggle_button,
-                       self.change_button):
+                       self.change_button, self.export_list_button):
             buttons.addWidget(button)
         buttons.addStretch()
         buttons.addWidget(close_button)
-        note = QLabel(f"停用不会删除任何数据：已停用的{noun}保留全部已填数据，"
-                      "不再参与汇总，可随时启用。合并、拆分、更名等区划调整请用“区划变更”，"
-                      "自所选年份起生效，此前各年的汇总和报告不变。")
+        note = QLabel(tr("停用不会删除任何数据：已停用的{noun}保留全部已填数据，"
+                         "不再参与汇总，可随时启用。合并、拆分、更名等区划调整请用“区划变更”，"
+                         "自所选年份起生效，此前各年的汇总和报告不变。").format(noun=noun_))
         note.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
@@ -316,6 +350,30 @@ class UnitsDialog(QDialog):
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.refresh()
         self.resize(560, 420)
+
+    def export_unit_list(self, chosen: str | None = None) -> Path | None:
+        """Save the unit list for the units below (the first-start wizard reads it)."""
+        from db.unit_list import UnitListError, write_unit_list
+        from desktop.start_folder import remember_folder, start_folder
+
+        if chosen is None:
+            suggested = start_folder("unit-list") / f"{self.unit_name}_单位名单.tbunits"
+            chosen, _ = QFileDialog.getSaveFileName(self, tr("导出单位名单"), str(suggested),
+                                                    tr("单位名单 (*.tbunits)"))
+        if not chosen:
+            return None
+        path = Path(chosen)
+        try:
+            with Session(self._engine) as session:
+                listed = write_unit_list(session, self.unit_code, path)
+        except UnitListError as error:
+            QMessageBox.warning(self, tr("无法导出"), str(error))
+            return None
+        remember_folder("unit-list", path.parent)
+        QMessageBox.information(self, tr("已导出"), tr(
+            "单位名单已保存：{path}（{n}个）。\n请把它交给各乡镇：首次使用设置时选择“从单位名单选择”。"
+        ).format(path=path, n=len(listed.children)))
+        return path
 
     # The actions, each one committed transaction; the buttons below only ask for input.
 
@@ -437,7 +495,7 @@ class UnitsDialog(QDialog):
                 session.commit()
             except UnitError as error:
                 session.rollback()
-                QMessageBox.warning(self, "无法保存", str(error))
+                QMessageBox.warning(self, tr("无法保存"), str(error))
                 return False
         self.refresh(select_code=normalize_code(code))
         return True
@@ -448,7 +506,8 @@ class UnitsDialog(QDialog):
         self.toggle_button.setEnabled(row is not None)
         for action in (self.split_action, self.rename_from_action, self.close_action):
             action.setEnabled(row is not None and row.active)
-        self.toggle_button.setText("启用" if row is not None and not row.active else "停用")
+        self.toggle_button.setText(tr("启用") if row is not None and not row.active
+                                   else tr("停用"))
 
     def _add_clicked(self) -> None:
         if self.child_level is not None:
@@ -459,8 +518,8 @@ class UnitsDialog(QDialog):
         row = self.selected()
         if row is None:
             return
-        new_name, ok = QInputDialog.getText(self, "重命名", f"“{row.name}”（{row.code}）的新名称：",
-                                            text=row.name)
+        prompt = tr("“{name}”（{code}）的新名称：").format(name=row.name, code=row.code)
+        new_name, ok = QInputDialog.getText(self, tr("重命名"), prompt, text=row.name)
         if ok and new_name.strip() != row.name:
             self.rename_child(row.code, new_name)
 

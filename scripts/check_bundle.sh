@@ -68,7 +68,7 @@ version=$(.venv/bin/python -c 'from db.version import app_version; print(app_ver
 grep -q "填报 $version" "$out/annual.txt" \
     || fail "the PDF does not name version $version (package metadata not bundled?)"
 head_revision=$(.venv/bin/python -c 'from db.storage import SCHEMA_HEAD; print(SCHEMA_HEAD)')
-grep -q "schema revision: $head_revision" "$scratch/old-info.txt" \
+grep -q "结构版本：$head_revision" "$scratch/old-info.txt" \
     || fail "the old database was not upgraded to $head_revision"
 ls "$(dirname "$db")"/backups/*-manual.sqlite3 >/dev/null || fail "no backup made"
 

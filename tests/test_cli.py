@@ -16,7 +16,7 @@ from desktop.cli.main import main
 
 
 def info_facts(output: str) -> dict[str, str]:
-    return dict(line.split(": ", 1) for line in output.splitlines())
+    return dict(line.split("：", 1) for line in output.splitlines())
 
 
 def counts_in(path: Path) -> dict[str, int]:
@@ -36,17 +36,17 @@ def test_info_creates_the_database_loads_the_catalogue_and_reports_it(
 
     assert db_path.is_file()
     facts = info_facts(capsys.readouterr().out)
-    assert facts["database"] == f"sqlite:///{db_path}"
-    assert facts["schema revision"] == head_revision()
+    assert facts["数据库"] == f"sqlite:///{db_path}"
+    assert facts["结构版本"] == head_revision()
     with sqlite3.connect(db_path) as connection:
         (version,) = connection.execute(
             "SELECT value FROM meta WHERE key = 'catalogue_version'"
         ).fetchone()
     connection.close()
-    assert facts["catalogue version"] == version
+    assert facts["指标目录版本"] == version
     counts = counts_in(db_path)
     assert counts["plan"] > 0 and counts["goal"] > 0
-    assert [int(facts[label]) for label in ("plans", "goals", "targets", "indicators")] == [
+    assert [int(facts[label]) for label in ("规划", "主要目标", "目标", "指标")] == [
         counts["plan"],
         counts["goal"],
         counts["target"],
@@ -72,7 +72,7 @@ def test_tianbao_db_is_used_when_there_is_no_db_option(
     assert main(["info"]) == 0
 
     assert path.is_file()
-    assert info_facts(capsys.readouterr().out)["database"] == f"sqlite:///{path}"
+    assert info_facts(capsys.readouterr().out)["数据库"] == f"sqlite:///{path}"
 
 
 def test_a_database_from_a_newer_version_exits_2_with_the_reason_on_stderr(
@@ -113,4 +113,4 @@ def test_python_m_desktop_runs_the_same_command_line(db_path: Path) -> None:
         timeout=120,
     )
     assert finished.returncode == 0, finished.stderr
-    assert info_facts(finished.stdout)["schema revision"] == head_revision()
+    assert info_facts(finished.stdout)["结构版本"] == head_revision()

@@ -74,3 +74,53 @@ def test_qts_own_buttons_speak_chinese_by_default() -> None:
     app = QApplication.instance()
     install_translator(app, "zh_CN")
     assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
+
+
+def test_the_restart_prompt_speaks_the_language_being_left(
+        qtbot: QtBot, tmp_path: Path, english: None) -> None:
+    """Chosen 中文 while in English: the prompt is still English (the clerk reads English
+    until the restart), and 立即重启 / Restart now closes the window to start again."""
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+    from desktop.i18n import RESTART_PROPERTY, ask_restart, chosen_language
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    set_language("zh_CN")
+    closed: list[bool] = []
+    box = ask_restart(parent, lambda: closed.append(True))
+    assert isinstance(box, QMessageBox)
+    texts = [b.text() for b in box.buttons()]
+    assert "Restart now" in texts and "Later" in texts
+    assert box.defaultButton().text() == "Later"
+    restart = next(b for b in box.buttons() if b.text() == "Restart now")
+    restart.click()
+    assert closed == [True] and chosen_language() == "zh_CN"
+    app = QApplication.instance()
+    assert app.property(RESTART_PROPERTY) is True
+    app.setProperty(RESTART_PROPERTY, False)
+
+
+def test_every_string_the_dialogs_translate_has_its_english() -> None:
+    """scripts/update_translations.py --check: no tr() text in desktop/ without English, so
+    English mode never falls back to Chinese in the middle of a dialog."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+    from update_translations import source_strings, untranslated
+
+    assert len(source_strings()) > 250
+    assert untranslated() == []
+
+
+def test_the_backup_and_key_dialogs_speak_english(
+        qtbot: QtBot, tmp_path: Path, english: None) -> None:
+    from desktop.restore_dialog import RestoreDialog
+
+    engine = prepare_database(resolve_database_url(str(tmp_path / "c.sqlite3"))).engine
+    dialog = RestoreDialog(tmp_path / "c.sqlite3")
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle() == "Backup and restore"
+    assert [dialog.backup_button.text(), dialog.close_button.text()] == ["Back up now", "Close"]
+    assert dialog.model.headerData(0, Qt.Orientation.Horizontal) == "Time"
+    engine.dispose()

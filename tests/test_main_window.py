@@ -284,14 +284,18 @@ def test_an_excel_template_goes_out_and_comes_back_through_the_file_menu(
                         lambda *_a, **_k: (str(out), ""))
     monkeypatch.setattr("desktop.file_actions.QFileDialog.getOpenFileName",
                         lambda *_a, **_k: (str(out), ""))
-    shown: list[str] = []
-    monkeypatch.setattr("desktop.file_actions.QMessageBox.information",
-                        lambda _p, _t, text: shown.append(text))
+    from desktop.import_preview_dialog import ExcelPreviewDialog
+
     window.export_template()
     qtbot.waitUntil(lambda: out.exists() and not window.file_task.is_running(), timeout=30000)
     window.import_template()
-    qtbot.waitUntil(lambda: bool(shown), timeout=30000)
-    assert "导入" in shown[0]
+    # The file is looked at first: a preview of every figure, nothing written yet.
+    qtbot.waitUntil(lambda: window.findChild(ExcelPreviewDialog) is not None, timeout=30000)
+    preview = window.findChild(ExcelPreviewDialog)
+    assert "点击“导入”后才写入" in preview.header.text()
+    assert preview.table.model().rowCount() == preview.diff.total > 0
+    preview.reject()
+    assert "已取消导入" in window.statusBar().currentMessage()
 
 
 def test_a_sync_file_is_exported_from_the_file_menu(

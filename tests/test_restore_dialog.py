@@ -52,7 +52,7 @@ def test_the_table_shows_what_each_backup_holds(
     assert model.rowCount() == 1
     row = [model.index(0, column).data() for column in range(model.columnCount())]
     assert row[1:5] == ["每日自动备份", "盘山县", "5", "1"]
-    assert row[-1] == "可恢复"
+    assert row[-1] == "可恢复（与当前数据相同）"  # nothing changed since
     assert not dialog.restore_button.isEnabled()  # nothing chosen yet
     dialog.table.selectRow(0)
     assert dialog.restore_button.isEnabled()
@@ -125,3 +125,68 @@ def test_about_shows_the_versions_the_database_and_the_font_licence(
     licence = dialog.show_licence()
     text = licence.findChild(QPlainTextEdit)
     assert text is not None and "License: Apache-2.0" in text.toPlainText()
+
+
+def test_the_dialog_is_named_like_its_menu_and_enter_never_restores(
+    qtbot: QtBot, engine: Engine, db_path: Path
+) -> None:
+    backup_now(db_path, "daily")
+    dialog = RestoreDialog(db_path)
+    qtbot.addWidget(dialog)
+    assert dialog.windowTitle() == "备份与恢复"
+    dialog.table.selectRow(0)
+    assert dialog.close_button.isDefault()
+    assert not any(b.isDefault() or b.autoDefault() for b in
+                   (dialog.restore_button, dialog.backup_button, dialog.file_button))
+
+
+def test_the_backup_that_matches_the_current_data_is_marked(
+    qtbot: QtBot, engine: Engine, db_path: Path
+) -> None:
+    backup_now(db_path, "daily")
+    with Session(engine) as session:
+        assert save_value(session, TAIPING, "maternal_deaths", 2023, "1").ok
+        session.commit()
+    backup_now(db_path, "manual")  # taken after the edit: holds what the database holds
+    dialog = RestoreDialog(db_path)
+    qtbot.addWidget(dialog)
+    states = {dialog.model.index(r, 1).data(): dialog.model.index(r, 8).data()
+              for r in range(dialog.model.rowCount())}
+    assert states == {"每日自动备份": "可恢复", "手动备份": "可恢复（与当前数据相同）"}
+
+
+def test_a_backup_can_go_to_a_usb_stick(
+    qtbot: QtBot, engine: Engine, db_path: Path, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("desktop.restore_dialog.QMessageBox.information", lambda *_args: None)
+    stick = tmp_path / "U盘"
+    stick.mkdir()
+    dialog = RestoreDialog(db_path)
+    qtbot.addWidget(dialog)
+    made = dialog.backup_to(str(stick))
+    assert made is not None and made.parent == stick
+    assert count_figures(made) == count_figures(db_path) == 1
+    from db.backup import inspect_backup
+
+    assert inspect_backup(made).reason_label == "手动备份"
+
+
+def test_about_shows_the_backup_folder_and_this_pcs_fingerprint(
+    qtbot: QtBot, engine: Engine, db_path: Path
+) -> None:
+    dialog = AboutDialog(engine)
+    qtbot.addWidget(dialog)
+    assert dict(dialog.facts)["备份文件夹"] == str(backup_folder(db_path))
+    shown = dialog.key_panel.fingerprint_label.text()
+    assert len(shown.replace(" ", "")) == 30 and shown.count(" ") == 5
+    assert dialog.key_panel.save_button.isEnabled()
+
+
+def test_about_shows_a_chinese_file_name_as_it_is(qtbot: QtBot, tmp_path: Path) -> None:
+    path = tmp_path / "太平街道.sqlite3"
+    prepared = prepare_database(f"sqlite:///{path}")
+    dialog = AboutDialog(prepared.engine)
+    qtbot.addWidget(dialog)
+    assert dict(dialog.facts)["数据库"] == str(path.resolve())
+    prepared.engine.dispose()

@@ -93,3 +93,79 @@ def test_a_key_is_registered_only_for_a_known_unit_and_not_twice(
     stranger.close()
     with pytest.raises(SyncError, match="本机自己的密钥"):
         register_key(township.session, read_registration(path))
+
+
+def test_a_registration_naming_another_parent_is_refused(
+        township: Installation, county: Installation, tmp_path: Path) -> None:
+    """The docstring's rule: a unit whose parent differs here is not registered (a township
+    that says it belongs to another county is not the one this county knows)."""
+    from db.models import OrgUnit
+
+    path = tmp_path / "taiping.tbkey"
+    registration = write_registration(township.session, path)
+    assert registration.parent_code == "211122"
+    from db.units import create_unit
+
+    # This database files 太平街道 under 大洼区; the file says 盘山县.
+    create_unit(county.session, "211104", "大洼区", "county",
+                parent_code=county.session.get(OrgUnit, "211122").parent_code)
+    county.session.get(OrgUnit, TAIPING).parent_code = "211104"
+    county.session.flush()
+    with pytest.raises(SyncError, match="上级为"):
+        register_key(county.session, read_registration(path), "县", registration.fingerprint)
+
+
+def test_a_second_key_for_a_known_unit_needs_its_fingerprint_read_out(
+        township: Installation, county: Installation, tmp_path: Path,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    first = tmp_path / "first.tbkey"
+    registration = write_registration(township.session, first)
+    register_key(county.session, read_registration(first), "县", registration.fingerprint)
+    # The township's PC was reinstalled: a new key for the same unit.
+    again = new_installation("again", tmp_path / "again", tmp_path_factory)
+    from db.units import init_unit
+
+    init_unit(again.session, TAIPING, name="太平街道")
+    again.session.commit()
+    second = tmp_path / "second.tbkey"
+    new = write_registration(again.session, second)
+    with pytest.raises(SyncError, match="电话核对"):
+        register_key(county.session, read_registration(second), "县")
+    result = register_key(county.session, read_registration(second), "县", new.fingerprint)
+    assert result.added and result.other_keys == [registration.fingerprint]
+    again.close()
+
+
+def test_the_app_registers_only_keys_of_units_below_it(
+        township: Installation, county: Installation, tmp_path: Path) -> None:
+    path = tmp_path / "taiping.tbkey"
+    registration = write_registration(township.session, path)
+    with pytest.raises(SyncError, match="不是本单位的下级单位"):
+        register_key(county.session, read_registration(path), "县", registration.fingerprint,
+                     within=DESHENG)
+    assert register_key(county.session, read_registration(path), "县",
+                        registration.fingerprint, within="211122").added
+
+
+city = office_fixture("panjin")
+
+
+def test_a_county_registers_its_citys_key_from_a_catalogue_update_but_not_from_figures(
+        county: Installation, city: Installation, tmp_path: Path) -> None:
+    """Catalogue updates come from above, figures from below: the one-click offer follows."""
+    from db.sync.catalogue_update import publish_catalogue
+    from db.sync.export import export_sync_file
+    from db.sync.key_offer import key_offer, register_offer
+
+    update = tmp_path / "catalogue.tbsync"
+    publish_catalogue(city.session, update)
+    figures = tmp_path / "figures.tbsync"
+    export_sync_file(city.session, "211100", range(2023, 2024), figures)
+    city.session.commit()
+
+    from_figures = key_offer(county.session, figures)
+    assert from_figures is not None and "不是本单位的下级单位" in (from_figures.problem or "")
+    offer = key_offer(county.session, update)
+    assert offer is not None and offer.problem is None and offer.kind == "catalogue"
+    assert register_offer(county.session, offer, "县").added
+    assert key_offer(county.session, update) is None

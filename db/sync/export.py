@@ -158,8 +158,10 @@ def export_sync_file(
                 "kind": "figures",
                 "app": {"name": "tianbao", "version": app_version()},
                 "catalogueVersion": stored_version(session),
+                # The public key rides along so that a county can register an unknown sender
+                # in one click once the fingerprint is compared by phone (db/sync/key_offer.py).
                 "sender": {"unit": home, "name": get_unit(session, home).name,
-                           "fingerprint": key.fingerprint},
+                           "fingerprint": key.fingerprint, "publicKey": key.public_key},
                 "receiver": receiver,
                 "scope": {"unit": unit.code, "years": wanted},
                 "audit": "all" if all_audit else "since_previous_export",

@@ -268,12 +268,16 @@ class RegisterResult:
 
 
 def register_key(session: Session, registration: Registration, user: str = "",
-                 expected_fingerprint: str | None = None) -> RegisterResult:
+                 expected_fingerprint: str | None = None,
+                 within: str | None = None) -> RegisterResult:
     """Trust ``registration``'s key for its unit from now on (flushed, not committed).
 
     Refused: a fingerprint that differs from the one read out by phone (when given), a unit
     that is not in this database, a unit whose level or parent differs here, this
-    installation's own key, and a key already registered for another unit.
+    installation's own key, a key already registered for another unit, and a new key for a
+    unit that already has one unless its fingerprint was read out by phone (a key change is
+    exactly what an attacker with the USB stick would try). With ``within``, also a unit
+    outside that unit's subtree (the app's one-click registration of a township's key).
     """
     if expected_fingerprint is not None and \
             normalize_fingerprint(expected_fingerprint) != registration.fingerprint:
@@ -289,6 +293,16 @@ def register_key(session: Session, registration: Registration, user: str = "",
                         f"登记文件称 {unit.code} 为"
                         f"{LEVEL_LABELS.get(registration.unit_level, '?')}级"
                         f"单位，本数据库中为{LEVEL_LABELS.get(unit.level, '?')}级，未登记。")
+    if (unit.parent_code or None) != (registration.parent_code or None):
+        here = session.get(OrgUnit, unit.parent_code) if unit.parent_code else None
+        said = session.get(OrgUnit, registration.parent_code) if registration.parent_code else None
+        raise SyncError("unit_mismatch",
+                        f"登记文件称 {unit.code}（{registration.unit_name}）的上级为"
+                        f"{_unit_label(said, registration.parent_code)}，本数据库中为"
+                        f"{_unit_label(here, unit.parent_code)}，未登记。请核对单位设置。")
+    if within is not None and unit.code != within and not _is_below(session, unit, within):
+        raise SyncError("outside_subtree", f"单位 {unit.code}（{unit.name}）不是本单位的下级单位，"
+                        "不能在此登记其密钥。")
     own = local_key(session)
     if own is not None and own.fingerprint == registration.fingerprint:
         raise SyncError("own_key", "这是本机自己的密钥，无需登记。")
@@ -301,6 +315,10 @@ def register_key(session: Session, registration: Registration, user: str = "",
         return RegisterResult(existing, False, [])
     others = list(session.scalars(select(RegisteredKey.fingerprint).where(
         RegisteredKey.unit_code == unit.code)))
+    if others and expected_fingerprint is None:
+        raise SyncError("key_change_unconfirmed",
+                        f"单位 {unit.code}（{unit.name}）已登记过另一个密钥；更换密钥须先电话核对"
+                        "新密钥的指纹（--fingerprint），未登记。")
     row = RegisteredKey(unit_code=unit.code, public_key=registration.public_key,
                         fingerprint=registration.fingerprint, registered_at=utcnow(),
                         registered_by=user)
@@ -309,6 +327,24 @@ def register_key(session: Session, registration: Registration, user: str = "",
                            key=unit.code, after={"fingerprint": registration.fingerprint}))
     session.flush()
     return RegisterResult(row, True, others)
+
+
+def _unit_label(unit: OrgUnit | None, code: str | None) -> str:
+    if code is None:
+        return "（无）"
+    return f"{unit.name}（{code}）" if unit is not None else code
+
+
+def _is_below(session: Session, unit: OrgUnit, ancestor: str) -> bool:
+    seen: set[str] = set()
+    parent = unit.parent_code
+    while parent is not None and parent not in seen:
+        if parent == ancestor:
+            return True
+        seen.add(parent)
+        above = session.get(OrgUnit, parent)
+        parent = above.parent_code if above is not None else None
+    return False
 
 
 def registered_key(session: Session, fingerprint: str) -> RegisteredKey | None:

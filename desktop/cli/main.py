@@ -186,17 +186,21 @@ def show_info(_args: argparse.Namespace, session: Session, prepared: PreparedDat
         return session.scalar(select(func.count()).select_from(model)) or 0
 
     catalogue_version = session.scalar(select(Meta.value).where(Meta.key == "catalogue_version"))
+    from desktop.console import utf8_stdout
+
+    utf8_stdout()
+    # In Chinese like every other command (and the labels of 关于填报).
     facts = [
-        ("database", prepared.engine.url.render_as_string(hide_password=True)),
-        ("schema revision", current_revision(prepared.engine) or "-"),
-        ("catalogue version", catalogue_version or "-"),
-        ("plans", count(Plan)),
-        ("goals", count(Goal)),
-        ("targets", count(Target)),
-        ("indicators", count(Indicator)),
+        ("数据库", prepared.engine.url.render_as_string(hide_password=True)),
+        ("结构版本", current_revision(prepared.engine) or "-"),
+        ("指标目录版本", catalogue_version or "-"),
+        ("规划", count(Plan)),
+        ("主要目标", count(Goal)),
+        ("目标", count(Target)),
+        ("指标", count(Indicator)),
     ]
     for label, value in facts:
-        print(f"{label}: {value}")
+        print(f"{label}：{value}")
     return 0
 
 

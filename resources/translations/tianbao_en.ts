@@ -323,5 +323,1063 @@
         <source>导入交换文件……</source>
         <translation>Import sync file…</translation>
     </message>
+    <message>
+        <source>软件版本</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>指标目录版本</source>
+        <translation>Catalogue version</translation>
+    </message>
+    <message>
+        <source>数据库</source>
+        <translation>Database</translation>
+    </message>
+    <message>
+        <source>备份文件夹</source>
+        <translation>Backup folder</translation>
+    </message>
+    <message>
+        <source>日志文件夹</source>
+        <translation>Log folder</translation>
+    </message>
+    <message>
+        <source>运行环境</source>
+        <translation>Runtime</translation>
+    </message>
+    <message>
+        <source>界面字体</source>
+        <translation>Interface font</translation>
+    </message>
+    <message>
+        <source>字体许可证</source>
+        <translation>Font licence</translation>
+    </message>
+    <message>
+        <source>关闭</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>本机密钥指纹</source>
+        <translation>This PC's key fingerprint</translation>
+    </message>
+    <message>
+        <source>妇女发展规划（2021—2030年）监测数据填报，离线桌面版</source>
+        <translation>Monitoring data for the Women's Development Plan (2021–2030), offline desktop edition</translation>
+    </message>
+    <message>
+        <source>{font} 许可证</source>
+        <translation>{font} licence</translation>
+    </message>
+    <message>
+        <source>填报</source>
+        <translation>Tianbao</translation>
+    </message>
+    <message>
+        <source>导出Excel填报模板</source>
+        <translation>Export Excel entry template</translation>
+    </message>
+    <message>
+        <source>Excel 工作簿 (*.xlsx)</source>
+        <translation>Excel workbook (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>导出Excel模板</source>
+        <translation>Exporting the Excel template</translation>
+    </message>
+    <message>
+        <source>检查Excel</source>
+        <translation>Checking the Excel file</translation>
+    </message>
+    <message>
+        <source>导出交换文件（报送上级）</source>
+        <translation>Export sync file (to the level above)</translation>
+    </message>
+    <message>
+        <source>填报交换文件 (*.tbsync);;所有文件 (*)</source>
+        <translation>Tianbao sync file (*.tbsync);;All files (*)</translation>
+    </message>
+    <message>
+        <source>导出交换文件</source>
+        <translation>Exporting the sync file</translation>
+    </message>
+    <message>
+        <source>导入交换文件</source>
+        <translation>Import sync file</translation>
+    </message>
+    <message>
+        <source>填报交换文件 (*.tbsync *.zip);;DHIS2 dataValueSet (*.json);;所有文件 (*)</source>
+        <translation>Tianbao sync file (*.tbsync *.zip);;DHIS2 dataValueSet (*.json);;All files (*)</translation>
+    </message>
+    <message>
+        <source>导入填好的Excel模板</source>
+        <translation>Import filled Excel template</translation>
+    </message>
+    <message>
+        <source>模板已导出：{path}（{n}行）</source>
+        <translation>Template exported: {path} ({n} rows)</translation>
+    </message>
+    <message>
+        <source>导入结果</source>
+        <translation>Import result</translation>
+    </message>
+    <message>
+        <source>Excel文件有错误，未导入任何数据</source>
+        <translation>The Excel file has errors; nothing was imported</translation>
+    </message>
+    <message>
+        <source>文件：{file}
+模板：{unit}（{code}）{year}年</source>
+        <translation>File: {file}
+Template: {unit} ({code}), {year}</translation>
+    </message>
+    <message>
+        <source>交换文件已导出：{path}（数据{n}条）</source>
+        <translation>Sync file exported: {path} ({n} figures)</translation>
+    </message>
+    <message>
+        <source>已取消导入，数据库未作改动</source>
+        <translation>Import cancelled; the database is unchanged</translation>
+    </message>
+    <message>
+        <source>已从Excel导入数据：写入 {n} 项</source>
+        <translation>Imported from Excel: {n} figures written</translation>
+    </message>
+    <message>
+        <source>导入Excel</source>
+        <translation>Importing the Excel file</translation>
+    </message>
+    <message>
+        <source>立即重启</source>
+        <translation>Restart now</translation>
+    </message>
+    <message>
+        <source>稍后</source>
+        <translation>Later</translation>
+    </message>
+    <message>
+        <source>导入</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <source>取消</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>将新增 {new} 项、更新 {changed} 项；{same} 项与库中相同，不作改动。点击“导入”后才写入。</source>
+        <translation>{new} figures will be added and {changed} updated; {same} are the same as stored and stay as they are. Nothing is written until you click Import.</translation>
+    </message>
+    <message>
+        <source>保存密钥登记文件……</source>
+        <translation>Save key registration file…</translation>
+    </message>
+    <message>
+        <source>首次报送前，把此文件交给上级，并在电话中读出上面的指纹</source>
+        <translation>Before the first report, give this file to the level above and read out the fingerprint above by phone</translation>
+    </message>
+    <message>
+        <source>已保存</source>
+        <translation>Saved</translation>
+    </message>
+    <message>
+        <source>登记发送单位的密钥</source>
+        <translation>Register the sender's key</translation>
+    </message>
+    <message>
+        <source>指纹一致，登记</source>
+        <translation>Fingerprints match, register</translation>
+    </message>
+    <message>
+        <source>交换文件已导出</source>
+        <translation>Sync file exported</translation>
+    </message>
+    <message>
+        <source>第一次报送时，上级需要登记本机的密钥：请在电话中向对方读出以下指纹。</source>
+        <translation>The first time, the level above registers this PC's key: read out this fingerprint to them by phone.</translation>
+    </message>
+    <message>
+        <source>（尚未设定本机单位）</source>
+        <translation>(this PC's unit is not set yet)</translation>
+    </message>
+    <message>
+        <source>保存密钥登记文件</source>
+        <translation>Save key registration file</translation>
+    </message>
+    <message>
+        <source>密钥登记文件 (*.tbkey)</source>
+        <translation>Key registration file (*.tbkey)</translation>
+    </message>
+    <message>
+        <source>文件中的密钥指纹：</source>
+        <translation>Key fingerprint in the file:</translation>
+    </message>
+    <message>
+        <source>请打电话给对方，请对方打开“帮助 → 关于填报”读出本机密钥指纹，逐组核对以上30位数字。完全一致才能登记；不一致时请勿登记，并联系对方。</source>
+        <translation>Call the sender, ask them to open Help → About and read out their key fingerprint, and compare all 30 digits group by group. Register only if they match exactly; if not, do not register and contact them.</translation>
+    </message>
+    <message>
+        <source>无法保存</source>
+        <translation>Cannot save</translation>
+    </message>
+    <message>
+        <source>密钥登记文件已保存：{path}
+
+请把它连同第一个交换文件交给上级，并在电话中读出指纹：{fingerprint}</source>
+        <translation>Key registration file saved: {path}
+
+Give it to the level above with the first sync file, and read out the fingerprint by phone: {fingerprint}</translation>
+    </message>
+    <message>
+        <source>文件“{file}”来自 {name}（{code}），其签名密钥尚未在本机登记。</source>
+        <translation>The file “{file}” comes from {name} ({code}), whose signing key is not registered on this PC.</translation>
+    </message>
+    <message>
+        <source>未登记</source>
+        <translation>Not registered</translation>
+    </message>
+    <message>
+        <source>交换文件已保存：{path}</source>
+        <translation>Sync file saved: {path}</translation>
+    </message>
+    <message>
+        <source>注意：文件中的单位名称为“{file}”，本级登记为“{here}”。</source>
+        <translation>Note: the file names the unit “{file}”; here it is registered as “{here}”.</translation>
+    </message>
+    <message>
+        <source>使用手册</source>
+        <translation>Manual</translation>
+    </message>
+    <message>
+        <source>在浏览器中打开</source>
+        <translation>Open in browser</translation>
+    </message>
+    <message>
+        <source>年度监测报告</source>
+        <translation>Annual monitoring report</translation>
+    </message>
+    <message>
+        <source>中期评估报告（2025年）</source>
+        <translation>Mid-term evaluation (2025)</translation>
+    </message>
+    <message>
+        <source>终期评估报告（2030年）</source>
+        <translation>Final evaluation (2030)</translation>
+    </message>
+    <message>
+        <source>下级单位对比报告</source>
+        <translation>Comparison of units below</translation>
+    </message>
+    <message>
+        <source>生成报告</source>
+        <translation>Print report</translation>
+    </message>
+    <message>
+        <source>报告：</source>
+        <translation>Report:</translation>
+    </message>
+    <message>
+        <source>年份：</source>
+        <translation>Year:</translation>
+    </message>
+    <message>
+        <source>浏览……</source>
+        <translation>Browse…</translation>
+    </message>
+    <message>
+        <source>保存到：</source>
+        <translation>Save to:</translation>
+    </message>
+    <message>
+        <source>生成</source>
+        <translation>Create</translation>
+    </message>
+    <message>
+        <source>保存报告</source>
+        <translation>Save report</translation>
+    </message>
+    <message>
+        <source>PDF 文件 (*.pdf)</source>
+        <translation>PDF file (*.pdf)</translation>
+    </message>
+    <message>
+        <source>报告已生成</source>
+        <translation>Report created</translation>
+    </message>
+    <message>
+        <source>打开文件</source>
+        <translation>Open file</translation>
+    </message>
+    <message>
+        <source>打开所在文件夹</source>
+        <translation>Open folder</translation>
+    </message>
+    <message>
+        <source>报告已生成（共{pages}页）：
+{path}</source>
+        <translation>Report created ({pages} pages):
+{path}</translation>
+    </message>
+    <message>
+        <source>文件夹不存在：{folder}</source>
+        <translation>The folder does not exist: {folder}</translation>
+    </message>
+    <message>
+        <source>每日自动备份</source>
+        <translation>Daily backup</translation>
+    </message>
+    <message>
+        <source>手动备份</source>
+        <translation>Manual backup</translation>
+    </message>
+    <message>
+        <source>导入前</source>
+        <translation>Before import</translation>
+    </message>
+    <message>
+        <source>升级前</source>
+        <translation>Before upgrade</translation>
+    </message>
+    <message>
+        <source>恢复前</source>
+        <translation>Before restore</translation>
+    </message>
+    <message>
+        <source>恢复前（原文件移出）</source>
+        <translation>Before restore (original moved away)</translation>
+    </message>
+    <message>
+        <source>备份文件</source>
+        <translation>Backup file</translation>
+    </message>
+    <message>
+        <source>时间</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>单位数</source>
+        <translation>Units</translation>
+    </message>
+    <message>
+        <source>数据条数</source>
+        <translation>Figures</translation>
+    </message>
+    <message>
+        <source>最近填报</source>
+        <translation>Last entry</translation>
+    </message>
+    <message>
+        <source>结构版本</source>
+        <translation>Schema</translation>
+    </message>
+    <message>
+        <source>大小</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <source>可恢复</source>
+        <translation>Restorable</translation>
+    </message>
+    <message>
+        <source>不可恢复</source>
+        <translation>Not restorable</translation>
+    </message>
+    <message>
+        <source>单位 {units} 个，数据 {figures} 条</source>
+        <translation>{units} units, {figures} figures</translation>
+    </message>
+    <message>
+        <source>用 {when} 的{reason}{who}替换当前数据库？
+
+备份中有：{what}。
+
+当前数据库会先自动备份，恢复后程序需要重新打开。</source>
+        <translation>Replace the current database with the {reason}{who} of {when}?
+
+The backup holds: {what}.
+
+The current database is backed up first; the program reopens the database afterwards.</translation>
+    </message>
+    <message>
+        <source>备份与恢复</source>
+        <translation>Backup and restore</translation>
+    </message>
+    <message>
+        <source>恢复所选备份……</source>
+        <translation>Restore selected backup…</translation>
+    </message>
+    <message>
+        <source>立即备份</source>
+        <translation>Back up now</translation>
+    </message>
+    <message>
+        <source>备份到其他位置……</source>
+        <translation>Back up to another place…</translation>
+    </message>
+    <message>
+        <source>例如U盘：电脑损坏时，数据仍在</source>
+        <translation>A USB stick, for example: the data survives a broken PC</translation>
+    </message>
+    <message>
+        <source>从其他文件恢复……</source>
+        <translation>Restore from another file…</translation>
+    </message>
+    <message>
+        <source>已备份</source>
+        <translation>Backed up</translation>
+    </message>
+    <message>
+        <source>选择备份文件</source>
+        <translation>Choose a backup file</translation>
+    </message>
+    <message>
+        <source>填报数据库 (*.sqlite3 *.db);;所有文件 (*)</source>
+        <translation>Tianbao database (*.sqlite3 *.db);;All files (*)</translation>
+    </message>
+    <message>
+        <source>恢复备份</source>
+        <translation>Restoring the backup</translation>
+    </message>
+    <message>
+        <source>确认恢复</source>
+        <translation>Confirm restore</translation>
+    </message>
+    <message>
+        <source>恢复</source>
+        <translation>Restore</translation>
+    </message>
+    <message>
+        <source>恢复完成</source>
+        <translation>Restored</translation>
+    </message>
+    <message>
+        <source>，最近填报于 {when}</source>
+        <translation>, last entry {when}</translation>
+    </message>
+    <message>
+        <source>选择备份位置（如U盘）</source>
+        <translation>Choose where to back up (e.g. a USB stick)</translation>
+    </message>
+    <message>
+        <source>无法恢复</source>
+        <translation>Cannot restore</translation>
+    </message>
+    <message>
+        <source>程序将重新打开数据库。</source>
+        <translation>The program will reopen the database.</translation>
+    </message>
+    <message>
+        <source>（与当前数据相同）</source>
+        <translation> (same as the current data)</translation>
+    </message>
+    <message>
+        <source>数据库：{db}
+备份文件夹：{folder}
+恢复前会先自动备份当前数据库，恢复后可以再换回来。加粗的一行与当前数据相同。</source>
+        <translation>Database: {db}
+Backup folder: {folder}
+The current database is backed up before a restore, so it can be put back. The row in bold holds the same data as now.</translation>
+    </message>
+    <message>
+        <source>无法备份</source>
+        <translation>Cannot back up</translation>
+    </message>
+    <message>
+        <source>已备份到 {path}</source>
+        <translation>Backed up to {path}</translation>
+    </message>
+    <message>
+        <source>此备份无法恢复：{problem}。</source>
+        <translation>This backup cannot be restored: {problem}.</translation>
+    </message>
+    <message>
+        <source>恢复前的数据库已保存为：{path}</source>
+        <translation>The database before the restore was saved as: {path}</translation>
+    </message>
+    <message>
+        <source>已恢复 {name}。</source>
+        <translation>Restored {name}.</translation>
+    </message>
+    <message>
+        <source>新增</source>
+        <translation>New</translation>
+    </message>
+    <message>
+        <source>更新</source>
+        <translation>Updated</translation>
+    </message>
+    <message>
+        <source>相同</source>
+        <translation>Same</translation>
+    </message>
+    <message>
+        <source>冲突（保留本级数据）</source>
+        <translation>Conflict (kept the figure here)</translation>
+    </message>
+    <message>
+        <source>年份</source>
+        <translation>Year</translation>
+    </message>
+    <message>
+        <source>原值</source>
+        <translation>Old value</translation>
+    </message>
+    <message>
+        <source>新值</source>
+        <translation>New value</translation>
+    </message>
+    <message>
+        <source>结果</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>合计</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <source>没有需要导入的变化。</source>
+        <translation>Nothing to import: no changes.</translation>
+    </message>
+    <message>
+        <source>已导入 {n} 项数据：新增 {new}，更新 {changed}，与本级相同 {same}。</source>
+        <translation>Imported {n} figures: {new} new, {changed} updated, {same} the same as here.</translation>
+    </message>
+    <message>
+        <source>检查交换文件</source>
+        <translation>Checking the sync file</translation>
+    </message>
+    <message>
+        <source>无</source>
+        <translation>none</translation>
+    </message>
+    <message>
+        <source>导入目录更新</source>
+        <translation>Import catalogue update</translation>
+    </message>
+    <message>
+        <source>已填报的数据不受影响：指标只增不删，有进展记录的目标保留。</source>
+        <translation>Entered figures are not affected: indicators are only added, and goals with progress records are kept.</translation>
+    </message>
+    <message>
+        <source>冲突</source>
+        <translation>Conflict</translation>
+    </message>
+    <message>
+        <source>本机已是该目录版本，无需导入。</source>
+        <translation>This PC already has this catalogue version; nothing to import.</translation>
+    </message>
+    <message>
+        <source>没有写入任何数据（文件内容与本机相同）。</source>
+        <translation>Nothing was written (the file holds what this PC holds).</translation>
+    </message>
+    <message>
+        <source>另有 {n} 项与本级冲突，保留了本级数据。</source>
+        <translation> {n} more conflicted with the figures here, which were kept.</translation>
+    </message>
+    <message>
+        <source>内容</source>
+        <translation>Content</translation>
+    </message>
+    <message>
+        <source>修改</source>
+        <translation>Changed</translation>
+    </message>
+    <message>
+        <source>删除</source>
+        <translation>Removed</translation>
+    </message>
+    <message>
+        <source>保留</source>
+        <translation>Kept</translation>
+    </message>
+    <message>
+        <source>文件有 {n} 处错误，不能导入。请让对方更正后重新导出。</source>
+        <translation>The file has {n} errors and cannot be imported. Ask the sender to correct them and export again.</translation>
+    </message>
+    <message>
+        <source>导入前的数据库副本：{path}</source>
+        <translation>Copy of the database before the import: {path}</translation>
+    </message>
+    <message>
+        <source>（另有 {n} 项未列出）</source>
+        <translation> ({n} more not listed)</translation>
+    </message>
+    <message>
+        <source>逐项数据：导入后原值将改为新值{more}</source>
+        <translation>Figure by figure: importing changes the old value to the new one{more}</translation>
+    </message>
+    <message>
+        <source>本级</source>
+        <translation>Here</translation>
+    </message>
+    <message>
+        <source>文件</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <source>文件：{file}&lt;br&gt;发布单位：{name}（{code}），签名有效&lt;br&gt;目录版本：{version}（本机：{current}）&lt;br&gt;</source>
+        <translation>File: {file}&lt;br&gt;Published by: {name} ({code}), signature valid&lt;br&gt;Catalogue version: {version} (this PC: {current})&lt;br&gt;</translation>
+    </message>
+    <message>
+        <source>注意：文件中的单位名称“{file}”与本级登记的“{here}”（{code}）不一致，请与对方核对单位设置。</source>
+        <translation>Note: the unit name in the file, “{file}”, differs from “{here}” ({code}) registered here; check the unit settings with the sender.</translation>
+    </message>
+    <message>
+        <source>等</source>
+        <translation> and more</translation>
+    </message>
+    <message>
+        <source>目标进展：新增 {new}，更新 {changed}，相同 {same}，冲突 {conflict}</source>
+        <translation>Goal progress: {new} new, {changed} updated, {same} same, {conflict} conflicts</translation>
+    </message>
+    <message>
+        <source>修改记录：新增 {new} 条，已有 {known} 条</source>
+        <translation>Change records: {new} new, {known} already here</translation>
+    </message>
+    <message>
+        <source>提醒：此文件已于 {when} 导入过。</source>
+        <translation>Note: this file was already imported on {when}.</translation>
+    </message>
+    <message>
+        <source>冲突 {n} 处：这些数据不导入，保留本级数据。其余数据照常导入。</source>
+        <translation>{n} conflicts: these figures are not imported and the figures here are kept. Everything else is imported.</translation>
+    </message>
+    <message>
+        <source>新增单位 {n} 个：</source>
+        <translation>{n} new units: </translation>
+    </message>
+    <message>
+        <source>已导入目录更新 {version}。</source>
+        <translation>Catalogue update {version} imported.</translation>
+    </message>
+    <message>
+        <source>……另有 {n} 处未列出。</source>
+        <translation>… and {n} more not listed.</translation>
+    </message>
+    <message>
+        <source>正在取消……</source>
+        <translation>Cancelling…</translation>
+    </message>
+    <message>
+        <source>乡镇（街道）</source>
+        <translation>township</translation>
+    </message>
+    <message>
+        <source>县（市、区）</source>
+        <translation>county</translation>
+    </message>
+    <message>
+        <source>市</source>
+        <translation>city</translation>
+    </message>
+    <message>
+        <source>名称过长（最多64个字）。</source>
+        <translation>The name is too long (at most 64 characters).</translation>
+    </message>
+    <message>
+        <source>请填写12位统计用区划代码。</source>
+        <translation>Enter the 12-digit statistical division code.</translation>
+    </message>
+    <message>
+        <source>统计用区划代码只能由数字组成。</source>
+        <translation>The statistical division code may only contain digits.</translation>
+    </message>
+    <message>
+        <source>末三位应为000：以其他数字结尾的是村（居）委会的代码，不是乡镇（街道）的。</source>
+        <translation>The last three digits must be 000: codes ending otherwise belong to villages, not townships.</translation>
+    </message>
+    <message>
+        <source>请填写6位行政区划代码。</source>
+        <translation>Enter the 6-digit administrative division code.</translation>
+    </message>
+    <message>
+        <source>行政区划代码只能由数字组成。</source>
+        <translation>The administrative division code may only contain digits.</translation>
+    </message>
+    <message>
+        <source>以00结尾的是市的代码，不是县（市、区）的。</source>
+        <translation>A code ending in 00 is a city's, not a county's.</translation>
+    </message>
+    <message>
+        <source>市的代码应以00结尾（但不是0000）。</source>
+        <translation>A city's code ends in 00 (but not 0000).</translation>
+    </message>
+    <message>
+        <source>统计用区划代码：</source>
+        <translation>Statistical division code:</translation>
+    </message>
+    <message>
+        <source>行政区划代码：</source>
+        <translation>Administrative division code:</translation>
+    </message>
+    <message>
+        <source>名称：</source>
+        <translation>Name:</translation>
+    </message>
+    <message>
+        <source>添加</source>
+        <translation>Add</translation>
+    </message>
+    <message>
+        <source>添加…</source>
+        <translation>Add…</translation>
+    </message>
+    <message>
+        <source>重命名…</source>
+        <translation>Rename…</translation>
+    </message>
+    <message>
+        <source>停用</source>
+        <translation>Deactivate</translation>
+    </message>
+    <message>
+        <source>已导出</source>
+        <translation>Exported</translation>
+    </message>
+    <message>
+        <source>重命名</source>
+        <translation>Rename</translation>
+    </message>
+    <message>
+        <source>请填写{noun}名称。</source>
+        <translation>Enter the {noun}'s name.</translation>
+    </message>
+    <message>
+        <source>统计用区划代码应为12位数字，现为{n}位。</source>
+        <translation>The statistical division code has 12 digits; this has {n}.</translation>
+    </message>
+    <message>
+        <source>代码应以所属县（市、区）的代码 {county} 开头。</source>
+        <translation>The code must begin with the county's code {county}.</translation>
+    </message>
+    <message>
+        <source>行政区划代码应为6位数字，现为{n}位。</source>
+        <translation>The administrative division code has 6 digits; this has {n}.</translation>
+    </message>
+    <message>
+        <source>代码应以上级单位代码的前{n}位 {prefix} 开头。</source>
+        <translation>The code must begin with the first {n} digits of the parent's code, {prefix}.</translation>
+    </message>
+    <message>
+        <source>例如 太平街道、沙岭镇</source>
+        <translation>e.g. 太平街道, 沙岭镇</translation>
+    </message>
+    <message>
+        <source>导出单位名单</source>
+        <translation>Export unit list</translation>
+    </message>
+    <message>
+        <source>单位名单 (*.tbunits)</source>
+        <translation>Unit list (*.tbunits)</translation>
+    </message>
+    <message>
+        <source>启用</source>
+        <translation>Reactivate</translation>
+    </message>
+    <message>
+        <source>“{name}”（{code}）的新名称：</source>
+        <translation>New name for “{name}” ({code}):</translation>
+    </message>
+    <message>
+        <source>添加{noun} — {parent}</source>
+        <translation>Add {noun} — {parent}</translation>
+    </message>
+    <message>
+        <source>下属{noun} — {unit}</source>
+        <translation>Units below ({noun}) — {unit}</translation>
+    </message>
+    <message>
+        <source>统计用区划代码</source>
+        <translation>Statistical division code</translation>
+    </message>
+    <message>
+        <source>行政区划代码</source>
+        <translation>Administrative division code</translation>
+    </message>
+    <message>
+        <source>导出{noun}名单…</source>
+        <translation>Export {noun} list…</translation>
+    </message>
+    <message>
+        <source>停用不会删除任何数据：已停用的{noun}保留全部已填数据，不再参与汇总，可随时启用。</source>
+        <translation>Deactivating deletes nothing: a deactivated {noun} keeps all its figures, is left out of totals, and can be reactivated at any time.</translation>
+    </message>
+    <message>
+        <source>无法导出</source>
+        <translation>Cannot export</translation>
+    </message>
+    <message>
+        <source>单位名单已保存：{path}（{n}个）。
+请把它交给各乡镇：首次使用设置时选择“从单位名单选择”。</source>
+        <translation>Unit list saved: {path} ({n} units).
+Give it to each township: in the set-up wizard they choose “Choose from the unit list…”.</translation>
+    </message>
+    <message>
+        <source>例如 {code}</source>
+        <translation>e.g. {code}</translation>
+    </message>
+    <message>
+        <source>统计用区划代码：12位数字，以{parent}的代码 {code} 开头。可在国家统计局网站“统计用区划和城乡划分代码”中查到。</source>
+        <translation>Statistical division code: 12 digits beginning with {parent}'s code {code}. The National Bureau of Statistics publishes them (统计用区划和城乡划分代码).</translation>
+    </message>
+    <message>
+        <source>行政区划代码（GB/T 2260）：6位数字，与{parent}的代码 {code} 前{n}位相同。</source>
+        <translation>Administrative division code (GB/T 2260): 6 digits whose first {n} are those of {parent}'s code {code}.</translation>
+    </message>
+    <message>
+        <source>在用</source>
+        <translation>Active</translation>
+    </message>
+    <message>
+        <source>已停用</source>
+        <translation>Deactivated</translation>
+    </message>
+    <message>
+        <source>县</source>
+        <translation>County</translation>
+    </message>
+    <message>
+        <source>区</source>
+        <translation>District</translation>
+    </message>
+    <message>
+        <source>县级市</source>
+        <translation>County-level city</translation>
+    </message>
+    <message>
+        <source>地级市</source>
+        <translation>Prefecture-level city</translation>
+    </message>
+    <message>
+        <source>欢迎使用填报</source>
+        <translation>Welcome to Tianbao</translation>
+    </message>
+    <message>
+        <source>妇女发展规划（2021—2030年）监测数据的填报、汇总与评估</source>
+        <translation>Entering, adding up and evaluating the monitoring figures of the Women's Development Plan (2021–2030)</translation>
+    </message>
+    <message>
+        <source>填报用于记录本地区妇女发展规划各项主要目标的监测数据，自动评估是否达到目标值并给出预警。数据只保存在本机，不需要联网。
+
+首次使用前，请确定本机为哪个单位填报。填报、汇总和报告都以这个单位为准。</source>
+        <translation>Tianbao records the monitoring figures of the main goals of your area's Women's Development Plan, evaluates whether each target is met, and warns early. The data stays on this PC; no network is needed.
+
+First, choose the unit this PC reports for. Entry, totals and reports all refer to it.</translation>
+    </message>
+    <message>
+        <source>本地区（县、区、市）：妇儿工委办公室填报，并汇总下属乡镇（街道）的数据</source>
+        <translation>This area (county, district, city): the office of the Working Committee on Women and Children enters figures and adds up its townships</translation>
+    </message>
+    <message>
+        <source>乡镇（街道）：填报本乡镇（街道）的数据，报送县（市、区）汇总</source>
+        <translation>A township: enters its own figures and sends them to its county</translation>
+    </message>
+    <message>
+        <source>列表中是本软件已收录规划的地区。</source>
+        <translation>The list shows the areas whose plans this program holds.</translation>
+    </message>
+    <message>
+        <source>从单位名单选择……</source>
+        <translation>Choose from the unit list…</translation>
+    </message>
+    <message>
+        <source>县里“管理乡镇 → 导出乡镇名单”得到的文件</source>
+        <translation>The file the county saved with Manage townships → Export list</translation>
+    </message>
+    <message>
+        <source>请选择本乡镇（街道）</source>
+        <translation>Choose your township</translation>
+    </message>
+    <message>
+        <source>确认</source>
+        <translation>Confirm</translation>
+    </message>
+    <message>
+        <source>点击“完成”后开始使用。</source>
+        <translation>Click Finish to start.</translation>
+    </message>
+    <message>
+        <source>本机为乡镇（街道）{name}（统计用区划代码 {code}）填报。
+
+所属：{county}（{county_code}）
+执行规划：《{title}》
+
+填好的数据报送{county}汇总。</source>
+        <translation>This PC reports for the township {name} (statistical division code {code}).
+
+Belongs to: {county} ({county_code})
+Plan: 《{title}》
+
+Its figures are sent to {county} to be added up.</translation>
+    </message>
+    <message>
+        <source>填报 — 首次使用设置</source>
+        <translation>Tianbao — first-start set-up</translation>
+    </message>
+    <message>
+        <source>地区</source>
+        <translation>Area</translation>
+    </message>
+    <message>
+        <source>级别</source>
+        <translation>Level</translation>
+    </message>
+    <message>
+        <source>所属</source>
+        <translation>Within</translation>
+    </message>
+    <message>
+        <source>乡镇（街道）所属的县（市、区）：</source>
+        <translation>The township's county:</translation>
+    </message>
+    <message>
+        <source>本地区：</source>
+        <translation>This area:</translation>
+    </message>
+    <message>
+        <source>选择单位名单文件</source>
+        <translation>Choose the unit list file</translation>
+    </message>
+    <message>
+        <source>单位名单 (*.tbunits *.json);;所有文件 (*)</source>
+        <translation>Unit list (*.tbunits *.json);;All files (*)</translation>
+    </message>
+    <message>
+        <source>本机为 {name}（{level}，行政区划代码 {code}）填报。
+
+执行规划：《{title}》
+上级：{above}
+
+之后可以添加下属乡镇（街道），汇总它们报送的数据。</source>
+        <translation>This PC reports for {name} ({level}, administrative division code {code}).
+
+Plan: 《{title}》
+Above: {above}
+
+You can then add its townships and add up what they send.</translation>
+    </message>
+    <message>
+        <source>&lt; 上一步</source>
+        <translation>&lt; Back</translation>
+    </message>
+    <message>
+        <source>下一步 &gt;</source>
+        <translation>Next &gt;</translation>
+    </message>
+    <message>
+        <source>完成</source>
+        <translation>Finish</translation>
+    </message>
+    <message>
+        <source>本机为哪个单位填报？</source>
+        <translation>Which unit does this PC report for?</translation>
+    </message>
+    <message>
+        <source>已读取{name}的单位名单：共 {n} 个乡镇（街道）。选择后名称和代码自动填好。</source>
+        <translation>Read {name}'s unit list: {n} townships. Choosing one fills in its name and code.</translation>
+    </message>
+    <message>
+        <source>所属{level}：{name}（{code}）</source>
+        <translation>{level}: {name} ({code})</translation>
+    </message>
+    <message>
+        <source>请填写本乡镇（街道）的名称和统计用区划代码。本乡镇（街道）执行《{title}》。</source>
+        <translation>Enter the township's name and statistical division code. The township follows 《{title}》.</translation>
+    </message>
+    <message>
+        <source>无法完成设置</source>
+        <translation>Cannot finish the set-up</translation>
+    </message>
+    <message>
+        <source>此名单属于{name}（{code}），不是所选的{chosen}（{chosen_code}）。请返回上一步选择{name}，或使用{chosen}的名单。</source>
+        <translation>This list belongs to {name} ({code}), not to the chosen {chosen} ({chosen_code}). Go back and choose {name}, or use {chosen}'s list.</translation>
+    </message>
+    <message>
+        <source>{name}的名单中没有乡镇（街道）。</source>
+        <translation>{name}'s list holds no townships.</translation>
+    </message>
+    <message>
+        <source>选择对方的登记文件……</source>
+        <translation>Choose the sender's registration file…</translation>
+    </message>
+    <message>
+        <source>选择对方的登记文件</source>
+        <translation>Choose the sender's registration file</translation>
+    </message>
+    <message>
+        <source>此登记文件的密钥（{code}，指纹 {fingerprint}）不是签署交换文件的密钥。</source>
+        <translation>The key of this registration file ({code}, fingerprint {fingerprint}) is not the key that signed the sync file.</translation>
+    </message>
+    <message>
+        <source>Apache License 2.0，或 GPL 3.0（含字体嵌入例外）</source>
+        <translation>Apache License 2.0, or GPL 3.0 (with the font embedding exception)</translation>
+    </message>
+    <message>
+        <source>（服务器数据库，请用数据库自身的备份工具）</source>
+        <translation>(a server database: back it up with the database's own tools)</translation>
+    </message>
+    <message>
+        <source>（安装包）</source>
+        <translation> (installed package)</translation>
+    </message>
+    <message>
+        <source>，</source>
+        <translation>, </translation>
+    </message>
+    <message>
+        <source>{label}：</source>
+        <translation>{label}:</translation>
+    </message>
+    <message>
+        <source>填报 — 登录</source>
+        <translation>Tianbao — log in</translation>
+    </message>
+    <message>
+        <source>用户名：</source>
+        <translation>User name:</translation>
+    </message>
+    <message>
+        <source>密码：</source>
+        <translation>Password:</translation>
+    </message>
+    <message>
+        <source>登录</source>
+        <translation>Log in</translation>
+    </message>
+    <message>
+        <source>用户名或密码不正确。</source>
+        <translation>Wrong user name or password.</translation>
+    </message>
+    <message>
+        <source>多次登录失败，程序将关闭。请联系管理员。</source>
+        <translation>Too many failed attempts; the program will close. Please contact your administrator.</translation>
+    </message>
+    <message>
+        <source>下级汇总</source>
+        <translation>Pooled below</translation>
+    </message>
+    <message>
+        <source>已清除“{name}”；它也是{rows}的{part}，这些行的比率也已清空。</source>
+        <translation>Cleared “{name}”; it is also the {part} of {rows}, so the rates of those rows are cleared too.</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{unit} {year}年&lt;/b&gt;　目标{targets}项：{counts}　｜　本年有数据的指标：{filled}/{expected}（{share}）</source>
+        <translation>&lt;b&gt;{unit} {year}&lt;/b&gt;  {targets} targets: {counts}  |  indicators with figures this year: {filled}/{expected} ({share})</translation>
+    </message>
+    <message>
+        <source>区划变更：{event}</source>
+        <translation>Change of units: {event}</translation>
+    </message>
+    <message>
+        <source>省</source>
+        <translation>province</translation>
+    </message>
+    <message>
+        <source>区划变更…</source>
+        <translation>Change of units…</translation>
+    </message>
+    <message>
+        <source>停用不会删除任何数据：已停用的{noun}保留全部已填数据，不再参与汇总，可随时启用。合并、拆分、更名等区划调整请用“区划变更”，自所选年份起生效，此前各年的汇总和报告不变。</source>
+        <translation>Deactivating deletes nothing: a deactivated {noun} keeps all its figures, is left out of totals, and can be activated again at any time. For merges, splits and renames use “Change of units”: it takes effect from the chosen year, and earlier years’ totals and reports stay as they were.</translation>
+    </message>
 </context>
 </TS>
