@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from db.values_csv import import_values_csv
 from demo_county import CHENJIA, PANSHAN
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from db.changes import FIGURES, UNITS, DataChange, subscribe
 from db.figures import save_value
+from db.importing.csv_values import import_values_csv
 from db.units import create_unit
 
 

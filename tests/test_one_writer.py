@@ -170,7 +170,7 @@ def navigator_counts(window: MainWindow) -> tuple[int, int, int]:
 
 
 def test_an_import_elsewhere_shows_in_every_open_view(qtbot: QtBot, window: MainWindow) -> None:
-    from db.values_csv import import_values_csv
+    from db.importing.csv_values import import_values_csv
 
     assert window.select_indicator("health_literacy")
     window.show_page("overview")

@@ -186,7 +186,7 @@ def show_info(_args: argparse.Namespace, session: Session, prepared: PreparedDat
         return session.scalar(select(func.count()).select_from(model)) or 0
 
     catalogue_version = session.scalar(select(Meta.value).where(Meta.key == "catalogue_version"))
-    from desktop.console import utf8_stdout
+    from desktop.cli.common import utf8_stdout
 
     utf8_stdout()
     # In Chinese like every other command (and the labels of 关于填报).
