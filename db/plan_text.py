@@ -110,7 +110,7 @@ def read_plan(path: Path) -> PlanText:
             kp = _KEY_PROJECT.match(line)
             if kp:
                 number = _CN_NUMERALS.index(kp.group(1)) + 1
-                text = line[kp.end():]
+                text = line[kp.end():].strip()
                 plan.goals.append(GoalText("", "key_projects", number, line, text))
             continue
         heading = _DOMAIN_HEADING.match(line)
@@ -130,7 +130,8 @@ def read_plan(path: Path) -> PlanText:
             if not numbered:
                 raise ValueError(f"{path.name}: 主要目标中出现未编号的行：{line[:30]}")
             number = int(numbered.group(1) or numbered.group(2))
-            text, lead, responsible = split_departments(line[numbered.end():])
+            # "1. 保障…" (镇原县, 开平市) puts a space after the number: it is not the goal's.
+            text, lead, responsible = split_departments(line[numbered.end():].strip())
             plan.goals.append(GoalText(domain, "main_goals", number, line, text, lead, responsible))
     return plan
 
@@ -144,16 +145,39 @@ NUMBER = re.compile(
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
 
 
+# A number written in Chinese numerals counts like digits when a measure word follows it
+# (一支以上, 半小时, 五项制度): it states a quantity. Not after 第 (第二个百年 is an ordinal), and
+# 九年义务教育 or 市、镇两级 are names and scopes, so 年 and 级 are not measure words here.
+CN_NUMBER = re.compile(r"(?<![第一二两三四五六七八九十百千半])([一二两三四五六七八九十百千]+|半)"
+                       r"(?=支|名|个|所|项|次|小时|分钟|大|家|人|倍)")
+_CN_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def cn_value(written: str) -> float:
+    """The value of a Chinese numeral as the plans write them: 一 … 九十九, 半, 百 and 千."""
+    if written == "半":
+        return 0.5
+    total, digit = 0, 0
+    for char in written:
+        if char in _CN_UNITS:
+            total += (digit or 1) * _CN_UNITS[char]
+            digit = 0
+        else:
+            digit = _CN_DIGITS[char]
+    return float(total + digit)
+
+
 @dataclass(frozen=True)
 class NumberMention:
-    text: str  # as written, e.g. "１" or "10.5" or "1/2"
+    text: str  # as written, e.g. "１" or "10.5" or "1/2" or "一"
     value: float
     start: int
     end: int
 
 
 def numbers_in(text: str) -> list[NumberMention]:
-    """Every number a reader would see in ``text``, with its position."""
+    """Every number a reader would see in ``text``, with its position, in reading order."""
     mentions = []
     for m in NUMBER.finditer(text):
         written = m.group(1)
@@ -164,4 +188,6 @@ def numbers_in(text: str) -> list[NumberMention]:
         else:
             value = float(plain)
         mentions.append(NumberMention(written, value, m.start(1), m.end(1)))
-    return mentions
+    for m in CN_NUMBER.finditer(text):
+        mentions.append(NumberMention(m.group(1), cn_value(m.group(1)), m.start(1), m.end(1)))
+    return sorted(mentions, key=lambda n: n.start)
