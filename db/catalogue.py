@@ -18,7 +18,7 @@ import yaml
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from db.models import AuditEntry, Domain, GoalProgress, Indicator, Meta, Plan, Target
+from db.models import AuditEntry, DataValue, Domain, GoalProgress, Indicator, Meta, Plan, Target
 from db.models import Goal as GoalRow
 from resources import CATALOGUE_DIR
 
@@ -31,6 +31,8 @@ INDICATORS_FILE = "indicators.yaml"
 VERSION_KEY = "catalogue_version"
 # The shipped catalogue version the stored catalogue was loaded from or imported over.
 SHIPPED_KEY = "catalogue_shipped"
+# The version of indicators.yaml last loaded: figure moves apply once (see _move_figures).
+INDICATOR_FILE_KEY = "indicator_file_version"
 
 try:  # libyaml's loader is ~10× faster; the pure-Python one gives the same result
     _YamlLoader: Any = yaml.CSafeLoader
@@ -174,7 +176,9 @@ def load_catalogue(session: Session, catalogue: Catalogue, user: str = "") -> No
     """Insert or update the whole catalogue in one transaction; figures are never touched."""
     rows = CatalogueRows(_domain_rows(catalogue), _indicator_rows(catalogue),
                          _plan_rows(catalogue), _goal_rows(catalogue), _target_rows(catalogue))
-    load_catalogue_rows(session, rows, catalogue.version, user, shipped=catalogue.version)
+    load_catalogue_rows(session, rows, catalogue.version, user, shipped=catalogue.version,
+                        moves=FigureMoves(catalogue.indicators.version,
+                                          list(catalogue.indicators.figure_moves)))
 
 
 @dataclass(frozen=True)
@@ -188,8 +192,17 @@ class CatalogueRows:
     targets: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class FigureMoves:
+    """indicators.yaml's version and the figure moves it lists (see :func:`_move_figures`)."""
+
+    version: int
+    moves: list[Any]
+
+
 def load_catalogue_rows(session: Session, rows: CatalogueRows, version: str, user: str = "",
-                        shipped: str | None = None, action: str = "load_catalogue") -> None:
+                        shipped: str | None = None, action: str = "load_catalogue",
+                        moves: FigureMoves | None = None) -> None:
     """Insert or update catalogue rows in one transaction and commit; figures are never
     touched, and goals with recorded progress are kept even when they leave the catalogue.
 
@@ -205,6 +218,8 @@ def load_catalogue_rows(session: Session, rows: CatalogueRows, version: str, use
         _upsert(session, GoalRow.__table__, "id", rows.goals)
         _replace_targets(session, rows.targets)
         _drop_vanished_goals(session, {goal["id"] for goal in rows.goals})
+        if moves is not None:
+            _move_figures(session, moves, user)
         _set_meta(session, VERSION_KEY, version)
         if shipped is not None:
             _set_meta(session, SHIPPED_KEY, shipped)
@@ -253,6 +268,44 @@ def _drop_vanished_goals(session: Session, wanted: set[str]) -> None:
             log.warning("goal %s left the catalogue but keeps its recorded progress", goal_id)
             continue
         session.execute(delete(GoalRow.__table__).where(GoalRow.id == goal_id))
+
+
+def _move_figures(session: Session, moves: FigureMoves, user: str) -> None:
+    """Move figures to the indicator a split gave their plan's target, once per version.
+
+    A database last loaded with indicators.yaml version 1 (or before versions were recorded)
+    gets every move listed ``since`` a later version. Only figures of units following one of
+    the move's plans move; where the new indicator already holds a figure for the same unit,
+    year and disaggregation, the old figure stays where it is (nothing is overwritten).
+    """
+    from db.units import plan_for_unit
+
+    stored = int(_meta_value(session, INDICATOR_FILE_KEY) or 1)
+    pending = [m for m in moves.moves if stored < m.since <= moves.version]
+    for move in pending:
+        rows = list(session.scalars(select(DataValue).where(DataValue.indicator_code == move.from_)))
+        taken = {(v.unit_code, v.year, v.disaggregation) for v in session.scalars(
+            select(DataValue).where(DataValue.indicator_code == move.to))}
+        plans: dict[str, str | None] = {}
+        moved = kept = 0
+        for row in rows:
+            if row.unit_code not in plans:
+                plans[row.unit_code] = plan_for_unit(session, row.unit_code)
+            if plans[row.unit_code] not in move.plans:
+                continue
+            if (row.unit_code, row.year, row.disaggregation) in taken:
+                kept += 1
+                continue
+            row.indicator_code = move.to
+            moved += 1
+        if moved or kept:
+            session.add(AuditEntry(user=user, action="move_figures", entity="data_value",
+                                   key=f"{move.from_}->{move.to}",
+                                   before={"indicator": move.from_, "plans": move.plans},
+                                   after={"indicator": move.to, "moved": moved, "kept": kept}))
+            log.info("moved %d figures from %s to %s (%d kept)", moved, move.from_, move.to, kept)
+    session.flush()
+    _set_meta(session, INDICATOR_FILE_KEY, str(moves.version))
 
 
 def _meta_value(session: Session, key: str) -> str | None:

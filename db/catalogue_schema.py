@@ -55,9 +55,21 @@ class IndicatorEntry(_Strict):
         return self
 
 
+class FigureMove(_Strict):
+    """Figures entered under ``from`` for one of ``plans`` belong to ``to`` from version ``since``
+    on: an indicator was split so that its name says what those plans' clause says."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    since: int
+    from_: str = Field(alias="from")
+    to: str
+    plans: list[str] = Field(min_length=1)
+
+
 class IndicatorFile(_Strict):
     version: int
     approx_tolerance: float = Field(gt=0)
+    figure_moves: list[FigureMove] = []
     domains: list[DomainEntry]
     indicators: list[IndicatorEntry]
 

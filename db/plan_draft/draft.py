@@ -44,7 +44,7 @@ def alias_spans(alias: str, text: str) -> list[tuple[int, int]]:
     if "…" not in alias:
         return [(m.start(), m.end()) for m in re.finditer(re.escape(alias), text)]
     head, tail = alias.split("…", 1)
-    pattern = re.escape(head) + r"[^，。；]{0,16}?" + re.escape(tail)
+    pattern = re.escape(head) + r"[^。；]{0,16}?" + re.escape(tail)
     return [(m.start(), m.end()) for m in re.finditer(pattern, text)]
 
 
