@@ -23,11 +23,12 @@ from db.models import Goal as GoalRow
 from resources import CATALOGUE_DIR
 
 if TYPE_CHECKING:  # pydantic and the schema load only when a catalogue is read (~0.05 s)
-    from db.catalogue_schema import GoalEntry, IndicatorFile, PlanFile
+    from db.catalogue_schema import Explanation, GoalEntry, IndicatorFile, PlanFile
 
 log = logging.getLogger(__name__)
 
 INDICATORS_FILE = "indicators.yaml"
+EXPLANATIONS_FILE = "explanations.yaml"
 VERSION_KEY = "catalogue_version"
 # The shipped catalogue version the stored catalogue was loaded from or imported over.
 SHIPPED_KEY = "catalogue_shipped"
@@ -53,6 +54,7 @@ class Catalogue:
     indicators: IndicatorFile
     plans: list[PlanFile]
     version: str
+    explanations: dict[str, Explanation]  # 指标解释 by indicator code
 
     def targets(self) -> Iterable[tuple[PlanFile, GoalEntry, Any]]:
         for plan in self.plans:
@@ -71,20 +73,36 @@ def catalogue_version(directory: Path = CATALOGUE_DIR) -> str:
 
 
 def _catalogue_files(directory: Path) -> list[Path]:
-    return [directory / INDICATORS_FILE, *sorted(directory.glob("plan_*.yaml"))]
+    """indicators.yaml, then every plan file, then explanations.yaml (all hashed as the version)."""
+    return [directory / INDICATORS_FILE, *sorted(directory.glob("plan_*.yaml")),
+            directory / EXPLANATIONS_FILE]
 
 
 def read_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
     """Parse and validate every catalogue file; raise CatalogueError on the first problem."""
-    from db.catalogue_schema import IndicatorFile, PlanFile
+    from db.catalogue_schema import ExplanationFile, IndicatorFile, PlanFile
 
     files = _catalogue_files(directory)
     indicators = _validated(files[0], IndicatorFile)
-    plans = [_validated(path, PlanFile) for path in files[1:]]
+    plan_files = files[1:-1]
+    plans = [_validated(path, PlanFile) for path in plan_files]
     if not plans:
         raise CatalogueError(str(directory), "-", "没有任何规划文件（plan_*.yaml）")
-    _check_references(indicators, plans, files)
-    return Catalogue(indicators, plans, catalogue_version(directory))
+    _check_references(indicators, plans, [files[0], *plan_files])
+    explanations = _validated(files[-1], ExplanationFile).explanations
+    _check_explanations(indicators, explanations)
+    return Catalogue(indicators, plans, catalogue_version(directory), explanations)
+
+
+def _check_explanations(indicators: IndicatorFile, explanations: dict[str, Any]) -> None:
+    """Every indicator is explained, and nothing else is."""
+    codes = [i.code for i in indicators.indicators]
+    for code in codes:
+        if code not in explanations:
+            raise CatalogueError(EXPLANATIONS_FILE, code, "缺少指标解释")
+    for code in explanations:
+        if code not in codes:
+            raise CatalogueError(EXPLANATIONS_FILE, code, "指标解释对应的指标不存在")
 
 
 def _validated(path: Path, model: Any) -> Any:
@@ -333,6 +351,7 @@ def _indicator_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
         "direction": i.direction, "numerator": i.numerator, "denominator": i.denominator,
         "factor": i.factor, "disaggregation": i.disaggregation, "collected_at": i.collected_at,
         "definition": i.definition,
+        "explanation": catalogue.explanations[i.code].model_dump(exclude_none=True),
     } for i in ordered]
 
 

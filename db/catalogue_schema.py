@@ -74,6 +74,21 @@ class IndicatorFile(_Strict):
     indicators: list[IndicatorEntry]
 
 
+class Explanation(_Strict):
+    """指标解释: what the statistical systems print beside every indicator."""
+
+    meaning: str = Field(min_length=8)  # 含义
+    formula: str = Field(min_length=8)  # 计算方法
+    unit: str = Field(min_length=1)  # 计量单位
+    source: str = Field(min_length=2)  # 统计来源
+    department: str = Field(min_length=2)  # 报送部门
+    period: str | None = None  # 统计时段, where it is not the calendar year
+
+
+class ExplanationFile(_Strict):
+    explanations: dict[str, Explanation]
+
+
 class TargetEntry(_Strict):
     id: str = Field(pattern=r"^\d{6}-[a-z_]+-\d+-\d+$")
     indicator: str
