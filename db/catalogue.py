@@ -301,7 +301,8 @@ def _move_figures(session: Session, moves: FigureMoves, user: str) -> None:
     stored = int(_meta_value(session, INDICATOR_FILE_KEY) or 1)
     pending = [m for m in moves.moves if stored < m.since <= moves.version]
     for move in pending:
-        rows = list(session.scalars(select(DataValue).where(DataValue.indicator_code == move.from_)))
+        rows = list(session.scalars(
+            select(DataValue).where(DataValue.indicator_code == move.from_)))
         taken = {(v.unit_code, v.year, v.disaggregation) for v in session.scalars(
             select(DataValue).where(DataValue.indicator_code == move.to))}
         plans: dict[str, str | None] = {}

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.aggregation import IndicatorInfo
 from db.evaluation import STATUS_LABELS, Evaluator, TargetResult, TargetSpec, target_phrase
+from db.explanations import explanation_lines
 from db.models import DataValue, Goal, GoalProgress, Indicator, OrgUnit, Plan
 
 # Which status a row shows when its indicator has several targets (2025 and 2030 …).
@@ -245,6 +246,7 @@ class RowDetail:
     targets: list[tuple[float, int | None, str]]  # value, deadline, label — for the chart
     projection: tuple[int, float, int] | None  # from year, projected value, to year
     warnings: list[str]
+    explanation: list[tuple[str, str]] = field(default_factory=list)  # 指标解释 (label, text)
 
 
 def row_detail(session: Session, sheet: EntrySheet, row: EntryRow) -> RowDetail:
@@ -270,4 +272,5 @@ def row_detail(session: Session, sheet: EntrySheet, row: EntryRow) -> RowDetail:
         targets=lines,
         projection=(projected.last_year, projected.value, projected.year) if projected else None,
         warnings=[w.reason for r in row.results for w in r.warnings],
+        explanation=explanation_lines(indicator.explanation if indicator else None),
     )

@@ -23,9 +23,12 @@ class DetailPane(QScrollArea):
         self.title.setStyleSheet("font-weight: bold; font-size: 14pt;")
         self.goals = _wrapping_label()
         self.definition = _wrapping_label()
+        self.explanation = _wrapping_label()  # 指标解释
+        self.explanation.setObjectName("indicatorExplanation")
         self.chart = TrendChart()
         self.warnings = _wrapping_label()
-        for widget in (self.title, self.goals, self.definition, self.chart, self.warnings):
+        for widget in (self.title, self.goals, self.definition, self.explanation, self.chart,
+                       self.warnings):
             layout.addWidget(widget)
         layout.addStretch(1)
         self.setWidget(body)
@@ -33,7 +36,7 @@ class DetailPane(QScrollArea):
     def show_detail(self, detail: RowDetail | None) -> None:
         if detail is None:
             self.title.setText(tr("请在左侧表格中选择一个指标"))
-            for label in (self.goals, self.definition, self.warnings):
+            for label in (self.goals, self.definition, self.explanation, self.warnings):
                 label.setText("")
             self.chart.set_data(ChartData())
             return
@@ -50,6 +53,7 @@ class DetailPane(QScrollArea):
         self.goals.setText("".join(parts))
         definition = [escape(x) for x in (detail.formula, detail.definition) if x]
         self.definition.setText("<br>".join(definition) or tr("（无补充定义）"))
+        self.explanation.setText(_explanation_html(detail.explanation))
         self.chart.set_data(ChartData(detail.series, detail.targets, detail.projection,
                                       detail.unit))
         if detail.warnings:
@@ -58,6 +62,14 @@ class DetailPane(QScrollArea):
             self.warnings.setText(f"{heading}<ul>{items}</ul>")
         else:
             self.warnings.setText(f"<p style='color:#2e7d32'>{tr('无预警')}</p>")
+
+
+def _explanation_html(lines: list[tuple[str, str]]) -> str:
+    """指标解释 as labelled lines under a heading."""
+    if not lines:
+        return ""
+    rows = "".join(f"<p><b>{escape(tr(label))}</b>：{escape(text)}</p>" for label, text in lines)
+    return f"<p><b>{tr('指标解释')}</b></p>{rows}"
 
 
 def _wrapping_label() -> QLabel:

@@ -106,7 +106,8 @@ def test_kaiping_volunteer_teams_are_a_count_per_village() -> None:
     plan = next(p for p in read_catalogue().plans if p.plan.code == "440783")
     goal = next(g for g in plan.goals if g.id == "440783-environment-5")
     (target,) = goal.targets
-    assert (target.kind, target.comparator, target.value, target.unit) == ("per_unit", ">=", 1, "支")
+    assert (target.kind, target.comparator, target.value, target.unit) == (
+        "per_unit", ">=", 1, "支")
 
 
 def test_chinese_numerals_are_numbers_like_digits() -> None:

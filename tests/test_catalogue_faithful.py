@@ -171,7 +171,8 @@ def test_key_projects_of_kaiping_are_marked_with_their_chapter(catalogue: Catalo
 
 # Words that change what a figure measures: a clause and its indicator's name must agree on
 # each of them (农村卫生厕所使用率 is not 普及率; 大型公共场所 is not every public place).
-QUALIFIERS = ("使用率", "普及率", "无害化", "大型", "书记", "常委", "人大", "政协", "正职", "工作部门",
+QUALIFIERS = ("使用率", "普及率", "无害化", "大型", "书记", "常委", "人大", "政协", "正职",
+              "工作部门",
               "检查率", "筛查率", "治疗率", "知晓率", "参保率", "参保人数", "失业", "工伤", "农村",
               "孕妇", "开展", "董事会", "年轻干部", "村党组织", "社区党组织", "村委会", "居委会")
 
@@ -207,7 +208,8 @@ def test_an_indicator_claims_nothing_its_clause_does_not_say(catalogue: Catalogu
 def test_every_qualifier_of_a_clause_is_measured_by_one_of_its_targets(
     catalogue: Catalogue,
 ) -> None:
-    """书记 folded into 成员, or 使用率 tracked as 普及率, leaves a word of the clause unmeasured."""
+    """书记 folded into 成员, or 使用率 tracked as 普及率, leaves a word of the clause
+    unmeasured."""
     by_code = {i.code: i for i in catalogue.indicators.indicators}
     for _, goal, target in catalogue.targets():
         start, end = _span(goal, target)

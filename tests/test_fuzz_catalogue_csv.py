@@ -25,7 +25,8 @@ from db.values_csv import ValuesCsvError, import_values_csv, read_values_csv
 from resources import CATALOGUE_DIR
 from tests.demo_county import TAIPING, add_demo_county, open_session
 
-# indicators.yaml, one plan and the explanations: the reader's every path, at a third of the cost of all five.
+# indicators.yaml, one plan and the explanations: the reader's every path, at a third of the
+# cost of all five.
 FILES = ("indicators.yaml", "plan_211122.yaml", "explanations.yaml")
 ORIGINALS = {name: (CATALOGUE_DIR / name).read_bytes() for name in FILES}
 PARSED = {name: yaml.safe_load(data) for name, data in ORIGINALS.items()}

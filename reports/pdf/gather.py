@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.evaluation import BASELINE_YEAR, Evaluator, TargetResult, TargetSpec
+from db.explanations import ExplainedIndicator, explained_indicators
 from db.models import Domain, Goal, GoalProgress, OrgUnit, Plan
 from reports.pdf.layout import ReportError, Steps
 
@@ -110,6 +111,8 @@ class UnitFacts:
     year: int
     domains: tuple[DomainSection, ...]
     children: tuple[ChildReporting, ...]
+    # 指标解释 of the report's indicators and the counts their rates are made of (the annex).
+    explanations: tuple[ExplainedIndicator, ...] = ()
 
     @property
     def targets(self) -> list[TargetRow]:
@@ -185,7 +188,14 @@ def gather_unit(session: Session, unit_code: str, year: int, steps: Steps,
     results = [row.result for group in rows.values() for row in group]
     children = reporting_children(evaluator, unit_code, results)
     return UnitFacts(unit.code, unit.name, unit.level, plan.code, plan.title, year, domains,
-                     children)
+                     children, tuple(explained_indicators(session, _explained_codes(domains))))
+
+
+def _explained_codes(domains: Sequence[DomainSection]) -> list[str]:
+    """The report's indicators in the order they are printed, then the counts of its rates."""
+    indicators = [row.spec.indicator for domain in domains for row in domain.targets]
+    counts = [c for i in indicators for c in (i.numerator, i.denominator) if c]
+    return [i.code for i in indicators] + counts
 
 
 def _goal_rows(session: Session, plan_code: str, unit_code: str, year: int
