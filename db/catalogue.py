@@ -272,14 +272,22 @@ def _upsert(session: Session, table: Table, key: str, rows: list[dict[str, Any]]
 
 def _replace_targets(session: Session, targets: list[dict[str, Any]]) -> None:
     # Nothing refers to a target row (evaluations are computed, figures refer to
-    # indicators), so replacing them all is the simplest faithful update.
-    session.execute(delete(Target.__table__))
+    # indicators), so replacing them all is the simplest faithful update. A plan this PC
+    # imported itself (导入本地规划) keeps its targets unless the new rows carry them.
+    local = _local_goals(session) - {t["goal_id"] for t in targets}
+    session.execute(delete(Target.__table__).where(Target.goal_id.not_in(local)))
     if targets:
         session.execute(insert(Target.__table__), targets)
 
 
+def _local_goals(session: Session) -> set[str]:
+    """Goals of plans imported on this PC (db/plan_draft/load.py marks them ``local:``)."""
+    return set(session.scalars(select(GoalRow.id).join(Plan, Plan.code == GoalRow.plan_code)
+                               .where(Plan.source_file.startswith("local:"))))
+
+
 def _drop_vanished_goals(session: Session, wanted: set[str]) -> None:
-    stored = set(session.scalars(select(GoalRow.id)))
+    stored = set(session.scalars(select(GoalRow.id))) - _local_goals(session)
     with_progress = set(session.scalars(select(GoalProgress.goal_id).distinct()))
     for goal_id in stored - wanted:
         if goal_id in with_progress:

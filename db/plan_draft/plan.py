@@ -49,10 +49,11 @@ def draft_plan(lines: list[str], meta: PlanMeta, indicators: list[dict[str, Any]
     for goal in plan.goals:
         goal_id = _goal_id(meta.code, goal)
         drafted = draft_goal(goal, goal_id, indicators)
-        non_targets = []
-        for entry in drafted.non_targets:
-            unresolved.append({"goal": goal_id, "text": entry["text"], "why": "?"})
-            non_targets.append(entry)
+        # A number or clause the rules could not place waits in ``unresolved`` for the
+        # reviewer's reason (or a target); ``non_targets`` holds only reasons already given.
+        non_targets: list[dict[str, str]] = []
+        unresolved += [{"goal": goal_id, "text": entry["text"], "why": "?"}
+                       for entry in drafted.non_targets]
         goals.append({
             "id": goal_id, "plan": meta.code, "domain": goal.domain or _kp_domain(goal),
             "chapter": goal.chapter, "number": goal.number, "text": goal.text,
