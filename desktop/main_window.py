@@ -232,6 +232,7 @@ class MainWindow(QMainWindow):
         self.import_sync_action = file_menu.addAction(tr("导入交换文件……"), self.import_sync)
         file_menu.addSeparator()
         self.restore_action = file_menu.addAction(tr("备份与恢复……"), self.restore_backup)
+        file_menu.addAction(tr("导入本地规划……"), self.import_local_plan)
         file_menu.addSeparator()
         file_menu.addAction(tr("退出"), QKeySequence.StandardKey.Quit, self.close)
         edit_menu = self.menuBar().addMenu(tr("编辑(&E)"))
@@ -513,6 +514,11 @@ class MainWindow(QMainWindow):
         from desktop.file_actions import import_sync_file
 
         self.sync_flow = import_sync_file(self, self.engine, self.user.username, self.reload)
+
+    def import_local_plan(self) -> None:
+        from desktop.plan_import_dialog import open_plan_import
+
+        open_plan_import(self, self.engine, self.user.username, self.reload)
 
     def restore_backup(self) -> None:
         from db.storage import sqlite_file_path
