@@ -25,7 +25,8 @@ _DOMAIN_BY_NAME = {name: key for key, name in DOMAIN_NAMES.items()}
 
 # "（一）妇女与健康", and in other plans "一、妇女与健康" or "1.妇女与健康"; a few write
 # "妇女参与决策管理" or "妇女与社会保障。" — the key words decide the domain.
-_DOMAIN_HEADING = re.compile(r"^(?:（[一二三四五六七八]）|[一二三四五六七八][、.．]|[1-8][.．、])\s*"
+_DOMAIN_HEADING = re.compile(r"^(?:（[一二三四五六七八]）|[一二三四五六七八][、.．]|"
+                             r"[1-8][.．、])\s*"
                              r"(妇女[^。，]{1,10}?)。?\s*$")
 _DOMAIN_WORDS = (("健康", "health"), ("教育", "education"), ("经济", "economy"),
                  ("决策", "decision"), ("社会保障", "social_security"), ("家庭", "family"),

@@ -37,7 +37,8 @@ def register(commands: Any) -> None:
     draft.add_argument("--parent", default="", help="上级行政区划代码")
     draft.add_argument("--parent-name", default="", help="上级名称")
     draft.add_argument("--province", default="", help="所在省份")
-    draft.add_argument("--title", default="", help="规划标题（默认：某某县妇女发展规划（2021—2030年））")
+    draft.add_argument("--title", default="",
+                       help="规划标题（默认：某某县妇女发展规划（2021—2030年））")
     draft.add_argument("--format", choices=["json", "yaml"], default="json")
     draft.add_argument("--out", type=Path, required=True, help="草稿文件")
     draft.set_defaults(handler=draft_command)

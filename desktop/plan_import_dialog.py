@@ -45,7 +45,8 @@ from db.errors import UserError
 from db.plan_text import DOMAIN_NAMES
 from desktop.i18n import tr
 
-KINDS = {"threshold": "达到（期限）", "maintain": "每年保持", "approx": "左右", "coverage": "全覆盖",
+KINDS = {"threshold": "达到（期限）", "maintain": "每年保持", "approx": "左右",
+         "coverage": "全覆盖",
          "trend": "趋势", "relative": "不低于对比指标", "baseline_relative": "比基期提高",
          "per_unit": "每个单位"}
 COMPARATORS = [">=", "<=", ">", "<", "=", "approx"]
@@ -82,7 +83,8 @@ class PlanReviewDialog(QDialog):
         self.targets.setColumnWidth(INDICATOR, 280)
         self.unresolved = QTableWidget(0, 2)
         self.unresolved.setObjectName("planUnresolved")
-        self.unresolved.setHorizontalHeaderLabels([tr("未能定位的数字或条款"), tr("不作为目标的理由")])
+        self.unresolved.setHorizontalHeaderLabels(
+            [tr("未能定位的数字或条款"), tr("不作为目标的理由")])
         self.unresolved.horizontalHeader().setSectionResizeMode(
             1, QHeaderView.ResizeMode.Stretch)
         self.status = QLabel()
@@ -308,7 +310,8 @@ class PlanReviewDialog(QDialog):
     def _update_status(self) -> None:
         open_items = sum(1 for u in self.draft["unresolved"] if u.get("why", "?") in ("", "?"))
         checked = len(self.accepted & {t["id"] for t in self.draft["targets"]})
-        self.status.setText(tr("共 {g} 条目标、{t} 项目标值，已核对 {c} 项；待处理 {u} 处。").format(
+        self.status.setText(tr(
+            "共 {g} 条目标、{t} 项目标值，已核对 {c} 项；待处理 {u} 处。").format(
             g=len(self.draft["goals"]), t=len(self.draft["targets"]), c=checked, u=open_items))
 
     # ------------------------------------------------------------------ saving
@@ -321,7 +324,8 @@ class PlanReviewDialog(QDialog):
         with Session(self.engine) as session:
             found = problems(session, self.draft)
             if unchecked:
-                found.insert(0, tr("还有 {n} 项目标值未核对（勾选“已核对”）。").format(n=len(unchecked)))
+                found.insert(0, tr("还有 {n} 项目标值未核对（勾选“已核对”）。").format(
+                    n=len(unchecked)))
             if found:
                 self.status.setText("<br>".join(escape(p) for p in found[:12]))
                 return False
@@ -338,7 +342,8 @@ class IndicatorForm(QDialog):
     """A new indicator with its 指标解释: what the plan's clause measures, and how."""
 
     FIELDS = (("name", "指标名称"), ("unit", "计量单位"), ("meaning", "含义"),
-              ("formula", "计算方法（分子÷分母）"), ("source", "统计来源"), ("department", "报送部门"))
+              ("formula", "计算方法（分子÷分母）"), ("source", "统计来源"),
+              ("department", "报送部门"))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

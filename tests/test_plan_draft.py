@@ -97,7 +97,8 @@ def _variant(text: str) -> str:
     "（1）" and counted down from the end, targets tightened, departments on their own line."""
     text = text.replace("盘山", "青禾").replace("盘锦", "远山")
     text = text.replace("孕产妇系统管理率保持在90%以上", "孕产妇系统管理率保持在93%以上")
-    text = text.replace("妇女常见病筛查率到2025年达到82%以上", "妇女常见病筛查率到2026年达到84%以上")
+    text = text.replace("妇女常见病筛查率到2025年达到82%以上",
+                        "妇女常见病筛查率到2026年达到84%以上")
     lines, out, in_goals = text.splitlines(), [], False
     block: list[str] = []
 

@@ -26,7 +26,8 @@ NUMERIC = re.compile(
     r"\s*(?P<unit>%|％|‰|/10万活产|/10万|岁|年|名|人)?(?P<q>以上|以下|左右|以内)?"
 )
 # 设立１个以上家庭暴力庇护场所, 建设1所标准化妇幼保健机构: the count before what is counted.
-COUNT_FIRST = re.compile(r"(?P<verb>设立|建设|建立|建成)\s*(?P<num>[0-9０-９]+)\s*(?P<unit>个|所|家)"
+COUNT_FIRST = re.compile(r"(?P<verb>设立|建设|建立|建成)\s*(?P<num>[0-9０-９]+)\s*"
+                         r"(?P<unit>个|所|家)"
                          r"(?P<q>以上)?")
 RELATIVE = re.compile(r"(?:一般)?(?:不低于|不少于)本地区")
 YEAR = re.compile(r"到\s*(20\d\d)\s*年")
@@ -62,7 +63,10 @@ def find_indicators(text: str, indicators: list[dict[str, Any]]) -> list[Indicat
         for alias in ind.get("aliases", []) or [ind["name"]]:
             head, _, tail = alias.partition("…")
             for start, end in alias_spans(alias, text):
-                head_end, tail_start = (start + len(head), end - len(tail)) if tail else (end, start)
+                if tail:
+                    head_end, tail_start = start + len(head), end - len(tail)
+                else:
+                    head_end, tail_start = end, start
                 found.append((end - start, start, head_end, tail_start, ind))
     found.sort(key=lambda f: (-f[0], f[1]))
     chosen: list[IndicatorMatch] = []
@@ -184,7 +188,8 @@ def propose_indicator(subject: str, m: re.Match[str], domain: str,
     name = _LEADING.sub("", subject.strip()).strip("，、 ")
     if len(name) < 3 or not QUANTITY.search(name[-6:]):
         return None
-    lower = m.group("verb") in ("下降到", "降低到", "控制在", "不高于") or m.group("q") in ("以下", "以内")
+    lower = (m.group("verb") in ("下降到", "降低到", "控制在", "不高于")
+             or m.group("q") in ("以下", "以内"))
     written = m.group("unit")
     number = sum(1 for i in indicators if i.get("proposed")) + 1
     entry = {"code": f"proposed_{number}", "name": name, "domain": domain or "health",
@@ -313,7 +318,8 @@ def _baseline_targets(text: str, body: str, offset: int, indicators: list[dict[s
     bases = [int(m.group(1))] + ([int(m.group(2))] if m.group(2) else [])
     # The deadlines stand before the clause: "到2025年和2030年，营养健康知识知晓率分别…".
     sentence = text.rfind("。", 0, offset) + 1
-    lead = re.search(r"到\s*(20\d\d)\s*年(?:和\s*(20\d\d)\s*年)?", text[sentence:offset + m.start()])
+    lead = re.search(r"到\s*(20\d\d)\s*年(?:和\s*(20\d\d)\s*年)?",
+                     text[sentence:offset + m.start()])
     deadlines = [int(y) for y in lead.groups() if y] if lead else []
     source_start = sentence + lead.start() if lead else offset
     end = offset + m.end()

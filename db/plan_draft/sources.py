@@ -34,7 +34,8 @@ def read_plan_source(path: Path) -> list[str]:
     if suffix == ".pdf":
         return _pdf_lines(path)
     if suffix in (".doc", ".wps"):
-        raise PlanSourceError(f"{path.name} 是旧版 Word 格式：请在 Word 或 WPS 中另存为 .docx 后再导入。")
+        raise PlanSourceError(f"{path.name} 是旧版 Word 格式：请在 Word 或 WPS 中"
+                              "另存为 .docx 后再导入。")
     raise PlanSourceError(f"不支持的文件类型 {suffix}：请使用 .txt、.docx 或带文字层的 .pdf。")
 
 
@@ -99,7 +100,8 @@ def _join_wrapped(lines: list[str]) -> list[str]:
     heading continues on the next. A numbered line always starts a new paragraph."""
     import re
 
-    starts = re.compile(r"^\s*(?:（[0-9一二三四五六七八九十]+）|[0-9]+[.．、]|[一二三四五六七八九十]+、|"
+    starts = re.compile(r"^\s*(?:（[0-9一二三四五六七八九十]+）|[0-9]+[.．、]|"
+                        r"[一二三四五六七八九十]+、|"
                         r"主要目标|策略措施|牵头单位|责任单位)")
     out: list[str] = []
     for raw in lines:
