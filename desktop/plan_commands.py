@@ -57,7 +57,8 @@ def indicator_dicts(session: Session) -> list[dict[str, Any]]:
              "unit": i.unit, "direction": i.direction, "numerator": i.numerator,
              "denominator": i.denominator, "factor": i.factor,
              "disaggregation": list(i.disaggregation or []), "collected_at": i.collected_at,
-             "definition": i.definition, "aliases": aliases.get(i.code) or [i.name]}
+             "definition": i.definition, "explanation": i.explanation,
+             "aliases": aliases.get(i.code) or [i.name]}
             for i in session.scalars(select(Indicator).order_by(Indicator.code))]
 
 

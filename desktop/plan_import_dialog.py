@@ -291,13 +291,33 @@ class PlanReviewDialog(QDialog):
         self._store_goal()
 
     def define_indicator(self) -> None:
-        form = IndicatorForm(self)
+        """A new indicator, or the 指标解释 of the proposed one the selected target uses."""
+        proposed = self._selected_proposal()
+        form = IndicatorForm(self, proposed)
         if form.exec() != QDialog.DialogCode.Accepted:
             return
+        domain = (self.draft["goals"][self.goal_row(self.current)]["domain"]
+                  if self.current else "health")
+        if proposed is not None:
+            self._store_goal()
+            updated = form.entry(0, proposed["domain"])
+            proposed.update({k: v for k, v in updated.items() if k != "code"})
+            self.indicators = [(c, proposed["name"] + tr("（新）") if c == proposed["code"] else n)
+                               for c, n in self.indicators]
+            if self.current is not None:
+                self._show_goal(self.goal_row(self.current))
+            return
         entry = form.entry(len([i for i in self.draft["indicators"] if i.get("proposed")]) + 1,
-                           self.draft["goals"][self.goal_row(self.current)]["domain"]
-                           if self.current else "health")
+                           domain, self.draft["plans"][0]["code"])
         self.add_indicator(entry)
+
+    def _selected_proposal(self) -> dict[str, Any] | None:
+        rows = sorted({i.row() for i in self.targets.selectedIndexes()})
+        if not rows:
+            return None
+        code = self.targets.cellWidget(rows[0], INDICATOR).currentData()
+        return next((i for i in self.draft["indicators"]
+                     if i["code"] == code and i.get("proposed")), None)
 
     def add_indicator(self, entry: dict[str, Any]) -> None:
         """A new indicator (with its 指标解释) the targets can pick."""
@@ -345,11 +365,17 @@ class IndicatorForm(QDialog):
               ("formula", "计算方法（分子÷分母）"), ("source", "统计来源"),
               ("department", "报送部门"))
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None,
+                 proposed: dict[str, Any] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("定义新指标"))
         layout = QFormLayout(self)
         self.edits = {key: QLineEdit() for key, _ in self.FIELDS}
+        if proposed is not None:  # the drafter's proposal: its name and unit, explained here
+            known = {**(proposed.get("explanation") or {}), "name": proposed["name"],
+                     "unit": proposed["unit"]}
+            for key, edit in self.edits.items():
+                edit.setText(str(known.get(key) or ""))
         for key, label in self.FIELDS:
             layout.addRow(tr(label), self.edits[key])
         self.direction = _combo([("higher", tr("越高越好")), ("lower", tr("越低越好"))], "higher")
@@ -367,9 +393,9 @@ class IndicatorForm(QDialog):
             return
         self.accept()
 
-    def entry(self, number: int, domain: str) -> dict[str, Any]:
+    def entry(self, number: int, domain: str, plan: str = "") -> dict[str, Any]:
         values = {key: self.edits[key].text().strip() for key, _ in self.FIELDS}
-        return {"code": f"local_{number}", "name": values["name"], "domain": domain,
+        return {"code": f"local_{plan}_{number}", "name": values["name"], "domain": domain,
                 "kind": "direct", "unit": values["unit"],
                 "direction": self.direction.currentData(), "collected_at": "county",
                 "numerator": None, "denominator": None, "factor": None, "disaggregation": [],

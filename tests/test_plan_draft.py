@@ -266,3 +266,31 @@ def test_drafting_a_goal_never_fails_and_every_number_is_placed_or_listed(text: 
     listed = {n["text"] for n in drafted.non_targets}
     for number in numbers_in(text):
         assert number.start in drafted.covered or number.text in listed
+
+
+def test_a_quantity_no_indicator_names_gets_a_proposed_indicator_to_explain(
+    indicators: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    session = _session(tmp_path)
+    lines = _variant((SEEDS / PANSHAN_TEXT).read_text("utf-8")).splitlines()
+    lines.insert(next(i for i, line in enumerate(lines) if line.startswith("（1）")) + 1,
+                 "（13）农村妇女参加健康讲座的比例达到60%以上。")
+    draft = draft_plan(lines, PlanMeta("130181", "青禾县", parent_code="130100",
+                                       parent_name="远山市"), indicators)
+    (proposal,) = [i for i in draft["indicators"] if i["proposed"]]
+    assert proposal["name"] == "农村妇女参加健康讲座的比例" and proposal["unit"] == "%"
+    (target,) = [t for t in draft["targets"] if t["indicator"] == proposal["code"]]
+    assert (target["kind"], target["comparator"], target["value"]) == ("threshold", ">=", 60)
+    with pytest.raises(DraftError, match="缺少指标解释"):
+        import_plan(session, draft)
+    proposal["explanation"] = {
+        "meaning": "农村妇女中一年内参加过乡镇卫生院或村卫生室健康讲座的人数所占比例。",
+        "formula": "比例 = 参加健康讲座的农村妇女人数 ÷ 农村妇女人数 × 100%"
+                   "（分子：参加人数；分母：农村妇女人数）。",
+        "unit": "百分比（%）", "source": "县卫生健康局健康教育工作统计", "department": "卫生健康局"}
+    import_plan(session, draft)
+    from db.models import Indicator
+    stored = session.get(Indicator, proposal["code"])
+    assert proposal["code"] == "local_130181_1"
+    assert stored is not None and stored.explanation["department"] == "卫生健康局"
+    session.close()

@@ -62,6 +62,7 @@ def draft_plan(lines: list[str], meta: PlanMeta, indicators: list[dict[str, Any]
         })
         targets += [_export_target(t, goal_id, goal, meta.code) for t in drafted.targets]
     _apply_repeat_rule(goals, targets, unresolved)
+    _name_proposals(meta.code, indicators, targets)
     by_code = {i["code"]: i for i in indicators}
     used = list(dict.fromkeys(t["indicator"] for t in targets))
     for t in targets:
@@ -75,6 +76,19 @@ def draft_plan(lines: list[str], meta: PlanMeta, indicators: list[dict[str, Any]
         "targets": targets,
         "unresolved": unresolved,
     }
+
+
+def _name_proposals(code: str, indicators: list[dict[str, Any]],
+                    targets: list[dict[str, Any]]) -> None:
+    """Proposed indicators get codes of their plan (local_130181_1): two counties' proposals
+    never share a code in a city's catalogue."""
+    renamed = {}
+    for ind in indicators:
+        if ind.get("proposed") and ind["code"].startswith("proposed_"):
+            renamed[ind["code"]] = f"local_{code}_{ind['code'].removeprefix('proposed_')}"
+            ind["code"] = renamed[ind["code"]]
+    for t in targets:
+        t["indicator"] = renamed.get(t["indicator"], t["indicator"])
 
 
 def _goal_id(code: str, goal: GoalText) -> str:
@@ -122,6 +136,7 @@ def _indicator_entry(ind: dict[str, Any]) -> dict[str, Any]:
             "factor", "disaggregation", "collected_at", "definition")
     entry = {k: ind.get(k, [] if k == "disaggregation" else "" if k == "definition" else None)
              for k in keys}
+    entry["explanation"] = ind.get("explanation") or None
     entry["proposed"] = bool(ind.get("proposed"))
     return entry
 
