@@ -37,8 +37,9 @@ _MEASURES_START = re.compile(r"^(?:[23][.．、]|（[二三]）)?\s*策略措施
 _PAGE_NOISE = re.compile(r"^[-—–\s]*\d{1,3}[-—–\s]*$")
 # A line of departments under a goal: "牵头单位：县卫健局  责任单位：县医保局".
 _ROLE_LINE = re.compile(r"^[（(]?(?:牵头单位|责任单位)[:：；;]")
-# 聊城市 numbers its goals "（1）"; the others "1." or "1．" (full-width stop in places).
-_GOAL_NUMBER = re.compile(r"^(?:（(\d+)）|(\d+)[.．])")
+# 聊城市 numbers its goals "（1）"; the others "1." or "1．" (full-width stop in places); other
+# counties write "1、".
+_GOAL_NUMBER = re.compile(r"^(?:（(\d+)）|(\d+)[.．、])")
 # A trailing bracket naming departments: 镇原县 "（卫健局）", 聊城市 "（牵头单位：…。责任单位：…）".
 _DEPARTMENTS = re.compile(r"（([^（）]*)）$")
 # The plan once writes "牵头单位；" with a semicolon, so any of :：；; separates role and names.
@@ -171,10 +172,12 @@ def _continue_goal(plan: PlanText, line: str, path: Path) -> None:
         raise ValueError(f"{path.name}: 主要目标中出现未编号的行：{line[:30]}")
     last = plan.goals[-1]
     if _ROLE_LINE.match(line):
-        named = dict(_ROLE.findall(line.strip("（）()")))
         # 牵头单位 and 责任单位 on one line are separated by spaces rather than "。".
-        lead = _department_list(named.get("牵头单位", "").split("责任单位")[0].replace(" ", "、"))
-        responsible = _department_list(named.get("责任单位", "").replace(" ", "、"))
+        named: dict[str, str] = {}
+        for part in re.split(r"\s*(?=责任单位[:：；;])", line.strip("（）()")):
+            named.update(_ROLE.findall(part))
+        lead = _department_list(re.sub(r"\s+", "、", named.get("牵头单位", "").strip()))
+        responsible = _department_list(re.sub(r"\s+", "、", named.get("责任单位", "").strip()))
         plan.goals[-1] = replace(last, lead=last.lead + lead,
                                  responsible=last.responsible + responsible)
         return

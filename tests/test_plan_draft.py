@@ -294,3 +294,19 @@ def test_a_quantity_no_indicator_names_gets_a_proposed_indicator_to_explain(
     assert proposal["code"] == "local_130181_1"
     assert stored is not None and stored.explanation["department"] == "卫生健康局"
     session.close()
+
+
+def test_other_headings_numbering_and_broken_lines_are_read(
+    indicators: list[dict[str, Any]],
+) -> None:
+    lines = ["一、妇女与健康", "主要目标：", "1、孕产妇死亡率控制在10/10万以下，",
+             "妇女常见病筛查率达到85%以上。", "牵头单位：县卫生健康局  责任单位：县医保局 县妇联",
+             "— 3 —", "2、妇女人均预期寿命逐步延长。", "策略措施：", "1、加强妇幼健康服务。"]
+    draft = draft_plan(lines, PlanMeta("130183", "某县"), indicators)
+    first, second = draft["goals"]
+    assert first["text"] == "孕产妇死亡率控制在10/10万以下，妇女常见病筛查率达到85%以上。"
+    assert first["lead"] == ["县卫生健康局"] and first["responsible"] == ["县医保局", "县妇联"]
+    assert second["text"] == "妇女人均预期寿命逐步延长。"
+    assert [(t["indicator"], t["value"]) for t in draft["targets"]] == [
+        ("maternal_mortality_ratio", 10), ("common_disease_screening_rate", 85),
+        ("life_expectancy_female", None)]
