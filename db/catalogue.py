@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from db.models import (
     AuditEntry,
+    DataValue,
     Domain,
     GoalProgress,
     Indicator,
@@ -32,14 +33,17 @@ from db.models import Goal as GoalRow
 from resources import CATALOGUE_DIR
 
 if TYPE_CHECKING:  # pydantic and the schema load only when a catalogue is read (~0.05 s)
-    from db.catalogue_schema import GoalEntry, IndicatorFile, PlanFile
+    from db.catalogue_schema import Explanation, GoalEntry, IndicatorFile, PlanFile
 
 log = logging.getLogger(__name__)
 
 INDICATORS_FILE = "indicators.yaml"
+EXPLANATIONS_FILE = "explanations.yaml"
 VERSION_KEY = "catalogue_version"
 # The shipped catalogue version the stored catalogue was loaded from or imported over.
 SHIPPED_KEY = "catalogue_shipped"
+# The version of indicators.yaml last loaded: figure moves apply once (see _move_figures).
+INDICATOR_FILE_KEY = "indicator_file_version"
 
 try:  # libyaml's loader is ~10× faster; the pure-Python one gives the same result
     _YamlLoader: Any = yaml.CSafeLoader
@@ -60,6 +64,7 @@ class Catalogue:
     indicators: IndicatorFile
     plans: list[PlanFile]
     version: str
+    explanations: dict[str, Explanation]  # 指标解释 by indicator code
 
     def targets(self) -> Iterable[tuple[PlanFile, GoalEntry, Any]]:
         for plan in self.plans:
@@ -78,20 +83,36 @@ def catalogue_version(directory: Path = CATALOGUE_DIR) -> str:
 
 
 def _catalogue_files(directory: Path) -> list[Path]:
-    return [directory / INDICATORS_FILE, *sorted(directory.glob("plan_*.yaml"))]
+    """indicators.yaml, then every plan file, then explanations.yaml (all hashed as the version)."""
+    return [directory / INDICATORS_FILE, *sorted(directory.glob("plan_*.yaml")),
+            directory / EXPLANATIONS_FILE]
 
 
 def read_catalogue(directory: Path = CATALOGUE_DIR) -> Catalogue:
     """Parse and validate every catalogue file; raise CatalogueError on the first problem."""
-    from db.catalogue_schema import IndicatorFile, PlanFile
+    from db.catalogue_schema import ExplanationFile, IndicatorFile, PlanFile
 
     files = _catalogue_files(directory)
     indicators = _validated(files[0], IndicatorFile)
-    plans = [_validated(path, PlanFile) for path in files[1:]]
+    plan_files = files[1:-1]
+    plans = [_validated(path, PlanFile) for path in plan_files]
     if not plans:
         raise CatalogueError(str(directory), "-", "没有任何规划文件（plan_*.yaml）")
-    _check_references(indicators, plans, files)
-    return Catalogue(indicators, plans, catalogue_version(directory))
+    _check_references(indicators, plans, [files[0], *plan_files])
+    explanations = _validated(files[-1], ExplanationFile).explanations
+    _check_explanations(indicators, explanations)
+    return Catalogue(indicators, plans, catalogue_version(directory), explanations)
+
+
+def _check_explanations(indicators: IndicatorFile, explanations: dict[str, Any]) -> None:
+    """Every indicator is explained, and nothing else is."""
+    codes = [i.code for i in indicators.indicators]
+    for code in codes:
+        if code not in explanations:
+            raise CatalogueError(EXPLANATIONS_FILE, code, "缺少指标解释")
+    for code in explanations:
+        if code not in codes:
+            raise CatalogueError(EXPLANATIONS_FILE, code, "指标解释对应的指标不存在")
 
 
 def _validated(path: Path, model: Any) -> Any:
@@ -183,7 +204,9 @@ def load_catalogue(session: Session, catalogue: Catalogue, user: str = "") -> No
     """Insert or update the whole catalogue in one transaction; figures are never touched."""
     rows = CatalogueRows(_domain_rows(catalogue), _indicator_rows(catalogue),
                          _plan_rows(catalogue), _goal_rows(catalogue), _target_rows(catalogue))
-    load_catalogue_rows(session, rows, catalogue.version, user, shipped=catalogue.version)
+    load_catalogue_rows(session, rows, catalogue.version, user, shipped=catalogue.version,
+                        moves=FigureMoves(catalogue.indicators.version,
+                                          list(catalogue.indicators.figure_moves)))
 
 
 @dataclass(frozen=True)
@@ -197,8 +220,17 @@ class CatalogueRows:
     targets: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class FigureMoves:
+    """indicators.yaml's version and the figure moves it lists (see :func:`_move_figures`)."""
+
+    version: int
+    moves: list[Any]
+
+
 def load_catalogue_rows(session: Session, rows: CatalogueRows, version: str, user: str = "",
-                        shipped: str | None = None, action: str = "load_catalogue") -> None:
+                        shipped: str | None = None, action: str = "load_catalogue",
+                        moves: FigureMoves | None = None) -> None:
     """Insert or update catalogue rows in one transaction and commit; figures are never
     touched, and goals with recorded progress are kept even when they leave the catalogue.
 
@@ -214,6 +246,8 @@ def load_catalogue_rows(session: Session, rows: CatalogueRows, version: str, use
         _upsert(session, table_of(GoalRow), "id", rows.goals)
         _replace_targets(session, rows.targets)
         _drop_vanished_goals(session, {goal["id"] for goal in rows.goals})
+        if moves is not None:
+            _move_figures(session, moves, user)
         _set_meta(session, VERSION_KEY, version)
         if shipped is not None:
             _set_meta(session, SHIPPED_KEY, shipped)
@@ -248,20 +282,67 @@ def _upsert(session: Session, table: Table, key: str, rows: list[dict[str, Any]]
 
 def _replace_targets(session: Session, targets: list[dict[str, Any]]) -> None:
     # Nothing refers to a target row (evaluations are computed, figures refer to
-    # indicators), so replacing them all is the simplest faithful update.
-    session.execute(delete(table_of(Target)))
+    # indicators), so replacing them all is the simplest faithful update. A plan this PC
+    # imported itself (导入本地规划) keeps its targets unless the new rows carry them.
+    local = _local_goals(session) - {t["goal_id"] for t in targets}
+    session.execute(delete(table_of(Target)).where(Target.goal_id.not_in(local)))
     if targets:
         session.execute(insert(table_of(Target)), targets)
 
 
+def _local_goals(session: Session) -> set[str]:
+    """Goals of plans imported on this PC (db/plan_draft/load.py marks them ``local:``)."""
+    return set(session.scalars(select(GoalRow.id).join(Plan, Plan.code == GoalRow.plan_code)
+                               .where(Plan.source_file.startswith("local:"))))
+
+
 def _drop_vanished_goals(session: Session, wanted: set[str]) -> None:
-    stored = set(session.scalars(select(GoalRow.id)))
+    stored = set(session.scalars(select(GoalRow.id))) - _local_goals(session)
     with_progress = set(session.scalars(select(GoalProgress.goal_id).distinct()))
     for goal_id in stored - wanted:
         if goal_id in with_progress:
             log.warning("goal %s left the catalogue but keeps its recorded progress", goal_id)
             continue
         session.execute(delete(table_of(GoalRow)).where(GoalRow.id == goal_id))
+
+
+def _move_figures(session: Session, moves: FigureMoves, user: str) -> None:
+    """Move figures to the indicator a split gave their plan's target, once per version.
+
+    A database last loaded with indicators.yaml version 1 (or before versions were recorded)
+    gets every move listed ``since`` a later version. Only figures of units following one of
+    the move's plans move; where the new indicator already holds a figure for the same unit,
+    year and disaggregation, the old figure stays where it is (nothing is overwritten).
+    """
+    from db.units import plan_for_unit
+
+    stored = int(_meta_value(session, INDICATOR_FILE_KEY) or 1)
+    pending = [m for m in moves.moves if stored < m.since <= moves.version]
+    for move in pending:
+        rows = list(session.scalars(
+            select(DataValue).where(DataValue.indicator_code == move.from_)))
+        taken = {(v.unit_code, v.year, v.disaggregation) for v in session.scalars(
+            select(DataValue).where(DataValue.indicator_code == move.to))}
+        plans: dict[str, str | None] = {}
+        moved = kept = 0
+        for row in rows:
+            if row.unit_code not in plans:
+                plans[row.unit_code] = plan_for_unit(session, row.unit_code)
+            if plans[row.unit_code] not in move.plans:
+                continue
+            if (row.unit_code, row.year, row.disaggregation) in taken:
+                kept += 1
+                continue
+            row.indicator_code = move.to
+            moved += 1
+        if moved or kept:
+            session.add(AuditEntry(user=user, action="move_figures", entity="data_value",
+                                   key=f"{move.from_}->{move.to}",
+                                   before={"indicator": move.from_, "plans": move.plans},
+                                   after={"indicator": move.to, "moved": moved, "kept": kept}))
+            log.info("moved %d figures from %s to %s (%d kept)", moved, move.from_, move.to, kept)
+    session.flush()
+    _set_meta(session, INDICATOR_FILE_KEY, str(moves.version))
 
 
 def _meta_value(session: Session, key: str) -> str | None:
@@ -289,6 +370,7 @@ def _indicator_rows(catalogue: Catalogue) -> list[dict[str, Any]]:
         "direction": i.direction, "numerator": i.numerator, "denominator": i.denominator,
         "factor": i.factor, "disaggregation": i.disaggregation, "collected_at": i.collected_at,
         "definition": i.definition,
+        "explanation": catalogue.explanations[i.code].model_dump(exclude_none=True),
     } for i in ordered]
 
 

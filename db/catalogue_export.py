@@ -59,7 +59,7 @@ def _indicator(i: Indicator) -> dict[str, Any]:
         "code": i.code, "name": i.name, "domain": i.domain_key, "kind": i.kind, "unit": i.unit,
         "direction": i.direction, "numerator": i.numerator, "denominator": i.denominator,
         "factor": i.factor, "disaggregation": i.disaggregation, "collected_at": i.collected_at,
-        "definition": i.definition,
+        "definition": i.definition, "explanation": i.explanation,
     }
 
 

@@ -55,11 +55,38 @@ class IndicatorEntry(_Strict):
         return self
 
 
+class FigureMove(_Strict):
+    """Figures entered under ``from`` for one of ``plans`` belong to ``to`` from version ``since``
+    on: an indicator was split so that its name says what those plans' clause says."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    since: int
+    from_: str = Field(alias="from")
+    to: str
+    plans: list[str] = Field(min_length=1)
+
+
 class IndicatorFile(_Strict):
     version: int
     approx_tolerance: float = Field(gt=0)
+    figure_moves: list[FigureMove] = []
     domains: list[DomainEntry]
     indicators: list[IndicatorEntry]
+
+
+class Explanation(_Strict):
+    """指标解释: what the statistical systems print beside every indicator."""
+
+    meaning: str = Field(min_length=8)  # 含义
+    formula: str = Field(min_length=8)  # 计算方法
+    unit: str = Field(min_length=1)  # 计量单位
+    source: str = Field(min_length=2)  # 统计来源
+    department: str = Field(min_length=2)  # 报送部门
+    period: str | None = None  # 统计时段, where it is not the calendar year
+
+
+class ExplanationFile(_Strict):
+    explanations: dict[str, Explanation]
 
 
 class TargetEntry(_Strict):

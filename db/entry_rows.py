@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.aggregation import IndicatorInfo, Pooled
 from db.evaluation import STATUS_LABELS, Evaluator, TargetResult, TargetSpec, target_phrase
+from db.explanations import explanation_lines
 from db.figures import progress_for
 from db.models import DataValue, Goal, Indicator, OrgUnit, Plan
 from db.plan_years import FIRST_YEAR, PLAN_YEARS
@@ -330,6 +331,7 @@ class RowDetail:
     statuses: list[tuple[str, str, str]] = field(default_factory=list)  # target, status, why
     pooled: str = ""  # "3个下级单位中1个已报；未报：…" for a unit with units below
     notes: list[str] = field(default_factory=list)  # figures that do not add up
+    explanation: list[tuple[str, str]] = field(default_factory=list)  # 指标解释 (label, text)
 
 
 def row_detail(session: Session, sheet: EntrySheet, row: EntryRow) -> RowDetail:
@@ -363,4 +365,5 @@ def row_detail(session: Session, sheet: EntrySheet, row: EntryRow) -> RowDetail:
                   for spec, result in zip(row.targets, row.results, strict=True)],
         pooled=row.pooled_summary,
         notes=list(row.notes),
+        explanation=explanation_lines(indicator.explanation if indicator else None),
     )

@@ -166,6 +166,9 @@ class Indicator(Base):
     disaggregation: Mapped[list[str]] = mapped_column(JSON, default=list)
     collected_at: Mapped[str] = mapped_column(String(16))  # township | county | city
     definition: Mapped[str] = mapped_column(Text, default="")
+    # 指标解释 (resources/catalogue/explanations.yaml): meaning, formula, unit, source,
+    # department and, where it applies, period.
+    explanation: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
 
 
 class Target(Base):

@@ -23,7 +23,10 @@ KINDS = (
 )
 
 # Verbs after which the figure must hold every year rather than be reached once.
-MAINTAIN_VERBS = ("保持在", "稳定在", "巩固在", "保持并巩固在", "达到并保持在")
+# "不少于/至少配备/应保证" state a floor that must never be crossed (女干部均不少于20%), and
+# "在不低于98%基础上" keeps a level while reaching further.
+MAINTAIN_VERBS = ("保持在", "稳定在", "巩固在", "保持并巩固在", "达到并保持在", "不少于",
+                  "至少配备", "保证", "在不低于")
 
 
 def comparator_from_wording(clause: str, direction: str) -> str:

@@ -28,10 +28,12 @@ class DetailPane(QScrollArea):
         self.statuses.setObjectName("detailStatuses")
         self.goals = _wrapping_label()
         self.definition = _wrapping_label()
+        self.explanation = _wrapping_label()  # 指标解释
+        self.explanation.setObjectName("indicatorExplanation")
         self.chart = TrendChart()
         self.warnings = _wrapping_label()
-        for widget in (self.title, self.statuses, self.goals, self.definition, self.chart,
-                       self.warnings):
+        for widget in (self.title, self.statuses, self.goals, self.definition,
+                       self.explanation, self.chart, self.warnings):
             layout.addWidget(widget)
         layout.addStretch(1)
         self.setWidget(body)
@@ -39,7 +41,8 @@ class DetailPane(QScrollArea):
     def show_detail(self, detail: RowDetail | None) -> None:
         if detail is None:
             self.title.setText(tr("请在左侧表格中选择一个指标"))
-            for label in (self.statuses, self.goals, self.definition, self.warnings):
+            for label in (self.statuses, self.goals, self.definition, self.explanation,
+                          self.warnings):
                 label.setText("")
             self.chart.set_data(ChartData())
             return
@@ -61,6 +64,7 @@ class DetailPane(QScrollArea):
             definition.append(f"<i>{escape(detail.history_note)}</i>")
         self.definition.setText("<br>".join(definition))  # nothing rather than a placeholder
         self.definition.setVisible(bool(definition))
+        self.explanation.setText(_explanation_html(detail.explanation))
         self.chart.set_data(ChartData(detail.series, detail.targets, detail.projection,
                                       detail.unit))
         # Said only when true of every target: a row whose status is 预警 is never "无预警".
@@ -87,6 +91,14 @@ def _status_html(detail: RowDetail) -> str:
     for note in detail.notes:
         parts.append(f"<p style='color:#a04000'>⚠ {escape(note)}</p>")
     return "".join(parts)
+
+
+def _explanation_html(lines: list[tuple[str, str]]) -> str:
+    """指标解释 as labelled lines under a heading."""
+    if not lines:
+        return ""
+    rows = "".join(f"<p><b>{escape(tr(label))}</b>：{escape(text)}</p>" for label, text in lines)
+    return f"<p><b>{tr('指标解释')}</b></p>{rows}"
 
 
 def _wrapping_label() -> QLabel:

@@ -277,6 +277,8 @@ class MainWindow(QMainWindow):
         self.import_sync_action = file_menu.addAction(tr("导入交换文件……"), self.import_sync)
         file_menu.addSeparator()
         self.restore_action = file_menu.addAction(tr("备份与恢复……"), self.restore_backup)
+        self.import_plan_action = file_menu.addAction(tr("导入本地规划……"),
+                                                      self.import_local_plan)
         file_menu.addSeparator()
         file_menu.addAction(tr("退出"), QKeySequence.StandardKey.Quit, self.close)
         edit_menu = self.menuBar().addMenu(tr("编辑(&E)"))
@@ -533,6 +535,8 @@ class MainWindow(QMainWindow):
         self.units_action.setVisible(allowed("manage_units")
                                      and self.sheet.unit.level in ("county", "city"))
         self.restore_action.setEnabled(allowed("restore"))
+        # Whoever manages the units below manages the plan they follow (an administrator).
+        self.import_plan_action.setEnabled(allowed("manage_units"))
         self.import_sync_action.setEnabled(allowed("import"))
         self.submit_action.setEnabled(allowed("submit") and state == "draft")
         self.approve_action.setVisible(allowed("approve"))
@@ -629,6 +633,11 @@ class MainWindow(QMainWindow):
 
         self.sync_flow = choose_and_import_sync_file(self, self.engine, self.user.username,
                                                      self.events.flush)
+
+    def import_local_plan(self) -> None:
+        from desktop.plan_import_dialog import open_plan_import
+
+        open_plan_import(self, self.engine, self.user.username, self.reload)
 
     def restore_backup(self) -> None:
         from db.storage import sqlite_file_path

@@ -16,6 +16,7 @@ import pytest
 
 from db.catalogue import Catalogue, read_catalogue
 from db.catalogue_schema import GoalEntry, TargetEntry
+from db.plan_draft.clauses import is_clause
 from db.plan_text import NumberMention, numbers_in, read_plan
 from db.target_wording import comparator_from_wording
 from tests.outside_inputs import require, seeds_folder
@@ -107,7 +108,7 @@ def test_every_number_in_a_goal_is_a_target_or_listed_as_not_one(
             m.text for m in numbers_in(goal.text)
             if not any(s <= m.start < e and _explains(t, m) for (s, e), t in spans)
         )
-        listed = Counter(n.text for n in goal.non_targets)
+        listed = Counter(n.text for n in goal.non_targets if not is_clause(n.text))
         assert unexplained == listed, (
             f"{goal.id}: numbers neither in a target nor listed as not one: "
             f"{dict(unexplained - listed)}; listed but explained or absent: "
@@ -166,3 +167,63 @@ def test_key_projects_of_kaiping_are_marked_with_their_chapter(catalogue: Catalo
     assert [g.number for g in projects] == list(range(1, 9))
     assert any(t.indicator == "nursing_room_coverage" and t.year == 2030
                for g in projects for t in g.targets)
+
+
+# Words that change what a figure measures: a clause and its indicator's name must agree on
+# each of them (农村卫生厕所使用率 is not 普及率; 大型公共场所 is not every public place).
+QUALIFIERS = ("使用率", "普及率", "无害化", "大型", "书记", "常委", "人大", "政协", "正职",
+              "工作部门",
+              "检查率", "筛查率", "治疗率", "知晓率", "参保率", "参保人数", "失业", "工伤", "农村",
+              "孕妇", "开展", "董事会", "年轻干部", "村党组织", "社区党组织", "村委会", "居委会")
+
+
+def _qualifiers(text: str) -> set[str]:
+    found = {q for q in QUALIFIERS if q in text}
+    if "保险覆盖面" in text:  # an insurance's 覆盖面 is measured by its 参保率
+        found.add("参保率")
+    return found
+
+
+def test_every_indicator_is_named_in_its_targets_clause(catalogue: Catalogue) -> None:
+    from db.plan_draft.draft import alias_spans
+
+    by_code = {i.code: i for i in catalogue.indicators.indicators}
+    for _, _, target in catalogue.targets():
+        indicator = by_code[target.indicator]
+        names = [*indicator.aliases, indicator.name]
+        assert any(alias_spans(a, target.source) for a in names), (
+            f"{target.id}: 「{target.source}」 names none of {names}")
+
+
+def test_an_indicator_claims_nothing_its_clause_does_not_say(catalogue: Catalogue) -> None:
+    """党委、政府领导班子 is not measured by an indicator over 党委、人大、政府、政协."""
+    by_code = {i.code: i for i in catalogue.indicators.indicators}
+    for _, _, target in catalogue.targets():
+        extra = _qualifiers(by_code[target.indicator].name) - _qualifiers(target.source)
+        if target.kind == "coverage":  # 全覆盖 is the 普及率 at 100 %
+            extra.discard("普及率")
+        assert not extra, f"{target.id}: {by_code[target.indicator].name} says {extra}"
+
+
+def test_every_qualifier_of_a_clause_is_measured_by_one_of_its_targets(
+    catalogue: Catalogue,
+) -> None:
+    """书记 folded into 成员, or 使用率 tracked as 普及率, leaves a word of the clause
+    unmeasured."""
+    by_code = {i.code: i for i in catalogue.indicators.indicators}
+    for _, goal, target in catalogue.targets():
+        start, end = _span(goal, target)
+        overlapping = [t for t in goal.targets
+                       if _span(goal, t)[0] < end and start < _span(goal, t)[1]]
+        measured = set().union(*(_qualifiers(by_code[t.indicator].name) for t in overlapping))
+        # A qualifier after the target's own number belongs to the next clause's subject.
+        said = _qualifiers(_subject(target.source))
+        assert said <= measured, f"{target.id}: 「{target.source}」 also says {said - measured}"
+
+
+def _subject(source: str) -> str:
+    """The part of the last clause of a source before its verb or number."""
+    last = re.split(r"[，；。]", source)[-1]
+    verb = re.search(r"到\s*20\d\d|达到|保持|稳定|控制|提高|下降|降低|不低于|不少于|超过|逐步|稳步|"
+                     r"不断|持续|明显|显著|实现|至少|[0-9０-９]", last)
+    return last[: verb.start()] if verb and verb.start() > 0 else last

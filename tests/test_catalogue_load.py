@@ -159,3 +159,49 @@ def test_export_carries_every_target_field_the_other_commands_use(session: Sessi
     assert (rate["numerator"], rate["denominator"], rate["factor"]) == (
         "maternal_deaths", "live_births", 100000)
     assert set(by_id) == {t.id for _, _, t in read_catalogue().targets()}
+
+
+def test_figures_follow_their_plan_s_target_when_an_indicator_is_split(
+    session: Session, catalogue_copy: Path
+) -> None:
+    """Version 2 split 农村卫生厕所普及率: 盘山县's clause says 使用率, 开平市's 无害化."""
+    from db.catalogue import INDICATOR_FILE_KEY, _set_meta
+
+    ensure_catalogue(session)
+    _set_meta(session, INDICATOR_FILE_KEY, "1")  # as a database loaded before the split
+    for code, name, plan in (("211122", "盘山县", "211122"), ("440783", "开平市", "440783"),
+                             ("621027", "镇原县", "621027")):
+        session.add(OrgUnit(code=code, name=name, level="county", plan_code=plan))
+    session.add(OrgUnit(code="211122100000", name="某镇", level="township", parent_code="211122"))
+    session.commit()
+    for unit in ("211122", "211122100000", "440783", "621027"):
+        session.add(DataValue(unit_code=unit, indicator_code="rural_sanitary_toilet_rate",
+                              year=2022, value=81.5, stored_by="clerk"))
+    # 开平市 already entered 2022 under the new indicator: the old figure must not overwrite it.
+    session.add(DataValue(unit_code="440783", indicator_code="rural_harmless_toilet_rate",
+                          year=2022, value=90.0, stored_by="clerk"))
+    session.commit()
+
+    _edit_plan(catalogue_copy, "211122", lambda data: data["plan"].update(title="新版"))
+    assert ensure_catalogue(session, catalogue_copy) is True
+    session.expire_all()
+    where = {(v.unit_code, v.indicator_code): v.value for v in session.scalars(select(DataValue))}
+    assert where[("211122", "rural_sanitary_toilet_use_rate")] == 81.5
+    assert where[("211122100000", "rural_sanitary_toilet_use_rate")] == 81.5
+    assert where[("440783", "rural_harmless_toilet_rate")] == 90.0
+    assert where[("440783", "rural_sanitary_toilet_rate")] == 81.5  # kept, not overwritten
+    assert where[("621027", "rural_sanitary_toilet_rate")] == 81.5  # 镇原县 tracks 普及率
+    audit = session.scalars(select(AuditEntry).where(AuditEntry.action == "move_figures")).all()
+    assert {(a.key, a.after["moved"], a.after["kept"]) for a in audit} == {
+        ("rural_sanitary_toilet_rate->rural_sanitary_toilet_use_rate", 2, 0),
+        ("rural_sanitary_toilet_rate->rural_harmless_toilet_rate", 0, 1),
+    }
+
+    # Once moved, a figure entered later under the old code stays where the clerk put it.
+    session.add(DataValue(unit_code="211122", indicator_code="rural_sanitary_toilet_rate",
+                          year=2023, value=70.0, stored_by="clerk"))
+    session.commit()
+    _edit_plan(catalogue_copy, "211122", lambda data: data["plan"].update(title="再版"))
+    assert ensure_catalogue(session, catalogue_copy) is True
+    assert session.scalar(select(DataValue.indicator_code).where(DataValue.year == 2023)) == \
+        "rural_sanitary_toilet_rate"

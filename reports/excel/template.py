@@ -34,6 +34,7 @@ from db.aggregation import IndicatorInfo
 from db.checks import MAY_EXCEED_100
 from db.entry_rows import indicator_shown
 from db.evaluation import Evaluator, TargetSpec, target_phrase
+from db.explanations import ExplainedIndicator, explained_indicators
 from db.figures import values_for
 from db.importing.template_format import (
     COLUMN_NUMBER,
@@ -125,6 +126,7 @@ class TemplateContent:
     include_below: bool
     rows: list[TemplateRow] = field(default_factory=list)
     units: list[OrgUnit] = field(default_factory=list)
+    explanations: list[ExplainedIndicator] = field(default_factory=list)  # 指标解释 of the rows
 
 
 @dataclass(frozen=True)
@@ -295,6 +297,10 @@ def gather_template(session: Session, unit_code: str, year: int, department: str
     if len(content.rows) > MAX_DATA_ROWS:
         raise ExcelError(f"模板将有 {len(content.rows)} 行，超过 {MAX_DATA_ROWS} 行的上限。"
                          "请按部门或分别为各下级单位导出。")
+    # The plan indicators the rows serve (孕产妇死亡率), then the figures typed (活产数).
+    by_name = {i.name: code for code, i in indicators.items()}
+    content.explanations = explained_indicators(session, [
+        c for r in content.rows for c in (*(by_name.get(n, "") for n in r.indicators), r.code)])
     return content
 
 
@@ -425,6 +431,7 @@ def _instructions(ws: Worksheet, content: TemplateContent, meta: Mapping[str, st
         (f"模板格式版本：{meta['format_version']}　　"
          f"导出时间（UTC）：{meta['exported_at']}", "note"),
     ]
+    lines += _explanation_lines(content)
     for number, (text, style) in enumerate(lines, start=1):
         cell = put(ws, number, 1, text or None)
         cell.font = {"title": TITLE_FONT, "heading": HEADER_FONT, "note": NOTE_FONT}.get(
@@ -436,6 +443,19 @@ def _instructions(ws: Worksheet, content: TemplateContent, meta: Mapping[str, st
     ws.protection.sheet = True
     print_setup(ws, None, f"{unit.name}{year}年填报说明", orientation="portrait")
     ws.print_area = f"A1:A{len(lines)}"
+
+
+def _explanation_lines(content: TemplateContent) -> list[tuple[str, str]]:
+    """指标解释 of every indicator in the data sheet, after the instructions (text, style)."""
+    if not content.explanations:
+        return []
+    lines: list[tuple[str, str]] = [("", ""), ("指标解释", "heading"),
+                                    ("以下是本表各项数据的含义、计算方法、计量单位、统计来源和报送部门，"
+                                     "请按此口径填报。", "")]
+    for number, item in enumerate(content.explanations, start=1):
+        lines.append((f"{number}. {item.name}", "heading"))
+        lines += [(f"{label}：{text}", "") for label, text in item.lines]
+    return lines
 
 
 def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,

@@ -19,6 +19,7 @@ from reportlab.platypus.tables import TableStyle
 from sqlalchemy.orm import Session
 
 from db.evaluation import BASELINE_YEAR, TargetSpec, target_phrase
+from reports.pdf.annex import indicator_annex
 from reports.pdf.charts import ProjectionLine, TargetLine, projection_line, trend_chart
 from reports.pdf.fonts import FONT
 from reports.pdf.gather import TargetRow, UnitFacts
@@ -80,7 +81,7 @@ def annual_story(facts: UnitFacts, info: ReportInfo, steps: Steps) -> list[Flowa
     steps.step("正在绘制趋势图")
 
     story += completeness_and_signature(styles, facts, width, steps, 4)
-    return story
+    return story + indicator_annex(styles, facts, width)
 
 
 def targets_table(styles: Styles, rows: tuple[TargetRow, ...], year: int, width: float

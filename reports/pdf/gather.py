@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from db.entry_rows import targets_answered_for
 from db.evaluation import BASELINE_YEAR, Evaluator, TargetResult, TargetSpec
+from db.explanations import ExplainedIndicator, explained_indicators
 from db.models import Domain, Goal, GoalProgress, OrgUnit, Plan
 from db.plan_years import LAST_YEAR
 from db.unit_events import name_in, names_in, pooled_note
@@ -115,6 +116,8 @@ class UnitFacts:
     children: tuple[ChildReporting, ...]
     # "2021—2022年为合并前甲镇、乙镇合计": a successor's earlier figures (db/unit_events.py)
     history_note: str = ""
+    # 指标解释 of the report's indicators and the counts their rates are made of (the annex).
+    explanations: tuple[ExplainedIndicator, ...] = ()
 
     @property
     def targets(self) -> list[TargetRow]:
@@ -196,7 +199,15 @@ def gather_unit(session: Session, unit_code: str, year: int, steps: Steps,
                        evaluator.index.pooled_years(unit_code, years))
     name = name_in(session, unit_code, year)
     return UnitFacts(unit.code, name, unit.level, plan.code, plan.title, year, domains,
-                     children, note)
+                     children, note,
+                     tuple(explained_indicators(session, _explained_codes(domains))))
+
+
+def _explained_codes(domains: Sequence[DomainSection]) -> list[str]:
+    """The report's indicators in the order they are printed, then the counts of its rates."""
+    indicators = [row.spec.indicator for domain in domains for row in domain.targets]
+    counts = [c for i in indicators for c in (i.numerator, i.denominator) if c]
+    return [i.code for i in indicators] + counts
 
 
 def _goal_rows(session: Session, plan_code: str, unit_code: str, year: int

@@ -363,7 +363,8 @@ class Steps:
 
     def advance_to(self, done: int, message: str) -> None:
         self.check()
-        done = min(self.total, done)
+        # Progress never goes back: reportlab lays a long story out more than once.
+        done = max(self.done, min(self.total, done))
         if done == self.done and done != self.total:
             return
         self.done = done

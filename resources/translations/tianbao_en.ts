@@ -1381,5 +1381,129 @@ You can then add its townships and add up what they send.</translation>
         <source>停用不会删除任何数据：已停用的{noun}保留全部已填数据，不再参与汇总，可随时启用。合并、拆分、更名等区划调整请用“区划变更”，自所选年份起生效，此前各年的汇总和报告不变。</source>
         <translation>Deactivating deletes nothing: a deactivated {noun} keeps all its figures, is left out of totals, and can be activated again at any time. For merges, splits and renames use “Change of units”: it takes effect from the chosen year, and earlier years’ totals and reports stay as they were.</translation>
     </message>
+    <message>
+        <source>指标解释</source>
+        <translation>Indicator definition</translation>
+    </message>
+    <message>
+        <source>导入本地规划……</source>
+        <translation>Import a local plan…</translation>
+    </message>
+    <message>
+        <source>选择规划文本</source>
+        <translation>Choose the plan text</translation>
+    </message>
+    <message>
+        <source>规划文本 (*.txt *.docx *.pdf)</source>
+        <translation>Plan text (*.txt *.docx *.pdf)</translation>
+    </message>
+    <message>
+        <source>添加目标值</source>
+        <translation>Add a target</translation>
+    </message>
+    <message>
+        <source>删除所选目标值</source>
+        <translation>Delete the selected target</translation>
+    </message>
+    <message>
+        <source>定义新指标……</source>
+        <translation>Define a new indicator…</translation>
+    </message>
+    <message>
+        <source>本条全部核对无误</source>
+        <translation>All of this goal checked</translation>
+    </message>
+    <message>
+        <source>保存到本机目录</source>
+        <translation>Save to this PC’s catalogue</translation>
+    </message>
+    <message>
+        <source>重点工程</source>
+        <translation>Key projects</translation>
+    </message>
+    <message>
+        <source>定义新指标</source>
+        <translation>Define a new indicator</translation>
+    </message>
+    <message>
+        <source>方向</source>
+        <translation>Direction</translation>
+    </message>
+    <message>
+        <source>导入本地规划</source>
+        <translation>Import a local plan</translation>
+    </message>
+    <message>
+        <source>已核对</source>
+        <translation>Checked</translation>
+    </message>
+    <message>
+        <source>类型</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>比较</source>
+        <translation>Comparison</translation>
+    </message>
+    <message>
+        <source>数值</source>
+        <translation>Value</translation>
+    </message>
+    <message>
+        <source>原文</source>
+        <translation>Text</translation>
+    </message>
+    <message>
+        <source>未能定位的数字或条款</source>
+        <translation>Numbers or clauses not placed</translation>
+    </message>
+    <message>
+        <source>不作为目标的理由</source>
+        <translation>Reason it is not a target</translation>
+    </message>
+    <message>
+        <source>规划原文（本领域，当前条目加粗）</source>
+        <translation>Plan text (this domain; the current goal in bold)</translation>
+    </message>
+    <message>
+        <source>目标值：逐项核对，可直接修改</source>
+        <translation>Targets: check each one; you may edit them here</translation>
+    </message>
+    <message>
+        <source>待处理：请写明理由，或改为目标值后删除该行</source>
+        <translation>To resolve: give a reason, or make it a target and delete the line</translation>
+    </message>
+    <message>
+        <source>（新）</source>
+        <translation>(new)</translation>
+    </message>
+    <message>
+        <source>共 {g} 条目标、{t} 项目标值，已核对 {c} 项；待处理 {u} 处。</source>
+        <translation>{g} goals, {t} targets, {c} checked; {u} to resolve.</translation>
+    </message>
+    <message>
+        <source>越高越好</source>
+        <translation>Higher is better</translation>
+    </message>
+    <message>
+        <source>越低越好</source>
+        <translation>Lower is better</translation>
+    </message>
+    <message>
+        <source>请填写：</source>
+        <translation>Please fill in:</translation>
+    </message>
+    <message>
+        <source>规划文件：</source>
+        <translation>Plan file:</translation>
+    </message>
+    <message>
+        <source>规划已保存到本机目录：{code}</source>
+        <translation>The plan is saved to this PC’s catalogue: {code}</translation>
+    </message>
+    <message>
+        <source>还有 {n} 项目标值未核对（勾选“已核对”）。</source>
+        <translation>{n} targets are not yet checked (tick “Checked”).</translation>
+    </message>
 </context>
 </TS>
