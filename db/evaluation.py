@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.aggregation import FigureIndex, IndicatorInfo, Resolved
-from db.figure_text import format_figure
+from db.figure_text import format_figure, with_unit
 from db.models import Goal, OrgUnit, Plan, Target
 from db.numbers import sample_stdev
 from db.plan_years import FIRST_YEAR, LAST_YEAR
@@ -136,11 +136,7 @@ def format_value(value: float, unit: str | None, against: float | None = None) -
             text = f"{value:.{decimals}f}"
             if f"{against:.{decimals}f}" != text or holds(value, "=", against):
                 break
-    if unit is None:
-        return text
-    if unit.startswith("1/"):
-        return f"{text}{unit[1:]}"
-    return f"{text}{unit}"
+    return with_unit(text, unit)
 
 
 def target_phrase(spec: TargetSpec) -> str:

@@ -40,6 +40,11 @@ def format_figure(value: float, unit: str | None, kind: str | None = None,
             text = f"{value:.{more}f}"
             if f"{against:.{more}f}" != text:
                 break
+    return with_unit(text, unit)
+
+
+def with_unit(text: str, unit: str | None) -> str:
+    """A number written with its unit as a clerk writes it: 45.3%, 3人, 10.5/10万 (per 10万)."""
     if unit is None:
         return text
     if unit.startswith("1/"):

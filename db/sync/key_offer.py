@@ -26,6 +26,7 @@ from db.sync.keys import (
     home_unit,
     register_key,
     registered_key,
+    unit_is_below,
     verify,
 )
 
@@ -87,24 +88,13 @@ def _problem(session: Session, unit: OrgUnit | None, code: str, name: str, finge
     if kind == "catalogue":
         # Catalogue updates travel downward: only a unit above this one publishes them.
         home_unit_row = session.get(OrgUnit, home)
-        if home_unit_row is None or not _below(session, home_unit_row, unit.code):
+        if home_unit_row is None or not unit_is_below(session, home_unit_row, unit.code):
             return (f"目录更新只能来自本单位的上级；单位 {code}（{unit.name}）不是本单位的上级，"
                     "不能在此登记其密钥。")
         return None
-    if not _below(session, unit, home):
+    if not unit_is_below(session, unit, home):
         return f"单位 {code}（{unit.name}）不是本单位的下级单位，不能在此登记其密钥。"
     return None
-
-
-def _below(session: Session, unit: OrgUnit, ancestor: str) -> bool:
-    parent, seen = unit.parent_code, set()
-    while parent is not None and parent not in seen:
-        if parent == ancestor:
-            return True
-        seen.add(parent)
-        above = session.get(OrgUnit, parent)
-        parent = above.parent_code if above is not None else None
-    return False
 
 
 def register_offer(session: Session, offer: KeyOffer, user: str = "") -> RegisterResult:

@@ -300,7 +300,7 @@ def register_key(session: Session, registration: Registration, user: str = "",
                         f"登记文件称 {unit.code}（{registration.unit_name}）的上级为"
                         f"{_unit_label(said, registration.parent_code)}，本数据库中为"
                         f"{_unit_label(here, unit.parent_code)}，未登记。请核对单位设置。")
-    if within is not None and unit.code != within and not _is_below(session, unit, within):
+    if within is not None and unit.code != within and not unit_is_below(session, unit, within):
         raise SyncError("outside_subtree", f"单位 {unit.code}（{unit.name}）不是本单位的下级单位，"
                         "不能在此登记其密钥。")
     own = local_key(session)
@@ -335,7 +335,8 @@ def _unit_label(unit: OrgUnit | None, code: str | None) -> str:
     return f"{unit.name}（{code}）" if unit is not None else code
 
 
-def _is_below(session: Session, unit: OrgUnit, ancestor: str) -> bool:
+def unit_is_below(session: Session, unit: OrgUnit, ancestor: str) -> bool:
+    """True if ``ancestor`` is above ``unit`` in this database's tree (a loop ends the walk)."""
     seen: set[str] = set()
     parent = unit.parent_code
     while parent is not None and parent not in seen:
