@@ -36,3 +36,8 @@ def require(path: Path, what: str) -> Path:
     if under_ci():
         pytest.fail(f"CI is set, so this input must be present: {reason}")
     pytest.skip(reason)
+
+
+def seed_text(name: str) -> Path:
+    """One published plan text of the seeds folder (skipped, or failed under CI, if absent)."""
+    return require(seeds_folder() / name, f"the plan text {name}")

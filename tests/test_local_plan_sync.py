@@ -14,8 +14,7 @@ from db.models import Goal, Plan, Target
 from db.plan_draft.load import import_plan
 from db.plan_draft.plan import PlanMeta, draft_plan
 from db.sync.catalogue_update import import_catalogue_update, publish_catalogue
-
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+from tests.outside_inputs import seed_text
 
 
 @pytest.fixture
@@ -28,7 +27,7 @@ def offices(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 def test_an_imported_plan_is_published_and_kept_below(
         offices: tuple[Installation, Installation]) -> None:
     upper, lower = offices
-    lines = (SEEDS / "002_ee507effcf6dec11.txt").read_text("utf-8").replace("镇原", "青禾")
+    lines = seed_text("002_ee507effcf6dec11.txt").read_text("utf-8").replace("镇原", "青禾")
     indicators = [i.model_dump() for i in read_catalogue().indicators.indicators]
     draft = draft_plan(lines.splitlines(), PlanMeta("621099", "青禾县", "county", "621000",
                                                     "庆阳市", "甘肃省"), indicators)

@@ -29,8 +29,8 @@ from db.plan_draft.plan import PlanMeta, draft_plan
 from db.plan_draft.sources import PlanSourceError, read_plan_source
 from db.plan_text import GoalText
 from db.storage import prepare_database, resolve_database_url
+from tests.outside_inputs import seed_text
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 PANSHAN_TEXT = "000_8b6f2c233cd16ecf.txt"
 KEYS = ("indicator", "kind", "comparator", "value", "year", "baseline_year", "relative_to",
         "measure", "per_unit_level", "unit")
@@ -65,7 +65,7 @@ def test_each_seed_drafted_from_scratch_reproduces_the_catalogue(
     catalogue: Catalogue, indicators: list[dict[str, Any]], code: str
 ) -> None:
     plan = next(p for p in catalogue.plans if p.plan.code == code)
-    lines = (SEEDS / plan.plan.source).read_text("utf-8").splitlines()
+    lines = seed_text(plan.plan.source).read_text("utf-8").splitlines()
     draft = draft_plan(lines, PlanMeta(code, plan.plan.name, source=plan.plan.source), indicators)
 
     drafted_goals = [(g["id"], g["text"], tuple(g["lead"]), tuple(g["responsible"]))
@@ -129,7 +129,7 @@ def _variant(text: str) -> str:
 def test_a_renumbered_renamed_variant_drafts_correctly(
     indicators: list[dict[str, Any]], tmp_path: Path
 ) -> None:
-    text = _variant((SEEDS / PANSHAN_TEXT).read_text("utf-8"))
+    text = _variant(seed_text(PANSHAN_TEXT).read_text("utf-8"))
     path = tmp_path / "青禾县妇女发展规划.txt"
     path.write_bytes(text.encode("gb18030"))  # saved by Notepad on a Chinese Windows
     draft = draft_plan(read_plan_source(path), PlanMeta("130181", "青禾县"), indicators)
@@ -156,7 +156,7 @@ def test_docx_and_pdf_give_the_same_goals_as_the_text(
 
     from reports.pdf.fonts import FONT, register_fonts
 
-    lines = (SEEDS / PANSHAN_TEXT).read_text("utf-8").splitlines()
+    lines = seed_text(PANSHAN_TEXT).read_text("utf-8").splitlines()
     document = Document()
     for line in lines:
         document.add_paragraph(line)
@@ -194,7 +194,7 @@ def test_a_draft_with_unresolved_numbers_is_refused_and_a_resolved_one_loads(
     indicators: list[dict[str, Any]], tmp_path: Path
 ) -> None:
     session = _session(tmp_path)
-    lines = _variant((SEEDS / PANSHAN_TEXT).read_text("utf-8")).splitlines()
+    lines = _variant(seed_text(PANSHAN_TEXT).read_text("utf-8")).splitlines()
     lines.insert(next(i for i, line in enumerate(lines) if line.startswith("（1）")) + 1,
                  "（13）全县建成妇女儿童活动中心5个。")
     draft = draft_plan(lines, PlanMeta("130181", "青禾县", parent_code="130100",
@@ -223,7 +223,7 @@ def test_a_shipped_plan_cannot_be_overwritten(
     indicators: list[dict[str, Any]], tmp_path: Path
 ) -> None:
     session = _session(tmp_path)
-    lines = (SEEDS / PANSHAN_TEXT).read_text("utf-8").splitlines()
+    lines = seed_text(PANSHAN_TEXT).read_text("utf-8").splitlines()
     draft = draft_plan(lines, PlanMeta("211122", "盘山县"), indicators)
     assert any("随软件提供的规划" in p for p in problems(session, draft))
     session.close()
@@ -233,7 +233,7 @@ def test_the_command_line_drafts_and_imports(tmp_path: Path) -> None:
     db = str(tmp_path / "cli.sqlite3")
     out = tmp_path / "draft.json"
     run = [sys.executable, "-m", "desktop", "--db", db]
-    done = subprocess.run([*run, "plan", "draft", str(SEEDS / PANSHAN_TEXT), "--code", "130102",
+    done = subprocess.run([*run, "plan", "draft", str(seed_text(PANSHAN_TEXT)), "--code", "130102",
                            "--name", "某某县", "--parent", "130100", "--parent-name", "某某市",
                            "--format", "json", "--out", str(out)],
                           capture_output=True, text=True, encoding="utf-8")
@@ -272,7 +272,7 @@ def test_a_quantity_no_indicator_names_gets_a_proposed_indicator_to_explain(
     indicators: list[dict[str, Any]], tmp_path: Path
 ) -> None:
     session = _session(tmp_path)
-    lines = _variant((SEEDS / PANSHAN_TEXT).read_text("utf-8")).splitlines()
+    lines = _variant(seed_text(PANSHAN_TEXT).read_text("utf-8")).splitlines()
     lines.insert(next(i for i, line in enumerate(lines) if line.startswith("（1）")) + 1,
                  "（13）农村妇女参加健康讲座的比例达到60%以上。")
     draft = draft_plan(lines, PlanMeta("130181", "青禾县", parent_code="130100",

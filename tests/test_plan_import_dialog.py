@@ -20,15 +20,14 @@ from desktop.plan_import_dialog import (
     PlanReviewDialog,
     draft_for_review,
 )
-
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+from tests.outside_inputs import seed_text
 
 
 def test_review_goal_by_goal_correct_resolve_and_save(qtbot: QtBot, tmp_path: Path) -> None:
     prepared = prepare_database(resolve_database_url(str(tmp_path / "county.sqlite3")))
     with Session(prepared.engine) as session:
         ensure_catalogue(session)
-    text = (SEEDS / "000_8b6f2c233cd16ecf.txt").read_text("utf-8").replace("盘山", "青禾")
+    text = seed_text("000_8b6f2c233cd16ecf.txt").read_text("utf-8").replace("盘山", "青禾")
     # One goal the rules cannot place: the officer must give the reason.
     text = text.replace("12.健全妇幼健康服务体系，提升妇幼健康服务能力，妇女健康水平不断提高。",
                         "12.健全妇幼健康服务体系，提升妇幼健康服务能力，妇女健康水平不断提高。\n"
