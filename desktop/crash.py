@@ -33,13 +33,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import ParamSpec
 
-import platformdirs
 from PySide6.QtCore import QObject, QThread, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from db.storage import APP_NAME
-from db.version import app_version
+from db.location import APP_NAME
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +59,8 @@ def log_folder() -> Path:
     override = os.environ.get(LOG_DIR_ENV_VAR)
     if override:
         return Path(override)
+    import platformdirs
+
     return platformdirs.user_log_path(APP_NAME, appauthor=False)
 
 
@@ -147,6 +147,8 @@ class CrashHandler:
             root.setLevel(logging.INFO)
         root.addHandler(handler)
         self.file_handler = handler
+        from db.version import app_version  # importlib.metadata: ~15 ms, after the imports
+
         log.info("Tianbao %s started (%s)", app_version(), _environment_line())
 
     # ------------------------------------------------------------------ handling
@@ -247,6 +249,8 @@ def write_report(traceback_text: str, thread: str = "MainThread",
     while path.exists():
         path = folder / f"crash-{stamp}-{counter}.txt"
         counter += 1
+    from db.version import app_version
+
     lines = [
         "填报 错误报告（请交给信息技术人员）",
         f"时间：{datetime.now().astimezone().isoformat(timespec='seconds')}",
