@@ -216,7 +216,14 @@ def sqlite_file_path(url: str) -> Path | None:
 
 def create_db_engine(url: str) -> Engine:
     """An engine; for SQLite, every connection gets the pragmas Tianbao relies on."""
-    engine = create_engine(url)
+    try:
+        engine = create_engine(url)
+    except ModuleNotFoundError as error:
+        # The bundle leaves the PostgreSQL driver out unless built for a server (build.spec).
+        raise StorageError(
+            f"这个填报程序没有连接 {make_url(url).get_backend_name()} 数据库所需的驱动"
+            f"（{error.name}）。请使用带服务器支持的安装包，或改用本机数据库文件。"
+        ) from error
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_sqlite_transaction)

@@ -17,9 +17,8 @@ from PySide6.QtCore import (
     QSettings,
     QSortFilterProxyModel,
     Qt,
-    QTimer,
 )
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -112,6 +111,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         collect_on_gui_thread()  # never in an evaluation's worker thread (desktop/gui_gc.py)
         self.settings = QSettings()
+        self._default_dock_widths: list[int] = []  # for the first show, without a saved layout
         self.engine: Engine | None = None
         self.session: Session | None = None
         self.events: DataEvents | None = None
@@ -807,13 +807,18 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 860)
-            # Narrow docks by default, so that the grid's essentials fit 1366×768.
-            # (Once shown: before that the main window has no layout to resize.)
-            docks = [self.findChild(QDockWidget, "navigatorDock"), self.detail_dock]
-            QTimer.singleShot(0, lambda: self.resizeDocks(docks, [175, 290],
-                                                          Qt.Orientation.Horizontal))
+            # Narrow docks by default, so that the grid's essentials fit 1366×768 (in showEvent:
+            # before that the main window has no layout to resize; then, before the first paint).
+            self._default_dock_widths = [175, 290]
         if isinstance(state, QByteArray):
             self.restoreState(state)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._default_dock_widths:
+            docks = [self.findChild(QDockWidget, "navigatorDock"), self.detail_dock]
+            self.resizeDocks(docks, self._default_dock_widths, Qt.Orientation.Horizontal)
+            self._default_dock_widths = []
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
