@@ -11,7 +11,6 @@ treats it as stale when that process is gone on this computer.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 
@@ -38,6 +37,8 @@ def instance_lock_path(db_url_or_path: str) -> Path:
             database = sqlite_file_path(db_url_or_path)
     if database is not None:
         return database.with_name(database.name + LOCK_SUFFIX)
+    import hashlib  # loads OpenSSL: only for a server, not before every window
+
     import platformdirs
 
     digest = hashlib.sha256(db_url_or_path.encode("utf-8")).hexdigest()[:16]
