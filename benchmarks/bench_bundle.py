@@ -18,6 +18,7 @@ package, each marked with what the hello bundle has of it. Never asserts.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import subprocess
 import sys
@@ -43,9 +44,8 @@ def build(work: Path, baseline: Path | None) -> Path:
            if key not in ("TIANBAO_BUNDLE_BASELINE", "TIANBAO_BUNDLE_POSTGRES")}
     if baseline is not None:
         env["TIANBAO_BUNDLE_BASELINE"] = str(baseline)
-    pyinstaller = Path(sys.executable).with_name("pyinstaller")
     completed = subprocess.run(
-        [str(pyinstaller), "--noconfirm", "--clean", "--log-level", "ERROR",
+        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "ERROR",
          "--distpath", str(work / "dist"), "--workpath", str(work / "build"),
          str(ROOT / "build.spec")],
         cwd=ROOT, env=env, capture_output=True, text=True)
@@ -97,6 +97,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=25, help="packages to list")
     args = parser.parse_args()
 
+    if importlib.util.find_spec("PyInstaller") is None:
+        print("skipped: PyInstaller is not installed (pip install -e '.[build]')")
+        return
     with tempfile.TemporaryDirectory() as scratch_dir:
         scratch = args.keep or Path(scratch_dir)
         scratch.mkdir(parents=True, exist_ok=True)
