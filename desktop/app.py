@@ -22,7 +22,7 @@ from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from db.location import APP_NAME, plain_sqlite_path
-from desktop.crash import reports_crashes
+from desktop.crash import announce_start, reports_crashes
 from desktop.fonts import register_cjk_font
 from desktop.i18n import RESTART_PROPERTY, install_translator, restart_program
 from desktop.single_instance import acquire_instance_lock, lock_holder_message
@@ -158,6 +158,7 @@ def _wait_for_first_paint(window: QWidget) -> None:
 def _open_database(app: QApplication, url: str, frame: MainWindow | None, unit: str | None,
                    year: int | None, screenshot: Screenshot | None) -> int:
     """Prepare the database, set up or log in, and show it in ``frame`` (or a new window)."""
+    announce_start()  # the log's "started" line, now that the window is up
     from sqlalchemy.orm import Session
 
     from db.accounts import login_required, single_user
