@@ -1,6 +1,6 @@
 """Cold start: Tianbao's window on a demo county against a bare Qt window.
 
-    python benchmarks/bench_cold_start.py [--repeat 5] [--keep PATH]
+    python benchmarks/bench_cold_start.py [--repeat 5] [--keep PATH] [--bundle dist/tianbao/tianbao]
 
 Each run is a fresh interpreter (QT_QPA_PLATFORM=offscreen), timed from launch to exit:
 
@@ -13,7 +13,10 @@ Each run is a fresh interpreter (QT_QPA_PLATFORM=offscreen), timed from launch t
 (c) the data on screen: the same with ``--screenshot PNG``, which waits until everything is
     shown, the townships' evaluation included, and saves it.
 
-Prints the three medians and the ratios to (a); the goal is (b) ≤ 1.5 × (a), at least ≤ 2 ×.
+With ``--bundle`` (a folder built by build.spec), (d) times the frozen program as (b), since an
+old office PC starts the bundle, not a checkout.
+
+Prints the medians and the ratios to (a); the goal is (b) ≤ 1.5 × (a), at least ≤ 2 ×.
 One unmeasured run of each goes first, so that all find the files in the OS cache; then the
 three alternate, run by run, so that a busy moment of the machine falls on all of them. Never
 asserts: these machines are shared and noisy.
@@ -96,6 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="measured runs of each (median)")
     parser.add_argument("--keep", type=Path, help="demo database to build once and reuse")
+    parser.add_argument("--bundle", type=Path, help="also time this frozen tianbao program")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch_dir:
@@ -106,15 +110,20 @@ def main() -> None:
         build_demo(database, env)
         screenshot = scratch / "window.png"
         opening = ("--db", str(database), "--unit", COUNTY, "--year", YEAR)
-        bare, shown, full = medians([[sys.executable, "-c", BARE_WINDOW],
-                                     tianbao(*opening, "--quit-when-shown"),
-                                     tianbao(*opening, "--screenshot", str(screenshot))],
-                                    env, args.repeat)
+        commands = [[sys.executable, "-c", BARE_WINDOW],
+                    tianbao(*opening, "--quit-when-shown"),
+                    tianbao(*opening, "--screenshot", str(screenshot))]
+        if args.bundle:
+            commands.append([str(args.bundle.resolve()), *opening, "--quit-when-shown"])
+        bare, shown, full, *frozen = medians(commands, env, args.repeat)
         print(f"(a) bare PySide6 window with a table, shown: median {bare:.3f} s")
         print(f"(b) tianbao {COUNTY} {YEAR}, window shown: median {shown:.3f} s")
         print(f"(c) tianbao {COUNTY} {YEAR}, data shown: median {full:.3f} s")
         print(f"ratio window shown (b)/(a): {shown / bare:.2f}  (goal ≤ 1.5, at least ≤ 2)")
         print(f"ratio data shown (c)/(a): {full / bare:.2f}")
+        if frozen:
+            print(f"(d) frozen bundle, window shown: median {frozen[0]:.3f} s")
+            print(f"ratio bundle window shown (d)/(a): {frozen[0] / bare:.2f}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ See docs/cli.md.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
@@ -234,6 +233,8 @@ def show_info(_args: argparse.Namespace, session: Session, prepared: PreparedDat
 
 
 def export_catalogue(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
+    import json
+
     from db.catalogue_export import catalogue_as_dict
     from desktop.cli.common import utf8_stdout
 
