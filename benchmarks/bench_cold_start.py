@@ -51,7 +51,11 @@ sys.exit(app.exec())
 
 
 def environment(scratch: Path) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if key != "TIANBAO_DB"}
+    # PYTHONDONTWRITEBYTECODE would make every run compile Tianbao's modules from source, while
+    # PySide6 comes compiled: as installed (pip compiles, the bundle ships bytecode), the warm-up
+    # run writes the bytecode and the measured ones read it.
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("TIANBAO_DB", "PYTHONDONTWRITEBYTECODE")}
     env["QT_QPA_PLATFORM"] = "offscreen"
     # The app keeps window state in QSettings: keep the benchmark's out of the user's own
     # (XDG on Linux; on Windows QSettings uses the registry regardless).
