@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import unquote
 
 from db.errors import UserError
 from db.files import PRIVATE_FOLDER_MODE, make_private_folder
@@ -59,9 +58,10 @@ def plain_sqlite_path(url: str) -> Path | None:
     None means "ask db.storage.sqlite_file_path", which parses any URL with SQLAlchemy.
     """
     prefix = "sqlite:///"
+    # A query, a fragment or an escape is left to SQLAlchemy's parser.
     if not url.startswith(prefix) or any(mark in url for mark in "?#%"):
         return None
-    database = unquote(url[len(prefix):])
+    database = url[len(prefix):]
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     return Path(database).expanduser().resolve()

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QDockWidget
 from pytestqt.qtbot import QtBot
@@ -19,7 +21,14 @@ from sqlalchemy.orm import Session
 
 from db.catalogue import ensure_catalogue
 from db.demo import fill_demo
-from db.storage import StorageError, create_db_engine, prepare_database, resolve_database_url
+from db.location import plain_sqlite_path
+from db.storage import (
+    StorageError,
+    create_db_engine,
+    prepare_database,
+    resolve_database_url,
+    sqlite_file_path,
+)
 from db.units import init_unit
 from desktop.main_window import MainWindow
 
@@ -116,3 +125,13 @@ def test_a_frame_closed_while_it_opens_saves_its_layout_without_a_database(
 def test_a_server_url_whose_driver_is_not_bundled_is_a_plain_refusal() -> None:
     with pytest.raises(StorageError, match="没有连接 mysql 数据库所需的驱动"):
         create_db_engine("mysql+mysqldb://clerk@server/tianbao")
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/\\"),
+               min_size=1, max_size=20))
+def test_the_lock_finds_the_same_file_as_sqlalchemy_for_any_file_name(name: str) -> None:
+    """The instance lock reads the URL without SQLAlchemy (db/location.py): the same file."""
+    url = f"sqlite:////tmp/填报/{name}"
+    fast = plain_sqlite_path(url)
+    if fast is not None:
+        assert fast == sqlite_file_path(url)
