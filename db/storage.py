@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import logging
-import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,20 +17,26 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import platformdirs
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 import db.changes  # noqa: F401  (every Session's commits are published to the views from here on)
 from db.errors import UserError
-from db.files import PRIVATE_FOLDER_MODE, create_private_file, make_private_folder, tighten
+from db.files import create_private_file, tighten
+
+# Re-exported: the place of the database, known before SQLAlchemy loads (db/location.py).
+from db.location import (  # noqa: F401
+    APP_NAME,
+    DATABASE_ENV_VAR,
+    DATABASE_FILENAME,
+    StorageError,
+    default_database_path,
+    resolve_database_url,
+)
 
 log = logging.getLogger(__name__)
 
-APP_NAME = "Tianbao"
-DATABASE_FILENAME = "tianbao.sqlite3"
-DATABASE_ENV_VAR = "TIANBAO_DB"
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "alembic_version"
 # The newest migration's revision. Alembic (scripts, environment: ~0.1 s) is loaded only when a
@@ -65,10 +70,6 @@ BUSY_MESSAGE = (
     "数据库正被另一个程序（另一个填报窗口或命令行导入）写入，等待{seconds}秒后仍未结束。"
     "本次操作未写入任何数据，请等对方完成后再试。"
 )
-
-
-class StorageError(UserError):
-    """The database cannot be opened or prepared. ``str(error)`` is for the user, in Chinese."""
 
 
 class DiskFullError(StorageError):
@@ -202,34 +203,6 @@ class PreparedDatabase:
     upgraded_from: str | None
 
 
-def default_database_path() -> Path:
-    """The per-user data file, e.g. ``~/.local/share/Tianbao/tianbao.sqlite3`` on Linux."""
-    return platformdirs.user_data_path(APP_NAME, appauthor=False) / DATABASE_FILENAME
-
-
-def resolve_database_url(cli_value: str | None) -> str:
-    """The database URL chosen by ``--db``, else ``TIANBAO_DB``, else the default file.
-
-    A value containing ``://`` is taken as a SQLAlchemy URL as it is; anything else is a file
-    path, made absolute (so the URL does not depend on the working directory) and given a parent
-    folder.
-    """
-    value = cli_value or os.environ.get(DATABASE_ENV_VAR) or None
-    if value is not None and "://" in value:
-        return value
-    path = Path(value).expanduser() if value is not None else default_database_path()
-    path = path.resolve()
-    try:
-        if value is None:
-            make_private_folder(path.parent)  # ours: the figures are no one else's to read
-        else:
-            # A folder the user named may be shared on purpose; only one made here is private.
-            path.parent.mkdir(mode=PRIVATE_FOLDER_MODE, parents=True, exist_ok=True)
-    except OSError as error:
-        raise StorageError(f"无法创建数据文件夹 {path.parent}：{error.strerror}") from error
-    return f"sqlite:///{path}"
-
-
 def sqlite_file_path(url: str) -> Path | None:
     """The file behind a SQLite URL, or None for an in-memory or non-SQLite database."""
     parsed = make_url(url)
@@ -243,7 +216,14 @@ def sqlite_file_path(url: str) -> Path | None:
 
 def create_db_engine(url: str) -> Engine:
     """An engine; for SQLite, every connection gets the pragmas Tianbao relies on."""
-    engine = create_engine(url)
+    try:
+        engine = create_engine(url)
+    except ModuleNotFoundError as error:
+        # The bundle leaves the PostgreSQL driver out unless built for a server (build.spec).
+        raise StorageError(
+            f"这个填报程序没有连接 {make_url(url).get_backend_name()} 数据库所需的驱动"
+            f"（{error.name}）。请使用带服务器支持的安装包，或改用本机数据库文件。"
+        ) from error
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_sqlite_transaction)

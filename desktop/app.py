@@ -3,6 +3,11 @@
 The order matters: the instance lock comes before the database is opened, so that a second
 window never upgrades or rewrites a file the first one is using; the first-start wizard comes
 after the catalogue is loaded, because it offers the catalogue's plans.
+
+The window comes first (issue 15): on a database that exists, the main window's frame — menus,
+toolbar, the navigator saying "正在打开…" — is on screen before SQLAlchemy, the models and the
+database are loaded; they load while it shows, and the data fills the same window in. A new
+database has nothing to show yet: the wizard comes first and the window after it, as before.
 """
 
 from __future__ import annotations
@@ -10,26 +15,27 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
-from sqlalchemy.orm import Session
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from db.accounts import login_required, single_user
-from db.backup import daily_backup_for
-from db.catalogue import ensure_catalogue
-from db.storage import APP_NAME, StorageError, prepare_database
-from db.sync.key_store import move_key_out_at_start
-from db.units import home_unit_code
-from desktop.crash import reports_crashes
+from db.location import APP_NAME, plain_sqlite_path
+from desktop.crash import announce_start, reports_crashes
 from desktop.fonts import register_cjk_font
 from desktop.i18n import RESTART_PROPERTY, install_translator, restart_program
-from desktop.login_dialog import log_in
-from desktop.main_window import MainWindow
 from desktop.single_instance import acquire_instance_lock, lock_holder_message
-from desktop.wizard import run_first_start_wizard
 from resources import ICON
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from desktop.main_window import MainWindow
+
+# The most the frame waits for its first paint before the database is opened anyway (a window
+# that is never exposed, e.g. started minimised).
+FIRST_PAINT_WAIT_MS = 1000
 
 
 def create_application() -> QApplication:
@@ -63,14 +69,23 @@ class Screenshot:
     size: tuple[int, int] = (1440, 900)
 
 
+def run_first_start_wizard(parent: QWidget | None, session: Session) -> str | None:
+    """desktop.wizard's, loaded only on a first start (tests replace this one)."""
+    from desktop.wizard import run_first_start_wizard as run_wizard
+
+    return run_wizard(parent, session)
+
+
 @reports_crashes
 def run_app(url: str, unit: str | None = None, year: int | None = None,
-            screenshot: Screenshot | None = None) -> int:
+            screenshot: Screenshot | None = None, *, quit_when_shown: bool = False) -> int:
     """Open the database at ``url`` and run the main window until it closes; the exit code.
 
     1 if the database is open in another window or cannot be opened; 0 if the clerk cancels the
-    first-start wizard (nothing beyond the shipped catalogue is written then). ``unit`` and
-    ``year`` open that unit and year instead of the remembered ones.
+    first-start wizard (nothing beyond the shipped catalogue is written then) or closes the
+    window while it opens. ``unit`` and ``year`` open that unit and year instead of the
+    remembered ones. ``quit_when_shown`` (for benchmarks/bench_cold_start.py) exits once the
+    frame is on screen, saving it as ``screenshot`` if one is asked for.
     """
     app = create_application()
     register_cjk_font(app)
@@ -80,47 +95,121 @@ def run_app(url: str, unit: str | None = None, year: int | None = None,
     if lock is None:
         QMessageBox.warning(None, "填报已经打开", lock_holder_message(url))
         return 1
+    frame: MainWindow | None = None
     try:
-        try:
-            prepared = prepare_database(url)
-        except StorageError as error:
-            QMessageBox.critical(None, "无法打开数据库", str(error))
-            return 1
-        daily_backup_for(url)  # never raises: a missed copy must not keep the clerk out
-        try:
-            with Session(prepared.engine) as session:
-                ensure_catalogue(session)
-                session.commit()
-                move_key_out_at_start(session)
-                if screenshot is not None and screenshot.page == "wizard":
-                    return _render_wizard(session, screenshot)
-                unit_code = home_unit_code(session)
-                if unit_code is None and unit is None:
-                    if screenshot is not None:
-                        print("数据库还没有填报单位：请用 --unit 指定", file=sys.stderr)
-                        return 1
-                    unit_code = run_first_start_wizard(None, session)
-                    if unit_code is None:
-                        return 0
-                user = single_user()
-                if login_required(session) and screenshot is None:
-                    logged_in = log_in(session)
-                    if logged_in is None:
-                        return 0
-                    user = logged_in
+        if _exists(url) and (screenshot is None or screenshot.page != "wizard"):
+            from desktop.main_window import MainWindow  # Qt only until it opens a database
 
-            window = MainWindow(prepared.engine, unit or unit_code or "", year, user)
+            frame = MainWindow(year=year)
             if screenshot is not None:
-                return _render_window(app, window, screenshot)
-            window.show()
-            return app.exec()
-        finally:
-            prepared.engine.dispose()
+                frame.resize(*screenshot.size)
+            frame.show()
+            _wait_for_first_paint(frame)
+            if quit_when_shown:
+                if screenshot is not None:
+                    frame.grab().save(str(screenshot.path))
+                return 0
+            if not frame.isVisible():
+                return 0  # closed before the database was open
+        return _open_database(app, url, frame, unit, year, screenshot)
     finally:
+        if frame is not None and frame.isVisible():
+            frame.close()
         lock.unlock()
         # 立即重启 (a new interface language): started once this one let go of the database.
         if app.property(RESTART_PROPERTY):
             restart_program()
+
+
+def _exists(url: str) -> bool:
+    """True unless ``url`` is a SQLite file not yet made (a first start: the wizard comes first).
+
+    Decided without opening it: a server, or a URL only SQLAlchemy reads, counts as existing.
+    """
+    if "://" in url and not url.startswith("sqlite"):
+        return True
+    path = plain_sqlite_path(url)
+    return path is None or (path.is_file() and path.stat().st_size > 0)
+
+
+class _FirstPaint(QObject):
+    """Ends ``loop`` once the watched window has painted (or was closed meanwhile)."""
+
+    def __init__(self, loop: QEventLoop) -> None:
+        super().__init__()
+        self.loop = loop
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Paint, QEvent.Type.Close, QEvent.Type.Hide):
+            # After this event is handled: the children paint into the same flush.
+            QTimer.singleShot(0, self.loop.quit)
+        return False
+
+
+def _wait_for_first_paint(window: QWidget) -> None:
+    loop = QEventLoop()
+    watcher = _FirstPaint(loop)
+    window.installEventFilter(watcher)
+    QTimer.singleShot(FIRST_PAINT_WAIT_MS, loop.quit)
+    loop.exec()
+    window.removeEventFilter(watcher)
+
+
+def _open_database(app: QApplication, url: str, frame: MainWindow | None, unit: str | None,
+                   year: int | None, screenshot: Screenshot | None) -> int:
+    """Prepare the database, set up or log in, and show it in ``frame`` (or a new window)."""
+    announce_start()  # the log's "started" line, now that the window is up
+    from sqlalchemy.orm import Session
+
+    from db.accounts import login_required, single_user
+    from db.backup import daily_backup_for
+    from db.catalogue import ensure_catalogue
+    from db.storage import StorageError, prepare_database
+    from db.sync.key_store import move_key_out_at_start
+    from db.units import home_unit_code
+    from desktop.login_dialog import log_in
+    from desktop.main_window import MainWindow
+
+    try:
+        prepared = prepare_database(url)
+    except StorageError as error:
+        QMessageBox.critical(frame, "无法打开数据库", str(error))
+        return 1
+    daily_backup_for(url)  # never raises: a missed copy must not keep the clerk out
+    try:
+        with Session(prepared.engine) as session:
+            ensure_catalogue(session)
+            session.commit()
+            move_key_out_at_start(session)
+            if screenshot is not None and screenshot.page == "wizard":
+                return _render_wizard(session, screenshot)
+            unit_code = home_unit_code(session)
+            if unit_code is None and unit is None:
+                if screenshot is not None:
+                    print("数据库还没有填报单位：请用 --unit 指定", file=sys.stderr)
+                    return 1
+                unit_code = run_first_start_wizard(frame, session)
+                if unit_code is None:
+                    return 0
+            user = single_user()
+            if login_required(session) and screenshot is None:
+                logged_in = log_in(session, frame)
+                if logged_in is None:
+                    return 0
+                user = logged_in
+        if frame is not None and not frame.isVisible():
+            return 0  # the clerk closed the window while it opened
+        if frame is None:
+            window = MainWindow(prepared.engine, unit or unit_code or "", year, user)
+        else:
+            window = frame
+            window.open_database(prepared.engine, unit or unit_code or "", year, user)
+        if screenshot is not None:
+            return _render_window(app, window, screenshot)
+        window.show()
+        return app.exec()
+    finally:
+        prepared.engine.dispose()
 
 
 def _render_window(app: QApplication, window: MainWindow, shot: Screenshot) -> int:

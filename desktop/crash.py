@@ -21,9 +21,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import logging.handlers
 import os
-import platform
 import sys
 import threading
 import traceback
@@ -33,13 +31,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import ParamSpec
 
-import platformdirs
 from PySide6.QtCore import QObject, QThread, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from db.storage import APP_NAME
-from db.version import app_version
+from db.location import APP_NAME
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +57,8 @@ def log_folder() -> Path:
     override = os.environ.get(LOG_DIR_ENV_VAR)
     if override:
         return Path(override)
+    import platformdirs
+
     return platformdirs.user_log_path(APP_NAME, appauthor=False)
 
 
@@ -103,8 +101,12 @@ class CrashHandler:
 
     # ------------------------------------------------------------------ installing
 
-    def install(self) -> CrashHandler:
-        self._configure_logging()
+    def install(self, *, announce: bool = True) -> CrashHandler:
+        """Hook in; ``announce=False`` leaves the log file and its "started" line to
+        :meth:`announce`, which run_app calls once its window is on screen (the log's modules,
+        the version and the system take ~30 ms). A crash before that still writes its report."""
+        if announce:
+            self.announce()
         sys.excepthook = self._excepthook
         threading.excepthook = self._thread_excepthook
         return self
@@ -125,6 +127,8 @@ class CrashHandler:
         self._pinned.clear()
 
     def _configure_logging(self) -> None:
+        import logging.handlers  # socket, pickle, queue: ~10 ms
+
         root = logging.getLogger()
         try:
             log_folder().mkdir(parents=True, exist_ok=True)
@@ -147,6 +151,13 @@ class CrashHandler:
             root.setLevel(logging.INFO)
         root.addHandler(handler)
         self.file_handler = handler
+
+    def announce(self) -> None:
+        """Open the log file (once) and write its "Tianbao <version> started (<system>)" line."""
+        if self.file_handler is None:
+            self._configure_logging()
+        from db.version import app_version  # importlib.metadata
+
         log.info("Tianbao %s started (%s)", app_version(), _environment_line())
 
     # ------------------------------------------------------------------ handling
@@ -225,6 +236,8 @@ def _offscreen() -> bool:
 
 
 def _environment_line(*, full: bool = False) -> str:
+    import platform
+
     from PySide6 import __version__ as pyside_version
     from PySide6.QtCore import qVersion
 
@@ -247,6 +260,8 @@ def write_report(traceback_text: str, thread: str = "MainThread",
     while path.exists():
         path = folder / f"crash-{stamp}-{counter}.txt"
         counter += 1
+    from db.version import app_version
+
     lines = [
         "填报 错误报告（请交给信息技术人员）",
         f"时间：{datetime.now().astimezone().isoformat(timespec='seconds')}",
@@ -280,12 +295,18 @@ def _last_log_lines(count: int) -> list[str]:
 _installed: CrashHandler | None = None
 
 
-def install_crash_handler() -> CrashHandler:
+def install_crash_handler(*, announce: bool = True) -> CrashHandler:
     """Log to the rotating file and report unexpected errors until :meth:`uninstall`."""
     global _installed
     if _installed is None:
-        _installed = CrashHandler().install()
+        _installed = CrashHandler().install(announce=announce)
     return _installed
+
+
+def announce_start() -> None:
+    """Write the "started" line of a handler installed with ``announce=False``."""
+    if _installed is not None:
+        _installed.announce()
 
 
 def report_bug(error: BaseException, thread: str = "worker") -> Path | None:
@@ -306,7 +327,7 @@ def reports_crashes(run: Callable[P, int]) -> Callable[P, int]:
     @functools.wraps(run)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> int:
         global _installed
-        handler = install_crash_handler()
+        handler = install_crash_handler(announce=False)  # run calls announce_start()
         try:
             return run(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 - the last place a bug can still be reported

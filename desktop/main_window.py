@@ -17,9 +17,8 @@ from PySide6.QtCore import (
     QSettings,
     QSortFilterProxyModel,
     Qt,
-    QTimer,
 )
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -34,64 +33,39 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QStackedWidget,
     QToolBar,
+    QWidget,
+    QWidgetAction,
 )
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
-from db.accounts import CurrentUser, single_user
-from db.changes import (
-    CATALOGUE,
-    EVERYTHING,
-    FIGURES,
-    ORIGIN,
-    UNITS,
-    DataChange,
-    everything,
-    publish,
-)
-from db.changes import QUALITATIVE as PROGRESS_CHANGE
-from db.checks import Finding
-from db.entry_rows import EntrySheet, build_sheet, row_detail
-from db.evaluation import STATUS_LABELS
-from db.figures import reopen_year, set_year_status, year_status
-from db.models import OrgUnit
-from db.overview import Overview, build_overview
-from db.plan_text import DOMAIN_NAMES
 from db.plan_years import FIRST_YEAR, LAST_YEAR
-from db.progress import Progress
-from db.storage import begin_write, end_read
-from db.unit_events import is_valid, units_valid_in
-from desktop.data_events import DataEvents
-from desktop.detail_pane import DetailPane
-from desktop.entry_model import (
-    COMMENT,
-    DENOMINATOR,
-    FEMALE,
-    INDICATOR,
-    MALE,
-    NUMERATOR,
-    POOLED,
-    PREVIOUS,
-    STATUS,
-    TARGET,
-    UNIT,
-    VALUE,
-    EntryTableModel,
-)
-from desktop.entry_view import EntryTableView
 from desktop.gui_gc import collect_on_gui_thread
 from desktop.i18n import LANGUAGES, chosen_language, set_language, tr
-from desktop.overview_page import OverviewPage
-from desktop.qualitative_page import QualitativeModel, qualitative_view
 from desktop.status_style import STATUS_SYMBOL
-from desktop.tasks import TaskHandle, cancel_running_tasks, run_task
 
-if TYPE_CHECKING:  # reportlab loads only when a report is printed (~0.1 s at start-up)
-    from reports.pdf.layout import BuiltReport
+# The frame (menus, toolbar, docks, "正在打开…") is drawn before SQLAlchemy, the models and the
+# database load (issue 15: the window at once); what shows the data is imported when it opens.
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from db.accounts import CurrentUser
+    from db.changes import DataChange
+    from db.checks import Finding
+    from db.entry_rows import EntrySheet
+    from db.overview import Overview
+    from db.progress import Progress
+    from desktop.data_events import DataEvents
+    from desktop.detail_pane import DetailPane
+    from desktop.entry_model import EntryTableModel
+    from desktop.entry_view import EntryTableView
+    from desktop.overview_page import OverviewPage
+    from desktop.tasks import TaskHandle
+    from reports.pdf.layout import BuiltReport  # reportlab loads only when a report is printed
 
 log = logging.getLogger(__name__)
 
 OVERVIEW, QUALITATIVE = "overview", "qualitative"
+OPENING = "正在打开…"  # the navigator's one line until the data arrives (translated where shown)
 GRID = "grid"  # the origin of the main window's own writes (db/changes.py)
 TITLE = "填报 — 妇女发展规划监测"  # translated where shown
 
@@ -121,19 +95,88 @@ class DomainFilter(QSortFilterProxyModel):
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
-        model = self.sourceModel()
-        assert isinstance(model, EntryTableModel)
-        row = model.row_at(source_row)
+        row = self.sourceModel().row_at(source_row)  # an EntryTableModel
         if self.domain is not None and row.domain != self.domain:
             return False
         return not self.text or self.text in row.indicator.name
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, engine: Engine, unit_code: str, year: int | None = None,
-                 user: CurrentUser | None = None) -> None:
+    """``MainWindow(engine, unit, year, user)`` opens at once; ``MainWindow()`` is the frame
+    alone, shown while the database is prepared, and :meth:`open_database` fills it in."""
+
+    def __init__(self, engine: Engine | None = None, unit_code: str = "",
+                 year: int | None = None, user: CurrentUser | None = None) -> None:
+
         super().__init__()
         collect_on_gui_thread()  # never in an evaluation's worker thread (desktop/gui_gc.py)
+        self.settings = QSettings()
+        self._default_dock_widths: list[int] = []  # for the first show, without a saved layout
+        self.engine: Engine | None = None
+        self.session: Session | None = None
+        self.events: DataEvents | None = None
+        self.home_unit = unit_code
+        self.overview_task: TaskHandle[Overview] | None = None
+        self._overview_stale = True
+        self.report_task: TaskHandle[BuiltReport] | None = None
+        self.file_task: TaskHandle | None = None
+        self.sync_flow: object | None = None
+        self.setWindowTitle(tr(TITLE))
+        self._build_frame(year)
+        if engine is not None:
+            self.open_database(engine, unit_code, year, user)
+
+    # ---------------------------------------------------------------- construction
+
+    def _build_frame(self, year: int | None) -> None:
+        """Everything that needs no data, laid out as it will stay once the data is in."""
+        self.navigator = QListWidget()
+        self.navigator.setObjectName("navigator")
+        self.navigator.setMinimumWidth(160)
+        self.navigator.addItem(QListWidgetItem(tr(OPENING)))
+        nav_dock = QDockWidget(tr("导航"), self)
+        nav_dock.setObjectName("navigatorDock")
+        nav_dock.setWidget(self.navigator)
+        nav_dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, nav_dock)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(QWidget())  # blank until the overview arrives
+        self.setCentralWidget(self.pages)
+        self.detail_dock = QDockWidget(tr("详细信息"), self)
+        self.detail_dock.setObjectName("detailDock")
+        self.detail_dock.setMinimumWidth(260)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail_dock)
+        self.saved_label = QLabel(tr("尚未修改"))
+        self.statusBar().addPermanentWidget(self.saved_label)
+        self._build_toolbar(year)
+        self._build_menus()
+        self._restore_layout()
+        # It opens on the overview, where the detail pane is hidden (_navigate).
+        self.detail_dock.setVisible(False)
+        # The commands that act on the data wait for it (menus, labels and boxes stay as they
+        # are: greyed for a moment they would flicker). Quitting, the manual and the language
+        # need no database.
+        always = {self.quit_action, self.manual_action, *self.language_actions}
+        self._data_actions = [
+            action for action in self.findChildren(QAction)
+            if action.menu() is None and not isinstance(action, QWidgetAction)
+            and not action.isSeparator() and action not in always
+        ]
+        for action in self._data_actions:
+            action.setEnabled(False)
+
+    def open_database(self, engine: Engine, unit_code: str, year: int | None = None,
+                      user: CurrentUser | None = None) -> None:
+        """Read the unit's year and show it: the navigator, the grid, the overview."""
+        from sqlalchemy.orm import Session
+
+        from db.accounts import single_user
+        from db.changes import ORIGIN
+        from db.entry_rows import build_sheet
+        from desktop.data_events import DataEvents
+        from desktop.entry_model import EntryTableModel
+        from desktop.qualitative_page import QualitativeModel
+
         self.user = user or single_user()
         self.engine = engine
         self.session = Session(engine)
@@ -142,49 +185,62 @@ class MainWindow(QMainWindow):
         # comes back through this one path (db/changes.py) and refreshes every open view.
         self.events = DataEvents(engine, self)
         self.home_unit = unit_code
-        self.settings = QSettings()
-        self.overview_task: TaskHandle[Overview] | None = None
-        self._overview_stale = True
-        self.report_task: TaskHandle[BuiltReport] | None = None
-        self.file_task: TaskHandle | None = None
-        self.sync_flow: object | None = None
-        self.setWindowTitle(tr(TITLE))
         unit_code, year = self._remembered(unit_code, year)
         self.sheet: EntrySheet = build_sheet(self.session, unit_code, year)
-        self.model = EntryTableModel(self.session, self.sheet, self.user.username)
+        self.model: EntryTableModel = EntryTableModel(self.session, self.sheet,
+                                                      self.user.username)
         self.proxy = DomainFilter()
         self.proxy.setSourceModel(self.model)
         self.qualitative_model = QualitativeModel(self.session, self.sheet, self.user.username)
-        self._build_widgets()
-        self._build_toolbar()
-        self._build_menus()
+        self._build_pages()
+        self._connect_undo()
+        self.year_box.setValue(self.sheet.year)
+        self._fill_units()
         self._connect()
-        self._restore_layout()
+        if self.search.text():  # typed while the data was on its way
+            self._search(self.search.text())
+        for action in self._data_actions:
+            action.setEnabled(True)  # then as the user's role allows (refresh)
         self.show_page(OVERVIEW)
         self.refresh()
 
-    # ---------------------------------------------------------------- construction
-
     def _remembered(self, unit_code: str, year: int | None) -> tuple[str, int]:
+        from db.models import OrgUnit
+
+        assert self.session is not None
         if year is None:
             remembered_unit = str(self.settings.value("last/unit", unit_code))
             if self.session.get(OrgUnit, remembered_unit) is not None:
                 unit_code = remembered_unit
+        return unit_code, self._remembered_year(year)
+
+    def _remembered_year(self, year: int | None) -> int:
+        if year is None:
             stored = self.settings.value("last/year", default_year())
             year = int(stored) if str(stored).isdigit() else default_year()
-        return unit_code, max(FIRST_YEAR, min(LAST_YEAR, year))
+        return max(FIRST_YEAR, min(LAST_YEAR, year))
 
-    def _build_widgets(self) -> None:
-        self.navigator = QListWidget()
-        self.navigator.setObjectName("navigator")
-        self.navigator.setMinimumWidth(160)
-        nav_dock = QDockWidget(tr("导航"), self)
-        nav_dock.setObjectName("navigatorDock")
-        nav_dock.setWidget(self.navigator)
-        nav_dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, nav_dock)
+    def _build_pages(self) -> None:
+        from desktop.detail_pane import DetailPane
+        from desktop.entry_model import (
+            COMMENT,
+            DENOMINATOR,
+            FEMALE,
+            INDICATOR,
+            MALE,
+            NUMERATOR,
+            POOLED,
+            PREVIOUS,
+            STATUS,
+            TARGET,
+            UNIT,
+            VALUE,
+        )
+        from desktop.entry_view import EntryTableView
+        from desktop.overview_page import OverviewPage
+        from desktop.qualitative_page import qualitative_view
 
-        self.table = EntryTableView()
+        self.table: EntryTableView = EntryTableView()
         self.table.setObjectName("entryGrid")
         self.table.setModel(self.proxy)
         # Widths for a 1366×768 laptop: names, figures, status and comment fit beside the
@@ -193,24 +249,18 @@ class MainWindow(QMainWindow):
                               (VALUE, 62), (STATUS, 108), (NUMERATOR, 58), (DENOMINATOR, 58),
                               (FEMALE, 50), (MALE, 50), (POOLED, 96), (COMMENT, 110)):
             self.table.setColumnWidth(column, width)
-        self.overview = OverviewPage()
+        self.overview: OverviewPage = OverviewPage()
         self.qualitative = qualitative_view(self.qualitative_model)
-        self.pages = QStackedWidget()
+        blank = self.pages.widget(0)
         for widget in (self.overview, self.table, self.qualitative):
             self.pages.addWidget(widget)
-        self.setCentralWidget(self.pages)
-
-        self.detail = DetailPane()
-        self.detail_dock = QDockWidget(tr("详细信息"), self)
-        self.detail_dock.setObjectName("detailDock")
+        self.pages.setCurrentWidget(self.overview)
+        self.pages.removeWidget(blank)
+        blank.deleteLater()
+        self.detail: DetailPane = DetailPane()
         self.detail_dock.setWidget(self.detail)
-        self.detail_dock.setMinimumWidth(260)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail_dock)
 
-        self.saved_label = QLabel(tr("尚未修改"))
-        self.statusBar().addPermanentWidget(self.saved_label)
-
-    def _build_toolbar(self) -> None:
+    def _build_toolbar(self, year: int | None) -> None:
         bar = QToolBar(tr("单位和年份"), self)
         bar.setObjectName("mainToolbar")
         bar.setMovable(False)
@@ -222,26 +272,15 @@ class MainWindow(QMainWindow):
         bar.addWidget(QLabel(tr(" 年份：")))
         self.year_box = QSpinBox()
         self.year_box.setRange(FIRST_YEAR, LAST_YEAR)
-        self.year_box.setValue(self.sheet.year)
+        self.year_box.setValue(self._remembered_year(year))
         self.year_box.setSuffix(tr(" 年"))
         bar.addWidget(self.year_box)
         bar.addSeparator()
         # Fixed texts: the command's name goes to the tooltip, so the toolbar never shifts.
-        group = self.model.undo_group
         self.undo_action = QAction(tr("撤销"), self)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.undo_action.triggered.connect(group.undo)
-        group.canUndoChanged.connect(self.undo_action.setEnabled)
-        group.undoTextChanged.connect(lambda text: self.undo_action.setToolTip(
-            tr("撤销") + (f"：{text}" if text else "")))
         self.redo_action = QAction(tr("重做"), self)
         self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
-        self.redo_action.triggered.connect(group.redo)
-        group.canRedoChanged.connect(self.redo_action.setEnabled)
-        group.redoTextChanged.connect(lambda text: self.redo_action.setToolTip(
-            tr("重做") + (f"：{text}" if text else "")))
-        self.undo_action.setEnabled(group.canUndo())
-        self.redo_action.setEnabled(group.canRedo())
         bar.addAction(self.undo_action)
         bar.addAction(self.redo_action)
         bar.addSeparator()
@@ -252,6 +291,11 @@ class MainWindow(QMainWindow):
         self.reopen_action = QAction(tr("重新开放……"), self)
         bar.addAction(self.reopen_action)
         self.year_state = QLabel()
+        # Room for "（草稿）" from the start, so that the buttons after it stay put when the
+        # year's state arrives with the data.
+        self.year_state.setText(tr("（草稿）"))
+        self.year_state.setMinimumWidth(self.year_state.sizeHint().width())
+        self.year_state.clear()
         bar.addWidget(self.year_state)
         self.units_action = QAction(tr("管理乡镇"), self)
         bar.addAction(self.units_action)
@@ -264,7 +308,21 @@ class MainWindow(QMainWindow):
         self.search.setClearButtonEnabled(True)
         self.search.setMaximumWidth(180)
         bar.addWidget(self.search)
-        self._fill_units()
+
+    def _connect_undo(self) -> None:
+        group = self.model.undo_group
+        self.undo_action.triggered.connect(group.undo)
+        group.canUndoChanged.connect(self.undo_action.setEnabled)
+        group.undoTextChanged.connect(lambda text: self.undo_action.setToolTip(
+            tr("撤销") + (f"：{text}" if text else "")))
+        self.redo_action.triggered.connect(group.redo)
+        group.canRedoChanged.connect(self.redo_action.setEnabled)
+        group.redoTextChanged.connect(lambda text: self.redo_action.setToolTip(
+            tr("重做") + (f"：{text}" if text else "")))
+        self._data_actions = [a for a in self._data_actions
+                              if a not in (self.undo_action, self.redo_action)]
+        self.undo_action.setEnabled(group.canUndo())
+        self.redo_action.setEnabled(group.canRedo())
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(tr("文件(&F)"))
@@ -280,7 +338,8 @@ class MainWindow(QMainWindow):
         self.import_plan_action = file_menu.addAction(tr("导入本地规划……"),
                                                       self.import_local_plan)
         file_menu.addSeparator()
-        file_menu.addAction(tr("退出"), QKeySequence.StandardKey.Quit, self.close)
+        self.quit_action = file_menu.addAction(tr("退出"), QKeySequence.StandardKey.Quit,
+                                               self.close)
         edit_menu = self.menuBar().addMenu(tr("编辑(&E)"))
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
@@ -288,17 +347,24 @@ class MainWindow(QMainWindow):
         language_menu = settings_menu.addMenu(tr("界面语言"))
         current = chosen_language()
         languages = QActionGroup(self)  # one language checked, not both
+        self.language_actions: list[QAction] = []
         for code, name in LANGUAGES.items():
             action = language_menu.addAction(name)
             languages.addAction(action)
             action.setCheckable(True)
             action.setChecked(code == current)
             action.triggered.connect(lambda _checked, c=code: self.choose_language(c))
+            self.language_actions.append(action)
         help_menu = self.menuBar().addMenu(tr("帮助(&H)"))
-        help_menu.addAction(tr("使用手册"), self.show_manual)
+        self.manual_action = help_menu.addAction(tr("使用手册"), self.show_manual)
         help_menu.addAction(tr("关于填报"), self.show_about)
 
     def _fill_units(self) -> None:
+        from sqlalchemy import select
+
+        from db.models import OrgUnit
+        from db.unit_events import is_valid
+
         if not (self.session.new or self.session.dirty or self.session.deleted):
             # End this session's read snapshot: the units dialog commits in its own session.
             self.session.rollback()
@@ -348,6 +414,9 @@ class MainWindow(QMainWindow):
 
     def reload(self) -> None:
         """Rebuild everything for the chosen unit and year."""
+        from db.entry_rows import build_sheet
+        from db.storage import end_read
+
         unit = self.unit_box.currentData() or self.sheet.unit.code
         year = self.year_box.value()
         end_read(self.session)  # read what others committed since, not the old snapshot
@@ -360,6 +429,10 @@ class MainWindow(QMainWindow):
 
     def on_data_changed(self, change: DataChange) -> None:
         """Bring every open view up to date after a committed write (db/changes.py)."""
+        from db.changes import CATALOGUE, EVERYTHING, FIGURES, UNITS
+        from db.changes import QUALITATIVE as PROGRESS_CHANGE
+        from db.storage import end_read
+
         if change.units is not None and not change.units & self.sheet.evaluator.index.subtree(
                 self.sheet.unit.code) and not change.touches(self.sheet.unit.code):
             return  # another unit's figures: nothing shown here depends on them
@@ -377,6 +450,8 @@ class MainWindow(QMainWindow):
             self._show_detail(current, current)
 
     def refresh(self, children: bool = True) -> None:
+        from db.figures import year_status
+
         self._refresh_counts()
         self._overview_stale = True
         if self.pages.currentWidget() is self.overview or children:
@@ -391,12 +466,21 @@ class MainWindow(QMainWindow):
 
     def _show_own_overview(self) -> None:
         """The overview from the sheet in memory (its townships come from _evaluate_children)."""
+        from db.overview import build_overview
+
         overview = build_overview(self.session, self.sheet, with_children=False)
         self.overview.show_overview(overview, self.sheet.unit.name, self.sheet.year)
         self._overview_stale = False
 
     def _evaluate_children(self) -> None:
         """A county's townships (a city's counties) are evaluated off the GUI thread."""
+        from sqlalchemy.orm import Session
+
+        from db.entry_rows import build_sheet
+        from db.overview import build_overview
+        from db.unit_events import units_valid_in
+        from desktop.tasks import run_task
+
         if self.overview_task is not None:
             # Let Qt delete the old handle on this thread. Left to Python, its QObjects sit in
             # a reference cycle until the garbage collector runs — possibly in the next
@@ -438,6 +522,9 @@ class MainWindow(QMainWindow):
         QApplication.processEvents()
 
     def _refresh_counts(self) -> None:
+        from db.evaluation import STATUS_LABELS
+        from db.plan_text import DOMAIN_NAMES
+
         current = self.navigator.currentRow()
         self.navigator.blockSignals(True)
         self.navigator.clear()
@@ -488,6 +575,8 @@ class MainWindow(QMainWindow):
 
     def _hide_empty_columns(self, domain: str | None) -> None:
         """Numerator/denominator and female/male columns only where a row uses them."""
+        from desktop.entry_model import DENOMINATOR, FEMALE, MALE, NUMERATOR, POOLED
+
         rows = self.sheet.rows_in(domain)
         rates = any(r.is_rate for r in rows)
         by_sex = any(r.disaggregated for r in rows)
@@ -508,6 +597,8 @@ class MainWindow(QMainWindow):
         self._navigate(self.navigator.currentRow())
 
     def select_indicator(self, code: str) -> bool:
+        from desktop.entry_model import VALUE
+
         row = self.model.row_of(code)
         if row is None:
             return False
@@ -518,6 +609,8 @@ class MainWindow(QMainWindow):
         return True
 
     def _show_detail(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        from db.entry_rows import row_detail
+
         if not current.isValid():
             self.detail.show_detail(None)
             return
@@ -545,12 +638,18 @@ class MainWindow(QMainWindow):
         self.reopen_action.setEnabled(state == "approved")
 
     def approve_year(self) -> None:
+        from db.figures import set_year_status
+        from db.storage import begin_write
+
         begin_write(self.session)
         self._change_year(set_year_status(self.session, self.sheet.unit.code, self.sheet.year,
                                           "approved", self.user.username),
                           f"{self.sheet.year}年数据已审核并锁定")
 
     def ask_reopen_year(self) -> None:
+        from db.figures import reopen_year
+        from db.storage import begin_write
+
         reason, ok = QInputDialog.getText(self, "重新开放", "请填写重新开放的原因（将记入日志）：")
         if not ok:
             return
@@ -570,6 +669,9 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(done, 10000)
 
     def submit_year(self) -> None:
+        from db.figures import set_year_status
+        from db.storage import begin_write
+
         begin_write(self.session)
         findings = set_year_status(self.session, self.sheet.unit.code, self.sheet.year,
                                    "submitted", self.model.user)
@@ -642,6 +744,7 @@ class MainWindow(QMainWindow):
     def restore_backup(self) -> None:
         from db.storage import sqlite_file_path
         from desktop.restore_dialog import show_restore_dialog
+        from desktop.tasks import cancel_running_tasks
 
         path = sqlite_file_path(str(self.engine.url))
         if path is None:
@@ -657,7 +760,10 @@ class MainWindow(QMainWindow):
     def _reopen_database(self) -> None:
         """After a restore: open the replaced file as a start would — an older backup's schema
         upgraded, the shipped catalogue loaded — then show it from fresh connections."""
+        from sqlalchemy.orm import Session
+
         from db.catalogue import ensure_catalogue
+        from db.changes import everything, publish
         from db.storage import StorageError, prepare_database
 
         self.session.close()
@@ -701,18 +807,25 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 860)
-            # Narrow docks by default, so that the grid's essentials fit 1366×768.
-            # (Once shown: before that the main window has no layout to resize.)
-            docks = [self.findChild(QDockWidget, "navigatorDock"), self.detail_dock]
-            QTimer.singleShot(0, lambda: self.resizeDocks(docks, [175, 290],
-                                                          Qt.Orientation.Horizontal))
+            # Narrow docks by default, so that the grid's essentials fit 1366×768 (in showEvent:
+            # before that the main window has no layout to resize; then, before the first paint).
+            self._default_dock_widths = [175, 290]
         if isinstance(state, QByteArray):
             self.restoreState(state)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._default_dock_widths:
+            docks = [self.findChild(QDockWidget, "navigatorDock"), self.detail_dock]
+            self.resizeDocks(docks, self._default_dock_widths, Qt.Orientation.Horizontal)
+            self._default_dock_widths = []
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
-        self.events.close()
-        self.session.close()
+        if self.events is not None:  # None: closed while the database was being prepared
+            self.events.close()
+        if self.session is not None:
+            self.session.close()
         super().closeEvent(event)
 

@@ -11,14 +11,12 @@ treats it as stale when that process is gone on this computer.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 
-import platformdirs
 from PySide6.QtCore import QLockFile, QSysInfo
 
-from db.storage import APP_NAME, sqlite_file_path
+from db.location import APP_NAME, plain_sqlite_path
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +28,19 @@ def instance_lock_path(db_url_or_path: str) -> Path:
     if "://" not in db_url_or_path:
         database: Path | None = Path(db_url_or_path).expanduser().resolve()
     else:
-        database = sqlite_file_path(db_url_or_path)
+        # Taken before SQLAlchemy loads (the window comes first): the URLs Tianbao makes itself
+        # are read here, any other is parsed by SQLAlchemy.
+        database = plain_sqlite_path(db_url_or_path)
+        if database is None:
+            from db.storage import sqlite_file_path
+
+            database = sqlite_file_path(db_url_or_path)
     if database is not None:
         return database.with_name(database.name + LOCK_SUFFIX)
+    import hashlib  # loads OpenSSL: only for a server, not before every window
+
+    import platformdirs
+
     digest = hashlib.sha256(db_url_or_path.encode("utf-8")).hexdigest()[:16]
     return platformdirs.user_data_path(APP_NAME, appauthor=False) / "locks" / f"{digest}.lock"
 

@@ -258,5 +258,5 @@ def test_without_option_or_environment_the_default_file_is_used(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     default = tmp_path / "data" / "Tianbao" / "tianbao.sqlite3"
-    monkeypatch.setattr("db.storage.default_database_path", lambda: default)
+    monkeypatch.setattr("db.location.default_database_path", lambda: default)
     assert resolve_database_url(None) == sqlite_url(default)

@@ -19,41 +19,27 @@ See docs/cli.md.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-
-from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING
 
 from db.errors import UserError
-from db.models import Goal, Indicator, Meta, Plan, Target
-from db.storage import (
-    DATABASE_ENV_VAR,
-    PreparedDatabase,
-    StorageError,
-    busy_message,
-    current_revision,
-    is_database_busy,
-    prepare_database,
-    resolve_database_url,
-)
+from db.location import DATABASE_ENV_VAR, StorageError, resolve_database_url
 from desktop.cli.common import EXIT_REFUSED, EXIT_STORAGE_ERROR
 
-Handler = Callable[[argparse.Namespace, Session, PreparedDatabase], int]
+if TYPE_CHECKING:  # SQLAlchemy loads after the window is shown (issue 15), or for a command
+    from sqlalchemy.orm import Session
+
+    from db.storage import PreparedDatabase
+
+Handler = Callable[[argparse.Namespace, "Session", "PreparedDatabase"], int]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="tianbao",
-        usage="%(prog)s [-h] [--db PATH_OR_URL] [-v] [--unit CODE --year YEAR --screenshot FILE]"
-              " [COMMAND ...]",
-        description="填报：妇女发展规划监测。不带子命令时启动桌面程序。",
-    )
+def _add_start_options(parser: argparse.ArgumentParser) -> None:
+    """The options of starting the desktop app (and --db, -v, which every command takes)."""
     parser.add_argument(
         "--db",
         metavar="PATH_OR_URL",
@@ -72,6 +58,18 @@ def build_parser() -> argparse.ArgumentParser:
     window.add_argument("--select", metavar="INDICATOR", help="截图时选中的指标（显示详细信息）")
     window.add_argument("--size", metavar="WxH", type=_window_size, default=(1440, 900),
                         help="截图的窗口大小（如 1366x768）")
+    # For benchmarks/bench_cold_start.py: quit as soon as the window's frame is on screen.
+    window.add_argument("--quit-when-shown", action="store_true", help=argparse.SUPPRESS)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tianbao",
+        usage="%(prog)s [-h] [--db PATH_OR_URL] [-v] [--unit CODE --year YEAR --screenshot FILE]"
+              " [COMMAND ...]",
+        description="填报：妇女发展规划监测。不带子命令时启动桌面程序。",
+    )
+    _add_start_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     info = commands.add_parser("info", help="显示数据库位置、结构版本、目录版本和条目数")
@@ -107,8 +105,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def window_arguments(argv: Sequence[str]) -> argparse.Namespace | None:
+    """The options, if ``argv`` starts the desktop app; None for a command, --help or an error.
+
+    Starting the app must not wait for the command modules (and SQLAlchemy with them) to load:
+    the window comes first. Anything this small parser does not take goes to the full one.
+    """
+    parser = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    _add_start_options(parser)
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except (argparse.ArgumentError, SystemExit):
+        return None
+    return None if rest else args
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = window_arguments(argv) or build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
@@ -124,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     url = resolve_database_url(args.db)
-    if args.command is None:
+    if getattr(args, "command", None) is None:
         # Imported here so that headless commands work on machines without Qt's system libraries.
         from desktop.app import Screenshot, run_app
 
@@ -134,7 +148,13 @@ def _run(args: argparse.Namespace) -> int:
             # so it works the same with or without a display.
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
             shot = Screenshot(args.screenshot, args.page, args.domain, args.select, args.size)
-        return run_app(url, args.start_unit, args.start_year, shot)
+        return run_app(url, args.start_unit, args.start_year, shot,
+                       quit_when_shown=args.quit_when_shown)
+
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+
+    from db.storage import busy_message, is_database_busy, prepare_database
 
     try:
         prepared = prepare_database(url)
@@ -185,6 +205,11 @@ def load_shipped_catalogue(session: Session) -> bool:
 
 
 def show_info(_args: argparse.Namespace, session: Session, prepared: PreparedDatabase) -> int:
+    from sqlalchemy import func, select
+
+    from db.models import Goal, Indicator, Meta, Plan, Target
+    from db.storage import current_revision
+
     def count(model: type[Plan] | type[Goal] | type[Target] | type[Indicator]) -> int:
         return session.scalar(select(func.count()).select_from(model)) or 0
 
@@ -208,6 +233,8 @@ def show_info(_args: argparse.Namespace, session: Session, prepared: PreparedDat
 
 
 def export_catalogue(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
+    import json
+
     from db.catalogue_export import catalogue_as_dict
     from desktop.cli.common import utf8_stdout
 
