@@ -491,7 +491,7 @@ class MainWindow(QMainWindow):
         rows = self.sheet.rows_in(domain)
         rates = any(r.is_rate for r in rows)
         by_sex = any(r.disaggregated for r in rows)
-        pooled = bool(self.sheet.evaluator.index.children.get(self.sheet.unit.code))
+        pooled = bool(self.sheet.evaluator.index.children_in(self.sheet.unit.code, self.sheet.year))
         for column, shown in ((NUMERATOR, rates), (DENOMINATOR, rates), (FEMALE, by_sex),
                               (MALE, by_sex), (POOLED, pooled)):
             self.table.setColumnHidden(column, not shown)

@@ -127,6 +127,26 @@ def test_the_county_total_of_2024_counts_the_successor_not_the_merged_townships(
     assert set(index.resolve(PANSHAN, "live_births", 2022).contributing) == {T1, T2, T3, T4}
 
 
+def test_the_grid_pools_the_townships_of_the_year_shown_not_those_in_use_now(
+        session: Session) -> None:
+    """The county grid's 下级汇总 of 2022 counts the four townships that reported then, after
+    the 2023 merge as before it (found playing the clerk's day: "(0/2)" where three existed)."""
+    def pooled_2022() -> list[tuple[str, str]]:
+        session.expire_all()
+        return [(row.code, row.pooled_summary) for row in build_sheet(session, PANSHAN, 2022).rows
+                if row.pooled is not None]
+
+    before = pooled_2022()
+    assert before and all(summary.startswith("4个") for _, summary in before)
+    record_merge(session, [T1, T2], MERGED, 2023, "撤乡并镇", name="新合镇")
+    session.commit()
+    assert pooled_2022() == before
+    # 2024 pools the successor and the two others.
+    session.expire_all()
+    assert all(row.pooled.expected == 3 for row in build_sheet(session, PANSHAN, 2024).rows
+               if row.pooled is not None)
+
+
 def test_figures_of_a_merged_township_after_the_merge_are_a_finding_not_counted(
         session: Session) -> None:
     record_merge(session, [T1, T2], MERGED, 2023, name="新合镇")
