@@ -351,12 +351,28 @@ class MainWindow(QMainWindow):
         unit = self.unit_box.currentData() or self.sheet.unit.code
         year = self.year_box.value()
         end_read(self.session)  # read what others committed since, not the old snapshot
+        current = self.table.currentIndex()
+        selected = (self.model.row_at(self.proxy.mapToSource(current).row()).code,
+                    current.column()) if current.isValid() else None
         self.sheet = build_sheet(self.session, unit, year)
         self.model.set_sheet(self.sheet)
         self.qualitative_model.set_sheet(self.sheet)
         self.settings.setValue("last/unit", unit)
         self.settings.setValue("last/year", year)
+        self._keep_selection(selected)
         self.refresh()
+
+    def _keep_selection(self, selected: tuple[str, int] | None) -> None:
+        """The same row after a reload (another year, another unit), so that the detail pane
+        explains what the grid shows: a model reset moves the current row without a signal."""
+        row = self.model.row_of(selected[0]) if selected is not None else None
+        if selected is None or row is None:
+            self.table.setCurrentIndex(QModelIndex())
+            self.detail.show_detail(None)
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, selected[1]))
+        self.table.setCurrentIndex(index)
+        self._show_detail(index, index)
 
     def on_data_changed(self, change: DataChange) -> None:
         """Bring every open view up to date after a committed write (db/changes.py)."""

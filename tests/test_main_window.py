@@ -404,3 +404,17 @@ def test_painting_the_entry_grid_runs_no_sql(qtbot: QtBot, window: MainWindow,
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert statements == [], statements[:6]
+
+
+def test_the_detail_pane_follows_a_change_of_year(qtbot: QtBot, window: MainWindow) -> None:
+    """Switching the year shows that year's statuses beside the grid, never the old year's
+    (found playing the clerk's day: after 2025 → 2026 the pane still said "2025年无数据")."""
+    window.detail_dock.show()
+    assert window.select_indicator("health_literacy")
+    assert "2024年" in window.detail.statuses.text()
+    window.year_box.setValue(2023)
+    qtbot.waitUntil(lambda: window.sheet.year == 2023)
+    shown = window.detail.statuses.text()
+    assert "2023年" in shown and "2024年" not in shown
+    assert window.model.row_at(window.proxy.mapToSource(window.table.currentIndex()).row()
+                               ).code == "health_literacy"
