@@ -418,3 +418,14 @@ def test_the_detail_pane_follows_a_change_of_year(qtbot: QtBot, window: MainWind
     assert "2023年" in shown and "2024年" not in shown
     assert window.model.row_at(window.proxy.mapToSource(window.table.currentIndex()).row()
                                ).code == "health_literacy"
+
+
+def test_a_milestone_already_judged_does_not_read_as_a_year_range(
+        qtbot: QtBot, window: MainWindow) -> None:
+    """In 2026 the 2025 milestone is 不适用 (judged in 2025): its chip had no symbol, so the
+    row read "2025 —2030", a span of years. Only the targets that apply are shown."""
+    window.year_box.setValue(2026)
+    qtbot.waitUntil(lambda: window.sheet.year == 2026)
+    shown = status_text(window, "maternal_mortality_ratio")  # 2025 ≤10.5, 2030 ≤10 per 10万
+    assert "2025" not in shown
+    assert shown.startswith("— ")
