@@ -61,6 +61,7 @@ from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import Progress
 from db.storage import begin_write, end_read
 from db.unit_events import is_valid, units_valid_in
+from db.units import subtree_codes
 from desktop.data_events import DataEvents
 from desktop.detail_pane import DetailPane
 from desktop.entry_model import (
@@ -168,7 +169,10 @@ class MainWindow(QMainWindow):
     def _remembered(self, unit_code: str, year: int | None) -> tuple[str, int]:
         if year is None:
             remembered_unit = str(self.settings.value("last/unit", unit_code))
-            if self.session.get(OrgUnit, remembered_unit) is not None:
+            # The setting is this PC's, not the database's: only the home unit or one below
+            # it (what the unit box offers), never a county held as a township's parent.
+            if self.session.get(OrgUnit, unit_code) is not None and remembered_unit in \
+                    subtree_codes(self.session, unit_code, include_inactive=True):
                 unit_code = remembered_unit
             stored = self.settings.value("last/year", default_year())
             year = int(stored) if str(stored).isdigit() else default_year()

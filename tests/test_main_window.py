@@ -429,3 +429,28 @@ def test_a_milestone_already_judged_does_not_read_as_a_year_range(
     shown = status_text(window, "maternal_mortality_ratio")  # 2025 ≤10.5, 2030 ≤10 per 10万
     assert "2025" not in shown
     assert shown.startswith("— ")
+
+
+def test_a_township_never_opens_on_its_county_remembered_from_another_database(
+        qtbot: QtBot, engine: Engine, tmp_path: Path) -> None:
+    """The remembered unit is a setting of this PC, not of the database: a township's database
+    holds its county too (as parent), and opened on it the window showed 盘山县 with 62 targets
+    and 管理乡镇 while the unit box said 太平街道 (found setting up a township after a county)."""
+    county = MainWindow(engine, COUNTY, 2024)
+    qtbot.addWidget(county)
+    county.year_box.setValue(2023)  # remembers 盘山县 and 2023
+    county.close()
+    prepared = prepare_database(resolve_database_url(str(tmp_path / "town.sqlite3")))
+    town = "211122100000"
+    with Session(prepared.engine) as session:
+        ensure_catalogue(session)
+        from db.units import init_unit
+
+        init_unit(session, town, name="太平街道")
+        session.commit()
+    window = MainWindow(prepared.engine, town)
+    qtbot.addWidget(window)
+    assert window.sheet.unit.code == town
+    assert window.unit_box.currentData() == town
+    window.close()
+    prepared.engine.dispose()
