@@ -367,3 +367,15 @@ def test_a_new_code_and_a_move_carry_the_history_over(session: Session) -> None:
     # 盘山县's 2024 total still counts the township it had then; 大洼区's does not.
     assert T4 in index.resolve(PANSHAN, "live_births", 2024).contributing
     assert index.resolve("211104", "live_births", 2024).value is None
+
+
+def test_the_unit_list_keeps_a_township_that_still_reports_the_year_just_ended(
+        session: Session) -> None:
+    """Merged from 2026, 得胜街道 still reports 2025 during 2026: the list the county hands to
+    its townships must let it set up its PC (found playing the clerk's day: it was left out)."""
+    from db.unit_list import unit_list
+
+    record_merge(session, [T2], T1, 2026, "撤乡并镇")
+    session.commit()
+    assert [c.code for c in unit_list(session, PANSHAN, year=2025).children] == [T1, T2, T3, T4]
+    assert [c.code for c in unit_list(session, PANSHAN, year=2026).children] == [T1, T3, T4]
