@@ -282,7 +282,7 @@ class FigureIndex:
         own pair, or theirs pooled in turn); a count is the sum of theirs. A directly entered
         figure (a survey) has no pooled counterpart.
         """
-        kids = self.children.get(unit, ())
+        kids = self.children_in(unit, year)  # those of that year, not those in use now
         info = self.indicators[code]
         if not kids or info.kind not in ("rate", "count"):
             return None

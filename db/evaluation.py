@@ -512,7 +512,10 @@ class Evaluator:
         if spec.kind == "per_unit":
             for unit in self._units_checked(spec, unit_code, year):
                 per_unit[unit] = self.index.resolve(unit, code, year, dis).value
-        inputs = Inputs(series, current.contributing, current.missing, other, per_unit,
+        # A unit with no units below "misses" only itself: that is 无数据, not a unit below
+        # that did not report ("1个单位未填报：太平街道" on 太平街道's own row).
+        missing = () if current.missing == (unit_code,) else current.missing
+        inputs = Inputs(series, current.contributing, missing, other, per_unit,
                         self.names, self.levels.get(unit_code, "county"))
         return evaluate_target(spec, year, inputs, self.tolerance)
 

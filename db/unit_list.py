@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from db.errors import UserError
 from db.models import OrgUnit
+from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.units import get_unit
 
 LIST_FORMAT = "tianbao-unit-list"
@@ -36,7 +38,7 @@ class ListedUnit:
 
 @dataclass(frozen=True)
 class UnitList:
-    """A unit and the active units directly under it."""
+    """A unit and the units directly under it that still report."""
 
     code: str
     name: str
@@ -44,11 +46,16 @@ class UnitList:
     children: list[ListedUnit]
 
 
-def unit_list(session: Session, code: str) -> UnitList:
+def unit_list(session: Session, code: str, year: int | None = None) -> UnitList:
+    """The units below ``code`` that still report: in use now, or valid in ``year`` (by
+    default the year just ended, which the offices report on) — a township merged from next
+    year still sets up its PC and sends this year's figures."""
     unit = get_unit(session, code)
+    reported = year if year is not None else max(FIRST_YEAR, min(LAST_YEAR,
+                                                                   date.today().year - 1))
     children = [ListedUnit(c.code, c.name) for c in session.scalars(
-        select(OrgUnit).where(OrgUnit.parent_code == code, OrgUnit.active.is_(True))
-        .order_by(OrgUnit.code))]
+        select(OrgUnit).where(OrgUnit.parent_code == code).order_by(OrgUnit.code))
+        if c.active or (c.valid_to is not None and c.valid_to >= reported)]
     return UnitList(unit.code, unit.name, unit.level, children)
 
 

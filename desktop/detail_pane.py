@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 from db.entry_rows import RowDetail
 from db.evaluation import STATUS_LABELS
 from desktop.chart_widget import ChartData, TrendChart
-from desktop.i18n import tr
+from desktop.i18n import tr, translatable
 from desktop.status_style import STATUS_BACKGROUND, STATUS_SYMBOL
 
 
@@ -91,6 +91,11 @@ def _status_html(detail: RowDetail) -> str:
     for note in detail.notes:
         parts.append(f"<p style='color:#a04000'>⚠ {escape(note)}</p>")
     return "".join(parts)
+
+
+# The core's labels of 指标解释 (db/explanations.py LABELS), marked for the translation file.
+EXPLANATION_LABELS = (translatable("含义"), translatable("计算方法"), translatable("计量单位"),
+                      translatable("统计来源"), translatable("报送部门"), translatable("统计时段"))
 
 
 def _explanation_html(lines: list[tuple[str, str]]) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from db.checks import Finding, format_number
 from db.entry_rows import EntryRow, EntrySheet
+from db.evaluation import STATUS_LABELS
 from db.figures import find_value, save_value, set_comment
 from db.storage import begin_write, busy_message, end_read, is_database_busy
 from desktop.i18n import tr
@@ -316,8 +317,13 @@ class EntryTableModel(HeadedTableModel):
 def status_text(row: EntryRow) -> str:
     """One chip per target ("✓ 2025年  ✗ 2030年"); for 无数据 the reason, shortened, in the row."""
     pairs = row.chips
+    applying = [(label, status) for label, status in pairs if status != "not_applicable"]
+    if applying and len(applying) < len(pairs):
+        # A milestone judged in its own year (2025, seen in 2026) has no symbol: its bare
+        # year would read as a span ("2025 —2030"). The detail pane still lists it.
+        pairs = applying
     if len({status for _, status in pairs}) == 1:  # the same for every target: one chip
-        pairs = [(row.status_label, row.status)]
+        pairs = [(STATUS_LABELS[pairs[0][1]], pairs[0][1])]
     chips = " ".join(f"{STATUS_SYMBOL[status]}{tr(label)}" if label.isdigit()  # ✓2025 ✗2030
                      else f"{STATUS_SYMBOL[status]} {tr(label)}".strip() for label, status in pairs)
     # A figure that is there but cannot be judged says why in the row ("缺少上一年和2020年基期

@@ -206,11 +206,15 @@ class MainWindow(QMainWindow):
 
     def _remembered(self, unit_code: str, year: int | None) -> tuple[str, int]:
         from db.models import OrgUnit
+        from db.units import subtree_codes
 
         assert self.session is not None
         if year is None:
             remembered_unit = str(self.settings.value("last/unit", unit_code))
-            if self.session.get(OrgUnit, remembered_unit) is not None:
+            # The setting is this PC's, not the database's: only the home unit or one below
+            # it (what the unit box offers), never a county held as a township's parent.
+            if self.session.get(OrgUnit, unit_code) is not None and remembered_unit in \
+                    subtree_codes(self.session, unit_code, include_inactive=True):
                 unit_code = remembered_unit
         return unit_code, self._remembered_year(year)
 
@@ -420,12 +424,28 @@ class MainWindow(QMainWindow):
         unit = self.unit_box.currentData() or self.sheet.unit.code
         year = self.year_box.value()
         end_read(self.session)  # read what others committed since, not the old snapshot
+        current = self.table.currentIndex()
+        selected = (self.model.row_at(self.proxy.mapToSource(current).row()).code,
+                    current.column()) if current.isValid() else None
         self.sheet = build_sheet(self.session, unit, year)
         self.model.set_sheet(self.sheet)
         self.qualitative_model.set_sheet(self.sheet)
         self.settings.setValue("last/unit", unit)
         self.settings.setValue("last/year", year)
+        self._keep_selection(selected)
         self.refresh()
+
+    def _keep_selection(self, selected: tuple[str, int] | None) -> None:
+        """The same row after a reload (another year, another unit), so that the detail pane
+        explains what the grid shows: a model reset moves the current row without a signal."""
+        row = self.model.row_of(selected[0]) if selected is not None else None
+        if selected is None or row is None:
+            self.table.setCurrentIndex(QModelIndex())
+            self.detail.show_detail(None)
+            return
+        index = self.proxy.mapFromSource(self.model.index(row, selected[1]))
+        self.table.setCurrentIndex(index)
+        self._show_detail(index, index)
 
     def on_data_changed(self, change: DataChange) -> None:
         """Bring every open view up to date after a committed write (db/changes.py)."""
@@ -580,7 +600,7 @@ class MainWindow(QMainWindow):
         rows = self.sheet.rows_in(domain)
         rates = any(r.is_rate for r in rows)
         by_sex = any(r.disaggregated for r in rows)
-        pooled = bool(self.sheet.evaluator.index.children.get(self.sheet.unit.code))
+        pooled = bool(self.sheet.evaluator.index.children_in(self.sheet.unit.code, self.sheet.year))
         for column, shown in ((NUMERATOR, rates), (DENOMINATOR, rates), (FEMALE, by_sex),
                               (MALE, by_sex), (POOLED, pooled)):
             self.table.setColumnHidden(column, not shown)

@@ -297,3 +297,16 @@ def test_a_rate_a_township_entered_directly_does_not_aggregate(county: Session) 
 def test_a_township_follows_its_countys_plan(county: Session) -> None:
     results = Evaluator(county, "211122101000").evaluate("211122101000", 2023)
     assert results and {r.target.split("-")[0] for r in results} == {"211122"}
+
+
+def test_a_township_without_a_figure_is_not_told_it_failed_to_report_to_itself(
+        county: Session) -> None:
+    """太平街道's own row said "2025年无数据（1个单位未填报：太平街道）": a township has no units
+    below; its missing figure is 无数据, and the county still names it as missing."""
+    town = {r.target: r for r in Evaluator(county, "211122100000").evaluate("211122100000", 2025)}
+    result = town["211122-health-2-2"]
+    assert result.status == "no_data"
+    assert result.reason == "2025年无数据"
+    assert result.missing_units == ()
+    whole = {r.target: r for r in Evaluator(county, "211122").evaluate("211122", 2025)}
+    assert "3个单位未填报：太平街道" in whole["211122-health-2-2"].reason

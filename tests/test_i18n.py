@@ -124,3 +124,14 @@ def test_the_backup_and_key_dialogs_speak_english(
     assert [dialog.backup_button.text(), dialog.close_button.text()] == ["Back up now", "Close"]
     assert dialog.model.headerData(0, Qt.Orientation.Horizontal) == "Time"
     engine.dispose()
+
+
+def test_the_labels_of_the_indicator_explanation_speak_english(
+        qapp: QApplication, english: None) -> None:
+    """The detail pane's 指标解释 labels (含义, 计算方法 …) come from the core as data and were
+    shown in Chinese under an English heading (found in English mode)."""
+    from db.explanations import LABELS
+    from desktop.i18n import tr
+
+    shown = {label: tr(label) for _, label in LABELS}
+    assert all(text != label and text.isascii() for label, text in shown.items()), shown

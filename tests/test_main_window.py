@@ -404,3 +404,53 @@ def test_painting_the_entry_grid_runs_no_sql(qtbot: QtBot, window: MainWindow,
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert statements == [], statements[:6]
+
+
+def test_the_detail_pane_follows_a_change_of_year(qtbot: QtBot, window: MainWindow) -> None:
+    """Switching the year shows that year's statuses beside the grid, never the old year's
+    (found playing the clerk's day: after 2025 → 2026 the pane still said "2025年无数据")."""
+    window.detail_dock.show()
+    assert window.select_indicator("health_literacy")
+    assert "2024年" in window.detail.statuses.text()
+    window.year_box.setValue(2023)
+    qtbot.waitUntil(lambda: window.sheet.year == 2023)
+    shown = window.detail.statuses.text()
+    assert "2023年" in shown and "2024年" not in shown
+    assert window.model.row_at(window.proxy.mapToSource(window.table.currentIndex()).row()
+                               ).code == "health_literacy"
+
+
+def test_a_milestone_already_judged_does_not_read_as_a_year_range(
+        qtbot: QtBot, window: MainWindow) -> None:
+    """In 2026 the 2025 milestone is 不适用 (judged in 2025): its chip had no symbol, so the
+    row read "2025 —2030", a span of years. Only the targets that apply are shown."""
+    window.year_box.setValue(2026)
+    qtbot.waitUntil(lambda: window.sheet.year == 2026)
+    shown = status_text(window, "maternal_mortality_ratio")  # 2025 ≤10.5, 2030 ≤10 per 10万
+    assert "2025" not in shown
+    assert shown.startswith("— ")
+
+
+def test_a_township_never_opens_on_its_county_remembered_from_another_database(
+        qtbot: QtBot, engine: Engine, tmp_path: Path) -> None:
+    """The remembered unit is a setting of this PC, not of the database: a township's database
+    holds its county too (as parent), and opened on it the window showed 盘山县 with 62 targets
+    and 管理乡镇 while the unit box said 太平街道 (found setting up a township after a county)."""
+    county = MainWindow(engine, COUNTY, 2024)
+    qtbot.addWidget(county)
+    county.year_box.setValue(2023)  # remembers 盘山县 and 2023
+    county.close()
+    prepared = prepare_database(resolve_database_url(str(tmp_path / "town.sqlite3")))
+    town = "211122100000"
+    with Session(prepared.engine) as session:
+        ensure_catalogue(session)
+        from db.units import init_unit
+
+        init_unit(session, town, name="太平街道")
+        session.commit()
+    window = MainWindow(prepared.engine, town)
+    qtbot.addWidget(window)
+    assert window.sheet.unit.code == town
+    assert window.unit_box.currentData() == town
+    window.close()
+    prepared.engine.dispose()

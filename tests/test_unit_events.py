@@ -127,6 +127,26 @@ def test_the_county_total_of_2024_counts_the_successor_not_the_merged_townships(
     assert set(index.resolve(PANSHAN, "live_births", 2022).contributing) == {T1, T2, T3, T4}
 
 
+def test_the_grid_pools_the_townships_of_the_year_shown_not_those_in_use_now(
+        session: Session) -> None:
+    """The county grid's 下级汇总 of 2022 counts the four townships that reported then, after
+    the 2023 merge as before it (found playing the clerk's day: "(0/2)" where three existed)."""
+    def pooled_2022() -> list[tuple[str, str]]:
+        session.expire_all()
+        return [(row.code, row.pooled_summary) for row in build_sheet(session, PANSHAN, 2022).rows
+                if row.pooled is not None]
+
+    before = pooled_2022()
+    assert before and all(summary.startswith("4个") for _, summary in before)
+    record_merge(session, [T1, T2], MERGED, 2023, "撤乡并镇", name="新合镇")
+    session.commit()
+    assert pooled_2022() == before
+    # 2024 pools the successor and the two others.
+    session.expire_all()
+    assert all(row.pooled.expected == 3 for row in build_sheet(session, PANSHAN, 2024).rows
+               if row.pooled is not None)
+
+
 def test_figures_of_a_merged_township_after_the_merge_are_a_finding_not_counted(
         session: Session) -> None:
     record_merge(session, [T1, T2], MERGED, 2023, name="新合镇")
@@ -347,3 +367,15 @@ def test_a_new_code_and_a_move_carry_the_history_over(session: Session) -> None:
     # 盘山县's 2024 total still counts the township it had then; 大洼区's does not.
     assert T4 in index.resolve(PANSHAN, "live_births", 2024).contributing
     assert index.resolve("211104", "live_births", 2024).value is None
+
+
+def test_the_unit_list_keeps_a_township_that_still_reports_the_year_just_ended(
+        session: Session) -> None:
+    """Merged from 2026, 得胜街道 still reports 2025 during 2026: the list the county hands to
+    its townships must let it set up its PC (found playing the clerk's day: it was left out)."""
+    from db.unit_list import unit_list
+
+    record_merge(session, [T2], T1, 2026, "撤乡并镇")
+    session.commit()
+    assert [c.code for c in unit_list(session, PANSHAN, year=2025).children] == [T1, T2, T3, T4]
+    assert [c.code for c in unit_list(session, PANSHAN, year=2026).children] == [T1, T3, T4]

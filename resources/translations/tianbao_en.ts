@@ -1505,5 +1505,29 @@ You can then add its townships and add up what they send.</translation>
         <source>还有 {n} 项目标值未核对（勾选“已核对”）。</source>
         <translation>{n} targets are not yet checked (tick “Checked”).</translation>
     </message>
+    <message>
+        <source>含义</source>
+        <translation>Meaning</translation>
+    </message>
+    <message>
+        <source>计算方法</source>
+        <translation>Calculation</translation>
+    </message>
+    <message>
+        <source>计量单位</source>
+        <translation>Unit of measure</translation>
+    </message>
+    <message>
+        <source>统计来源</source>
+        <translation>Statistical source</translation>
+    </message>
+    <message>
+        <source>报送部门</source>
+        <translation>Reporting department</translation>
+    </message>
+    <message>
+        <source>统计时段</source>
+        <translation>Statistical period</translation>
+    </message>
 </context>
 </TS>
