@@ -429,9 +429,9 @@ class PlanMetaForm(QDialog):
 
 def draft_for_review(engine: Engine, path: Path, meta: Any) -> tuple[dict[str, Any], list[str]]:
     """Read and draft a plan file; UserError with a plain message when it cannot be read."""
+    from db.plan_draft.indicators import indicator_dicts
     from db.plan_draft.plan import draft_plan
     from db.plan_draft.sources import read_plan_source
-    from desktop.plan_commands import indicator_dicts
 
     lines = read_plan_source(path)
     with Session(engine) as session:

@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync_commands.register(commands)
     sync_commands.register_catalogue(catalogue_commands)
-    from desktop import plan_commands
+    from desktop.cli import plan_commands
 
     plan_commands.register(commands)
     return parser

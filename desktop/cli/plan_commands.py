@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.errors import UserError
@@ -47,22 +46,8 @@ def register(commands: Any) -> None:
     imp.set_defaults(handler=import_command)
 
 
-def indicator_dicts(session: Session) -> list[dict[str, Any]]:
-    """This database's indicators with the aliases the shipped catalogue gives them."""
-    from db.catalogue import read_catalogue
-    from db.models import Indicator
-
-    aliases = {i.code: list(i.aliases) for i in read_catalogue().indicators.indicators}
-    return [{"code": i.code, "name": i.name, "domain": i.domain_key, "kind": i.kind,
-             "unit": i.unit, "direction": i.direction, "numerator": i.numerator,
-             "denominator": i.denominator, "factor": i.factor,
-             "disaggregation": list(i.disaggregation or []), "collected_at": i.collected_at,
-             "definition": i.definition, "explanation": i.explanation,
-             "aliases": aliases.get(i.code) or [i.name]}
-            for i in session.scalars(select(Indicator).order_by(Indicator.code))]
-
-
 def draft_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
+    from db.plan_draft.indicators import indicator_dicts
     from db.plan_draft.plan import PlanMeta, draft_plan
     from db.plan_draft.sources import read_plan_source
 
