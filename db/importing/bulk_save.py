@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from db.changes import FIGURES, RECORDED, record_change
 from db.checks import Finding, check_value, has_errors, jump_finding, parse_number
 from db.models import AuditEntry, DataValue, Indicator, OrgUnit, table_of, utcnow
 from db.plan_years import FIRST_YEAR, LAST_YEAR
@@ -231,10 +232,15 @@ def write_planned(session: Session, planned: Sequence[Planned], user: str = "",
     # Core statements on the tables (types and defaults still apply): the ORM's bulk path
     # costs a third more here and has no objects to keep in step anyway.
     values, audit = table_of(DataValue), table_of(AuditEntry)
+    changed = [p.figure for p in planned if p.changes]
+    # Which units and years changed, so a view of another unit need not reload (db/changes.py).
+    record_change(session, [FIGURES], {f.unit for f in changed}, {f.year for f in changed})
+    noted = {RECORDED: True}
     if inserts:
-        session.execute(insert(values), inserts)
+        session.execute(insert(values), inserts, execution_options=noted)
     if updates:
-        session.execute(update(values).where(values.c.id == bindparam("row_id")), updates)
+        session.execute(update(values).where(values.c.id == bindparam("row_id")), updates,
+                        execution_options=noted)
     if audits:
         session.execute(insert(audit), audits)
     progress(total, total, "正在写入数据库……")
