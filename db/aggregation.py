@@ -343,11 +343,26 @@ class FigureIndex:
             return {year: value for year, value in sorted(stored.items())
                     if year in wanted and value is not None}
         out: dict[int, float] = {}
+        info = self.indicators[code]
+        pooled = info.kind == "rate" and info.numerator and info.denominator and info.factor
         for year in years:
-            value = self.resolve(unit, code, year, disaggregation).value
+            # A rate's value without the lists of units behind it, which resolve() builds.
+            value = (self._rate_value(unit, info, year, disaggregation) if pooled
+                     else self.resolve(unit, code, year, disaggregation).value)
             if value is not None:
                 out[year] = value
         return out
+
+    def _rate_value(self, unit: str, info: IndicatorInfo, year: int, dis: str) -> float | None:
+        """``resolve(…).value`` of a rate of counts, decided the same way."""
+        key = (unit, info.code, year, dis)
+        if key in self.direct and key in self.values:
+            return self.values[key]
+        numerator, denominator, contributing, _ = self._pair(unit, info, year, dis)
+        if not contributing or denominator == 0:
+            return self.values.get(key)
+        value = numerator / denominator * (info.factor or 1)
+        return value if math.isfinite(value) else None
 
     def history(self, unit: str, code: str, years: Iterable[int],
                 disaggregation: str = "total") -> dict[int, float]:
