@@ -215,3 +215,22 @@ def test_a_stray_quote_in_a_late_row_is_read_as_excel_reads_it_and_nothing_twice
         DataValue.unit_code == last[0], DataValue.indicator_code == last[1],
         DataValue.year == int(last[2]))).one()
     assert value.comment == 'a "quoted" word'
+
+
+def test_a_year_locked_by_another_indicator_refuses_a_batch_of_other_indicators(
+    county: Session, tmp_path: Path
+) -> None:
+    from db.figures import find_value, save_value
+
+    rows = good_rows(county, 1200)
+    unit, code, year = rows[-1].split(",")[:3]
+    other = next(c for c in county.scalars(select(Indicator.code)) if c != code)
+    assert save_value(county, unit, other, int(year), 5).ok
+    figure = find_value(county, unit, other, int(year))
+    assert figure is not None
+    figure.status = "approved"  # 已审核: the whole year of this unit is locked
+    county.commit()
+    report = import_values_csv(county, as_file(tmp_path, rows), batch_rows=BATCH)
+    assert not report.applied
+    assert "locked" in [f.code for f in report.findings[1201]]
+    assert stored(county) == 1

@@ -108,12 +108,20 @@ def plan_values(session: Session, figures: Sequence[Figure],
     query = select(DataValue.id, DataValue.unit_code, DataValue.indicator_code, DataValue.year,
                    DataValue.disaggregation, DataValue.value, DataValue.comment,
                    DataValue.status, DataValue.entered_directly)
+    codes = sorted({f.code for f in figures})
+    if len(codes) < min(len(indicators), _IN_CHUNK // 2):
+        # Only the indicators of this batch: a CSV imported in batches (csv_values.py) would
+        # otherwise read every figure of its units again for each batch.
+        query = query.where(DataValue.indicator_code.in_(codes))
     for id_, unit, code, year, dis, value, comment, status, direct in _chunked_rows(
             session, query, DataValue.unit_code, unit_codes):
         stored[(unit, code, year, dis)] = _Stored(id_, value, comment, status, direct)
         series.setdefault((unit, code, dis), {})[year] = value
-        if status == "approved":
-            approved.add((unit, year))
+    # An approved (已审核) figure of any indicator locks its unit's year.
+    locked = select(DataValue.unit_code, DataValue.year).where(
+        DataValue.status == "approved").distinct()
+    approved.update((unit, year) for unit, year in _chunked_rows(
+        session, locked, DataValue.unit_code, unit_codes))
 
     planned: list[Planned] = []
     seen: set[Key] = set()
