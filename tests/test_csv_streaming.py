@@ -234,3 +234,15 @@ def test_a_year_locked_by_another_indicator_refuses_a_batch_of_other_indicators(
     assert not report.applied
     assert "locked" in [f.code for f in report.findings[1201]]
     assert stored(county) == 1
+
+
+def test_an_unterminated_quote_late_in_a_small_file_leaves_no_rows_checked(
+    county: Session,
+) -> None:
+    from db.importing.csv_values import read_values_csv
+
+    data = (HEADER + f"{TAIPING},live_births,2023,,118,\n{TAIPING},maternal_deaths,2023,,0,\n"
+            f'{TAIPING},live_births,2024,,5,"没有结尾\n').encode()
+    rows, report = read_values_csv(county, data)
+    assert rows == [] and report.rows_read == 0
+    assert [f.code for found in report.findings.values() for f in found] == ["unterminated_quote"]

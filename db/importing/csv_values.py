@@ -279,6 +279,7 @@ def _run(session: Session, open_bytes: Opener, source: str,
         return _check_file(session, open_bytes, codec, delimiter, source, encoding, accept,
                            cancel, progress, size, strict=True)
     except _UnterminatedQuote as error:
+        restart()  # the rows before it were read from a file that is refused whole
         report = ImportReport(source=source, encoding=encoding)
         report.add(error.line, Finding(
             "error", "unterminated_quote",
