@@ -5,8 +5,9 @@
 Prints medians of: reading every figure of the city's tree from the database (the
 baseline, measured in the same run); evaluating every target of the city's plan for the
 city (figures read, aggregated up from 200 townships, projected, judged); and evaluating
-every target for every one of the 211 units of the tree. The goal is evaluation ≤ 2× the
-read. Never asserts: these machines are shared and noisy.
+every target for every one of the 211 units of the tree (one Evaluator: the figures are read
+once and every unit is evaluated from memory). The goal is each evaluation ≤ 2× the read.
+Never asserts: these machines are shared and noisy.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def main() -> None:
     print(f"evaluate the city, all targets:     {t_city * 1000:8.1f} ms   goal: < 1000 ms")
     print(f"  ratio to the read:                {t_city / t_read:8.2f}   goal: <= 2")
     print(f"evaluate all {units} units, all targets: {t_all * 1000:8.1f} ms")
-    print(f"  ratio to the read:                {t_all / t_read:8.2f}")
+    print(f"  ratio to the read:                {t_all / t_read:8.2f}   goal: <= 2")
 
 
 if __name__ == "__main__":

@@ -303,6 +303,9 @@ def write_values_csv(path: Path, keys: Sequence[tuple[str, str, int]], round_no:
     return values
 
 
+IMPORT_BATCH_ROWS = 500
+
+
 def import_child(db: Path, csv_path: Path) -> None:
     from sqlalchemy.orm import Session
 
@@ -312,7 +315,10 @@ def import_child(db: Path, csv_path: Path) -> None:
     prepared = prepare_database(database_url(db))
     with Session(prepared.engine) as session:
         print("ready", flush=True)
-        report = import_values_csv(session, csv_path, user=IMPORT_USER)
+        # Small batches, so that a kill falls between batches of the streamed import too: all
+        # or nothing must hold across them, as it does for a county's 1 000 000-row file.
+        report = import_values_csv(session, csv_path, user=IMPORT_USER,
+                                   batch_rows=IMPORT_BATCH_ROWS)
         print(f"ack applied={report.applied} changed={report.changed} "
               f"errors={report.has_errors}", flush=True)
 

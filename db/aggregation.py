@@ -79,6 +79,9 @@ class FigureIndex:
                                                                  repr=False)
     direct: set[Key] = field(default_factory=set)
     _counts: dict[Key, Resolved] = field(default_factory=dict, repr=False)
+    # The stored figures by unit, indicator and disaggregation, built on first use.
+    _by_series: dict[tuple[str, str, str], dict[int, float]] | None = field(default=None,
+                                                                            repr=False)
     _pairs: dict[Key, tuple[float, float, list[str], list[str]]] = field(
         default_factory=dict, repr=False)
 
@@ -123,9 +126,13 @@ class FigureIndex:
             query = query.where(DataValue.year.in_(list(years)))
         # One pass over the figures, filtered in Python: an IN list of hundreds of unit codes
         # is slower on SQLite than reading the few extra rows of a database holding one tree.
+        values, direct = index.values, index.direct
         for unit, code, year, dis, value, entered_directly in session.execute(query):
             if unit in subtree:
-                index.add(unit, code, year, dis, value, entered_directly)
+                key = (unit, code, year, dis)
+                values[key] = value
+                if entered_directly:
+                    direct.add(key)
         return index
 
     def add(self, unit: str, code: str, year: int, disaggregation: str, value: float,
@@ -134,16 +141,19 @@ class FigureIndex:
         self.values[key] = value
         if entered_directly:
             self.direct.add(key)
+        self._forget_resolved()
+
+    def _forget_resolved(self) -> None:
         self._counts.clear()
         self._pairs.clear()
+        self._by_series = None
 
     def forget(self, unit: str, code: str, year: int) -> None:
         """Drop a unit's figures for one indicator and year (before re-reading them)."""
         for key in [k for k in self.values if k[:3] == (unit, code, year)]:
             del self.values[key]
             self.direct.discard(key)
-        self._counts.clear()
-        self._pairs.clear()
+        self._forget_resolved()
 
     # ------------------------------------------------------------------ validity
 
@@ -319,12 +329,40 @@ class FigureIndex:
     def series(self, unit: str, code: str, years: Iterable[int],
                disaggregation: str = "total") -> dict[int, float]:
         """The unit's resolved figures by year, only the years that have one."""
+        if self.indicators[code].kind not in ("count", "rate"):
+            # A figure entered as it is (a survey): nothing to resolve. Evaluating every unit
+            # of a city asks for ≈ 10 000 series; most are of these (bench_evaluation.py).
+            if self._by_series is None:
+                self._by_series = defaultdict(dict)
+                for (u, c, y, d), value in self.values.items():
+                    self._by_series[(u, c, d)][y] = value
+            stored = self._by_series.get((unit, code, disaggregation))
+            if not stored:
+                return {}
+            wanted = years if isinstance(years, range) else set(years)
+            return {year: value for year, value in sorted(stored.items())
+                    if year in wanted and value is not None}
         out: dict[int, float] = {}
+        info = self.indicators[code]
+        pooled = info.kind == "rate" and info.numerator and info.denominator and info.factor
         for year in years:
-            value = self.resolve(unit, code, year, disaggregation).value
+            # A rate's value without the lists of units behind it, which resolve() builds.
+            value = (self._rate_value(unit, info, year, disaggregation) if pooled
+                     else self.resolve(unit, code, year, disaggregation).value)
             if value is not None:
                 out[year] = value
         return out
+
+    def _rate_value(self, unit: str, info: IndicatorInfo, year: int, dis: str) -> float | None:
+        """``resolve(…).value`` of a rate of counts, decided the same way."""
+        key = (unit, info.code, year, dis)
+        if key in self.direct and key in self.values:
+            return self.values[key]
+        numerator, denominator, contributing, _ = self._pair(unit, info, year, dis)
+        if not contributing or denominator == 0:
+            return self.values.get(key)
+        value = numerator / denominator * (info.factor or 1)
+        return value if math.isfinite(value) else None
 
     def history(self, unit: str, code: str, years: Iterable[int],
                 disaggregation: str = "total") -> dict[int, float]:

@@ -37,6 +37,9 @@ _TABLE_KINDS = {
 }
 _PENDING = "tianbao_pending_changes"
 ORIGIN = "tianbao_origin"  # Session.info key: who writes through this session ("grid", …)
+# Execution option of a bulk statement whose change the caller noted with record_change (which
+# units and years), so the statement itself does not widen it to "any unit, any year".
+RECORDED = "tianbao_change_recorded"
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,8 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
 @event.listens_for(Session, "do_orm_execute")
 def _on_execute(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    if state.execution_options.get(RECORDED):
         return
     table = getattr(state.statement, "table", None)
     kind = _TABLE_KINDS.get(getattr(table, "name", ""))

@@ -182,12 +182,15 @@ def check_value(indicator: Indicator, value: float, disaggregation: str = "total
             f"{name}是人数或个数，应为整数（填的是 {format_number(value)}）。")
     unit = indicator.unit
     upper = upper_bound(indicator)
-    implausible = (f"{name}为 {format_number(value)}{unit}，超出合理范围（最大 "
-                   f"{format_number(upper)}），请核对数值和单位。")
+
+    def implausible() -> str:  # worded only when needed: an import checks 100 000s of figures
+        return (f"{name}为 {format_number(value)}{unit}，超出合理范围（最大 "
+                f"{format_number(upper)}），请核对数值和单位。")
+
     if unit == "%":
         if value > 100:
             if code in MAY_EXCEED_100 and value > upper:
-                add("error", "implausible", implausible)
+                add("error", "implausible", implausible())
             elif code in MAY_EXCEED_100:
                 add("warning", "percent_above_100",
                     f"{name}为 {format_number(value)}%，超过100%。毛入学（园）率和巩固率可能超过"
@@ -204,7 +207,7 @@ def check_value(indicator: Indicator, value: float, disaggregation: str = "total
             add("error", "ratio_out_of_range",
                 f"{name}以每10万计，不能超过100000（填的是 {format_number(value)}）。")
     elif value > upper:
-        add("error", "implausible", implausible)
+        add("error", "implausible", implausible())
     return found
 
 
@@ -318,7 +321,10 @@ def jump_finding(history: Mapping[int, float], year: int, value: float) -> Findi
         return None
     previous_year, previous = earlier[-1]
     change = value - previous
-    shown = f"{previous_year}年为 {format_number(previous)}，{year}年为 {format_number(value)}"
+
+    def shown() -> str:  # worded only for a jump: an import checks 100 000s of figures
+        return f"{previous_year}年为 {format_number(previous)}，{year}年为 {format_number(value)}"
+
     if len(earlier) >= JUMP_MIN_HISTORY:
         changes = [b - a for (_, a), (_, b) in zip(earlier, earlier[1:], strict=False)]
         centre = statistics.fmean(changes)
@@ -329,7 +335,7 @@ def jump_finding(history: Mapping[int, float], year: int, value: float) -> Findi
             return None
         return Finding(
             "warning", "unusual_jump",
-            f"{shown}，变化 {_signed(change)}；按往年的年度变化，本年通常应在 "
+            f"{shown()}，变化 {_signed(change)}；按往年的年度变化，本年通常应在 "
             f"{_rounded(previous + low)}—{_rounded(previous + high)} 之间，"
             "请在备注中说明原因。")
     if previous == 0:
@@ -340,7 +346,7 @@ def jump_finding(history: Mapping[int, float], year: int, value: float) -> Findi
     percent = "" if previous == 0 else f"（{_signed(change / abs(previous) * 100)}%）"
     return Finding(
         "warning", "unusual_jump",
-        f"{shown}，变化 {_signed(change)}{percent}，幅度超过50%，请在备注中说明原因。")
+        f"{shown()}，变化 {_signed(change)}{percent}，幅度超过50%，请在备注中说明原因。")
 
 
 def _signed(value: float) -> str:

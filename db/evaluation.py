@@ -482,7 +482,9 @@ class Evaluator:
 
     def __post_init__(self) -> None:
         self.index = FigureIndex.load(self.session, self.root)
-        units = self.session.scalars(select(OrgUnit)).all()
+        # Columns, not ORM objects: a city's hundreds of units are only looked up here.
+        units = self.session.execute(select(OrgUnit.code, OrgUnit.name, OrgUnit.level,
+                                            OrgUnit.parent_code, OrgUnit.plan_code)).all()
         self.names = {u.code: u.name for u in units}
         self.levels = {u.code: u.level for u in units}
         self._tree = {u.code: (u.parent_code, u.plan_code) for u in units}

@@ -30,9 +30,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from db.changes import FIGURES, RECORDED, record_change
 from db.checks import Finding, check_value, has_errors, jump_finding, parse_number
 from db.models import AuditEntry, DataValue, Indicator, OrgUnit, table_of, utcnow
 from db.plan_years import FIRST_YEAR, LAST_YEAR
@@ -107,12 +108,20 @@ def plan_values(session: Session, figures: Sequence[Figure],
     query = select(DataValue.id, DataValue.unit_code, DataValue.indicator_code, DataValue.year,
                    DataValue.disaggregation, DataValue.value, DataValue.comment,
                    DataValue.status, DataValue.entered_directly)
+    codes = sorted({f.code for f in figures})
+    if len(codes) < min(len(indicators), _IN_CHUNK // 2):
+        # Only the indicators of this batch: a CSV imported in batches (csv_values.py) would
+        # otherwise read every figure of its units again for each batch.
+        query = query.where(DataValue.indicator_code.in_(codes))
     for id_, unit, code, year, dis, value, comment, status, direct in _chunked_rows(
             session, query, DataValue.unit_code, unit_codes):
         stored[(unit, code, year, dis)] = _Stored(id_, value, comment, status, direct)
         series.setdefault((unit, code, dis), {})[year] = value
-        if status == "approved":
-            approved.add((unit, year))
+    # An approved (已审核) figure of any indicator locks its unit's year.
+    locked = select(DataValue.unit_code, DataValue.year).where(
+        DataValue.status == "approved").distinct()
+    approved.update((unit, year) for unit, year in _chunked_rows(
+        session, locked, DataValue.unit_code, unit_codes))
 
     planned: list[Planned] = []
     seen: set[Key] = set()
@@ -231,14 +240,54 @@ def write_planned(session: Session, planned: Sequence[Planned], user: str = "",
     # Core statements on the tables (types and defaults still apply): the ORM's bulk path
     # costs a third more here and has no objects to keep in step anyway.
     values, audit = table_of(DataValue), table_of(AuditEntry)
+    changed = [p.figure for p in planned if p.changes]
+    # Which units and years changed, so a view of another unit need not reload (db/changes.py).
+    record_change(session, [FIGURES], {f.unit for f in changed}, {f.year for f in changed})
     if inserts:
-        session.execute(insert(values), inserts)
+        _insert_many(session, values, inserts)
     if updates:
-        session.execute(update(values).where(values.c.id == bindparam("row_id")), updates)
+        session.execute(update(values).where(values.c.id == bindparam("row_id")), updates,
+                        execution_options={RECORDED: True})
     if audits:
-        session.execute(insert(audit), audits)
+        _insert_many(session, audit, audits)
     progress(total, total, "正在写入数据库……")
     return total
+
+
+def _insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """``INSERT`` every row with one driver ``executemany``, each value converted by its
+    column's type exactly as a Core ``insert()`` would (UTC times, JSON, booleans).
+
+    Why not ``session.execute(insert(table), rows)``: for 60 000 figures and their audit
+    entries SQLAlchemy's per-row parameter handling took longer than SQLite's own work
+    (bench_csv_import.py). Every column the tables fill by default is given in ``rows``; the
+    caller records the change for the views (db/changes.py), which a driver call bypasses.
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    names = list(rows[0])
+    processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+                  for name in names]
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    quote = dialect.identifier_preparer.quote
+    sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(n) for n in names)}) "
+           f"VALUES ({', '.join([marker] * len(names))})")
+    # The same value in every row (the time, the user) is converted once, not 60 000 times.
+    last: list[Any] = [object()] * len(names)
+    done: list[Any] = [None] * len(names)
+
+    def converted(row: dict[str, Any]) -> tuple[Any, ...]:
+        out = []
+        for i, (name, process) in enumerate(zip(names, processors, strict=True)):
+            value = row[name]
+            if process is not None:
+                if value is not last[i]:
+                    last[i], done[i] = value, process(value)
+                value = done[i]
+            out.append(value)
+        return tuple(out)
+
+    connection.exec_driver_sql(sql, [converted(row) for row in rows])
 
 
 def save_values(session: Session, figures: Sequence[Figure], user: str = "",

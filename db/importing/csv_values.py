@@ -5,33 +5,50 @@ The file has a header row and the columns ``unit,code,year,sex,value,comment`` i
 total, empty meaning total. Excel on a Chinese Windows saves CSV as GBK, "CSV UTF-8" adds a
 byte-order mark, and "Unicode text" is UTF-16 with tabs: all are read.
 
-All or nothing: every row is checked first and, if any row has an error, nothing is written and
-the report lists every problem by the row number Excel shows (the header is row 1). Otherwise
-all rows are saved through :func:`db.figures.save_value` in one transaction, so the same checks
-and audit entries apply as for typed figures, and importing the same file twice changes nothing.
+All or nothing: if any row has an error, nothing is written and the report lists every problem
+by the row number Excel shows (the header is row 1). Otherwise all rows are saved in one
+transaction through the bulk save (db/importing/bulk_save.py), which checks and audits each
+figure exactly as :func:`db.figures.save_value` does, and importing the same file twice changes
+nothing.
+
+Streamed, because a county's file may have a million rows (issue 15): the file is decoded and
+read record by record, never held; rows are checked as they come and saved in batches of
+BATCH_ROWS inside the one transaction, which is rolled back if any row anywhere is refused, so
+memory is bounded by the batch. One difference from saving the whole file at once: a figure's
+unusual-jump warning compares it with the earlier years of the same file only when those are in
+its batch or an earlier one (any file sorted by unit or by year is).
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.backup import backup_before_import
-from db.checks import Finding, check_value, has_errors, parse_number
+from db.checks import Finding, check_value, clean_comment, has_errors, parse_number
 from db.errors import UserError
-from db.figures import save_value
 from db.import_scope import out_of_scope_message, writable_units
+from db.importing.bulk_save import Figure, plan_values, write_planned
 from db.importing.report_lines import ImportReport, counts_line, finding_line, result_lines
 from db.models import AuditEntry, Indicator, OrgUnit
 from db.plan_years import FIRST_YEAR, LAST_YEAR
+from db.progress import (
+    CancelCheck,
+    ProgressCallback,
+    never_cancelled,
+    no_progress,
+    raise_if_cancelled,
+)
 from db.storage import begin_write
 from db.unit_events import unit_year_problem
 
@@ -53,6 +70,13 @@ _YEAR = re.compile(r"(\d{4})(\.0+)?年?")
 # Excel turns a long number typed into a General cell into 2.11122E+11, losing digits.
 _EXCEL_SCIENTIFIC = re.compile(r"\d(\.\d+)?[eE]\+?\d+")
 _XLSX_MAGIC = b"PK\x03\x04"
+_DIS_IDS = {"total": 0, "female": 1, "male": 2}
+_CHUNK = 1 << 20
+# Rows checked and saved at a time: large enough that the bulk save's one read of the stored
+# figures per batch is amortised, small enough that a batch's rows and plans stay a few MB.
+BATCH_ROWS = 10_000
+# Findings kept for the report; the rest are counted (the command line shows 200 anyway).
+MAX_KEPT_FINDINGS = 10_000
 
 
 class ValuesCsvError(UserError):
@@ -101,29 +125,132 @@ class _UnterminatedQuote(Exception):
         super().__init__(line)
 
 
-def _records(text: str) -> list[list[str]]:
-    first_line = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
+class _NotStrict(Exception):
+    """The strict reader refused something Excel would read (a stray quote inside a cell)."""
+
+
+Opener = Callable[[], BinaryIO]
+
+
+def _opener(source: Path | str | bytes) -> tuple[Opener, str, int]:
+    """How to open the file's bytes (again: the file is read more than once, never held),
+    its name, and its size for the progress bar."""
+    if isinstance(source, bytes):
+        data = source
+        return (lambda: io.BytesIO(data)), "", len(data)
+    path = Path(source)
+    try:
+        size = path.stat().st_size
+        path.open("rb").close()
+    except OSError as error:
+        raise ValuesCsvError(f"无法读取文件 {path}：{error.strerror or error}") from error
+    return (lambda: path.open("rb")), path.name, size
+
+
+def _detect_encoding(open_bytes: Opener) -> tuple[str, str]:
+    """``(codec, label)`` as :func:`decode_csv` decides, decoding chunk by chunk."""
+    with open_bytes() as raw:
+        head = raw.read(4)
+    if head.startswith(_XLSX_MAGIC):
+        decode_csv(head)  # raises the "this is a workbook" message
+    if head.startswith(b"\xef\xbb\xbf"):
+        attempts = [("utf-8-sig", "UTF-8（带BOM）")]
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        attempts = [("utf-16", "UTF-16")]
+    else:
+        attempts = [("utf-8", "UTF-8"), ("gb18030", "GB18030（GBK）")]
+    for codec, label in attempts:
+        decoder = codecs.getincrementaldecoder(codec)()
+        try:
+            with open_bytes() as raw:
+                while chunk := raw.read(_CHUNK):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return codec, label
+    raise ValuesCsvError("无法识别文件的文字编码（既不是 UTF-8，也不是 GBK/GB18030）。"
+                         "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”后再导入。")
+
+
+def _delimiter(open_bytes: Opener, codec: str) -> str:
+    with open_bytes() as raw, io.TextIOWrapper(raw, encoding=codec, newline="") as text:
+        parts: list[str] = []
+        while chunk := text.read(_CHUNK):
+            cut = chunk.find("\n")
+            parts.append(chunk if cut < 0 else chunk[:cut])
+            if cut >= 0:
+                break
+    first_line = "".join(parts)
+    return "\t" if "\t" in first_line and "," not in first_line else ","
+
+
+def _stream_records(text: TextIO, delimiter: str, strict: bool) -> Iterator[list[str]]:
     # Records, not lines: a quoted comment may span lines, and Excel shows it as one row.
     # Read strictly first: the lenient reader takes an unclosed quote to the end of the file,
     # swallowing every later row into one comment.
-    strict = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records: list[list[str]] = []
+    reader = csv.reader(text, delimiter=delimiter, strict=strict)
+    end_of_last = 0
     try:
-        end_of_last = 0
-        for record in strict:
-            records.append(record)
-            end_of_last = strict.line_num
-        return records
+        for record in reader:
+            yield record
+            end_of_last = reader.line_num
     except csv.Error as error:
+        if not strict:
+            raise
         if "unexpected end of data" in str(error):
             raise _UnterminatedQuote(end_of_last + 1) from None
-    # Anything else the strict reader refuses (a stray quote inside a cell) Excel would read.
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        # Anything else the strict reader refuses (a stray quote inside a cell) Excel would read.
+        raise _NotStrict() from None
 
 
 def _cell(value: str) -> str:
     return unicodedata.normalize("NFKC", value).strip()
+
+
+class _Checker:
+    """The checks of one row against the database, with what they need read once."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.units = {u.code: u for u in session.scalars(select(OrgUnit))}
+        self.scope = writable_units(session)
+        self.indicators = {i.code: i for i in session.scalars(select(Indicator))}
+        self.by_name = {i.name: i for i in self.indicators.values()}
+        # Every key seen, as one small int each (≈ 100 bytes a row, where tuples of strings
+        # took ≈ 400): a 1 000 000-row file must be checked for duplicates in bounded memory.
+        self._unit_ids: dict[str, int] = {}
+        self._code_ids = {code: n for n, code in enumerate(self.indicators)}
+        self.seen: dict[int, int] = {}
+
+    def key(self, unit: str, code: str, year: int, disaggregation: str) -> int:
+        unit_id = self._unit_ids.setdefault(unit, len(self._unit_ids))
+        code_id = self._code_ids[code]
+        return (((unit_id * len(self._code_ids) + code_id) * 10_000 + year) * 4
+                + _DIS_IDS[disaggregation])
+
+    def check(self, record: Sequence[str], number: int, columns: dict[str, int], width: int,
+              found: list[Finding]) -> CsvRow | None:
+        row = _check_row(record, number, columns, width, self, found)
+        unit_code = _cell(record[columns["unit"]]) if columns["unit"] < len(record) else ""
+        if self.scope is not None and unit_code in self.units and unit_code not in self.scope:
+            # The rule every import follows (db/import_scope.py), as the Excel import does.
+            found.append(Finding("error", "outside_home",
+                                 out_of_scope_message(self.session, unit_code)))
+            row = None
+        return row
+
+
+def _keep(report: ImportReport, number: int, found: list[Finding]) -> None:
+    """Add a row's findings to the report, up to MAX_KEPT_FINDINGS: a refused file of a million
+    bad rows is reported by its first thousands (the rest counted), not held in memory."""
+    for finding in found:
+        if report.kept_findings < MAX_KEPT_FINDINGS:
+            report.add(number, finding)
+            report.kept_findings += 1
+        else:
+            report.left_off += 1
+            report.left_off_errors = report.left_off_errors or finding.severity == "error"
 
 
 def read_values_csv(
@@ -132,61 +259,84 @@ def read_values_csv(
     """Check every row of a values file against the database; write nothing.
 
     Returns the rows that passed and a report whose findings are keyed by Excel row number.
-    Raises ValuesCsvError only when the bytes cannot be read as text at all.
+    Raises ValuesCsvError only when the bytes cannot be read as text at all. Holds every row:
+    for small files and tests; :func:`import_values_csv` streams.
     """
-    text, encoding = decode_csv(data)
-    report = ImportReport(source=source, encoding=encoding)
+    rows: list[CsvRow] = []
+    report = _run(session, _opener(data)[0], source, lambda row, _: rows.append(row), rows.clear,
+                  never_cancelled, no_progress, 0)
+    return rows, report
+
+
+def _run(session: Session, open_bytes: Opener, source: str,
+         accept: Callable[[CsvRow, ImportReport], None], restart: Callable[[], None],
+         cancel: CancelCheck, progress: ProgressCallback, size: int) -> ImportReport:
+    """Check the file row by row, handing each row that passed to ``accept`` (``restart``:
+    forget the rows handed so far, the file is read again leniently)."""
+    codec, encoding = _detect_encoding(open_bytes)
+    delimiter = _delimiter(open_bytes, codec)
     try:
-        records = _records(text)
+        return _check_file(session, open_bytes, codec, delimiter, source, encoding, accept,
+                           cancel, progress, size, strict=True)
     except _UnterminatedQuote as error:
+        restart()  # the rows before it were read from a file that is refused whole
+        report = ImportReport(source=source, encoding=encoding)
         report.add(error.line, Finding(
             "error", "unterminated_quote",
             f"第{error.line}行有一个引号（\"）没有配对的结尾引号，从这里到文件末尾都会被读成"
             "同一个单元格，整个文件没有导入。请在该行补上结尾的引号，或删去多余的引号。"))
-        return [], report
+        return report
+    except _NotStrict:
+        pass
+    # Start again with the lenient reader; the caller's ``accept`` was told to forget.
+    restart()
+    try:
+        return _check_file(session, open_bytes, codec, delimiter, source, encoding, accept,
+                           cancel, progress, size, strict=False)
     except csv.Error as error:
+        report = ImportReport(source=source, encoding=encoding)
         report.add(1, Finding("error", "bad_csv", f"文件不是有效的 CSV 格式：{error}。"))
-        return [], report
+        return report
 
-    first = next((i for i, record in enumerate(records) if any(c.strip() for c in record)), None)
-    if first is None:
-        report.add(1, Finding("error", "empty_file", "文件是空的，没有表头和数据。"))
-        return [], report
-    columns = _header(records[first], first + 1, report)
-    if columns is None:
-        return [], report
 
-    units = {u.code: u for u in session.scalars(select(OrgUnit))}
-    scope = writable_units(session)
-    indicators = {i.code: i for i in session.scalars(select(Indicator))}
-    by_name = {i.name: i for i in indicators.values()}
-    seen: dict[tuple[str, str, int, str], int] = {}
-    rows: list[CsvRow] = []
-    for index in range(first + 1, len(records)):
-        record = records[index]
-        if not any(c.strip() for c in record):
-            continue  # Excel leaves empty rows at the end of a sheet
-        number = index + 1
-        report.rows_read += 1
-        row = _check_row(record, number, columns, len(records[first]), units, indicators,
-                         by_name, seen, report)
-        unit_code = _cell(record[columns["unit"]]) if columns["unit"] < len(record) else ""
-        if scope is not None and unit_code in units and unit_code not in scope:
-            # The rule every import follows (db/import_scope.py), as the Excel import does.
-            report.add(number, Finding("error", "outside_home",
-                                       out_of_scope_message(session, unit_code)))
-            row = None
-        if row is None:
-            if has_errors(report.findings.get(number, [])):
-                report.rejected += 1
+def _check_file(session: Session, open_bytes: Opener, codec: str, delimiter: str, source: str,
+                encoding: str, accept: Callable[[CsvRow, ImportReport], None], cancel: CancelCheck,
+                progress: ProgressCallback, size: int, strict: bool) -> ImportReport:
+    report = ImportReport(source=source, encoding=encoding)
+    checker = _Checker(session)
+    columns: dict[str, int] | None = None
+    first = width = 0
+    with open_bytes() as raw, io.TextIOWrapper(raw, encoding=codec, newline="") as text:
+        for index, record in enumerate(_stream_records(text, delimiter, strict)):
+            if not any(c.strip() for c in record):
+                continue  # Excel leaves empty rows at the end of a sheet
+            if columns is None:
+                first, width = index, len(record)
+                columns = _header(record, first + 1, report)
+                if columns is None:
+                    return report
+                continue
+            number = index + 1
+            if number % 1000 == 0:
+                raise_if_cancelled(cancel)
+                progress(raw.tell(), size, "正在检查并导入……")
+            report.rows_read += 1
+            found: list[Finding] = []
+            row = checker.check(record, number, columns, width, found)
+            _keep(report, number, found)
+            if row is None:
+                if has_errors(found):
+                    report.rejected += 1
+                else:
+                    report.skipped += 1
             else:
-                report.skipped += 1
-        else:
-            rows.append(row)
-            report.accepted += 1
-    if report.rows_read == 0:
+                report.accepted += 1
+                accept(row, report)
+    if columns is None:
+        report.add(1, Finding("error", "empty_file", "文件是空的，没有表头和数据。"))
+    elif report.rows_read == 0:
         report.add(first + 1, Finding("error", "no_rows", "文件只有表头，没有数据行。"))
-    return rows, report
+    return report
 
 
 def _header(record: Sequence[str], number: int, report: ImportReport) -> dict[str, int] | None:
@@ -221,14 +371,13 @@ def _check_row(
     number: int,
     columns: dict[str, int],
     width: int,
-    units: dict[str, OrgUnit],
-    indicators: dict[str, Indicator],
-    by_name: dict[str, Indicator],
-    seen: dict[tuple[str, str, int, str], int],
-    report: ImportReport,
+    checker: _Checker,
+    found: list[Finding],
 ) -> CsvRow | None:
+    units, indicators, by_name = checker.units, checker.indicators, checker.by_name
+
     def error(code: str, message: str, field: str | None = None) -> None:
-        report.add(number, Finding("error", code, message, field))
+        found.append(Finding("error", code, message, field))
 
     missing = [name for name, position in columns.items()
                if name in REQUIRED_COLUMNS and position >= len(record)]
@@ -297,25 +446,24 @@ def _check_row(
 
     value, parse_findings = parse_number(get("value"))
     for finding in parse_findings:
-        report.add(number, Finding(finding.severity, finding.code, "数值" + finding.message,
-                                   indicator.code if indicator else None))
+        found.append(Finding(finding.severity, finding.code, "数值" + finding.message,
+                             indicator.code if indicator else None))
     if parse_findings:
         ok = False
     elif value is None:
-        report.add(number, Finding("warning", "empty_value", "数值为空，本行不导入（库中已有的"
-                                   "数据不变）。", indicator.code if indicator else None))
+        found.append(Finding("warning", "empty_value", "数值为空，本行不导入（库中已有的"
+                             "数据不变）。", indicator.code if indicator else None))
 
     if indicator is not None and disaggregation is not None and year is not None and unit_code:
-        key = (unit_code, indicator.code, year, disaggregation)
-        if key in seen:
-            error("duplicate_row", f"与第{seen[key]}行重复（同一单位、指标、年份和性别）。",
+        key = checker.key(unit_code, indicator.code, year, disaggregation)
+        first_seen = checker.seen.setdefault(key, number)
+        if first_seen != number:
+            error("duplicate_row", f"与第{first_seen}行重复（同一单位、指标、年份和性别）。",
                   indicator.code)
             ok = False
-        else:
-            seen[key] = number
     if indicator is not None and disaggregation is not None and value is not None:
         for finding in check_value(indicator, value, disaggregation):
-            report.add(number, finding)
+            found.append(finding)
             ok = ok and finding.severity != "error"
 
     if not ok or value is None:
@@ -323,7 +471,69 @@ def _check_row(
     assert unit is not None and indicator is not None and year is not None
     assert disaggregation is not None
     comment = get("comment").strip() if "comment" in columns else None
-    return CsvRow(number, unit_code, indicator.code, year, disaggregation, value, comment)
+    return CsvRow(number, unit.code, indicator.code, year, disaggregation, value, comment)
+
+
+class _Saver:
+    """Saves the checked rows batch by batch in the one transaction of the import: each batch is
+    planned and written by the bulk save (db/importing/bulk_save.py), so memory is bounded by
+    the batch, not the file."""
+
+    def __init__(self, session: Session, user: str, dry_run: bool, cancel: CancelCheck,
+                 batch_rows: int) -> None:
+        self.session, self.user, self.dry_run = session, user, dry_run
+        self.cancel, self.batch_rows = cancel, batch_rows
+        self.batch: list[CsvRow] = []
+        self.save_refused = False  # a figure refused at saving (a locked year, a long comment)
+        self.began = False
+
+    def accept(self, row: CsvRow, report: ImportReport) -> None:
+        self.batch.append(row)
+        if len(self.batch) >= self.batch_rows:
+            self.save(report)
+
+    def restart(self) -> None:
+        self.batch = []
+        self.save_refused = False
+        self.session.rollback()
+        self.began = False
+
+    def save(self, report: ImportReport) -> None:
+        batch, self.batch = self.batch, []
+        if not batch or (report.has_errors and not self.save_refused):
+            return  # a row is wrong: nothing will be written, the rest is only checked
+        if not self.dry_run and not self.began:
+            begin_write(self.session)  # wait for another writer now, not fail halfway
+            self.began = True
+        # Year order, so each figure's jump check sees the earlier years of the same batch
+        # (and, through the database, those of the batches already written).
+        batch.sort(key=lambda r: (r.unit, r.code, r.disaggregation, r.year))
+        figures: list[Figure] = []
+        noted: dict[int, list[Finding]] = {}
+        for row in batch:
+            comment = row.comment
+            if comment is not None:
+                comment, found = clean_comment(comment)
+                if found:
+                    indicator = self.session.get(Indicator, row.code)
+                    name = indicator.name if indicator is not None else row.code
+                    noted[row.row] = [Finding(f.severity, f.code, f"“{name}”：{f.message}",
+                                              row.code, row.disaggregation) for f in found]
+            figures.append(Figure(row.unit, row.code, row.year, row.value, row.disaggregation,
+                                  comment))
+        planned = plan_values(self.session, figures, self.cancel)
+        for row, plan in zip(batch, planned, strict=True):
+            found = noted.get(row.row, []) + plan.findings
+            _keep(report, row.row, found)
+            if has_errors(found):
+                report.accepted -= 1
+                report.rejected += 1
+                self.save_refused = True
+            else:
+                report.changed += plan.changes
+        if not self.save_refused:
+            raise_if_cancelled(self.cancel)
+            write_planned(self.session, planned, self.user)
 
 
 def import_values_csv(
@@ -331,44 +541,30 @@ def import_values_csv(
     source: Path | str | bytes,
     user: str = "",
     dry_run: bool = False,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelCheck = never_cancelled,
+    batch_rows: int = BATCH_ROWS,
 ) -> ImportReport:
     """Check a values file and, if every row is right, save all of it in one transaction.
 
-    ``source`` is a path or the file's bytes. With ``dry_run`` the rows are saved and then
-    rolled back, so the report tells exactly what a real import would change. The session must
-    have no pending changes: the import commits or rolls back the whole transaction.
+    ``source`` is a path or the file's bytes. The file is streamed: rows are checked as they
+    are read and saved in batches of ``batch_rows`` inside the one transaction, which is rolled
+    back if any row anywhere is wrong. With ``dry_run`` the rows are saved and then rolled
+    back, so the report tells exactly what a real import would change. The session must have
+    no pending changes: the import commits or rolls back the whole transaction. Raises
+    TaskCancelled if ``cancel`` asks (nothing written).
     """
-    if isinstance(source, bytes):
-        data, name = source, ""
-    else:
-        path = Path(source)
-        name = path.name
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            raise ValuesCsvError(f"无法读取文件 {path}：{error.strerror or error}") from error
-
-    rows, report = read_values_csv(session, data, name)
-    report.dry_run = dry_run
-    if report.has_errors:
-        return report
-    if not dry_run:
-        begin_write(session)  # wait for another writer now, not fail halfway (storage.py)
+    open_bytes, name, size = _opener(source)
+    saver = _Saver(session, user, dry_run, cancel, batch_rows)
     try:
-        # Year order, so each figure's jump check sees the earlier years of the same file.
-        for row in sorted(rows, key=lambda r: (r.unit, r.code, r.disaggregation, r.year)):
-            result = save_value(session, row.unit, row.code, row.year, row.value,
-                                row.disaggregation, comment=row.comment, user=user)
-            for finding in result.findings:
-                report.add(row.row, finding)
-            if not result.ok:
-                report.accepted -= 1
-                report.rejected += 1
-            elif result.changed:
-                report.changed += 1
+        report = _run(session, open_bytes, name, saver.accept, saver.restart, cancel, progress,
+                      size)
+        saver.save(report)
+        report.dry_run = dry_run
         if report.has_errors or dry_run:
             session.rollback()
             return report
+        raise_if_cancelled(cancel)
         if report.changed:
             # Only an import that will write is worth a backup (refused and unchanged files
             # would rotate the useful ones away); taken from the last committed state. A failed
@@ -380,9 +576,10 @@ def import_values_csv(
                                    after={"rows": report.accepted, "changed": report.changed,
                                           "encoding": report.encoding}))
         session.commit()
-    except Exception:
+    except BaseException:
         session.rollback()
         raise
+    progress(size, size, "导入完成。")
     report.applied = True
     return report
 
@@ -403,7 +600,7 @@ def format_report(report: ImportReport, limit: int = 200) -> str:
                 break
             lines.append(finding_line(number, finding))
             shown += 1
-    if total > shown:
-        lines.append(f"……另有 {total - shown} 条未列出。")
+    if total + report.left_off > shown:
+        lines.append(f"……另有 {total + report.left_off - shown} 条未列出。")
     lines += result_lines(report, "文件")
     return "\n".join(lines)

@@ -22,10 +22,13 @@ class ImportReport:
     findings: dict[int, list[Finding]] = field(default_factory=dict)
     applied: bool = False
     dry_run: bool = False
+    kept_findings: int = 0  # a streamed import keeps this many findings …
+    left_off: int = 0  # … and only counts the rest
+    left_off_errors: bool = False  # whether an error is among those counted
 
     @property
     def has_errors(self) -> bool:
-        return any(has_errors(found) for found in self.findings.values())
+        return self.left_off_errors or any(has_errors(found) for found in self.findings.values())
 
     def add(self, row: int, finding: Finding) -> None:
         self.findings.setdefault(row, []).append(finding)

@@ -1,0 +1,51 @@
+"""FigureIndex.series (db/aggregation.py) takes shortcuts for a whole city's evaluation (issue 15):
+it must give exactly what resolving each year gives, before and after a figure changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from demo_county import open_session
+
+from db.aggregation import FigureIndex
+from db.demo import fill_demo
+
+COUNTY = "211122"
+YEARS = range(2018, 2031)
+
+
+def resolved_year_by_year(index: FigureIndex, unit: str, code: str, dis: str) -> dict[int, float]:
+    return {year: value for year in YEARS
+            if (value := index.resolve(unit, code, year, dis).value) is not None}
+
+
+def assert_series_as_resolved(index: FigureIndex) -> int:
+    compared = 0
+    for unit in index.subtree(COUNTY):
+        for code in index.indicators:
+            for dis in ("total", "female", "male"):
+                series = index.series(unit, code, YEARS, dis)
+                assert series == resolved_year_by_year(index, unit, code, dis), (unit, code, dis)
+                assert list(series) == sorted(series)  # years in order, as the trend reads them
+                compared += bool(series)
+    return compared
+
+
+def test_every_series_of_a_demo_county_is_its_figures_resolved_year_by_year(
+    tmp_path: Path,
+) -> None:
+    for session in open_session(tmp_path):
+        fill_demo(session, COUNTY, 4, range(2020, 2026), seed=3)
+        index = FigureIndex.load(session, COUNTY)
+        assert assert_series_as_resolved(index) > 100  # surveys, counts and rates alike
+        # A rate entered directly (a survey of the township) and a changed count: the shortcuts
+        # must not keep what they saw before.
+        rate = next(code for code, info in index.indicators.items()
+                    if info.kind == "rate" and info.numerator and info.factor)
+        township = sorted(index.subtree(COUNTY) - {COUNTY})[0]
+        index.add(township, rate, 2024, "total", 12.5, entered_directly=True)
+        survey = next(code for code, info in index.indicators.items() if info.kind == "direct")
+        index.add(COUNTY, survey, 2023, "total", 77.0)
+        assert index.series(COUNTY, survey, YEARS)[2023] == 77.0
+        assert index.series(township, rate, YEARS)[2024] == 12.5
+        assert_series_as_resolved(index)
