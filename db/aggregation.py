@@ -347,10 +347,10 @@ class FigureIndex:
         pooled = info.kind == "rate" and info.numerator and info.denominator and info.factor
         for year in years:
             # A rate's value without the lists of units behind it, which resolve() builds.
-            value = (self._rate_value(unit, info, year, disaggregation) if pooled
+            found = (self._rate_value(unit, info, year, disaggregation) if pooled
                      else self.resolve(unit, code, year, disaggregation).value)
-            if value is not None:
-                out[year] = value
+            if found is not None:
+                out[year] = found
         return out
 
     def _rate_value(self, unit: str, info: IndicatorInfo, year: int, dis: str) -> float | None:
