@@ -197,9 +197,7 @@ class KeyOfferDialog(QDialog):
         except SyncError as error:
             QMessageBox.warning(self, tr("未登记"), str(error))
             return False
-        self.accept()
-        self.registered.emit()
-        return True
+        return self._registered()
 
     def register(self) -> bool:
         try:
@@ -209,6 +207,9 @@ class KeyOfferDialog(QDialog):
         except SyncError as error:
             QMessageBox.warning(self, tr("未登记"), str(error))
             return False
+        return self._registered()
+
+    def _registered(self) -> bool:
         self.accept()
         self.registered.emit()
         return True

@@ -123,15 +123,20 @@ def main() -> None:
         folder = args.pdf_dir or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         args.png_dir.mkdir(parents=True, exist_ok=True)
-        pdfs = write_reports(folder)
-        if args.all_pages:
-            for kind, pdf in pdfs.items():
-                for page in range(1, page_count(pdf) + 1):
-                    print(render(pdf, page, args.png_dir / f"{kind}-{page:02d}.png"))
-            return
-        for kind, text, name in SHOTS:
-            pdf = pdfs[kind]
-            print(render(pdf, first_page_with(pdf, text), args.png_dir / f"report-{name}.png"))
+        render_shots(write_reports(folder), SHOTS, args.png_dir, "report", args.all_pages)
+
+
+def render_shots(pdfs: dict[str, Path], shots: list[tuple[str, str, str]], png_dir: Path,
+                 prefix: str, all_pages: bool) -> None:
+    """Each shot (kind, a text on the page, name) as ``{prefix}-{name}.png``; or every page."""
+    if all_pages:
+        for kind, pdf in pdfs.items():
+            for page in range(1, page_count(pdf) + 1):
+                print(render(pdf, page, png_dir / f"{kind}-{page:02d}.png"))
+        return
+    for kind, text, name in shots:
+        pdf = pdfs[kind]
+        print(render(pdf, first_page_with(pdf, text), png_dir / f"{prefix}-{name}.png"))
 
 
 if __name__ == "__main__":

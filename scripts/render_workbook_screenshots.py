@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from render_report_screenshots import first_page_with, page_count, render  # noqa: E402
+from render_report_screenshots import render_shots  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from db.catalogue import ensure_catalogue  # noqa: E402
@@ -83,14 +83,7 @@ def main() -> None:
         folder.mkdir(parents=True, exist_ok=True)
         args.png_dir.mkdir(parents=True, exist_ok=True)
         pdfs = print_with_libreoffice(write_workbooks(folder), folder)
-        if args.all_pages:
-            for kind, pdf in pdfs.items():
-                for page in range(1, page_count(pdf) + 1):
-                    print(render(pdf, page, args.png_dir / f"{kind}-{page:02d}.png"))
-            return
-        for kind, text, name in SHOTS:
-            pdf = pdfs[kind]
-            print(render(pdf, first_page_with(pdf, text), args.png_dir / f"excel-{name}.png"))
+        render_shots(pdfs, SHOTS, args.png_dir, "excel", args.all_pages)
 
 
 if __name__ == "__main__":
