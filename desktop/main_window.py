@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
@@ -284,7 +284,9 @@ class MainWindow(QMainWindow):
         self.undo_action = QAction(tr("撤销"), self)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
         self.redo_action = QAction(tr("重做"), self)
-        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        # Qt's Redo on Linux is Ctrl+Shift+Z only; clerks coming from Excel and WPS press Ctrl+Y.
+        self.redo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Redo),
+                                       QKeySequence("Ctrl+Y")])
         bar.addAction(self.undo_action)
         bar.addAction(self.redo_action)
         bar.addSeparator()
@@ -465,6 +467,9 @@ class MainWindow(QMainWindow):
             if change.kinds & {UNITS, EVERYTHING, CATALOGUE}:
                 self._fill_units()
             self.reload()
+            # An import, a sync, a restore or another window wrote: "尚未修改" would now be false.
+            self.saved_label.setText(tr("数据已更新 {time}").format(
+                time=f"{datetime.now():%H:%M:%S}"))
         current = self.table.currentIndex()
         if current.isValid() and self.detail_dock.isVisible():
             self._show_detail(current, current)

@@ -118,6 +118,14 @@ def test_undo_and_redo_go_through_the_database(qtbot: QtBot, window: MainWindow)
     assert stored(window, "health_literacy") == 44
 
 
+def test_redo_answers_ctrl_y_as_in_excel_and_wps(window: MainWindow) -> None:
+    from PySide6.QtGui import QKeySequence
+
+    keys = {k.toString() for k in window.redo_action.shortcuts()}
+    assert "Ctrl+Y" in keys  # what clerks press in Excel and WPS
+    assert QKeySequence(QKeySequence.StandardKey.Redo).toString() in keys  # the platform's own
+
+
 def test_a_pasted_block_saves_the_good_cells_and_reports_the_bad(
     window: MainWindow,
 ) -> None:

@@ -1529,5 +1529,9 @@ You can then add its townships and add up what they send.</translation>
         <source>统计时段</source>
         <translation>Statistical period</translation>
     </message>
+    <message>
+        <source>数据已更新 {time}</source>
+        <translation>Data updated {time}</translation>
+    </message>
 </context>
 </TS>
