@@ -1,6 +1,7 @@
 """Shared fixtures. Tests run Qt offscreen, against real SQLite files in tmp_path."""
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +23,18 @@ def db_path(tmp_path: Path) -> Path:
 def no_tianbao_db_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """A developer's own TIANBAO_DB must never lead a test to their real data file."""
     monkeypatch.delenv("TIANBAO_DB", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def private_qt_settings(tmp_path: Path) -> None:
+    """QSettings (last folder, last unit, window layout) go to tmp_path, never to the
+    developer's own settings; only where the test module loaded Qt, so core tests stay Qt-free."""
+    if "PySide6.QtCore" not in sys.modules:
+        return
+    from PySide6.QtCore import QSettings
+
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
 
 
 @pytest.fixture(autouse=True, scope="session")

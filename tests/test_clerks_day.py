@@ -11,11 +11,11 @@ the fingerprint compared and registered in one click, the preview, the figures i
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -42,6 +42,7 @@ from desktop.report_dialog import ReportDialog
 from desktop.sync_dialog import SyncPreviewDialog
 from desktop.units_dialog import UnitsDialog
 from desktop.wizard import TOWNSHIP_ID, FirstStartWizard
+from tests.qt_input import on_next_modal
 
 PANSHAN = "211122"  # 盘山县
 SHALING, GAOSHENG, GUCHENGZI = "211122101000", "211122102000", "211122103000"
@@ -52,12 +53,6 @@ MANAGED = "maternal_system_management_rate"  # shares 活产数 with the materna
 NUTRITION = "nutrition_knowledge_awareness"  # a county survey figure, typed as a rate
 
 
-@pytest.fixture(autouse=True)
-def private_settings(tmp_path: Path) -> None:
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
-
-
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
     prepared = prepare_database(resolve_database_url(str(tmp_path / "tianbao.sqlite3")))
@@ -66,18 +61,6 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
         session.commit()
     yield prepared.engine
     prepared.engine.dispose()
-
-
-def on_next_modal(kind: type[QWidget], act: Callable[[QWidget], None]) -> None:
-    """Act on the next modal dialog of ``kind`` once it is up (its exec() blocks the caller)."""
-    def attempt() -> None:
-        widget = QApplication.activeModalWidget()
-        if isinstance(widget, kind) and widget.isVisible():
-            act(widget)
-        else:
-            QTimer.singleShot(10, attempt)
-
-    QTimer.singleShot(0, attempt)
 
 
 class Clerk:

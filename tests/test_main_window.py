@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
@@ -31,13 +31,6 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
         fill_demo(session, COUNTY, 3, range(2020, 2025), seed=3)
     yield prepared.engine
     prepared.engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def private_settings(tmp_path: Path) -> None:
-    """QSettings of the tests go to tmp_path, never to the developer's own settings."""
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
 
 
 @pytest.fixture

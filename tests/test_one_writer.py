@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -47,12 +46,6 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
         fill_demo(session, COUNTY, 2, range(2022, 2025), seed=5)
     yield prepared.engine
     prepared.engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def private_settings(tmp_path: Path) -> None:
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
 
 
 @pytest.fixture

@@ -3,12 +3,12 @@ the year chosen: the new map for 2024, the old one for 2022 (offscreen, real SQL
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from db.units import init_unit
 from desktop.main_window import MainWindow
 from desktop.unit_change_dialogs import MergeDialog, RenameFromYearDialog
 from desktop.units_dialog import UnitsDialog
-from tests.qt_input import type_with_input_method
+from tests.qt_input import on_next_modal, type_with_input_method
 
 COUNTY = "211122"
 T1, T2, T3 = (township_code(COUNTY, i) for i in range(3))
@@ -38,24 +38,6 @@ def engine(tmp_path: Path) -> Iterator[Engine]:
         session.commit()
     yield prepared.engine
     prepared.engine.dispose()
-
-
-@pytest.fixture(autouse=True)
-def private_settings(tmp_path: Path) -> None:
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
-
-
-def on_next_modal(kind: type[QWidget], act: Callable[[QWidget], None]) -> None:
-    """Act on the next modal dialog of ``kind`` once it is up (it blocks the caller)."""
-    def attempt() -> None:
-        widget = QApplication.activeModalWidget()
-        if isinstance(widget, kind) and widget.isVisible():
-            act(widget)
-        else:
-            QTimer.singleShot(10, attempt)
-
-    QTimer.singleShot(0, attempt)
 
 
 def overview_townships(qtbot: QtBot, window: MainWindow, year: int) -> list[str]:

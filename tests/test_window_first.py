@@ -48,12 +48,6 @@ def county(tmp_path: Path) -> Iterator[Engine]:
     prepared.engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def private_settings(tmp_path: Path) -> None:
-    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path))
-
-
 def test_the_window_is_on_screen_before_sqlalchemy_or_the_models_are_loaded(
     county: Engine, tmp_path: Path
 ) -> None:
