@@ -172,6 +172,19 @@ class Checker:
                                                        field_))
         self.preview.report.rejected += 1
 
+    def well_formed(self, number: int, section: str, record: Any, schema: str) -> bool:
+        """A JSON object that its section's schema accepts; else one error, and False."""
+        if type(record) is not dict:
+            self.error(number, section, "不是 JSON 对象。")
+            return False
+        from db.sync.format import schema_errors
+
+        problems = schema_errors(record, schema)
+        if problems:
+            self.error(number, section, f"格式不符合规范：{problems[0]}")
+            return False
+        return True
+
     def conflict(self, conflict: Conflict) -> None:
         self.preview.conflict_total += 1
         if len(self.preview.conflicts) < MAX_CONFLICTS:
@@ -512,14 +525,7 @@ class Checker:
 
     def unit(self, number: int, record: Any) -> None:
         section = "orgUnits"
-        if type(record) is not dict:
-            self.error(number, section, "不是 JSON 对象。")
-            return
-        from db.sync.format import schema_errors
-
-        problems = schema_errors(record, "orgUnit")
-        if problems:
-            self.error(number, section, f"格式不符合规范：{problems[0]}")
+        if not self.well_formed(number, section, record, "orgUnit"):
             return
         code, parent = record["code"], record.get("parent")
         if code in self.unit_names:
@@ -564,14 +570,7 @@ class Checker:
 
     def goal_progress(self, number: int, record: Any) -> None:
         section = "goalProgress"
-        if type(record) is not dict:
-            self.error(number, section, "不是 JSON 对象。")
-            return
-        from db.sync.format import schema_errors
-
-        problems = schema_errors(record, "goalProgress")
-        if problems:
-            self.error(number, section, f"格式不符合规范：{problems[0]}")
+        if not self.well_formed(number, section, record, "goalProgress"):
             return
         goal = record["goal"]
         year = self.year(number, section, record["period"])
@@ -620,14 +619,7 @@ class Checker:
 
     def audit(self, number: int, record: Any) -> None:
         section = "auditEntries"
-        if type(record) is not dict:
-            self.error(number, section, "不是 JSON 对象。")
-            return
-        from db.sync.format import schema_errors
-
-        problems = schema_errors(record, "auditEntry")
-        if problems:
-            self.error(number, section, f"格式不符合规范：{problems[0]}")
+        if not self.well_formed(number, section, record, "auditEntry"):
             return
         if record["entity"] not in AUDITED_ENTITIES:
             return

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.models import OrgUnit, UnitEvent
-from db.sync.format import SyncError, format_time, parse_time, schema_errors
+from db.sync.format import SyncError, format_time, parse_time
 from db.unit_events import apply_event, event_problem, event_record, event_text
 from db.units import UnitError
 
@@ -60,12 +60,7 @@ class UnitEventsIn:
 
     def check(self, number: int, record: Any) -> None:
         importer = self.importer
-        if type(record) is not dict:
-            importer.error(number, SECTION, "不是 JSON 对象。")
-            return
-        problems = schema_errors(record, "unitEvent")
-        if problems:
-            importer.error(number, SECTION, f"格式不符合规范：{problems[0]}")
+        if not importer.well_formed(number, SECTION, record, "unitEvent"):
             return
         identity = (record["origin"], record["originId"])
         if (record["origin"] == importer.own_fingerprint or identity in self.known
