@@ -29,7 +29,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "reviewer": frozenset({"enter", "submit", "report", "export", "approve", "reopen",
                            "import"}),
     "admin": frozenset({"enter", "submit", "report", "export", "approve", "reopen", "import",
-                        "manage_units", "manage_keys", "manage_users", "restore"}),
+                        "manage_units", "manage_keys", "manage_users", "manage_settings",
+                        "restore"}),
 }
 
 _hasher = PasswordHasher()

@@ -33,7 +33,7 @@ _TABLE_KINDS = {
     "org_unit": UNITS,
     "goal_progress": QUALITATIVE,
     "plan": CATALOGUE, "domain": CATALOGUE, "goal": CATALOGUE, "indicator": CATALOGUE,
-    "target": CATALOGUE, "meta": CATALOGUE,
+    "target": CATALOGUE, "meta": CATALOGUE, "plan_setting": CATALOGUE,
 }
 _PENDING = "tianbao_pending_changes"
 ORIGIN = "tianbao_origin"  # Session.info key: who writes through this session ("grid", …)

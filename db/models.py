@@ -366,3 +366,15 @@ class UserAccount(Base):
     password_hash: Mapped[str] = mapped_column(String(255))  # argon2id, never the password
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PlanSetting(Base):
+    """One setting an administrator keeps for a plan (form header, check thresholds, the
+    reporting calendar …); ``db/plan_settings.py`` holds the defaults and the checks."""
+
+    __tablename__ = "plan_setting"
+    plan_code: Mapped[str] = mapped_column(ForeignKey("plan.code"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

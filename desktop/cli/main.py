@@ -12,6 +12,7 @@
     tianbao [--db …] backup | restore            see desktop/cli/maintenance_commands.py
     tianbao [--db …] users …                    see desktop/cli/account_commands.py
     tianbao [--db …] sync | keys | catalogue …   see desktop/cli/sync_commands.py
+    tianbao [--db …] settings show | set | reset see desktop/cli/settings_commands.py
 
 See docs/cli.md.
 """
@@ -102,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.cli import plan_commands
 
     plan_commands.register(commands)
+    from desktop.cli import settings_commands
+
+    settings_commands.register(commands)
     return parser
 
 
