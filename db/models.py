@@ -378,3 +378,45 @@ class PlanSetting(Base):
     value: Mapped[Any] = mapped_column(JSON)
     updated_by: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PaperReturn(Base):
+    """A returned paper form being keyed twice (双录入核对, db/double_entry.py): one unit and
+    year, open until every keyed cell has been verified and saved as a figure."""
+
+    __tablename__ = "paper_return"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open | verified
+    pass1_by: Mapped[str] = mapped_column(String(64), default="")
+    pass1_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    pass2_by: Mapped[str] = mapped_column(String(64), default="")
+    pass2_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Both passes keyed by the same person (allowed in single-user mode, but on the record).
+    same_keyer: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    __table_args__ = (Index("ix_paper_return_unit_code_year", "unit_code", "year"),)
+
+
+class PaperCell(Base):
+    """One cell of a paper return as each pass keyed it (text as typed; None: left blank),
+    and how a mismatch was resolved. Not a figure until ``committed_at`` is set."""
+
+    __tablename__ = "paper_cell"
+    __table_args__ = (UniqueConstraint("return_id", "indicator_code", "disaggregation"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("paper_return.id"))
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
+    disaggregation: Mapped[str] = mapped_column(String(32), default="total")
+    pass1: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    pass1_by: Mapped[str] = mapped_column(String(64), default="")
+    pass1_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    pass2: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    pass2_by: Mapped[str] = mapped_column(String(64), default="")
+    pass2_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    resolved_by: Mapped[str] = mapped_column(String(64), default="")
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    committed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
