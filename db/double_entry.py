@@ -271,6 +271,8 @@ def read_pass_csv(session: Session, data: bytes, unit_code: str, year: int, sour
                 f"本行是 {row.unit} {row.year}年的数据，"
                 f"而录入的是 {unit_code} {year}年的纸质报表。",
                 row.code))
+            report.accepted -= 1
+            report.rejected += 1
             continue
         values[(row.code, row.disaggregation)] = format_number(row.value)
     return values, report

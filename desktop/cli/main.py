@@ -6,6 +6,7 @@
     tianbao [--db …] init | demo                 see desktop/cli/setup_commands.py
     tianbao [--db …] units add                   see desktop/cli/unit_commands.py
     tianbao [--db …] values import               see desktop/cli/value_commands.py
+    tianbao [--db …] values verify               see desktop/cli/verify_commands.py
     tianbao [--db …] evaluate                    see desktop/cli/evaluate_commands.py
     tianbao [--db …] report …                   see desktop/cli/report_commands.py
     tianbao [--db …] excel template | import | tables   see desktop/cli/excel_commands.py

@@ -1,6 +1,7 @@
 """``tianbao values``: figures from a CSV file (see docs/cli.md).
 
     tianbao --db PATH values import FILE.csv [--dry-run]
+    tianbao --db PATH values verify …   (double entry of paper returns: verify_commands.py)
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ def register(commands: Any) -> None:
     imp.add_argument("file", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     imp.set_defaults(handler=values_import_command)
+    from desktop.cli import verify_commands
+
+    verify_commands.register(values_commands)
 
 
 def values_import_command(args: argparse.Namespace, session: Session, _: PreparedDatabase) -> int:
