@@ -177,6 +177,38 @@ def pass_values(session: Session, unit_code: str, year: int, number: int) -> dic
     return out
 
 
+def pass_refusal(session: Session, unit_code: str, year: int, number: int,
+                 user: str) -> str | None:
+    """Why ``user`` may not open this pass's grid, or None. Only with accounts on: whoever keyed
+    one pass may not key the other, and a pass another person keyed stays theirs (opening it
+    would show that person's figures to someone who might still key the other pass)."""
+    _check_pass(number)
+    if not login_required(session):
+        return None
+    paper = open_return(session, unit_code, year)
+    if paper is None:
+        return None
+    this_by, other_by = ((paper.pass1_by, paper.pass2_by) if number == 1
+                         else (paper.pass2_by, paper.pass1_by))
+    if other_by == user:
+        return (f"您已录入{PASS_LABELS[3 - number]}。两遍须由不同的人分别录入，"
+                f"请由另一位同事登录后录入{PASS_LABELS[number]}。")
+    if this_by and this_by != user:
+        return (f"{PASS_LABELS[number]}已由“{this_by}”录入。为保证两遍互不可见，"
+                "只有录入人本人可以打开修改。")
+    return None
+
+
+def values_for_keyer(session: Session, unit_code: str, year: int, number: int,
+                     user: str) -> dict[CellKey, str]:
+    """:func:`pass_values` for the grid of ``user``; DoubleEntryError if :func:`pass_refusal`
+    says no."""
+    refusal = pass_refusal(session, unit_code, year, number, user)
+    if refusal is not None:
+        raise DoubleEntryError(refusal)
+    return pass_values(session, unit_code, year, number)
+
+
 def _both_in(paper: PaperReturn) -> bool:
     return paper.pass1_at is not None and paper.pass2_at is not None
 

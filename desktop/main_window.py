@@ -336,6 +336,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(tr("导出Excel填报模板……"), self.export_template)
         file_menu.addAction(tr("导入填好的Excel模板……"), self.import_template)
+        self.double_entry_action = file_menu.addAction(tr("纸质报表双录入核对……"),
+                                                       self.open_double_entry)
         file_menu.addSeparator()
         file_menu.addAction(tr("导出交换文件（报送上级）……"), self.export_sync)
         self.import_sync_action = file_menu.addAction(tr("导入交换文件……"), self.import_sync)
@@ -747,6 +749,13 @@ class MainWindow(QMainWindow):
 
         self.file_task = import_excel_template(self, self.engine, self.sheet.unit.code,
                                                self.sheet.year, self.user.username, done)
+
+    def open_double_entry(self) -> None:
+        from desktop.double_entry_dialog import open_double_entry
+
+        self.double_entry = open_double_entry(self, self.engine, self.sheet.unit.code,
+                                              self.sheet.unit.name, self.sheet.year,
+                                              self.user.username)
 
     def export_sync(self) -> None:
         from desktop.file_actions import choose_and_export_sync_file

@@ -187,3 +187,19 @@ def test_a_number_agrees_with_itself_however_it_is_written(number: object) -> No
     assert agree(text, f"{float(text):.4f}")
     assert agree("不适用", "不适用") and not agree("不适用", "0")
     assert not agree(text, None) and agree(None, None)
+
+
+def test_with_accounts_on_a_pass_keyed_by_another_stays_closed_to_the_other_keyer(
+        county: Session) -> None:
+    from db.accounts import CurrentUser
+    from db.double_entry import values_for_keyer
+
+    create_user(county, "admin", "admin-password-1", "admin")
+    set_login_required(county, True, CurrentUser("admin", "admin", "admin"))
+    key_pass(county, TAIPING, 2023, 1, PAPER, user="wang")
+    assert values_for_keyer(county, TAIPING, 2023, 1, "wang") == PAPER
+    assert values_for_keyer(county, TAIPING, 2023, 2, "li") == {}
+    with pytest.raises(DoubleEntryError, match="只有录入人本人"):
+        values_for_keyer(county, TAIPING, 2023, 1, "li")
+    with pytest.raises(DoubleEntryError, match="不同的人"):
+        values_for_keyer(county, TAIPING, 2023, 2, "wang")

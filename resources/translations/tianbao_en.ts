@@ -1533,5 +1533,141 @@ You can then add its townships and add up what they send.</translation>
         <source>数据已更新 {time}</source>
         <translation>Data updated {time}</translation>
     </message>
+    <message>
+        <source>填报项</source>
+        <translation>Item</translation>
+    </message>
+    <message>
+        <source>第一遍</source>
+        <translation>First pass</translation>
+    </message>
+    <message>
+        <source>第二遍</source>
+        <translation>Second pass</translation>
+    </message>
+    <message>
+        <source>处理</source>
+        <translation>Resolution</translation>
+    </message>
+    <message>
+        <source>这份报表还没有录入。</source>
+        <translation>This form has not been keyed yet.</translation>
+    </message>
+    <message>
+        <source>（两遍由同一人录入）</source>
+        <translation> (both passes keyed by the same person)</translation>
+    </message>
+    <message>
+        <source>双录入核对</source>
+        <translation>Double entry</translation>
+    </message>
+    <message>
+        <source>请先选择录入第一遍还是第二遍。第二遍看不到第一遍的数值。</source>
+        <translation>First choose the first or the second pass. The second pass cannot see the first pass's figures.</translation>
+    </message>
+    <message>
+        <source>保存这一遍</source>
+        <translation>Save this pass</translation>
+    </message>
+    <message>
+        <source>采用第一遍</source>
+        <translation>Take first pass</translation>
+    </message>
+    <message>
+        <source>采用第二遍</source>
+        <translation>Take second pass</translation>
+    </message>
+    <message>
+        <source>按纸质报表填写……</source>
+        <translation>Type from the paper…</translation>
+    </message>
+    <message>
+        <source>录入</source>
+        <translation>Keying</translation>
+    </message>
+    <message>
+        <source>不一致</source>
+        <translation>Mismatches</translation>
+    </message>
+    <message>
+        <source>核对入库</source>
+        <translation>Commit agreed figures</translation>
+    </message>
+    <message>
+        <source>这一遍还有未保存的录入，放弃吗？</source>
+        <translation>This pass has unsaved entries. Discard them?</translation>
+    </message>
+    <message>
+        <source>保存录入</source>
+        <translation>Save pass</translation>
+    </message>
+    <message>
+        <source>处理不一致</source>
+        <translation>Resolve mismatch</translation>
+    </message>
+    <message>
+        <source>按纸质报表填写</source>
+        <translation>Type from the paper</translation>
+    </message>
+    <message>
+        <source>第一遍：{one}；第二遍：{two}</source>
+        <translation>First pass: {one}; second pass: {two}</translation>
+    </message>
+    <message>
+        <source>可入库 {agreed} 项，不一致 {mismatched} 项，待另一遍 {waiting} 项，已入库 {committed} 项。</source>
+        <translation>{agreed} ready to commit, {mismatched} mismatched, {waiting} awaiting the other pass, {committed} committed.</translation>
+    </message>
+    <message>
+        <source>录入：</source>
+        <translation>Key:</translation>
+    </message>
+    <message>
+        <source>两遍录入不一致的项目，请对照纸质报表逐项处理。处理结果记入操作日志。</source>
+        <translation>Cells the two passes keyed differently. Resolve each against the paper form; every resolution is recorded in the audit log.</translation>
+    </message>
+    <message>
+        <source>两遍由同一人录入，已记录。</source>
+        <translation>Both passes were keyed by the same person; this is recorded.</translation>
+    </message>
+    <message>
+        <source>请先在列表中选中一项。</source>
+        <translation>Select a row in the list first.</translation>
+    </message>
+    <message>
+        <source>未录</source>
+        <translation>not keyed</translation>
+    </message>
+    <message>
+        <source>已定为 {value}</source>
+        <translation>Set to {value}</translation>
+    </message>
+    <message>
+        <source>{unit} {year}年纸质报表：录入两遍，核对一致后入库</source>
+        <translation>{unit}, paper form {year}: key it twice; figures count once both passes agree</translation>
+    </message>
+    <message>
+        <source>不一致（{n}）</source>
+        <translation>Mismatches ({n})</translation>
+    </message>
+    <message>
+        <source>正在录入{label}：请对照纸质报表逐项填写，报表上空着的留空。</source>
+        <translation>Keying the {label}: type each figure from the paper form; leave blank what is blank on the paper.</translation>
+    </message>
+    <message>
+        <source>已保存{label}。</source>
+        <translation>{label} saved.</translation>
+    </message>
+    <message>
+        <source>{label}：第一遍 {one}，第二遍 {two}。纸质报表上的数值（空着的留空）：</source>
+        <translation>{label}: first pass {one}, second pass {two}. The figure on the paper form (blank if none):</translation>
+    </message>
+    <message>
+        <source>已入库 {n} 项。</source>
+        <translation>{n} figures committed.</translation>
+    </message>
+    <message>
+        <source>纸质报表双录入核对……</source>
+        <translation>Double entry of paper forms…</translation>
+    </message>
 </context>
 </TS>

@@ -1,0 +1,130 @@
+"""双录入核对 as two clerks use it (desktop/double_entry_dialog.py), on a real SQLite file:
+each keys the paper form blind, the mismatch is resolved from the list, the figures go in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit
+from pytestqt.qtbot import QtBot
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from db.catalogue import ensure_catalogue
+from db.models import AuditEntry, DataValue
+from db.storage import prepare_database, resolve_database_url
+from db.units import create_unit, init_unit
+from desktop.double_entry_dialog import DoubleEntryDialog, PassModel
+
+PANSHAN, TAIPING = "211122", "211122100000"
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    prepared = prepare_database(resolve_database_url(str(tmp_path / "x.sqlite3")))
+    with Session(prepared.engine) as session:
+        ensure_catalogue(session)
+        init_unit(session, PANSHAN)
+        create_unit(session, TAIPING, "太平街道", "township", parent_code=PANSHAN)
+        session.commit()
+    yield prepared.engine
+    prepared.engine.dispose()
+
+
+def _open(qtbot: QtBot, engine: Engine, user: str) -> DoubleEntryDialog:
+    dialog = DoubleEntryDialog(engine, TAIPING, "太平街道", 2023, user)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def _row(model: PassModel, code: str) -> int:
+    return next(n for n, row in enumerate(model.rows) if row.key == (code, "total"))
+
+
+def _type(qtbot: QtBot, dialog: DoubleEntryDialog, code: str, text: str) -> None:
+    """Go to the row's value cell and type, as a clerk does (typing opens the editor)."""
+    index = dialog.pass_model.index(_row(dialog.pass_model, code), PassModel.VALUE)
+    dialog.grid.setCurrentIndex(index)  # every trigger edits: the editor opens at once
+    [editor] = [e for e in dialog.grid.findChildren(QLineEdit) if e.isVisible()]
+    qtbot.keyClicks(editor, text)
+    qtbot.keyClick(editor, Qt.Key.Key_Return)  # the delegate commits from the event loop
+    qtbot.waitUntil(lambda: dialog.pass_model.data(index) == text)
+
+
+def _key(qtbot: QtBot, dialog: DoubleEntryDialog, number: int, figures: dict[str, str]) -> None:
+    qtbot.mouseClick(dialog.pass_buttons.button(number), Qt.MouseButton.LeftButton)
+    for code, text in figures.items():
+        _type(qtbot, dialog, code, text)
+    _click_and_wait(qtbot, dialog, dialog.save_button)
+
+
+def _click_and_wait(qtbot: QtBot, dialog: DoubleEntryDialog, button: object) -> None:
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert dialog.task is not None
+    with qtbot.waitSignal(dialog.task.finished, timeout=20000):
+        pass
+
+
+def _shown_values(dialog: DoubleEntryDialog) -> list[str]:
+    model = dialog.pass_model
+    return [model.data(model.index(n, PassModel.VALUE)) for n in range(model.rowCount())]
+
+
+def _figures(engine: Engine) -> dict[str, float]:
+    with Session(engine) as session:
+        return dict(session.execute(select(DataValue.indicator_code, DataValue.value)).all())
+
+
+def test_two_clerks_key_the_paper_form_blind_and_resolve_the_one_difference(
+        qtbot: QtBot, engine: Engine, tmp_path: Path) -> None:
+    first = _open(qtbot, engine, "王会计")
+    assert not first.grid.isEnabled()  # a pass must be chosen first
+    _key(qtbot, first, 1, {"live_births": "118", "mothers_system_managed": "116"})
+    assert first.pass_model.values[("live_births", "total")] == "118"
+    assert "待另一遍 2 项" in first.summary_label.text()
+    assert _figures(engine) == {}  # keyed once is not a figure
+    first.close()
+
+    second = _open(qtbot, engine, "李科员")
+    qtbot.mouseClick(second.pass_buttons.button(2), Qt.MouseButton.LeftButton)
+    assert set(_shown_values(second)) == {""}  # blind: nothing of the first pass
+    _key(qtbot, second, 2, {"live_births": "181", "mothers_system_managed": "116"})
+    assert second.tabs.tabText(1) == "不一致（1）"
+
+    second.tabs.setCurrentIndex(1)
+    model = second.mismatch_model
+    assert [[model.data(model.index(0, c)) for c in range(4)]] == [["活产数", "118", "181", ""]]
+    shot = tmp_path / "double-entry-mismatch.png"
+    assert second.grab().save(str(shot))
+
+    # The agreed cell goes in; the mismatch waits.
+    _click_and_wait(qtbot, second, second.commit_button)
+    assert _figures(engine) == {"mothers_system_managed": 116}
+    second.commit_box.close()
+
+    second.mismatch_view.selectRow(0)
+    _click_and_wait(qtbot, second, second.take1)
+    assert model.data(model.index(0, 3)) == "已定为 118"
+    assert second.tabs.tabText(1) == "不一致（0）"
+    _click_and_wait(qtbot, second, second.commit_button)
+    assert _figures(engine) == {"mothers_system_managed": 116, "live_births": 118}
+    assert "已入库 1 项" in second.commit_box.text()
+    assert "这份报表还没有录入" in second.summary_label.text()  # verified: none open now
+    with Session(engine) as session:
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "resolve")).one()
+    assert entry.user == "李科员" and entry.after == {"value": "118", "chosen": "pass1"}
+
+
+def test_one_clerk_alone_may_key_both_passes_and_is_told_it_is_recorded(
+        qtbot: QtBot, engine: Engine) -> None:
+    dialog = _open(qtbot, engine, "本机用户")
+    _key(qtbot, dialog, 1, {"live_births": "118"})
+    _key(qtbot, dialog, 2, {"live_births": "118"})
+    assert "两遍由同一人录入" in dialog.summary_label.text()
+    _click_and_wait(qtbot, dialog, dialog.commit_button)
+    assert _figures(engine) == {"live_births": 118}
