@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit
+from PySide6.QtWidgets import QLabel, QLineEdit, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -18,6 +18,7 @@ from db.models import AuditEntry, DataValue
 from db.storage import prepare_database, resolve_database_url
 from db.units import create_unit, init_unit
 from desktop.double_entry_dialog import DoubleEntryDialog, PassModel
+from tests.qt_input import on_next_modal
 
 PANSHAN, TAIPING = "211122", "211122100000"
 
@@ -128,3 +129,40 @@ def test_one_clerk_alone_may_key_both_passes_and_is_told_it_is_recorded(
     assert "两遍由同一人录入" in dialog.summary_label.text()
     _click_and_wait(qtbot, dialog, dialog.commit_button)
     assert _figures(engine) == {"live_births": 118}
+
+
+def test_the_file_menu_opens_double_entry_for_the_unit_and_year_on_screen(
+        qtbot: QtBot, engine: Engine) -> None:
+    from desktop.main_window import MainWindow
+
+    window = MainWindow(engine, TAIPING, 2023)
+    qtbot.addWidget(window)
+    assert window.double_entry_action.text() == "纸质报表双录入核对……"
+    window.double_entry_action.trigger()
+    dialog = window.double_entry
+    assert dialog is not None and dialog.isVisible()
+    assert (dialog.unit_code, dialog.year) == (TAIPING, 2023)
+    title = dialog.findChild(QLabel, "doubleEntryTitle")
+    assert title is not None and title.text().startswith("太平街道 2023年纸质报表")
+    dialog.close()
+
+
+def test_with_logins_on_the_second_keyer_cannot_open_the_first_pass(
+        qtbot: QtBot, engine: Engine) -> None:
+    from db.accounts import CurrentUser, create_user, set_login_required
+    from db.double_entry import key_pass
+
+    with Session(engine) as session:
+        create_user(session, "admin", "admin-password-1", "admin")
+        set_login_required(session, True, CurrentUser("admin", "admin", "admin"))
+        key_pass(session, TAIPING, 2023, 1, {("live_births", "total"): "118"}, "wang")
+        session.commit()
+    dialog = _open(qtbot, engine, "li")
+    told: list[str] = []
+    on_next_modal(QMessageBox, lambda box: (told.append(box.text()), box.close()))
+    qtbot.mouseClick(dialog.pass_buttons.button(1), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(told))
+    assert "只有录入人本人" in told[0]
+    assert not dialog.grid.isEnabled() and dialog.number == 0
+    assert not dialog.pass_buttons.button(1).isChecked()
+    assert set(_shown_values(dialog)) == {""}
