@@ -241,8 +241,11 @@ def summarise(session: Session, paper: PaperReturn) -> ReturnSummary:
 
 
 def return_summary(session: Session, unit_code: str, year: int) -> ReturnSummary | None:
-    """Where the open return of a unit and year stands; None if none is open."""
-    paper = open_return(session, unit_code, year)
+    """Where the open return of a unit and year stands, else the last one verified; None if
+    the unit's paper form for that year was never keyed."""
+    paper = open_return(session, unit_code, year) or session.scalar(
+        select(PaperReturn).where(PaperReturn.unit_code == unit_code, PaperReturn.year == year)
+        .order_by(PaperReturn.id.desc()).limit(1))
     return None if paper is None else summarise(session, paper)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QButtonGroup,
     QDialog,
@@ -169,6 +170,21 @@ class MismatchModel(HeadedTableModel):
         return (cell.label, shown(cell.pass1), shown(cell.pass2), decided)[index.column()]
 
 
+class PassGrid(QTableView):
+    """The pass's grid: Enter commits a figure and goes to the line below, whose editor opens at
+    once, so a clerk keys a whole paper column without touching the mouse."""
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        # Qt closes an editor with the same hint when the clerk clicks another line: move on
+        # only when the editor closed is the current line's (Enter), not the line just left.
+        edited_row = self.rowAt(editor.geometry().center().y())
+        super().closeEditor(editor, hint)
+        current = self.currentIndex()
+        if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache and current.isValid() \
+                and current.row() == edited_row and current.row() + 1 < self.model().rowCount():
+            self.setCurrentIndex(current.siblingAtRow(current.row() + 1))
+
+
 class DoubleEntryDialog(QDialog):
     """Double entry of one unit's paper return for one year."""
 
@@ -201,7 +217,7 @@ class DoubleEntryDialog(QDialog):
         choose.addStretch(1)
         self.pass_buttons.idClicked.connect(self.choose_pass)
 
-        self.grid = QTableView()
+        self.grid = PassGrid()
         self.grid.setObjectName("passGrid")
         self.grid.setModel(self.pass_model)
         self.grid.setEnabled(False)
@@ -310,6 +326,7 @@ class DoubleEntryDialog(QDialog):
         self.hint.setText(tr("正在录入{label}：请对照纸质报表逐项填写，报表上空着的留空。").format(
             label=_pass_word(number)))
         self.tabs.setCurrentIndex(0)
+        self.grid.setCurrentIndex(self.pass_model.index(0, PassModel.VALUE))
 
     def _uncheck(self, number: int) -> None:
         self.pass_buttons.setExclusive(False)
@@ -420,6 +437,10 @@ def _pass_word(number: int) -> str:
 def _summary_text(summary: ReturnSummary | None) -> str:
     if summary is None:
         return tr("这份报表还没有录入。")
+    if summary.state == "verified":
+        return tr("已核对：两遍一致的 {n} 项已入库（第一遍 {one}，第二遍 {two}）。"
+                  "再次录入将开始一份新的核对。").format(
+            n=summary.committed, one=summary.pass1_by, two=summary.pass2_by)
     keyers = tr("第一遍：{one}；第二遍：{two}").format(
         one=summary.pass1_by or tr("未录"), two=summary.pass2_by or tr("未录"))
     counts = tr("可入库 {agreed} 项，不一致 {mismatched} 项，待另一遍 {waiting} 项，"

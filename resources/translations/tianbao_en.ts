@@ -1669,5 +1669,9 @@ You can then add its townships and add up what they send.</translation>
         <source>纸质报表双录入核对……</source>
         <translation>Double entry of paper forms…</translation>
     </message>
+    <message>
+        <source>已核对：两遍一致的 {n} 项已入库（第一遍 {one}，第二遍 {two}）。再次录入将开始一份新的核对。</source>
+        <translation>Verified: {n} figures committed (first pass {one}, second pass {two}). Keying again starts a new double entry.</translation>
+    </message>
 </context>
 </TS>
