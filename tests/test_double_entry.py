@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from demo_county import TAIPING
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -203,3 +203,27 @@ def test_with_accounts_on_a_pass_keyed_by_another_stays_closed_to_the_other_keye
         values_for_keyer(county, TAIPING, 2023, 1, "li")
     with pytest.raises(DoubleEntryError, match="不同的人"):
         values_for_keyer(county, TAIPING, 2023, 2, "wang")
+
+
+_CODES = ["live_births", "maternal_deaths", "mothers_system_managed", "women_20_64"]
+_passes = st.dictionaries(st.sampled_from(_CODES), st.integers(0, 3), max_size=4)
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=_passes, second=_passes)
+def test_exactly_the_cells_both_passes_agree_on_become_figures(
+        county: Session, first: dict[str, int], second: dict[str, int]) -> None:
+    try:  # each example in its own transaction, rolled back: nothing here commits
+        key_pass(county, TAIPING, 2023, 1, {(c, "total"): str(v) for c, v in first.items()},
+                 user="王会计")
+        key_pass(county, TAIPING, 2023, 2, {(c, "total"): f"{v}.0" for c, v in second.items()},
+                 user="李科员")
+        commit_agreed(county, TAIPING, 2023, user="王会计")
+        stored = {c: _stored(county, c) for c in _CODES}
+        assert {c: v for c, v in stored.items() if v is not None} == {
+            c: v for c, v in first.items() if second.get(c) == v}
+        assert {m.code for m in mismatches(county, TAIPING, 2023)} == {
+            c for c in set(first) | set(second) if first.get(c) != second.get(c)}
+    finally:
+        county.rollback()

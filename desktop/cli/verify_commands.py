@@ -146,8 +146,9 @@ def _list(args: argparse.Namespace, session: Session) -> int:
         unit = session.get(OrgUnit, summary.unit_code)
         keyers = "，".join(f"{label} {by or '未录'}" for label, by in
                           (("第一遍", summary.pass1_by), ("第二遍", summary.pass2_by)))
+        same = "，两遍由同一人录入" if summary.same_keyer else ""
         print(f"{summary.unit_code} {unit.name if unit else ''} {summary.year}年"
-              f"（{keyers}）：{_counts(summary)}")
+              f"（{keyers}{same}）：{_counts(summary)}")
         mine = [c for c in cells if (c.unit_code, c.year) == (summary.unit_code, summary.year)]
         if not mine:
             continue
