@@ -386,10 +386,7 @@ def key_pass(session: Session, unit_code: str, year: int, number: int,
             # The resolution was a choice between two values; one of them has just changed.
             cell.resolved, cell.resolved_by, cell.resolved_at = None, "", None
         if cell.pass1 is None and cell.pass2 is None:
-            if cell.id is not None:
-                session.delete(cell)
-            else:
-                session.expunge(cell)
+            session.delete(cell)  # a stored cell both passes now leave blank
     if number == 1:
         paper.pass1_by, paper.pass1_at = user, now
     else:

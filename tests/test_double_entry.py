@@ -227,3 +227,11 @@ def test_exactly_the_cells_both_passes_agree_on_become_figures(
             c for c in set(first) | set(second) if first.get(c) != second.get(c)}
     finally:
         county.rollback()
+
+
+def test_keying_a_pass_again_replaces_it_and_forgets_a_cell_now_blank(county: Session) -> None:
+    key_pass(county, TAIPING, 2023, 1, PAPER, user="王会计")
+    key_pass(county, TAIPING, 2023, 1, {("live_births", "total"): "119"}, user="王会计")
+    assert pass_values(county, TAIPING, 2023, 1) == {("live_births", "total"): "119"}
+    summary = return_summary(county, TAIPING, 2023)
+    assert summary is not None and summary.waiting == 1
