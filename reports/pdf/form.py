@@ -24,7 +24,8 @@ from typing import Any
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Spacer, Table
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
 from reportlab.platypus.tables import TableStyle
 from sqlalchemy.orm import Session
 
@@ -230,7 +231,6 @@ def _heading(styles: Styles, facts: FormFacts, width: float) -> list[Flowable]:
 
 def _table(styles: Styles, facts: FormFacts, widths: list[float]) -> Table:
     head, cell, centre = styles.head, styles.cell, styles.cell_center
-    code_style = _style("form_code", 7, 9)
     count_style = _style("form_count", 8.5, 11.5, leftIndent=10, rightIndent=5)
     # Two header rows (本年 / 上年 over 合计 女 男) and the column labels of Chinese forms:
     # 甲乙丙 for the text columns, 1–6 for the figures. All three repeat on every page.
@@ -257,7 +257,7 @@ def _table(styles: Styles, facts: FormFacts, widths: list[float]) -> Table:
                 para(line.name, cell)
             figures = [para(_cell(line.this_year, sex), centre) for sex in SEXES]
             figures += [para(_cell(line.last_year, sex), centre) for sex in SEXES]
-            rows.append([name, para(line.unit, centre), para(line.code, code_style),
+            rows.append([name, para(line.unit, centre), _code(line.code, widths[2] - 6),
                          *figures])
             if not line.by_sex:
                 style += [("BACKGROUND", (4, r), (5, r), NOT_FILLED),
@@ -277,6 +277,13 @@ def _table(styles: Styles, facts: FormFacts, widths: list[float]) -> Table:
         *style,
     ]))
     return table
+
+
+def _code(code: str, room: float) -> Paragraph:
+    """The code on one line, in a smaller size where it is long: a clerk keys it exactly, and
+    a code broken over two lines reads as two words."""
+    size = max(5.0, min(7.0, room / stringWidth(code, FONT, 1)))
+    return para(code, _style(f"form_code_{size:.2f}", size, size * 1.3))
 
 
 def _cell(figures: dict[str, str], sex: str) -> str:
