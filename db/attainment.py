@@ -116,3 +116,20 @@ def points(change: float | None) -> str:
     if round(change, 1) == 0:
         return "与上年持平"
     return f"{'提高' if change > 0 else '下降'}{abs(change):.1f}个百分点"
+
+
+def ranked(shares: dict[str, float | None]) -> list[tuple[int | None, str]]:
+    """Codes best first with their 名次 (1, 2, 2, 4: equal shares share a place); a code
+    without a share (no applicable target) comes last, unranked. Equal shares keep the
+    order they were given in (a county lists its townships by code)."""
+    order = sorted(shares, key=lambda code: (shares[code] is None, -(shares[code] or 0.0)))
+    out: list[tuple[int | None, str]] = []
+    for position, code in enumerate(order, start=1):
+        share = shares[code]
+        if share is None:
+            out.append((None, code))
+        elif out and out[-1][0] is not None and shares[out[-1][1]] == share:
+            out.append((out[-1][0], code))
+        else:
+            out.append((position, code))
+    return out

@@ -85,7 +85,8 @@ def test_the_form_prints_header_unit_rows_and_footer(county: tuple[str, Session]
     assert "填报单位（盖章）：盘山县" in flat and f"单位代码：{PANSHAN}" in flat
     for head in ("指标名称", "计量单位", "代码", "本年", "上年", "合计", "女", "男"):
         assert head in flat
-    for label in ("单位负责人：", "统计负责人：", "填表人：", "联系电话：", "报出日期：", "（盖章）"):
+    for label in ("单位负责人：", "统计负责人：", "填表人：", "联系电话：", "报出日期：",
+                  "（盖章）"):
         assert label in flat
     # A county's count is its townships' sum, this year and last (a count: whole number).
     words = line_of(text, "live_births")
@@ -136,8 +137,8 @@ def test_a_changed_header_setting_is_printed(county: tuple[str, Session],
     _, session = county
     admin = single_user()
     put_setting(session, PANSHAN, FORM_HEADER,
-                {"表号": "辽妇儿统1表", "批准机关": "辽宁省统计局", "批准文号": "辽统制〔2026〕3号"},
-                by=admin)
+                {"表号": "辽妇儿统1表", "批准机关": "辽宁省统计局",
+                 "批准文号": "辽统制〔2026〕3号"}, by=admin)
     session.commit()
     try:
         built = build_form(session, TOWNSHIP, 2025, tmp_path / "form.pdf", printed=PRINTED)
