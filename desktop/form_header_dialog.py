@@ -35,9 +35,9 @@ from db.plan_settings import (
     setting,
 )
 from db.storage import begin_write
-from desktop.i18n import tr
+from desktop.i18n import tr, translatable
 
-NOT_ADMIN = "只有管理员可以修改统计报表表头。请用管理员账号登录后再试。"
+NOT_ADMIN = translatable("只有管理员可以修改统计报表表头。请用管理员账号登录后再试。")
 
 
 class FormHeaderDialog(QDialog):
