@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pytestqt.qtbot import QtBot
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -168,3 +169,19 @@ def test_comparison_ranks_townships_by_rate_and_by_completeness(county: Session,
     # The township that sent half its figures is last by completeness.
     assert by_data[-1][1] == QUIET
     assert counted[QUIET].completeness < min(counted[c].completeness for c in children[:3])
+
+
+def test_the_overview_shows_the_same_rate(county: Session, qtbot: QtBot) -> None:
+    from db.entry_rows import build_sheet
+    from db.overview import build_overview
+    from desktop.overview_page import OverviewPage
+
+    unit = township_code(PANSHAN, 1)
+    expected = attainment(evaluated(county, unit, 2025))
+    overview = build_overview(county, build_sheet(county, unit, 2025), with_children=False)
+    assert overview.attainment == expected
+    page = OverviewPage()
+    qtbot.addWidget(page)
+    page.show_overview(overview, "沙岭镇", 2025)
+    assert (f"达标率{percent(expected.rate)}（{expected.met}/{expected.evaluable}）"
+            in page.summary.text())

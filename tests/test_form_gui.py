@@ -19,6 +19,7 @@ from db.catalogue import ensure_catalogue
 from db.demo import fill_demo, township_code
 from db.models import AuditEntry, DataValue
 from db.plan_settings import FORM_HEADER, setting
+from db.progress import Progress
 from db.storage import prepare_database, resolve_database_url
 from desktop.form_header_dialog import NOT_ADMIN, FormHeaderDialog, edit_form_header
 from desktop.report_dialog import ReportDialog, report_work
@@ -62,15 +63,15 @@ def test_a_blank_form_with_last_year_is_built_off_the_gui_thread(qtbot: QtBot, e
     results: list[BuiltReport] = []
     work = report_work(engine, "blank_form", TOWNSHIP, 2025, out, with_last_year=True)
 
-    def counting(p):  # type: ignore[no-untyped-def]
-        original = p.report
+    def counting(task: Progress) -> BuiltReport:
+        original = task.report
 
         def report(done: int, total: int, message: str) -> None:
             progress.append(done)
             original(done, total, message)
 
-        p.report = report
-        return work(p)
+        task.report = report  # type: ignore[method-assign]  # spy on what the bar is told
+        return work(task)
 
     run_task(None, "生成报告", counting, results.append, show_after_ms=10_000)
     qtbot.waitUntil(lambda: bool(results), timeout=30_000)

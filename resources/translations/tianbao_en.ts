@@ -1581,5 +1581,9 @@ You can then add its townships and add up what they send.</translation>
         <source>“上年”栏填入已有的上年数据</source>
         <translation>Fill the “last year” column with last year's stored figures</translation>
     </message>
+    <message>
+        <source>　｜　达标率{rate}（{met}/{evaluable}）</source>
+        <translation>  |  targets met {rate} ({met}/{evaluable})</translation>
+    </message>
 </context>
 </TS>
