@@ -110,13 +110,15 @@ def test_long_form_runs_over_landscape_pages_with_the_header_row_repeated(
     assert built.pages > 1
     info = poppler("pdfinfo", str(built.path))
     assert "841.89 x 595.276" in info  # A4 landscape
-    for page in range(1, built.pages):  # the last page may hold the signatures alone
+    for page in range(1, built.pages + 1):
         text = poppler("pdftotext", "-layout", "-f", str(page), "-l", str(page),
                        str(built.path), "-")
         for head in ("指标名称", "计量单位", "代码", "本年", "上年"):
             assert head in text, (page, head)
         assert re.search(r"合计\s+女\s+男\s+合计\s+女\s+男", text), page
         assert re.search(r"甲\s+乙\s+丙\s+1\s+2\s+3\s+4\s+5\s+6", text), page
+    # The signatures are never alone on a page: the last lines of figures come with them.
+    assert "单位负责人" in text and gather_form(session, PANSHAN, 2025).rows[-1].code in text
     for line in poppler("pdffonts", str(built.path)).splitlines()[2:]:
         assert "WenQuanYi" in line and line.split()[-5:-3] == ["yes", "yes"], line
 

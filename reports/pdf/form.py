@@ -25,7 +25,7 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table
+from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 from reportlab.platypus.tables import TableStyle
 from sqlalchemy.orm import Session
 
@@ -194,9 +194,7 @@ def form_story(facts: FormFacts) -> list[Flowable]:
     widths = [w * mm for w in _WIDTHS]
     widths[0] += width - sum(widths)
     return [*_heading(styles, facts, width), Spacer(1, 2 * mm),
-            _table(styles, facts, widths),
-            KeepTogether([Spacer(1, 2 * mm), *_notes(styles, facts),
-                          _signatures(styles, width)])]
+            _table(styles, facts, widths, [_notes(styles, facts), _signatures(styles, width)])]
 
 
 def _heading(styles: Styles, facts: FormFacts, width: float) -> list[Flowable]:
@@ -229,7 +227,11 @@ def _heading(styles: Styles, facts: FormFacts, width: float) -> list[Flowable]:
     return [top, Spacer(1, 2 * mm), unit]
 
 
-def _table(styles: Styles, facts: FormFacts, widths: list[float]) -> Table:
+def _table(styles: Styles, facts: FormFacts, widths: list[float],
+           footer: list[Flowable | list[Flowable]]) -> Table:
+    """The ruled table, and under it (``footer``, unruled rows of the same table) the notes
+    and the signatures: as rows they stay with the last two lines of figures, where a
+    separate block would be pushed alone onto a page of its own."""
     head, cell, centre = styles.head, styles.cell, styles.cell_center
     count_style = _style("form_count", 8.5, 11.5, leftIndent=10, rightIndent=5)
     # Two header rows (本年 / 上年 over 合计 女 男) and the column labels of Chinese forms:
@@ -262,18 +264,25 @@ def _table(styles: Styles, facts: FormFacts, widths: list[float]) -> Table:
             if not line.by_sex:
                 style += [("BACKGROUND", (4, r), (5, r), NOT_FILLED),
                           ("BACKGROUND", (7, r), (8, r), NOT_FILLED)]
+    last = len(rows) - 1
+    for part in footer:
+        r = len(rows)
+        rows.append([part] + [""] * 8)
+        style += [("SPAN", (0, r), (-1, r)), ("LEFTPADDING", (0, r), (-1, r), 0),
+                  ("RIGHTPADDING", (0, r), (-1, r), 0)]
     table = Table(rows, colWidths=widths, repeatRows=3)
     table.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), FONT),
         ("FONTSIZE", (0, 0), (-1, -1), 8.5),
-        ("GRID", (0, 0), (-1, -1), 0.4, RULE),
-        ("BOX", (0, 0), (-1, -1), 1.0, colors.black),
+        ("GRID", (0, 0), (-1, last), 0.4, RULE),
+        ("BOX", (0, 0), (-1, last), 1.0, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         # Room to write a figure by hand: every line at least 7 mm.
         ("TOPPADDING", (0, 3), (-1, -1), 5),
         ("BOTTOMPADDING", (0, 3), (-1, -1), 5),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, last), 3),
+        ("RIGHTPADDING", (0, 0), (-1, last), 3),
+        ("NOSPLIT", (0, max(3, last - 1)), (-1, -1)),
         *style,
     ]))
     return table
