@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from db.aggregation import _subtree
+from db.attainment import Attainment, attainment
 from db.entry_rows import EntrySheet, targets_answered_for
 from db.evaluation import STATUS_LABELS, target_phrase
 from db.plan_text import DOMAIN_NAMES
@@ -53,6 +54,7 @@ class Overview:
     children: list[UnitLine]
     # Figures of units below stored for a year the unit did not exist in (db/unit_events.py).
     findings: list[str] = field(default_factory=list)
+    attainment: Attainment | None = None  # 达标率 of the unit's own targets (db/attainment.py)
 
 
 def build_overview(session: Session, sheet: EntrySheet,
@@ -74,7 +76,8 @@ def build_overview(session: Session, sheet: EntrySheet,
     below = _subtree(sheet.unit.code, sheet.evaluator.index.all_children)
     findings = [f.message for f in figures_outside_validity(session, below)
                 if f.year == sheet.year] if with_children else []
-    return Overview(domains, warnings, filled, len(sheet.rows), children, findings)
+    return Overview(domains, warnings, filled, len(sheet.rows), children, findings,
+                    attainment(r for row in sheet.rows for r in row.results))
 
 
 def _children(session: Session, sheet: EntrySheet,

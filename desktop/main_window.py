@@ -363,6 +363,7 @@ class MainWindow(QMainWindow):
             action.setChecked(code == current)
             action.triggered.connect(lambda _checked, c=code: self.choose_language(c))
             self.language_actions.append(action)
+        settings_menu.addAction(tr("统计报表表头……"), self.edit_form_header)
         help_menu = self.menuBar().addMenu(tr("帮助(&H)"))
         self.manual_action = help_menu.addAction(tr("使用手册"), self.show_manual)
         help_menu.addAction(tr("关于填报"), self.show_about)
@@ -732,6 +733,13 @@ class MainWindow(QMainWindow):
         self.report_task = print_report(self, self.engine, self.sheet.unit.code,
                                         self.sheet.unit.name, self.sheet.year, has_children,
                                         done)
+
+    def edit_form_header(self) -> None:
+        """设置 → 统计报表表头 (desktop/form_header_dialog.py; administrators only)."""
+        from desktop.form_header_dialog import edit_form_header
+
+        if edit_form_header(self, self.engine, self.sheet.unit.code, self.user):
+            self.statusBar().showMessage("统计报表表头已保存", 10000)
 
     def export_template(self) -> None:
         from desktop.file_actions import export_excel_template

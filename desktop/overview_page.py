@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from db.attainment import percent
 from db.evaluation import STATUS_LABELS
 from db.overview import Overview
 from desktop.i18n import tr
@@ -59,7 +60,11 @@ class OverviewPage(QWidget):
             unit=unit_name, year=year, targets=sum(totals.values()),
             counts="　".join(f"{STATUS_SYMBOL[s]}{tr(STATUS_LABELS[s])}{totals[s]}"
                             for s in shown),
-            filled=overview.filled, expected=overview.expected, share=f"{share:.0%}"))
+            filled=overview.filled, expected=overview.expected, share=f"{share:.0%}")
+            + ("" if overview.attainment is None or overview.attainment.rate is None else
+               tr("　｜　达标率{rate}（{met}/{evaluable}）").format(
+                   rate=percent(overview.attainment.rate), met=overview.attainment.met,
+                   evaluable=overview.attainment.evaluable)))
         self.domains.setModel(_domain_model(overview))
         self.warnings.setModel(_warning_model(overview))
         self.children.setModel(_children_model(overview))

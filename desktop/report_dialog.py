@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -39,6 +40,8 @@ _KIND_NAMES = (
     translatable("中期评估报告（2025年）"),
     translatable("终期评估报告（2030年）"),
     translatable("下级单位对比报告"),
+    translatable("统计报表"),
+    translatable("空白报表"),
 )
 
 
@@ -60,6 +63,10 @@ class ReportDialog(QDialog):
         self.year.setValue(year)
         self.year.setSuffix(tr(" 年"))
         form.addRow(tr("年份："), self.year)
+        # A blank form for a township to fill by hand may carry last year's figures to copy.
+        self.with_last_year = QCheckBox(tr("“上年”栏填入已有的上年数据"))
+        self.with_last_year.setChecked(True)
+        form.addRow("", self.with_last_year)
         self.path = QLineEdit()
         browse = QPushButton(tr("浏览……"))
         row = QHBoxLayout()
@@ -92,6 +99,7 @@ class ReportDialog(QDialog):
         if fixed is not None:
             self.year.setValue(fixed)
         self.year.setEnabled(fixed is None)
+        self.with_last_year.setVisible(self.chosen_kind == "blank_form")
         self._suggest_path()
 
     def _suggest_path(self) -> None:
@@ -119,13 +127,13 @@ class ReportDialog(QDialog):
 
 
 def report_work(engine: Engine, kind: str, unit: str, year: int,
-                out: Path) -> Callable[[Progress], BuiltReport]:
+                out: Path, with_last_year: bool = False) -> Callable[[Progress], BuiltReport]:
     """The work of building one report, in its own Session (desktop/tasks.py)."""
 
     def work(progress: Progress) -> BuiltReport:
         with Session(engine) as session:
             return build_report(session, kind, unit, year, out, progress.report,
-                                progress.cancelled)
+                                progress.cancelled, with_last_year=with_last_year)
 
     return work
 
@@ -139,7 +147,8 @@ def print_report(parent: QWidget, engine: Engine, unit: str, unit_name: str, yea
         return None
     out = Path(dialog.path.text().strip())
     remember_folder("reports", out.parent)
-    work = report_work(engine, dialog.chosen_kind, unit, dialog.year.value(), out)
+    work = report_work(engine, dialog.chosen_kind, unit, dialog.year.value(), out,
+                       dialog.with_last_year.isChecked())
     return run_task(parent, tr("生成报告"), work, on_done)
 
 

@@ -43,6 +43,7 @@ from reports.excel.template import build_template
 from reports.pdf.annual import build_annual_report
 from reports.pdf.comparison import build_comparison_report
 from reports.pdf.evaluation_report import build_evaluation_report
+from reports.pdf.form import build_form
 from reports.pdf.layout import ReportInfo, Steps, Styles, data_table, para, render
 from reports.pdf.sections import figure_text, section_heading, signature_section
 
@@ -247,7 +248,7 @@ def test_the_data_pages_are_landscape_with_their_labels_and_a_footer(
 # ---------------------------------------------------------------------------- reports
 
 
-REPORTS = ("annual", "midterm", "final", "comparison")
+REPORTS = ("annual", "midterm", "final", "comparison", "form", "blank_form")
 
 
 @pytest.fixture(scope="module")
@@ -267,6 +268,9 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path
                                 printed=PRINTED)
         build_evaluation_report(session, PANSHAN, out["final"], kind="final", printed=PRINTED)
         build_comparison_report(session, PANSHAN, 2025, out["comparison"], printed=PRINTED)
+        build_form(session, PANSHAN, 2025, out["form"], printed=PRINTED)
+        build_form(session, township_code(PANSHAN, 0), 2025, out["blank_form"], blank=True,
+                   with_last_year=True, printed=PRINTED)
     engine.dispose()
     return out
 

@@ -23,7 +23,7 @@ def test_the_dialog_fixes_the_year_of_an_evaluation(qtbot: QtBot) -> None:
     dialog = ReportDialog("盘山县", 2023, has_children=False)
     qtbot.addWidget(dialog)
     assert [dialog.kind.itemData(i) for i in range(dialog.kind.count())] == [
-        "annual", "midterm", "final"]  # no comparison for a unit without units below
+        "annual", "midterm", "final", "form", "blank_form"]  # no comparison without units below
     dialog.kind.setCurrentIndex(dialog.kind.findData("midterm"))
     assert dialog.year.value() == 2025 and not dialog.year.isEnabled()
     assert dialog.path.text().endswith("盘山县2025年中期评估报告.pdf")

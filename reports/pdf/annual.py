@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from db.evaluation import BASELINE_YEAR, TargetSpec, target_phrase
 from reports.pdf.annex import indicator_annex
+from reports.pdf.attainment_block import attainment_block
 from reports.pdf.charts import ProjectionLine, TargetLine, projection_line, trend_chart
 from reports.pdf.fonts import FONT
 from reports.pdf.gather import TargetRow, UnitFacts
@@ -67,7 +68,9 @@ def build_annual_report(session: Session, unit: str, year: int, out_path: Path |
 def annual_story(facts: UnitFacts, info: ReportInfo, steps: Steps) -> list[Flowable]:
     styles = Styles()
     width = 210 * mm - 32 * mm
-    story: list[Flowable] = unit_cover(styles, info, facts, f"{facts.year}{TITLE}")
+    # The cover opens with the 达标率 a leader reads first (reports/pdf/attainment_block.py).
+    story: list[Flowable] = unit_cover(styles, info, facts, f"{facts.year}{TITLE}",
+                                       lead=attainment_block(styles, facts, width))
 
     story += summary_and_domains(styles, facts, width, steps, "总体情况", "分领域监测情况",
                                  targets_table)

@@ -44,6 +44,7 @@ from reports.pdf.layout import (
     status_para,
     tint,
 )
+from reports.pdf.ranking import child_attainment, ranking_tables
 from reports.pdf.sections import (
     STATUS_ORDER,
     cover,
@@ -139,8 +140,14 @@ def comparison_story(facts: ComparisonFacts, info: ReportInfo, steps: Steps) -> 
                           styles.note))
     steps.step("正在汇总")
 
+    story += section_heading(styles, 1, "达标率和数据完整率排名")
+    children = list(facts.children)
+    story += ranking_tables(styles, children,
+                            child_attainment(children, [row.children for row in facts.rows]),
+                            portrait_width)
+
     story += [NextPageTemplate("landscape"), PageBreak()]
-    story += section_heading(styles, 1, "分指标对比")
+    story += section_heading(styles, 2, "分指标对比")
     story.append(para("每格为该单位的数值及其状态：" + "　".join(
         f"{status_symbols()[s]} {STATUS_LABELS[s]}" for s in STATUS_ORDER)
         + "。“汇总”列为本单位的数值：比率按各下级单位的分子、分母合计计算，而非各单位比率的平均。",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.attainment import AttainmentSummary, unit_attainment
 from db.entry_rows import targets_answered_for
 from db.evaluation import BASELINE_YEAR, Evaluator, TargetResult, TargetSpec
 from db.explanations import ExplainedIndicator, explained_indicators
@@ -118,6 +119,9 @@ class UnitFacts:
     history_note: str = ""
     # 指标解释 of the report's indicators and the counts their rates are made of (the annex).
     explanations: tuple[ExplainedIndicator, ...] = ()
+    # 达标率 this year and last, overall and per domain (db/attainment.py); None in the
+    # evaluations, which judge milestones at their own deadlines instead.
+    attainment: AttainmentSummary | None = None
 
     @property
     def targets(self) -> list[TargetRow]:
@@ -172,6 +176,7 @@ def gather_unit(session: Session, unit_code: str, year: int, steps: Steps,
     years = range(BASELINE_YEAR, year + 1)
 
     rows: dict[str, list[TargetRow]] = {}
+    judged_now: list[TargetResult] = []
     for spec in specs:
         steps.step(f"正在评估：{spec.indicator.name}")
         judged = year
@@ -179,6 +184,7 @@ def gather_unit(session: Session, unit_code: str, year: int, steps: Steps,
                 and spec.year < year):
             judged = spec.year
         result = evaluator.evaluate_one(spec, unit_code, judged)
+        judged_now.append(result)
         series = evaluator.index.history(unit_code, spec.indicator.code, years,
                                          spec.disaggregation or "total")
         rows.setdefault(spec.domain, []).append(TargetRow(spec, result, series))
@@ -198,9 +204,12 @@ def gather_unit(session: Session, unit_code: str, year: int, steps: Steps,
     note = pooled_note(evaluator.index.lineage, evaluator.names, unit_code,
                        evaluator.index.pooled_years(unit_code, years))
     name = name_in(session, unit_code, year)
+    attained = None if judge_at_deadline else unit_attainment(
+        evaluator, unit_code, unit.level, year, specs, judged_now)
     return UnitFacts(unit.code, name, unit.level, plan.code, plan.title, year, domains,
                      children, note,
-                     tuple(explained_indicators(session, _explained_codes(domains))))
+                     tuple(explained_indicators(session, _explained_codes(domains))),
+                     attained)
 
 
 def _explained_codes(domains: Sequence[DomainSection]) -> list[str]:

@@ -20,18 +20,31 @@ REPORT_KINDS = {
     "midterm": f"中期评估报告（{MIDTERM_YEAR}年）",
     "final": f"终期评估报告（{LAST_YEAR}年）",
     "comparison": "下级单位对比报告",
+    "form": "统计报表",
+    "blank_form": "空白报表",
 }
+# The statistical form (reports/pdf/form.py), with figures or blank to fill by hand.
+FORM_KINDS = ("form", "blank_form")
 # The evaluations are of their own year; the other kinds are of the year asked for.
 FIXED_YEARS = {"midterm": MIDTERM_YEAR, "final": LAST_YEAR}
 
 
 def build_report(session: Session, kind: str, unit: str, year: int | None, out: Path | str,
                  progress: Callable[[int, int, str], None] | None = None,
-                 cancel: Callable[[], bool] | None = None) -> BuiltReport:
+                 cancel: Callable[[], bool] | None = None,
+                 with_last_year: bool = False) -> BuiltReport:
     """Write the report of ``kind`` for ``unit`` to ``out``. ``year`` may be None only for the
-    evaluations (their own year). ReportError with the reason in Chinese if refused."""
+    evaluations (their own year). ``with_last_year``: a blank form shows last year's figures.
+    ReportError with the reason in Chinese if refused."""
     from reports.pdf.layout import ReportError
 
+    if kind in FORM_KINDS:
+        if year is None:
+            raise ReportError(f"{REPORT_KINDS[kind]}需要指定年份")
+        from reports.pdf.form import build_form
+
+        return build_form(session, unit, year, out, blank=kind == "blank_form",
+                          with_last_year=with_last_year, progress=progress, cancel=cancel)
     if kind in ("annual", "comparison"):
         if year is None:
             raise ReportError(f"{REPORT_KINDS[kind]}需要指定年份")

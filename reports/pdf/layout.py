@@ -266,7 +266,8 @@ class KeepHeadingWithNext(KeepTogether):
 class ReportDocument(BaseDocTemplate):
     """A4 portrait pages, plus a landscape template for wide tables (``NextPageTemplate``)."""
 
-    def __init__(self, out: BytesIO, info: ReportInfo, cancel: Cancel | None = None) -> None:
+    def __init__(self, out: BytesIO, info: ReportInfo, cancel: Cancel | None = None,
+                 landscape_first: bool = False) -> None:
         register_fonts()
         super().__init__(out, pagesize=PORTRAIT, leftMargin=MARGIN, rightMargin=MARGIN,
                          topMargin=MARGIN, bottomMargin=MARGIN + FOOTER_HEIGHT / 2,
@@ -275,8 +276,9 @@ class ReportDocument(BaseDocTemplate):
                          creator=f"填报 {info.app_version}", initialFontName=FONT,
                          invariant=False, keepTogetherClass=KeepHeadingWithNext)
         self._cancel = cancel
-        self.addPageTemplates([self._template("portrait", PORTRAIT),
-                               self._template("landscape", LANDSCAPE)])
+        templates = [self._template("portrait", PORTRAIT), self._template("landscape", LANDSCAPE)]
+        # The first template is the first page's: a wide form starts on a landscape page.
+        self.addPageTemplates(templates[::-1] if landscape_first else templates)
 
     def _template(self, name: str, size: tuple[float, float]) -> PageTemplate:
         width, height = size
@@ -303,15 +305,15 @@ class BuiltReport:
     pages: int
 
 
-def render(story: list[Flowable], info: ReportInfo, steps: Steps | None = None
-           ) -> tuple[bytes, int]:
+def render(story: list[Flowable], info: ReportInfo, steps: Steps | None = None,
+           landscape_first: bool = False) -> tuple[bytes, int]:
     """Lay the story out on pages; the finished PDF and its page count.
 
     Laying out is most of a report's time, so it reports progress per flowable placed (the
     last :data:`LAYOUT_STEPS` of ``steps``) and checks for cancellation after each one.
     """
     buffer = BytesIO()
-    doc = ReportDocument(buffer, info, steps.cancel if steps else None)
+    doc = ReportDocument(buffer, info, steps.cancel if steps else None, landscape_first)
     if steps is not None:
         start = steps.done
         size = max(1, len(story))
@@ -329,10 +331,10 @@ def render(story: list[Flowable], info: ReportInfo, steps: Steps | None = None
     return buffer.getvalue(), pages[-1]
 
 
-def finish(story: list[Flowable], info: ReportInfo, out_path: Path, steps: Steps
-           ) -> BuiltReport:
+def finish(story: list[Flowable], info: ReportInfo, out_path: Path, steps: Steps,
+           landscape_first: bool = False) -> BuiltReport:
     """Lay out, then write atomically: a cancelled or failed report leaves no file."""
-    data, pages = render(story, info, steps)
+    data, pages = render(story, info, steps, landscape_first)
     steps.check()
     write_atomically(data, Path(out_path))
     steps.advance_to(steps.total, "报告已保存")

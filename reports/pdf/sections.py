@@ -61,9 +61,10 @@ def figure_text(value: float | None, unit: str) -> str:
 
 
 def cover(styles: Styles, info: ReportInfo, heading: str, unit_name: str, unit_level: str,
-          unit_code: str, plan_title: str, extra: Sequence[tuple[str, str]] = ()
-          ) -> list[Flowable]:
-    """The cover: unit, report title, the plan it follows, and what identifies the print."""
+          unit_code: str, plan_title: str, extra: Sequence[tuple[str, str]] = (),
+          lead: Sequence[Flowable] = ()) -> list[Flowable]:
+    """The cover: unit, report title, the plan it follows, ``lead`` (what a leader reads
+    first: the annual report's 达标率), and what identifies the print."""
     rows = [
         ("单位", f"{unit_name}（{LEVEL_NAMES.get(unit_level, unit_level)}）"),
         ("单位代码", unit_code),
@@ -83,22 +84,25 @@ def cover(styles: Styles, info: ReportInfo, heading: str, unit_name: str, unit_l
         ("TOPPADDING", (0, 0), (-1, -1), 4),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
     ]))
+    room = 1 / 3 if lead else 1  # the lead takes most of the blank space around the title
     return [
-        Spacer(1, 40 * mm),
+        Spacer(1, 40 * mm * room),
         para(unit_name, styles.cover_unit),
         Spacer(1, 4 * mm),
         para(heading, styles.cover_title),
         para(f"（执行《{plan_title}》）", styles.cover_sub),
-        Spacer(1, 30 * mm),
+        *([Spacer(1, 6 * mm), *lead] if lead else []),
+        Spacer(1, 30 * mm * room),
         table,
         PageBreak(),
     ]
 
 
 def unit_cover(styles: Styles, info: ReportInfo, facts: UnitFacts, heading: str,
-               extra: Sequence[tuple[str, str]] = ()) -> list[Flowable]:
+               extra: Sequence[tuple[str, str]] = (), lead: Sequence[Flowable] = ()
+               ) -> list[Flowable]:
     return cover(styles, info, heading, facts.name, facts.level, facts.code, facts.plan_title,
-                 extra)
+                 extra, lead)
 
 
 def summary_sentence(facts: UnitFacts) -> str:

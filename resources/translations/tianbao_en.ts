@@ -1673,5 +1673,57 @@ You can then add its townships and add up what they send.</translation>
         <source>已核对：两遍一致的 {n} 项已入库（第一遍 {one}，第二遍 {two}）。再次录入将开始一份新的核对。</source>
         <translation>Verified: {n} figures committed (first pass {one}, second pass {two}). Keying again starts a new double entry.</translation>
     </message>
+    <message>
+        <source>只有管理员可以修改统计报表表头。请用管理员账号登录后再试。</source>
+        <translation>Only an administrator may change the statistical form's header. Please log in as an administrator and try again.</translation>
+    </message>
+    <message>
+        <source>统计报表表头</source>
+        <translation>Statistical form header</translation>
+    </message>
+    <message>
+        <source>保存</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>恢复默认</source>
+        <translation>Restore defaults</translation>
+    </message>
+    <message>
+        <source>本单位还没有执行的规划，无法设置统计报表表头。</source>
+        <translation>This unit follows no plan yet, so the statistical form header cannot be set.</translation>
+    </message>
+    <message>
+        <source>《{plan}》的统计报表右上角各项，打印统计报表和空白报表时使用。</source>
+        <translation>The top-right fields of the statistical form of “{plan}”, printed on the form and on the blank form.</translation>
+    </message>
+    <message>
+        <source>（不填）</source>
+        <translation>(left empty)</translation>
+    </message>
+    <message>
+        <source>未能保存</source>
+        <translation>Not saved</translation>
+    </message>
+    <message>
+        <source>统计报表表头……</source>
+        <translation>Statistical form header…</translation>
+    </message>
+    <message>
+        <source>统计报表</source>
+        <translation>Statistical form</translation>
+    </message>
+    <message>
+        <source>空白报表</source>
+        <translation>Blank form</translation>
+    </message>
+    <message>
+        <source>“上年”栏填入已有的上年数据</source>
+        <translation>Fill the “last year” column with last year's stored figures</translation>
+    </message>
+    <message>
+        <source>　｜　达标率{rate}（{met}/{evaluable}）</source>
+        <translation>  |  targets met {rate} ({met}/{evaluable})</translation>
+    </message>
 </context>
 </TS>
