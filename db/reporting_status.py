@@ -16,6 +16,7 @@ each with what its level collects. For each:
   department.
 
 When a county has no townships set up, its departments also answer for what townships collect.
+A township has no reporters of its own: it is one, in its county's list.
 """
 
 from __future__ import annotations
@@ -125,8 +126,8 @@ def reporters(session: Session, unit_code: str, year: int,
     evaluator = evaluator or Evaluator(session, unit_code)
     unit = session.get(OrgUnit, unit_code)
     specs = evaluator.targets_for(unit_code)
-    if unit is None or not specs:
-        return []
+    if unit is None or not specs or unit.level == "township":
+        return []  # a township is a reporter itself: the county's calendar lists it
     plan = specs[0].plan
     calendar = entries(setting(session, plan, REPORTING_CALENDAR))
     plan_codes = _plan_codes(specs)

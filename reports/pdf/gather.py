@@ -18,6 +18,7 @@ from db.evaluation import BASELINE_YEAR, Evaluator, TargetResult, TargetSpec
 from db.explanations import ExplainedIndicator, explained_indicators
 from db.models import Domain, Goal, GoalProgress, OrgUnit, Plan
 from db.plan_years import LAST_YEAR
+from db.reporting_status import ReporterStatus, reporting_status
 from db.unit_events import name_in, names_in, pooled_note
 from reports.pdf.layout import ReportError, Steps
 
@@ -118,6 +119,8 @@ class UnitFacts:
     history_note: str = ""
     # 指标解释 of the report's indicators and the counts their rates are made of (the annex).
     explanations: tuple[ExplainedIndicator, ...] = ()
+    # 报送情况 of the departments and units below, by the plan's calendar (the annual report).
+    reporting: tuple[ReporterStatus, ...] = ()
 
     @property
     def targets(self) -> list[TargetRow]:
@@ -200,7 +203,8 @@ def gather_unit(session: Session, unit_code: str, year: int, steps: Steps,
     name = name_in(session, unit_code, year)
     return UnitFacts(unit.code, name, unit.level, plan.code, plan.title, year, domains,
                      children, note,
-                     tuple(explained_indicators(session, _explained_codes(domains))))
+                     tuple(explained_indicators(session, _explained_codes(domains))),
+                     tuple(reporting_status(session, unit_code, year, evaluator=evaluator)))
 
 
 def _explained_codes(domains: Sequence[DomainSection]) -> list[str]:
