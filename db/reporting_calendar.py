@@ -18,6 +18,7 @@ April, so the county can pool their counts), departments by 20 May.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -27,6 +28,8 @@ from typing import Any
 import yaml
 
 from resources import CATALOGUE_DIR
+
+log = logging.getLogger(__name__)
 
 TOWNSHIPS = "乡镇"
 OTHER_DEPARTMENTS = "各部门"
@@ -122,10 +125,16 @@ def _indicators(number: int, reporter: str, codes: Any) -> list[str]:
     return list(dict.fromkeys(c.strip() for c in codes))
 
 
-def entries(value: list[dict[str, Any]]) -> list[CalendarEntry]:
-    """The stored setting as entries (it was checked when stored)."""
+def entries(value: Any) -> list[CalendarEntry]:
+    """The stored setting as entries. Checked again: a value stored before this check existed
+    (the setting's first release took any list) must not stop the overview from opening."""
+    try:
+        checked = check_calendar(value)
+    except CalendarError as error:
+        log.warning("报送日历无效，按默认日历：%s", error)
+        checked = check_calendar(DEFAULT_CALENDAR)
     out = []
-    for item in value:
+    for item in checked:
         month, day = parse_due(item["due"])
         codes = item.get("indicators")
         out.append(CalendarEntry(item["reporter"], month, day,

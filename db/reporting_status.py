@@ -177,8 +177,11 @@ def _plan_codes(specs: Sequence[TargetSpec]) -> list[str]:
 
 
 def _in_plan(codes: Iterable[str], plan_codes: Sequence[str]) -> tuple[str, ...]:
-    wanted = set(codes)
-    return tuple(c for c in plan_codes if c in wanted)
+    """The codes in the plan's order; a code the calendar names that no target uses (a count
+    such as 活产数) follows in the calendar's order."""
+    wanted = list(dict.fromkeys(codes))
+    ordered = [c for c in plan_codes if c in set(wanted)]
+    return tuple(ordered + [c for c in wanted if c not in set(plan_codes)])
 
 
 def reporting_status(session: Session, unit_code: str, year: int,
@@ -205,7 +208,10 @@ def reporting_status(session: Session, unit_code: str, year: int,
         answered: list[DataValue] = []
         missing: list[str] = []
         for code in reporter.indicators:
-            info = infos[code]
+            info = infos.get(code)
+            if info is None:  # a code the calendar names that this database's catalogue lacks
+                missing.append(code)
+                continue
             figures = _answering(stored, reporter.unit_code, code, info.numerator,
                                  info.denominator)
             if figures:

@@ -20,7 +20,7 @@ import db.sync.apply
 from db.accounts import CurrentUser, single_user
 from db.departments import department_map
 from db.figures import save_value
-from db.models import AuditEntry, DataValue
+from db.models import AuditEntry, DataValue, PlanSetting
 from db.plan_settings import REPORTING_CALENDAR, SettingError, put_setting, setting
 from db.reporting_calendar import DEFAULT_CALENDAR, CalendarError, parse_due
 from db.reporting_status import reporters, reporting_status, summarise
@@ -89,6 +89,13 @@ def test_a_calendar_of_the_wrong_shape_is_refused(
         put_calendar(county, value)
 
 
+def test_a_calendar_stored_before_the_check_falls_back_to_the_default(county: Session) -> None:
+    county.add(PlanSetting(plan_code=PANSHAN, key=REPORTING_CALENDAR, value=[{"who": "卫健局"}]))
+    county.commit()
+    found = reporters(county, PANSHAN, YEAR)
+    assert {r.due for r in found} == {date(2024, 4, 30), date(2024, 5, 20)}
+
+
 def test_only_an_administrator_changes_the_calendar(county: Session) -> None:
     clerk = CurrentUser("clerk", "填报员", "clerk")
     with pytest.raises(SettingError, match="只有管理员"):
@@ -130,6 +137,17 @@ def test_a_department_entry_with_its_own_date_and_indicators(county: Session) ->
     assert found["卫健局"].due == date(2024, 5, 31)
     assert found["卫健局"].indicators == ("maternal_mortality_ratio",)
     assert found["教育局"].due == date(2024, 5, 20)  # still 各部门
+
+
+def test_a_count_named_in_the_calendar_is_reported_though_no_target_uses_it(
+        county: Session) -> None:
+    put_calendar(county, [{"reporter": "卫健局", "due": "05-20",
+                           "indicators": ["live_births", "maternal_mortality_ratio"]}])
+    (health,) = reporters(county, PANSHAN, YEAR)
+    assert health.indicators == ("maternal_mortality_ratio", "live_births")
+    store(county, PANSHAN, [("live_births", 900)], datetime(2024, 5, 1, tzinfo=UTC))
+    (status,) = reporting_status(county, PANSHAN, YEAR, today=AFTER)
+    assert (status.completeness, status.missing) == ("partial", ("孕产妇死亡率",))
 
 
 # ---------------------------------------------------------------- completeness and timeliness
