@@ -11,22 +11,25 @@ import pytest
 from demo_county import CHENJIA, DESHENG, PANSHAN, TAIPING
 from hypothesis import given
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sync_helpers import registered_pair
+from sync_helpers import office, postgres_database, register
 
 import db.figures
 import db.sync.apply
 from db.accounts import CurrentUser, single_user
 from db.departments import department_map
 from db.figures import save_value
-from db.models import AuditEntry, DataValue, PlanSetting
+from db.importing.excel_template import import_template
+from db.models import DataValue, PlanSetting
 from db.plan_settings import REPORTING_CALENDAR, SettingError, put_setting, setting
 from db.reporting_calendar import DEFAULT_CALENDAR, CalendarError, parse_due
 from db.reporting_status import reporters, reporting_status, summarise
 from db.sync.export import export_sync_file
 from db.sync.import_ import import_sync_file
 from desktop.cli.main import main
+from reports.excel.template import COLUMN_NUMBER, DATA_SHEET, FIRST_DATA_ROW, build_template
 
 YEAR = 2023
 AFTER = date(2024, 6, 30)  # every default deadline for 2023 has passed
@@ -229,22 +232,41 @@ def test_a_department_late_by_its_own_date(county: Session) -> None:
     assert (summary.complete, summary.late) == (1, 1)
 
 
-def test_a_department_template_imported_is_its_last_file(county: Session) -> None:
-    county.add(AuditEntry(user="u", action="import", entity="excel_template",
-                          key="卫健局2023.xlsx", at=datetime(2024, 5, 10, tzinfo=UTC),
-                          after={"unit": PANSHAN, "year": YEAR, "department": "卫健局"}))
-    county.commit()
-    status = by_name(county)
-    assert status["卫健局"].last_file.name == "卫健局2023.xlsx"  # type: ignore[attr-defined]
-    assert status["教育局"].last_file is None  # type: ignore[attr-defined]
+def test_a_department_template_filled_and_imported_is_its_return(
+        county: Session, tmp_path: Path) -> None:
+    """教育局 gets its template, fills every figure, the office imports it: 已报齐, 按时 (when
+    imported before the deadline), the workbook named as the last file received."""
+    path = tmp_path / "教育局2023.xlsx"
+    build_template(county, PANSHAN, YEAR, path, department="教育局")
+    wb = load_workbook(path)
+    ws = wb[DATA_SHEET]
+    for r in range(FIRST_DATA_ROW, ws.max_row + 1):
+        ws.cell(r, COLUMN_NUMBER["value"]).value = 95 if ws.cell(
+            r, COLUMN_NUMBER["measure"]).value == "%" else 1000
+    wb.save(path)
+    report = import_template(county, path, user="教育局")
+    assert report.applied and not report.has_errors
+    status = by_name(county, today=date(2024, 5, 1))
+    education = status["教育局"]
+    assert education.completeness == "complete"
+    assert education.last_file is not None and education.last_file.name == path.name
+    assert status["卫健局"].last_file is None  # type: ignore[attr-defined]
+    # Imported now, long after 20 May 2024: late by the days between.
+    assert education.timeliness.startswith("迟报")
 
 
+@pytest.mark.parametrize("county_database", ["sqlite", "postgresql"])
 def test_a_township_that_sent_its_figures_3_days_late_shows_late_by_3_days(
         tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, county_database: str) -> None:
     """The real exchange: 太平街道 enters its figures before the deadline, but the county
     receives its sync file on 3 May (China time): 迟报3天, the file named."""
-    with registered_pair(tmp_path, tmp_path_factory) as (township, county):
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(postgres_database()) if county_database == "postgresql" \
+            else None
+        township = stack.enter_context(office("taiping", tmp_path, tmp_path_factory))
+        county = stack.enter_context(office("panshan", tmp_path, tmp_path_factory, url=url))
+        register(township, county)
         monkeypatch.setattr(db.figures, "utcnow", lambda: datetime(2024, 4, 25, tzinfo=UTC))
         for code, value in township_figures(county.session):
             save_value(township.session, TAIPING, code, YEAR, value, user="乡镇填报员")
