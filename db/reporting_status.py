@@ -258,7 +258,8 @@ def _received_files(session: Session, units: Sequence[str]) -> dict[str, list[Re
         .where(SyncLog.direction == "import", SyncLog.outcome == "applied",
                SyncLog.counterpart.in_(units)).order_by(SyncLog.at, SyncLog.id))
     for counterpart, name, at in rows:
-        out.setdefault(counterpart, []).append(ReceivedFile(name, at))
+        if counterpart is not None:  # the query asks for units; the column may be NULL
+            out.setdefault(counterpart, []).append(ReceivedFile(name, at))
     return out
 
 
