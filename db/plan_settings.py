@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from db.accounts import CurrentUser
 from db.errors import UserError
 from db.models import AuditEntry, Plan, PlanSetting, utcnow
+from db.reporting_calendar import DEFAULT_CALENDAR, CalendarError, check_calendar
 
 
 class SettingError(UserError, ValueError):
@@ -66,6 +67,13 @@ def _mapping(value: Any) -> dict[str, str]:
     return {k.strip(): v.strip() for k, v in value.items()}
 
 
+def _calendar(value: Any) -> list[dict[str, Any]]:
+    try:
+        return check_calendar(value)
+    except CalendarError as error:
+        raise SettingError(str(error)) from None
+
+
 def _records(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
         raise SettingError("应为若干条记录的列表。")
@@ -95,7 +103,8 @@ SPECS: dict[str, SettingSpec] = {spec.key: spec for spec in (
     SettingSpec(YOY_THRESHOLD, "同比变动超过此比例须说明", 0.30, _share),
     # Indicator code → the department that reports it, over the shipped default mapping.
     SettingSpec(DEPARTMENTS, "指标的报送部门（覆盖默认对照）", {}, _mapping),
-    SettingSpec(REPORTING_CALENDAR, "报送日历", [], _records),
+    # Townships by 04-30, departments by 20 May of the next year (db/reporting_calendar.py).
+    SettingSpec(REPORTING_CALENDAR, "报送日历", DEFAULT_CALENDAR, _calendar),
     SettingSpec(CROSS_CHECKS, "审核公式", [], _records),
 )}
 

@@ -19,8 +19,10 @@ from desktop.tasks import TaskHandle, run_task
 
 
 def export_excel_template(parent: QWidget, engine: Engine, unit: str, unit_name: str,
-                          year: int, done: Callable[[str], None]) -> TaskHandle | None:
-    suggested = start_folder("excel") / f"{unit_name}{year}年填报模板.xlsx"
+                          year: int, done: Callable[[str], None],
+                          department: str | None = None) -> TaskHandle | None:
+    """The unit's template, or one department's (``department``: db/departments.py)."""
+    suggested = start_folder("excel") / f"{unit_name}{department or ''}{year}年填报模板.xlsx"
     chosen, _ = QFileDialog.getSaveFileName(parent, tr("导出Excel填报模板"), str(suggested),
                                             tr("Excel 工作簿 (*.xlsx)"))
     if not chosen:
@@ -32,8 +34,8 @@ def export_excel_template(parent: QWidget, engine: Engine, unit: str, unit_name:
         from reports.excel.template import build_template
 
         with Session(engine) as session:
-            built = build_template(session, unit, year, out, progress=progress.report,
-                                   cancel=progress.cancelled)
+            built = build_template(session, unit, year, out, department=department,
+                                   progress=progress.report, cancel=progress.cancelled)
         return tr("模板已导出：{path}（{n}行）").format(path=built.path, n=built.rows)
 
     return run_task(parent, tr("导出Excel模板"), work, done)

@@ -335,6 +335,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.report_action)
         file_menu.addSeparator()
         file_menu.addAction(tr("导出Excel填报模板……"), self.export_template)
+        file_menu.addAction(tr("导出部门填报模板……"), self.export_department_template)
         file_menu.addAction(tr("导入填好的Excel模板……"), self.import_template)
         self.double_entry_action = file_menu.addAction(tr("纸质报表双录入核对……"),
                                                        self.open_double_entry)
@@ -498,7 +499,16 @@ class MainWindow(QMainWindow):
 
         overview = build_overview(self.session, self.sheet, with_children=False)
         self.overview.show_overview(overview, self.sheet.unit.name, self.sheet.year)
+        self._show_reporting()
         self._overview_stale = False
+
+    def _show_reporting(self) -> None:
+        """报送情况: a query over the year's figures of the unit and those below (cheap)."""
+        from db.reporting_status import reporting_status
+
+        statuses = reporting_status(self.session, self.sheet.unit.code, self.sheet.year,
+                                    evaluator=self.sheet.evaluator)
+        self.overview.show_reporting(statuses, self.sheet.year)
 
     def _evaluate_children(self) -> None:
         """A county's townships (a city's counties) are evaluated off the GUI thread."""
@@ -747,6 +757,25 @@ class MainWindow(QMainWindow):
         self.file_task = export_excel_template(
             self, self.engine, self.sheet.unit.code, self.sheet.unit.name, self.sheet.year,
             lambda text: self.statusBar().showMessage(text, 15000))
+
+    def export_department_template(self) -> None:
+        """A template of one department's indicators (db/departments.py), chosen from a list."""
+        from db.departments import departments
+        from db.evaluation import plan_of
+        from desktop.file_actions import export_excel_template
+
+        plan = plan_of(self.session, self.sheet.unit.code)
+        names = departments(self.session, plan) if plan else []
+        if not names:
+            QMessageBox.information(self, tr("导出部门填报模板"), tr("本单位没有适用的规划。"))
+            return
+        name, chosen = QInputDialog.getItem(self, tr("导出部门填报模板"),
+                                            tr("选择报送部门："), names, 0, False)
+        if not chosen:
+            return
+        self.file_task = export_excel_template(
+            self, self.engine, self.sheet.unit.code, self.sheet.unit.name, self.sheet.year,
+            lambda text: self.statusBar().showMessage(text, 15000), department=name)
 
     def import_template(self) -> None:
         from desktop.file_actions import import_excel_template

@@ -1,5 +1,5 @@
 """The overview page: counts per domain, the early-warning list, data completeness,
-and for a county the same per township."""
+and for a county the same per township; beside it, the 报送情况 tab (desktop/reporting_page.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -17,7 +18,9 @@ from PySide6.QtWidgets import (
 from db.attainment import percent
 from db.evaluation import STATUS_LABELS
 from db.overview import Overview
+from db.reporting_status import ReporterStatus, summarise
 from desktop.i18n import tr
+from desktop.reporting_page import ReportingPage
 from desktop.status_style import STATUS_BACKGROUND, STATUS_SYMBOL
 
 _COUNTED = ("met", "not_met", "at_risk", "no_data")
@@ -26,10 +29,18 @@ _COUNTED = ("met", "not_met", "at_risk", "no_data")
 class OverviewPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QVBoxLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.tabs = QTabWidget()
+        outer.addWidget(self.tabs)
+        content = QWidget()
+        layout = QVBoxLayout(content)
         self.summary = QLabel()
         self.summary.setStyleSheet("font-size: 12pt;")
         layout.addWidget(self.summary)
+        self.reporting_summary = QLabel()  # one line of 报送情况; the tab has the table
+        self.reporting_summary.hide()
+        layout.addWidget(self.reporting_summary)
         self.domains = _table()
         self.warnings = _table()
         self.children = _table()
@@ -48,6 +59,17 @@ class OverviewPage(QWidget):
         self.findings.setStyleSheet("color: #b3261e;")
         self.findings.hide()
         layout.insertWidget(layout.count() - 1, self.findings)
+        self.tabs.addTab(content, tr("总览"))
+        self.reporting = ReportingPage()
+        self.tabs.addTab(self.reporting, tr("报送情况"))
+
+    def show_reporting(self, statuses: list[ReporterStatus], year: int) -> None:
+        """The 报送情况 tab, and its summary line on the overview."""
+        self.reporting.show_status(statuses, year)
+        if statuses:
+            self.reporting_summary.setText(tr("报送情况：{summary}（详见“报送情况”页）").format(
+                summary=summarise(statuses).text))
+        self.reporting_summary.setVisible(bool(statuses))
 
     def show_overview(self, overview: Overview, unit_name: str, year: int) -> None:
         share = overview.filled / overview.expected if overview.expected else 0

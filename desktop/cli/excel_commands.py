@@ -28,7 +28,8 @@ def register(commands: Any) -> None:
     template.add_argument("--unit", required=True, help="单位代码")
     template.add_argument("--year", required=True, type=int, help="填报年份（2020—2030）")
     template.add_argument("--department",
-                          help="只导出该部门（规划中的牵头或责任单位，如 卫健局）负责的指标")
+                          help="只导出该部门负责的指标：规划中的牵头或责任单位；"
+                               "规划未列部门时按报送部门对照（如 卫健局、教育局）")
     template.add_argument("--with-units-below", action="store_true",
                           help="同时列出全部下级单位（如各乡镇）需要填报的数据")
     template.add_argument("--out", required=True, type=Path, help="输出的 .xlsx 文件")

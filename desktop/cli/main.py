@@ -14,6 +14,7 @@
     tianbao [--db …] users …                    see desktop/cli/account_commands.py
     tianbao [--db …] sync | keys | catalogue …   see desktop/cli/sync_commands.py
     tianbao [--db …] settings show | set | reset see desktop/cli/settings_commands.py
+    tianbao [--db …] calendar show | set | remove | status   see desktop/cli/calendar_commands.py
 
 See docs/cli.md.
 """
@@ -107,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.cli import settings_commands
 
     settings_commands.register(commands)
+    from desktop.cli import calendar_commands
+
+    calendar_commands.register(commands)
     return parser
 
 

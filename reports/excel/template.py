@@ -4,7 +4,8 @@ One row per figure the unit enters for the year — for a rate its numerator and
 counts, never the rate itself (the software computes it, and a county pools the counts of its
 townships); by sex where the catalogue asks for it. A township gets only what townships collect
 (:func:`db.entry_rows.indicator_shown`); a department's template only the indicators whose goals
-name it as lead or responsible department (牵头单位/责任单位).
+name it as lead or responsible department (牵头单位/责任单位), or, for a plan naming none, the
+indicators the department reports by the mapping of db/departments.py.
 
 What keeps the re-import exact: hidden, locked key columns on every row (unit code, indicator
 code, year, breakdown) with a per-row tag, and a hidden metadata sheet naming the unit, year and
@@ -16,7 +17,6 @@ each with a data validation that explains in Chinese what belongs there.
 from __future__ import annotations
 
 import secrets
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +32,12 @@ from sqlalchemy.orm import Session
 
 from db.aggregation import IndicatorInfo
 from db.checks import MAY_EXCEED_100
+from db.departments import (
+    department_indicators,
+    departments,
+    normalise_department,
+    uses_goal_departments,
+)
 from db.entry_rows import indicator_shown
 from db.evaluation import Evaluator, TargetSpec, target_phrase
 from db.explanations import ExplainedIndicator, explained_indicators
@@ -54,7 +60,7 @@ from db.importing.template_format import (
     key_checksum,
     row_tag,
 )
-from db.models import Domain, Goal, Indicator, OrgUnit, Target
+from db.models import Domain, Indicator, OrgUnit
 from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import (
     CancelCheck,
@@ -182,40 +188,6 @@ def validation_for(code: str, kind: str, unit: str) -> str:
     return "positive"
 
 
-# ---------------------------------------------------------------------------- departments
-
-
-def normalise_department(name: str) -> str:
-    return unicodedata.normalize("NFKC", name).strip()
-
-
-def departments(session: Session, plan_code: str) -> list[str]:
-    """Every lead and responsible department (牵头单位/责任单位) a plan names, sorted."""
-    names: set[str] = set()
-    for lead, responsible in session.execute(
-            select(Goal.lead_departments, Goal.responsible_departments)
-            .where(Goal.plan_code == plan_code)):
-        names.update(normalise_department(n) for n in (lead or []) + (responsible or []))
-    return sorted(names)
-
-
-def department_indicators(session: Session, plan_code: str, department: str) -> set[str]:
-    """The indicators a department reports: those of the targets of every goal naming it as
-    lead or responsible department, and the figures those targets are compared with."""
-    wanted = normalise_department(department)
-    codes: set[str] = set()
-    rows = session.execute(
-        select(Target.indicator_code, Target.relative_to, Goal.lead_departments,
-               Goal.responsible_departments)
-        .join(Goal, Target.goal_id == Goal.id).where(Goal.plan_code == plan_code))
-    for code, relative_to, lead, responsible in rows:
-        if wanted in {normalise_department(n) for n in (lead or []) + (responsible or [])}:
-            codes.add(code)
-            if relative_to:
-                codes.add(relative_to)
-    return codes
-
-
 # ---------------------------------------------------------------------------- gathering
 
 
@@ -290,10 +262,12 @@ def gather_template(session: Session, unit_code: str, year: int, department: str
                 content.rows.append(row)
     if department and not content.rows:
         plan = evaluator.targets_for(unit_code)[0].plan
-        named = departments(session, plan)
-        listed = "、".join(named) if named else "（本规划没有列出牵头和责任单位）"
-        raise ExcelError(f"规划中没有由“{department}”牵头或负责、且本单位需要填报的指标。"
-                         f"规划列出的部门有：{listed}")
+        listed = "、".join(departments(session, plan))
+        if uses_goal_departments(session, plan):
+            raise ExcelError(f"规划中没有由“{department}”牵头或负责、且本单位需要填报的指标。"
+                             f"规划列出的部门有：{listed}")
+        raise ExcelError(f"按报送部门对照，“{department}”没有本单位需要填报的指标。"
+                         f"可选的部门有：{listed}")
     if len(content.rows) > MAX_DATA_ROWS:
         raise ExcelError(f"模板将有 {len(content.rows)} 行，超过 {MAX_DATA_ROWS} 行的上限。"
                          "请按部门或分别为各下级单位导出。")

@@ -3,7 +3,8 @@
 Cover; summary per domain; per domain the quantitative targets (indicator, target and
 deadline, 2020 baseline, last year, this year, status) and the qualitative goals with their
 progress; the early-warning list (预警清单) with reasons; trend charts of the indicators at
-risk; data completeness (which townships reported); the signature block.
+risk; data completeness (which townships reported) with the 报送情况 of the reporting
+calendar (each department and township: complete or not, on time or late); the signatures.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from reports.pdf.layout import (
     para,
     tint,
 )
+from reports.pdf.reporting import reporting_section
 from reports.pdf.sections import (
     build_unit_report,
     completeness_and_signature,
@@ -83,7 +85,9 @@ def annual_story(facts: UnitFacts, info: ReportInfo, steps: Steps) -> list[Flowa
     story += charts(styles, facts, width)
     steps.step("正在绘制趋势图")
 
-    story += completeness_and_signature(styles, facts, width, steps, 4)
+    # 报送情况 closes the completeness section: who was due to send what, and whether they did.
+    story += completeness_and_signature(styles, facts, width, steps, 4, after=reporting_section(
+        styles, facts.year, facts.reporting, width))
     return story + indicator_annex(styles, facts, width)
 
 

@@ -19,6 +19,7 @@ from db.evaluation import BASELINE_YEAR, Evaluator, TargetResult, TargetSpec
 from db.explanations import ExplainedIndicator, explained_indicators
 from db.models import Domain, Goal, GoalProgress, OrgUnit, Plan
 from db.plan_years import LAST_YEAR
+from db.reporting_status import ReporterStatus, reporting_status
 from db.unit_events import name_in, names_in, pooled_note
 from reports.pdf.layout import ReportError, Steps
 
@@ -122,6 +123,8 @@ class UnitFacts:
     # 达标率 this year and last, overall and per domain (db/attainment.py); None in the
     # evaluations, which judge milestones at their own deadlines instead.
     attainment: AttainmentSummary | None = None
+    # 报送情况 of the departments and units below, by the plan's calendar (the annual report).
+    reporting: tuple[ReporterStatus, ...] = ()
 
     @property
     def targets(self) -> list[TargetRow]:
@@ -209,7 +212,8 @@ def gather_unit(session: Session, unit_code: str, year: int, steps: Steps,
     return UnitFacts(unit.code, name, unit.level, plan.code, plan.title, year, domains,
                      children, note,
                      tuple(explained_indicators(session, _explained_codes(domains))),
-                     attained)
+                     attained,
+                     tuple(reporting_status(session, unit_code, year, evaluator=evaluator)))
 
 
 def _explained_codes(domains: Sequence[DomainSection]) -> list[str]:

@@ -324,10 +324,11 @@ def domain_tables(styles: Styles, domain: DomainSection, year: int, width: float
 
 
 def completeness_and_signature(styles: Styles, facts: UnitFacts, width: float, steps: Steps,
-                               index: int) -> list[Flowable]:
+                               index: int, after: Sequence[Flowable] = ()) -> list[Flowable]:
     """The two closing sections every unit report shares, numbered from ``index``: data
-    completeness, then the signatures."""
+    completeness (and ``after`` it, the annual report's 报送情况), then the signatures."""
     story = section_heading(styles, index, "数据完整性") + completeness(styles, facts, width)
+    story += after
     steps.step("正在统计数据完整性")
     return story + signature_section(styles, index + 1, width, steps)
 

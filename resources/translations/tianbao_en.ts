@@ -1725,5 +1725,73 @@ You can then add its townships and add up what they send.</translation>
         <source>　｜　达标率{rate}（{met}/{evaluable}）</source>
         <translation>  |  targets met {rate} ({met}/{evaluable})</translation>
     </message>
+    <message>
+        <source>导出部门填报模板……</source>
+        <translation>Export a department's entry template…</translation>
+    </message>
+    <message>
+        <source>导出部门填报模板</source>
+        <translation>Export a department's entry template</translation>
+    </message>
+    <message>
+        <source>选择报送部门：</source>
+        <translation>Choose the reporting department:</translation>
+    </message>
+    <message>
+        <source>本单位没有适用的规划。</source>
+        <translation>No plan applies to this unit.</translation>
+    </message>
+    <message>
+        <source>报送情况</source>
+        <translation>Returns</translation>
+    </message>
+    <message>
+        <source>报送情况：{summary}（详见“报送情况”页）</source>
+        <translation>Returns: {summary} (see the Returns tab)</translation>
+    </message>
+    <message>
+        <source>部门</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>下级单位</source>
+        <translation>Unit below</translation>
+    </message>
+    <message>
+        <source>报送期限按规划的报送日历（数据年份的次年）；部门的数据以录入或导入本机的时间计，下级单位的以收到其交换文件的时间计（北京时间）。管理员可用 tianbao calendar set 修改报送日历。</source>
+        <translation>Deadlines follow the plan's reporting calendar (in the year after the data year). A department's figures count from when they were entered or imported here, a unit below's from when its sync file was received (Beijing time). An administrator changes the calendar with tianbao calendar set.</translation>
+    </message>
+    <message>
+        <source>本单位没有下级报送单位或报送部门（报送日历适用于县、区）。</source>
+        <translation>This unit has no reporters (the reporting calendar applies to counties and districts).</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;{year}年数据报送情况&lt;/b&gt;　{summary}</source>
+        <translation>&lt;b&gt;Returns for {year}&lt;/b&gt;  {summary}</translation>
+    </message>
+    <message>
+        <source>报送单位</source>
+        <translation>Reporter</translation>
+    </message>
+    <message>
+        <source>类别</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>报送期限</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <source>及时性</source>
+        <translation>Timeliness</translation>
+    </message>
+    <message>
+        <source>最近收到的文件</source>
+        <translation>Last file received</translation>
+    </message>
+    <message>
+        <source>缺报指标</source>
+        <translation>Indicators missing</translation>
+    </message>
 </context>
 </TS>
