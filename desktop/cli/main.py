@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.cli import settings_commands
 
     settings_commands.register(commands)
+    from desktop.cli import return_commands
+
+    return_commands.register(commands)
     return parser
 
 
