@@ -74,15 +74,19 @@ class ReturnMark:
     issued_at: datetime
     issuer_unit: str
     uid: str
+    side: str = "received"  # issued: the county looking at a township's grid
+    issuer_name: str = ""
 
     @property
     def label(self) -> str:
-        return "已更正，待上报" if self.corrected else "已退回"
+        if not self.corrected:
+            return "已退回"
+        return "已更正，待上报" if self.side == "received" else "下级已更正"
 
     @property
     def text(self) -> str:
         what = "整表退回" if self.whole else "退回"
-        return f"{what}：{self.reason}" + ("（已更正，待上报）" if self.corrected else "")
+        return f"{what}：{self.reason}" + (f"（{self.label}）" if self.corrected else "")
 
 
 def clean_reason(text: str) -> str:
@@ -209,19 +213,28 @@ def return_marks(session: Session, unit_code: str, year: int
     and under ``None`` the mark of a whole return (every figure of the year). Either side:
     the county sees its issued returns, the township the ones it received."""
     marks: dict[tuple[str, str] | None, ReturnMark] = {}
+    names: dict[str, str] = {}
     for row in session.scalars(select(ValueReturn).where(
             ValueReturn.unit_code == unit_code, ValueReturn.year == year,
             ValueReturn.state == "open").order_by(ValueReturn.issued_at)):
+        if row.issuer_unit not in names:
+            issuer = session.get(OrgUnit, row.issuer_unit)
+            names[row.issuer_unit] = issuer.name if issuer is not None else row.issuer_unit
+        name = names[row.issuer_unit]
         if row.whole:
             corrected = (row.side == "received" and row.received_at is not None
                          and year_status(session, unit_code, year) in ("submitted", "approved"))
             marks[None] = ReturnMark(row.reason, corrected, True, row.issued_at,
-                                     row.issuer_unit, row.uid)
+                                     row.issuer_unit, row.uid, row.side, name)
             continue
         for item in row.items:
-            corrected = item.corrected_at is not None or _changed(session, row, item)
+            # At the county only the township's file corrects (note_corrections), not an
+            # edit made here.
+            corrected = item.corrected_at is not None or (
+                row.side == "received" and _changed(session, row, item))
             marks[(item.indicator_code, item.disaggregation)] = ReturnMark(
-                item.reason, corrected, False, row.issued_at, row.issuer_unit, row.uid)
+                item.reason, corrected, False, row.issued_at, row.issuer_unit, row.uid, row.side,
+                name)
     return marks
 
 
