@@ -301,6 +301,7 @@ class MainWindow(QMainWindow):
         self.return_action = QAction(tr("退回……"), self)
         self.return_action.setToolTip(tr("把所选数据（或本单位本年全部数据）退回下级，附原因"))
         bar.addAction(self.return_action)
+        self.return_action.setVisible(False)  # shown on a unit below's grid: nothing moves at start
         self.year_state = QLabel()
         # Room for "（草稿）" from the start, so that the buttons after it stay put when the
         # year's state arrives with the data.
