@@ -13,6 +13,7 @@
     tianbao [--db …] users …                    see desktop/cli/account_commands.py
     tianbao [--db …] sync | keys | catalogue …   see desktop/cli/sync_commands.py
     tianbao [--db …] settings show | set | reset see desktop/cli/settings_commands.py
+    tianbao [--db …] returns issue | export | import | list   see desktop/cli/return_commands.py
 
 See docs/cli.md.
 """
