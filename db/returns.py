@@ -117,8 +117,8 @@ def issue_return(session: Session, unit_code: str, year: int, *,
     overall = clean_reason(reason) if whole or reason.strip() else ""
     if whole and not _stored(session, unit_code, year):
         raise ReturnError(f"{unit.name}{year}年还没有数据，无需退回。")
-    open_items = _open_keys(session, unit_code, year, "issued")
-    if whole and open_items.get("whole"):
+    whole_open, open_items = _open_keys(session, unit_code, year, "issued")
+    if whole and whole_open:
         raise ReturnError(f"{unit.name}{year}年已整表退回，尚未更正。")
     row = ValueReturn(uid=str(uuid.uuid4()), side="issued", unit_code=unit_code, year=year,
                       whole=whole, reason=overall, issuer_unit=home, issued_by=user,
@@ -129,7 +129,7 @@ def issue_return(session: Session, unit_code: str, year: int, *,
         indicator = session.get(Indicator, key[0])
         if indicator is None:
             raise ReturnError(f"没有代码为“{key[0]}”的指标。")
-        if key in open_items.get("items", set()):
+        if key in open_items:
             raise ReturnError(f"“{indicator.name}”已退回，尚未更正，不能重复退回。")
         if key in seen:
             continue
@@ -302,17 +302,18 @@ def _stored(session: Session, unit: str, year: int) -> bool:
         DataValue.unit_code == unit, DataValue.year == year).limit(1)) is not None
 
 
-def _open_keys(session: Session, unit: str, year: int, side: str) -> dict[str, object]:
-    found: dict[str, object] = {"whole": False, "items": set()}
+def _open_keys(session: Session, unit: str, year: int, side: str
+               ) -> tuple[bool, set[tuple[str, str]]]:
+    """Whether a whole return of the unit-year is open, and its figures returned, uncorrected."""
+    whole = False
+    items: set[tuple[str, str]] = set()
     for row in session.scalars(select(ValueReturn).where(
             ValueReturn.unit_code == unit, ValueReturn.year == year, ValueReturn.side == side,
             ValueReturn.state == "open")):
-        if row.whole:
-            found["whole"] = True
-        for item in row.items:
-            if item.corrected_at is None:
-                found["items"].add((item.indicator_code, item.disaggregation))  # type: ignore[attr-defined]
-    return found
+        whole = whole or row.whole
+        items |= {(item.indicator_code, item.disaggregation) for item in row.items
+                  if item.corrected_at is None}
+    return whole, items
 
 
 def _audit(session: Session, user: str, action: str, row: ValueReturn,

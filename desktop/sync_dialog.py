@@ -8,8 +8,9 @@ written; the preview dialog then shows who sent it, and per unit how many figure
 changed, unchanged and in conflict, with the conflicts listed and why. 导入 applies it (checked
 again, since the database may have changed meanwhile) in one transaction, again off the GUI
 thread; the dialog then shows the outcome. A refused file shows its reasons and cannot be
-imported. Catalogue update files and returns files (退回, from the level above) are recognised by their manifest and
-previewed table by table; DHIS2 files are imported with ``dhis2=True``.
+imported. Catalogue update files and returns files (退回), both from the level above, are
+recognised by their manifest and previewed on their own terms; DHIS2 files are imported with
+``dhis2=True``.
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from desktop.cli.main import main
 
 
 @pytest.fixture
-def dbs(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def dbs(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The two database files, keys registered both ways, 太平街道's 2023 figures at both."""
     with (office("taiping", tmp_path, tmp_path_factory) as township,
           office("panshan", tmp_path, tmp_path_factory) as county):
@@ -22,9 +21,8 @@ def dbs(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
         for inst in (township, county):
             save_value(inst.session, TAIPING, "live_births", 2023, "118", user="王会计")
             inst.session.commit()
-        paths = {"township": str(township.folder / "taiping.sqlite3"),
-                 "county": str(county.folder / "panshan.sqlite3")}
-    yield paths
+        return {"township": str(township.folder / "taiping.sqlite3"),
+                "county": str(county.folder / "panshan.sqlite3")}
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

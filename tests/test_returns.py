@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sync_helpers import (
     DESHENG,
@@ -263,3 +265,40 @@ def test_a_returns_file_is_refused_by_sync_import_with_the_right_command(
     logged = township.session.scalars(select(SyncLog.kind)).all()
     assert "returns" not in logged
     assert township.session.scalars(select(ValueReturn)).all() == []
+
+
+JUNK = st.one_of(st.none(), st.booleans(), st.integers(-5, 2040), st.text(max_size=40),
+                 st.lists(st.text(max_size=5), max_size=3),
+                 st.sampled_from(["live_births", "total", "2023", "open", "closed", TAIPING,
+                                  "2026-01-01T00:00:00Z", "00000000-0000-4000-8000-00000000000"
+                                  "2"]))
+RECORD_KEYS = ("id", "orgUnit", "period", "whole", "reason", "issuedBy", "issuedAt", "state",
+               "closedAt", "items")
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(changes=st.dictionaries(st.sampled_from(RECORD_KEYS), JUNK, max_size=4),
+       item=st.dictionaries(st.sampled_from(["dataElement", "categoryOptionCombo", "reason",
+                                             "corrected", "extra"]), JUNK, max_size=3))
+def test_a_signed_returns_file_with_any_records_is_read_or_refused_with_a_reason(
+        offices: tuple[Installation, Installation], changes: dict[str, object],
+        item: dict[str, object]) -> None:
+    township, county = offices
+    record = json.loads(returns_payload())["returns"][0]
+    record.update(changes)
+    if isinstance(record.get("items"), list) and item:
+        record["items"] = [{"dataElement": "live_births", "categoryOptionCombo": "total",
+                            "reason": "请核实", **item}]
+    payload = json.dumps({"returns": [record]}, ensure_ascii=False)
+    path = forge(county.folder / "fuzz.tbsync", county, payload, counts={"returns": 1},
+                 kind="returns", receiver=TAIPING, unit="211122")
+    refusal: SyncError | None = None
+    try:
+        preview = import_returns_file(township.session, path, dry_run=True)
+    except SyncError as error:  # anything else fails the test
+        refusal = error
+    if refusal is not None:
+        assert str(refusal) and refusal.code
+    else:
+        assert not preview.applied

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sync_helpers import TAIPING, Installation, office, register
@@ -54,6 +55,15 @@ def cell(window: MainWindow, code: str, column: int, role: Qt.ItemDataRole) -> o
     return window.model.index(row, column).data(role)
 
 
+def background(window: MainWindow, code: str, column: int) -> QColor | None:
+    brush = cell(window, code, column, Qt.ItemDataRole.BackgroundRole)
+    return brush.color() if isinstance(brush, QBrush) else None
+
+
+def tooltip(window: MainWindow, code: str, column: int) -> str:
+    return str(cell(window, code, column, Qt.ItemDataRole.ToolTipRole))
+
+
 def select(window: MainWindow, code: str, column: int) -> None:
     assert window.select_indicator(code)
     row = window.model.row_of(code)
@@ -91,8 +101,7 @@ def test_the_county_returns_a_figure_and_the_township_sees_it_marked_until_corre
     (issued,) = returns_of(county_window.session, side="issued")
     assert [item.indicator_code for item in issued.items] == ["live_births"]
     # The county's grid marks the returned cell too, waiting for the township.
-    assert cell(county_window, "maternal_mortality_ratio", DENOMINATOR, Qt.ItemDataRole.BackgroundRole
-                ).color() == RETURNED_BACKGROUND  # type: ignore[union-attr]
+    assert background(county_window, "maternal_mortality_ratio", DENOMINATOR) == RETURNED_BACKGROUND
 
     returns = ReturnsDialog(county_window.session, "县审核员", county_window)
     qtbot.addWidget(returns)
@@ -120,9 +129,8 @@ def test_the_county_returns_a_figure_and_the_township_sees_it_marked_until_corre
     select(window, "maternal_mortality_ratio", DENOMINATOR)
     name = cell(window, "maternal_mortality_ratio", INDICATOR, Qt.ItemDataRole.DisplayRole)
     assert str(name).startswith("↩ ")
-    assert cell(window, "maternal_mortality_ratio", DENOMINATOR, Qt.ItemDataRole.BackgroundRole
-                ).color() == RETURNED_BACKGROUND  # type: ignore[union-attr]
-    assert REASON in str(cell(window, "maternal_mortality_ratio", DENOMINATOR, Qt.ItemDataRole.ToolTipRole))
+    assert background(window, "maternal_mortality_ratio", DENOMINATOR) == RETURNED_BACKGROUND
+    assert REASON in tooltip(window, "maternal_mortality_ratio", DENOMINATOR)
     assert cell(window, "maternal_mortality_ratio", NUMERATOR,
                 Qt.ItemDataRole.BackgroundRole) is None  # 孕产妇死亡数 was not returned
     assert window.detail.returned.isVisible() and REASON in window.detail.returned.text()
@@ -132,9 +140,8 @@ def test_the_county_returns_a_figure_and_the_township_sees_it_marked_until_corre
     # The clerk types the corrected figure: the cell now says corrected, waiting to be sent.
     row = window.model.row_of("maternal_mortality_ratio")
     assert window.model.setData(window.model.index(row, DENOMINATOR), "131")
-    assert cell(window, "maternal_mortality_ratio", DENOMINATOR, Qt.ItemDataRole.BackgroundRole
-                ).color() == CORRECTED_BACKGROUND  # type: ignore[union-attr]
-    assert "已更正，待上报" in str(cell(window, "maternal_mortality_ratio", DENOMINATOR, Qt.ItemDataRole.ToolTipRole))
+    assert background(window, "maternal_mortality_ratio", DENOMINATOR) == CORRECTED_BACKGROUND
+    assert "已更正，待上报" in tooltip(window, "maternal_mortality_ratio", DENOMINATOR)
     window._show_detail(window.table.currentIndex(), window.table.currentIndex())
     assert "已更正，待上报" in window.detail.returned.text()
     shoot(window, "app-corrected-cell.png")
