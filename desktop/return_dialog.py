@@ -28,8 +28,8 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.orm import Session
 
-from db.returns import MAX_REASON, STATE_LABELS, ReturnRequest, describe, returns_of
-from desktop.i18n import tr
+from db.returns import MAX_REASON, ReturnRequest, describe, returns_of
+from desktop.i18n import tr, translatable
 from desktop.start_folder import remember_folder, start_folder
 
 
@@ -92,7 +92,9 @@ class ReturnDialog(QDialog):
 class ReturnsDialog(QDialog):
     """The returns kept here, open first; 导出退回文件 for the unit of the selected row."""
 
-    HEADERS = ("方向", "单位", "年份", "状态", "退回时间", "内容")
+    HEADERS = (translatable("方向"), translatable("单位"), translatable("年份"),
+               translatable("状态"), translatable("退回时间"), translatable("内容"))
+    STATES = {"open": translatable("待更正"), "closed": translatable("已关闭")}
 
     def __init__(self, session: Session, user: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -128,7 +130,7 @@ class ReturnsDialog(QDialog):
         self.table.setRowCount(len(self.rows))
         for i, row in enumerate(self.rows):
             cells = (tr("发出") if row.side == "issued" else tr("收到"), row.unit_code,
-                     str(row.year), tr(STATE_LABELS.get(row.state, row.state)),
+                     str(row.year), tr(self.STATES.get(row.state, row.state)),
                      row.issued_at.astimezone().strftime("%Y-%m-%d %H:%M"),
                      describe(self.session, row).split(" — ", 1)[-1])
             for column, text in enumerate(cells):

@@ -1685,5 +1685,17 @@ You can then add its townships and add up what they send.</translation>
         <source>已导入：退回的数据已改回草稿，并在填报表格中标出，请按原因更正后重新上报。</source>
         <translation>Imported: the returned figures are drafts again and marked in the grid; correct them as asked and submit again.</translation>
     </message>
+    <message>
+        <source>退回时间</source>
+        <translation>Returned at</translation>
+    </message>
+    <message>
+        <source>待更正</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>已关闭</source>
+        <translation>Closed</translation>
+    </message>
 </context>
 </TS>
