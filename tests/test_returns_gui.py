@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sync_helpers import TAIPING, Installation, office, register
 
@@ -154,3 +154,33 @@ def test_a_clerk_sees_no_return_action_on_the_own_unit(
     qtbot.addWidget(window)
     window.show()
     assert not window.return_action.isVisible()  # nothing below a township to return to
+
+
+def test_the_county_returns_a_whole_year_when_nothing_is_selected(
+        qtbot: QtBot, offices: tuple[Installation, Installation]) -> None:
+    _township, county = offices
+    window = MainWindow(county.engine, "211122", 2023)
+    qtbot.addWidget(window)
+    window.show()
+    window.unit_box.setCurrentIndex(window.unit_box.findData(TAIPING))
+    window.table.clearSelection()
+
+    def answer(dialog: QWidget) -> None:
+        assert isinstance(dialog, ReturnDialog)
+        assert dialog.whole.isChecked() and not dialog.selected.isEnabled()
+        refusals: list[str] = []
+        on_next_modal(QMessageBox, lambda box: (refusals.append(box.text()), box.close()))
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)  # no reason: refused
+        assert refusals == ["请填写退回原因。"] and dialog.isVisible()
+        dialog.reason.setPlainText("全表口径有误，请重新核对")
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+
+    on_next_modal(ReturnDialog, answer)
+    window.return_action.trigger()
+    (issued,) = returns_of(window.session, side="issued")
+    assert issued.whole and issued.reason == "全表口径有误，请重新核对"
+    assert "（草稿）" in window.year_state.text()
+    assert str(cell(window, "maternal_mortality_ratio", INDICATOR,
+                    Qt.ItemDataRole.DisplayRole)).startswith("↩ ")
+    assert "整表退回" in tooltip(window, "maternal_mortality_ratio", INDICATOR)
+    shoot(window, "app-county-whole-return.png")
