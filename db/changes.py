@@ -34,6 +34,8 @@ _TABLE_KINDS = {
     "goal_progress": QUALITATIVE,
     "plan": CATALOGUE, "domain": CATALOGUE, "goal": CATALOGUE, "indicator": CATALOGUE,
     "target": CATALOGUE, "meta": CATALOGUE, "plan_setting": CATALOGUE,
+    # Returns (退回) mark the grid's cells: a new or closed return redraws the figures.
+    "value_return": FIGURES, "value_return_item": FIGURES,
 }
 _PENDING = "tianbao_pending_changes"
 ORIGIN = "tianbao_origin"  # Session.info key: who writes through this session ("grid", …)

@@ -420,3 +420,51 @@ class PaperCell(Base):
     resolved_by: Mapped[str] = mapped_column(String(64), default="")
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     committed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ValueReturn(Base):
+    """A return (退回) of a unit's figures for a year, with reasons (db/returns.py).
+
+    The county keeps the returns it issued (``side`` "issued"); the township keeps those it
+    received in a signed returns file (``side`` "received"). ``uid`` is the same at both ends.
+    A whole return (``whole``) sends the unit-year back; otherwise its items name the figures.
+    """
+
+    __tablename__ = "value_return"
+    __table_args__ = (UniqueConstraint("uid", "side"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(36))
+    side: Mapped[str] = mapped_column(String(8))  # issued | received
+    unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    whole: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    issuer_unit: Mapped[str] = mapped_column(String(12))
+    issued_by: Mapped[str] = mapped_column(String(64), default="")
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    state: Mapped[str] = mapped_column(String(12), default="open")  # open | closed
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The received side: when it arrived, and the time of the file that last set its state,
+    # so that an older returns file imported later cannot reopen a closed return.
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    file_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    items: Mapped[list[ValueReturnItem]] = relationship(
+        back_populates="value_return", cascade="all, delete-orphan",
+        order_by="ValueReturnItem.id")
+
+
+class ValueReturnItem(Base):
+    """One returned figure with its reason; ``value_before``/``comment_before`` are the figure
+    as it stood when returned (issued) or received, so a change to either is the correction."""
+
+    __tablename__ = "value_return_item"
+    __table_args__ = (UniqueConstraint("return_id", "indicator_code", "disaggregation"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("value_return.id"), index=True)
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
+    disaggregation: Mapped[str] = mapped_column(String(32), default="total")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    value_before: Mapped[float | None] = mapped_column(Float, nullable=True)
+    comment_before: Mapped[str] = mapped_column(Text, default="")
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    value_return: Mapped[ValueReturn] = relationship(back_populates="items")

@@ -9,9 +9,17 @@ from PySide6.QtWidgets import QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from db.entry_rows import RowDetail
 from db.evaluation import STATUS_LABELS
+from db.returns import ReturnMark
 from desktop.chart_widget import ChartData, TrendChart
 from desktop.i18n import tr, translatable
-from desktop.status_style import STATUS_BACKGROUND, STATUS_SYMBOL
+from desktop.status_style import (
+    CORRECTED_BACKGROUND,
+    CORRECTED_SYMBOL,
+    RETURNED_BACKGROUND,
+    RETURNED_SYMBOL,
+    STATUS_BACKGROUND,
+    STATUS_SYMBOL,
+)
 
 
 class DetailPane(QScrollArea):
@@ -24,6 +32,9 @@ class DetailPane(QScrollArea):
         self.title.setObjectName("detailTitle")
         self.title.setStyleSheet("font-weight: bold; font-size: 14pt;")
         self.title.setWordWrap(True)  # a long indicator name must not widen the pane
+        self.returned = _wrapping_label()  # 退回: the reason the level above gave
+        self.returned.setObjectName("detailReturned")
+        self.returned.hide()
         self.statuses = _wrapping_label()
         self.statuses.setObjectName("detailStatuses")
         self.goals = _wrapping_label()
@@ -32,7 +43,7 @@ class DetailPane(QScrollArea):
         self.explanation.setObjectName("indicatorExplanation")
         self.chart = TrendChart()
         self.warnings = _wrapping_label()
-        for widget in (self.title, self.statuses, self.goals, self.definition,
+        for widget in (self.title, self.returned, self.statuses, self.goals, self.definition,
                        self.explanation, self.chart, self.warnings):
             layout.addWidget(widget)
         layout.addStretch(1)
@@ -77,6 +88,29 @@ class DetailPane(QScrollArea):
             self.warnings.setText("")  # the status lines above say why
         else:
             self.warnings.setText(f"<p style='color:#2e7d32'>{tr('无预警')}</p>")
+
+
+    def show_return(self, mark: ReturnMark | None) -> None:
+        """The return (退回) of the selected figure, with its reason, above its statuses."""
+        self.returned.setVisible(mark is not None)
+        if mark is None:
+            self.returned.setText("")
+            return
+        colour = (CORRECTED_BACKGROUND if mark.corrected else RETURNED_BACKGROUND).name()
+        symbol = CORRECTED_SYMBOL if mark.corrected else RETURNED_SYMBOL
+        title = (tr("整表退回") if mark.whole else
+                 tr("上级退回") if mark.side == "received" else tr("已退回"))
+        when = mark.issued_at.astimezone().strftime("%Y-%m-%d")
+        if mark.side == "issued":
+            state = (tr("下级已更正。") if mark.corrected
+                     else tr("等待下级更正：收到其更正后的交换文件时自动关闭。"))
+        else:
+            state = (tr("已更正，待上报：请上报本年数据，上级收到后关闭此退回。") if mark.corrected
+                     else tr("请按原因修改数据，或在备注中说明，然后重新上报。"))
+        self.returned.setText(
+            f"<p><span style='background:{colour}'>&nbsp;{symbol} <b>{title}</b>&nbsp;</span>"
+            f" {escape(mark.issuer_name or mark.issuer_unit)} {when}<br>"
+            f"<b>{tr('原因：')}</b>{escape(mark.reason)}<br><small>{state}</small></p>")
 
 
 def _status_html(detail: RowDetail) -> str:

@@ -21,10 +21,15 @@ from db.checks import Finding, format_number
 from db.entry_rows import EntryRow, EntrySheet
 from db.evaluation import STATUS_LABELS
 from db.figures import find_value, save_value, set_comment
+from db.returns import ReturnMark, mark_for, return_marks
 from db.storage import begin_write, busy_message, end_read, is_database_busy
 from desktop.i18n import tr
 from desktop.status_style import (
+    CORRECTED_BACKGROUND,
+    CORRECTED_SYMBOL,
     ERROR_BACKGROUND,
+    RETURNED_BACKGROUND,
+    RETURNED_SYMBOL,
     STATUS_BACKGROUND,
     STATUS_SYMBOL,
     WARNING_BACKGROUND,
@@ -78,6 +83,9 @@ class EntryTableModel(HeadedTableModel):
         self.findings: dict[CellKey, Finding] = {}
         self._finding_column: dict[CellKey, int] = {}  # the cell typed into, the only one red
         self.last_refusal: str | None = None  # why the last edit was refused (the view shows it)
+        # Figures the level above returned (退回), read with the sheet (db/returns.py).
+        self.returns: dict[CellKey | None, ReturnMark] = return_marks(
+            session, sheet.unit.code, sheet.year)
         self._activate_stack()
 
     # ---------------------------------------------------------------- structure
@@ -86,6 +94,7 @@ class EntryTableModel(HeadedTableModel):
         same = (sheet.unit.code, sheet.year) == (self.sheet.unit.code, self.sheet.year)
         self.beginResetModel()
         self.sheet = sheet
+        self.returns = return_marks(self.session, sheet.unit.code, sheet.year)
         if not same:
             self.findings.clear()  # a refused value of 2024 means nothing in 2023
         self._activate_stack()
@@ -162,6 +171,10 @@ class EntryTableModel(HeadedTableModel):
     def _display(self, row: EntryRow, column: int) -> str:
         unit = row.indicator.unit
         if column == INDICATOR:
+            mark = self.row_return(row)
+            if mark is not None:  # the symbol says it without colour too
+                return f"{CORRECTED_SYMBOL if mark.corrected else RETURNED_SYMBOL} " \
+                       f"{row.indicator.name}"
             return row.indicator.name
         if column == UNIT:
             return unit
@@ -202,6 +215,13 @@ class EntryTableModel(HeadedTableModel):
         key = self.cell_key(row, column) if column in EDITABLE else None
         if key is not None and key in self.findings and self._finding_column.get(key) == column:
             return self.findings[key].message
+        mark = self.cell_return(row, column)
+        if mark is not None:
+            more = self._plain_tooltip(row, column)
+            return mark.text + (f"\n{more}" if more else "")
+        return self._plain_tooltip(row, column)
+
+    def _plain_tooltip(self, row: EntryRow, column: int) -> str | None:
         if column in (STATUS, POOLED):
             return row.reason
         if column == VALUE and row.is_rate:
@@ -223,11 +243,46 @@ class EntryTableModel(HeadedTableModel):
         if key is not None and key in self.findings and self._finding_column.get(key) == column:
             severity = self.findings[key].severity
             return QBrush(ERROR_BACKGROUND if severity == "error" else WARNING_BACKGROUND)
+        mark = self.cell_return(row, column)
+        if mark is not None:
+            return QBrush(CORRECTED_BACKGROUND if mark.corrected else RETURNED_BACKGROUND)
         if column == STATUS:
             return QBrush(STATUS_BACKGROUND[row.status])
         if column == VALUE and row.notes:
             return QBrush(WARNING_BACKGROUND)  # a pair that does not add up (row.notes)
         return None
+
+    # ---------------------------------------------------------------- returns (退回)
+
+    def row_return(self, row: EntryRow) -> ReturnMark | None:
+        """The return that touches a row: one of its own figures (or counts), else a whole
+        return of the year."""
+        if not self.returns:
+            return None
+        codes = {row.code, row.indicator.numerator, row.indicator.denominator}
+        for key, mark in self.returns.items():
+            if key is not None and key[0] in codes:
+                return mark
+        return self.returns.get(None)
+
+    def cell_return(self, row: EntryRow, column: int) -> ReturnMark | None:
+        """The return of the figure a cell shows: the figure's cells and the indicator's name
+        are coloured for a returned figure, only the name for a whole return."""
+        if not self.returns:
+            return None
+        if column == INDICATOR:
+            return self.row_return(row)
+        key = self.cell_key(row, column) if column in FIGURE_COLUMNS else None
+        if column == COMMENT:
+            key = self.cell_key(row, column)
+        if key is None:
+            return None
+        mark = mark_for(self.returns, *key)
+        if (mark is None or mark.whole) and column == VALUE and row.is_rate:
+            # A computed rate shows its returned counts' mark.
+            mark = next((found for code in (row.indicator.numerator, row.indicator.denominator)
+                         if (found := self.returns.get((code or "", "total"))) is not None), None)
+        return None if mark is None or mark.whole else mark
 
     # ---------------------------------------------------------------- editing
 
@@ -292,6 +347,8 @@ class EntryTableModel(HeadedTableModel):
             self.refused.emit(self.last_refusal)
             return EditOutcome(False, result.findings, False)
         self.sheet.refresh(self.session, [code])
+        if self.returns:  # a returned figure saved anew is corrected (db/returns.py)
+            self.returns = return_marks(self.session, unit, year)
         self._changed_rows([code])
         if result.changed:
             self.saved.emit(f"已保存 {datetime.now():%H:%M:%S}")

@@ -22,6 +22,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QSho
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
+    QDialog,
     QDockWidget,
     QInputDialog,
     QLabel,
@@ -296,6 +297,11 @@ class MainWindow(QMainWindow):
         bar.addAction(self.approve_action)
         self.reopen_action = QAction(tr("重新开放……"), self)
         bar.addAction(self.reopen_action)
+        # 退回: the figures selected in a township's grid (or its whole year), with a reason.
+        self.return_action = QAction(tr("退回……"), self)
+        self.return_action.setToolTip(tr("把所选数据（或本单位本年全部数据）退回下级，附原因"))
+        bar.addAction(self.return_action)
+        self.return_action.setVisible(False)  # shown on a unit below's grid: nothing moves at start
         self.year_state = QLabel()
         # Room for "（草稿）" from the start, so that the buttons after it stay put when the
         # year's state arrives with the data.
@@ -342,6 +348,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(tr("导出交换文件（报送上级）……"), self.export_sync)
         self.import_sync_action = file_menu.addAction(tr("导入交换文件……"), self.import_sync)
+        self.import_sync_action.setToolTip(tr("下级的交换文件，或上级的目录更新、退回文件"))
+        self.returns_list_action = file_menu.addAction(tr("退回记录与退回文件……"),
+                                                       self.show_returns)
         file_menu.addSeparator()
         self.restore_action = file_menu.addAction(tr("备份与恢复……"), self.restore_backup)
         self.import_plan_action = file_menu.addAction(tr("导入本地规划……"),
@@ -413,6 +422,7 @@ class MainWindow(QMainWindow):
         self.submit_action.triggered.connect(self.submit_year)
         self.approve_action.triggered.connect(self.approve_year)
         self.reopen_action.triggered.connect(self.ask_reopen_year)
+        self.return_action.triggered.connect(self.ask_return)
         self.units_action.triggered.connect(self.manage_units)
         self.report_action.triggered.connect(self.print_report)
 
@@ -654,6 +664,7 @@ class MainWindow(QMainWindow):
             return
         row = self.model.row_at(self.proxy.mapToSource(current).row())
         self.detail.show_detail(row_detail(self.session, self.sheet, row))
+        self.detail.show_return(self.model.row_return(row))
 
     def _saved(self, text: str) -> None:
         self.saved_label.setText(text)
@@ -674,6 +685,10 @@ class MainWindow(QMainWindow):
         self.approve_action.setEnabled(state == "submitted")
         self.reopen_action.setVisible(allowed("reopen"))
         self.reopen_action.setEnabled(state == "approved")
+        # A unit below this one, as a reviewer: its figures can be returned.
+        self.return_action.setVisible(allowed("approve")
+                                      and self.sheet.unit.code != self.home_unit)
+        self.return_action.setEnabled(state is not None)
 
     def approve_year(self) -> None:
         from db.figures import set_year_status
@@ -695,6 +710,67 @@ class MainWindow(QMainWindow):
         self._change_year(reopen_year(self.session, self.sheet.unit.code, self.sheet.year,
                                       reason, self.user.username),
                           f"{self.sheet.year}年数据已重新开放，可以修改")
+
+    def selected_figures(self) -> list[tuple[str, str, str]]:
+        """(code, breakdown, label) of the figures selected in the grid, in row order."""
+        from db.checks import DISAGGREGATION_LABELS
+        from desktop.entry_model import DENOMINATOR, FIGURE_COLUMNS, HEADERS, NUMERATOR, VALUE
+
+        found: dict[tuple[str, str], str] = {}
+        for index in sorted(self.table.selectionModel().selectedIndexes(),
+                            key=lambda i: (i.row(), i.column())):
+            source = self.proxy.mapToSource(index)
+            row = self.model.row_at(source.row())
+            column = source.column() if source.column() in FIGURE_COLUMNS else VALUE
+            columns = [column]
+            if column == VALUE and row.is_rate and not row.has_own_figure \
+                    and row.indicator.numerator and row.indicator.denominator:
+                columns = [NUMERATOR, DENOMINATOR]  # a computed rate: its counts go back
+            for each in columns:
+                key = self.model.cell_key(row, each) or (row.code, "total")
+                label = row.indicator.name
+                if key[1] != "total":
+                    label += f"（{DISAGGREGATION_LABELS.get(key[1], key[1])}）"
+                elif key[0] != row.code:  # a rate's numerator or denominator
+                    label += f"（{tr(HEADERS[each])}）"
+                found.setdefault(key, label)
+        return [(code, dis, label) for (code, dis), label in found.items()]
+
+    def ask_return(self) -> None:
+        """退回……: the selected figures (or the whole year) with a reason, audited."""
+        from db.returns import ReturnError, describe, issue_return
+        from db.storage import begin_write
+        from desktop.return_dialog import ReturnDialog
+
+        unit = self.sheet.unit
+        dialog = ReturnDialog(f"{unit.name}（{unit.code}）", self.sheet.year,
+                              self.selected_figures(), self)
+        self.return_dialog = dialog
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        begin_write(self.session)
+        try:
+            row = issue_return(self.session, unit.code, self.sheet.year,
+                               items=dialog.requests(), reason=dialog.reason_text(),
+                               user=self.user.username)
+            text = describe(self.session, row)
+        except ReturnError as error:
+            self.session.rollback()
+            QMessageBox.warning(self, tr("退回数据"), str(error))
+            return
+        self.session.commit()
+        self.events.flush()
+        self.reload()  # the grid's own writes only refresh the views around it: mark the cells
+        self.statusBar().showMessage(tr("已退回：{text}。请在“文件 → 退回记录与退回文件”"
+                                        "中导出退回文件交给该单位。").format(text=text), 20000)
+
+    def show_returns(self) -> None:
+        from db.storage import end_read
+        from desktop.return_dialog import ReturnsDialog
+
+        end_read(self.session)
+        self.returns_dialog = ReturnsDialog(self.session, self.user.username, self)
+        self.returns_dialog.open()
 
     def _change_year(self, findings: list[Finding], done: str) -> None:
         problems = [f for f in findings if f.severity == "error"]

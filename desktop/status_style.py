@@ -22,3 +22,8 @@ STATUS_SYMBOL = {
 }
 ERROR_BACKGROUND = QColor("#ff9c9c")
 WARNING_BACKGROUND = QColor("#fff3a0")
+# A figure the level above returned (退回) with a reason, and one corrected since, not yet sent.
+RETURNED_BACKGROUND = QColor("#e3d0f5")
+CORRECTED_BACKGROUND = QColor("#cfe3f7")
+RETURNED_SYMBOL = "↩"
+CORRECTED_SYMBOL = "✎"

@@ -8,8 +8,9 @@ written; the preview dialog then shows who sent it, and per unit how many figure
 changed, unchanged and in conflict, with the conflicts listed and why. 导入 applies it (checked
 again, since the database may have changed meanwhile) in one transaction, again off the GUI
 thread; the dialog then shows the outcome. A refused file shows its reasons and cannot be
-imported. Catalogue update files (from the level above) are recognised by their manifest and
-previewed table by table; DHIS2 files are imported with ``dhis2=True``.
+imported. Catalogue update files and returns files (退回), both from the level above, are
+recognised by their manifest and previewed on their own terms; DHIS2 files are imported with
+``dhis2=True``.
 """
 
 from __future__ import annotations
@@ -44,10 +45,11 @@ from db.sync.catalogue_update import LABELS as TABLE_LABELS
 from db.sync.catalogue_update import CataloguePreview
 from db.sync.preview import SyncPreview
 from db.sync.preview_text import source_lines
+from db.sync.returns_file import ReturnsPreview
 from desktop.i18n import tr
 from desktop.tasks import TaskHandle, run_task
 
-Preview = SyncPreview | CataloguePreview
+Preview = SyncPreview | CataloguePreview | ReturnsPreview
 
 
 class RowsModel(QAbstractTableModel):
@@ -137,6 +139,7 @@ class SyncPreviewDialog(QDialog):
         self.preview = preview
         self.diff = diff
         self.setWindowTitle(tr("导入交换文件") if isinstance(preview, SyncPreview)
+                            else tr("导入退回文件") if isinstance(preview, ReturnsPreview)
                             else tr("导入目录更新"))
         self.resize(900, 640)
         layout = QVBoxLayout(self)
@@ -202,6 +205,8 @@ class SyncPreviewDialog(QDialog):
 
     def _header_text(self) -> str:
         p = self.preview
+        if isinstance(p, ReturnsPreview):
+            return returns_header(p)
         if isinstance(p, CataloguePreview):
             return (tr("文件：{file}<br>发布单位：{name}（{code}），签名有效<br>"
                        "目录版本：{version}（本机：{current}）<br>").format(
@@ -235,6 +240,9 @@ class SyncPreviewDialog(QDialog):
 
     def _main_model(self) -> RowsModel:
         p = self.preview
+        if isinstance(p, ReturnsPreview):
+            return RowsModel([tr("新的退回（导入后相应数据改回草稿，并在表格中标出）")],
+                             [[line] for line in p.new], self)
         if isinstance(p, CataloguePreview):
             rows = [[TABLE_LABELS[name], c.new, c.changed, c.unchanged, c.removed, c.kept]
                     for name, c in p.tables.items()]
@@ -245,6 +253,8 @@ class SyncPreviewDialog(QDialog):
 
     def _blocked_reason(self) -> str:
         p = self.preview
+        if isinstance(p, ReturnsPreview):
+            return tr("没有新的退回内容，无需导入。") if p.changes == 0 else ""
         if isinstance(p, CataloguePreview):
             return tr("本机已是该目录版本，无需导入。") if p.up_to_date else ""
         if p.refused:
@@ -264,11 +274,24 @@ class SyncPreviewDialog(QDialog):
         if result.applied:
             if isinstance(result, SyncPreview):
                 self.outcome.setText(imported_text(result) + copy)
+            elif isinstance(result, ReturnsPreview):
+                self.outcome.setText(tr("已导入：退回的数据已改回草稿，并在填报表格中标出，"
+                                        "请按原因更正后重新上报。") + copy)
             else:
                 self.outcome.setText(tr("已导入目录更新 {version}。").format(
                     version=result.version) + copy)
         else:
             self.outcome.setText(tr("没有写入任何数据（文件内容与本机相同）。"))
+
+
+def returns_header(p: ReturnsPreview) -> str:
+    """Who returned what: the returns file's header in the preview dialog."""
+    lines = [tr("文件：{file}").format(file=escape(p.path.name)),
+             tr("退回单位：{name}（{code}），签名有效").format(name=escape(p.sender_name),
+                                                     code=p.sender_unit)]
+    lines.append(tr("新的退回 {new} 条，上级已关闭 {closed} 条，无变化 {same} 条").format(
+        new=len(p.new), closed=p.closed, same=p.unchanged))
+    return "<br>".join(lines)
 
 
 def imported_text(result: SyncPreview) -> str:
@@ -324,6 +347,10 @@ def _check_or_apply(engine: Engine, path: Path, dhis2: bool, progress: Progress,
                                      progress=progress.report, cancel=progress.cancelled)
         with open_container(path) as container:
             kind = container.manifest.kind
+        if kind == "returns":
+            from db.sync.returns_file import import_returns_file
+
+            return import_returns_file(session, path, user=user, dry_run=dry_run)
         if kind == "catalogue":
             from db.sync.catalogue_update import import_catalogue_update
 

@@ -54,6 +54,7 @@ def run_import(session: Session, source: Source, preview: SyncPreview, *, user: 
                    "file_name": preview.path.name[:255], "sha256": preview.file_sha256,
                    "counts": _log_counts(preview), "outcome": "applied"}
         write_changes(importer, user, log_row)
+        note_returns(session, preview, user)
         session.commit()
         preview.applied = True
         return preview
@@ -70,6 +71,13 @@ def _log_counts(preview: SyncPreview) -> dict[str, int]:
             "conflict": totals.conflict, "progress_new": preview.progress.new,
             "progress_changed": preview.progress.changed, "audit_new": preview.audit_new,
             "units_new": len(preview.new_units), "unit_events_new": len(preview.unit_events)}
+
+
+def note_returns(session: Session, preview: SyncPreview, user: str) -> None:
+    """Returns issued here whose figures this file brought corrected (db/returns.py)."""
+    from db.returns import note_corrections
+
+    note_corrections(session, preview.figures, user)
 
 
 def copy_aside(session: Session) -> Path | None:

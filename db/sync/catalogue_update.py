@@ -28,6 +28,7 @@ from db.sync.apply import copy_aside
 from db.sync.format import (
     FORMAT_NAME,
     FORMAT_VERSION,
+    KIND_HINTS,
     MANIFEST_ENTRY,
     PAYLOAD_ENTRY,
     SIGNATURE_ENTRY,
@@ -168,7 +169,7 @@ def read_catalogue_update(session: Session, path: Path) -> tuple[CataloguePrevie
     with container:
         manifest = container.manifest
         if manifest.kind != "catalogue":
-            raise SyncError("wrong_kind", "这是数据交换文件，请用“tianbao sync import”导入。")
+            raise SyncError("wrong_kind", KIND_HINTS[manifest.kind])
         signer, _ = check_signature(session, container)
         home = home_unit_code(session)
         if home is None or not _is_above(session, signer, home):

@@ -37,7 +37,13 @@ FORMAT_NAME = "tianbao-sync"
 # optional members) and refuses another major version.
 FORMAT_MAJOR, FORMAT_MINOR = 1, 1  # 1.1: unitEvents
 FORMAT_VERSION = f"{FORMAT_MAJOR}.{FORMAT_MINOR}"
-KINDS = ("figures", "catalogue")
+KINDS = ("figures", "catalogue", "returns")
+# What to do with a file of another kind than the command expected.
+KIND_HINTS = {
+    "figures": "这是数据交换文件，请用“tianbao sync import”（同步 → 导入）导入。",
+    "catalogue": "这是目录更新文件，请用“tianbao catalogue import”导入。",
+    "returns": "这是上级单位的退回文件，请用“tianbao returns import”（同步 → 导入退回文件）导入。",
+}
 
 MANIFEST_ENTRY = "manifest.json"
 SIGNATURE_ENTRY = "manifest.sig"

@@ -25,7 +25,14 @@ from sqlalchemy.orm import Session
 from db.catalogue import stored_version
 from db.progress import CancelCheck, ProgressCallback, never_cancelled, no_progress
 from db.sync.apply import run_import
-from db.sync.format import HashingReader, JsonStream, SyncError, file_sha256, open_container
+from db.sync.format import (
+    KIND_HINTS,
+    HashingReader,
+    JsonStream,
+    SyncError,
+    file_sha256,
+    open_container,
+)
 from db.sync.preview import SECTION_LABELS, SECTIONS, SyncPreview
 from db.sync.reading import Source
 from db.sync.trust import check_signature, units_under
@@ -61,7 +68,7 @@ def import_sync_file(
     try:
         manifest = container.manifest
         if manifest.kind != "figures":
-            raise SyncError("wrong_kind", "这是目录更新文件，请用“tianbao catalogue import”导入。")
+            raise SyncError("wrong_kind", KIND_HINTS[manifest.kind])
         signer, fingerprint = check_signature(session, container)
         allowed = units_under(session, signer)
         preview = SyncPreview(path, "figures", signer, manifest.sender_name, fingerprint,

@@ -15,6 +15,7 @@
     tianbao [--db …] sync | keys | catalogue …   see desktop/cli/sync_commands.py
     tianbao [--db …] settings show | set | reset see desktop/cli/settings_commands.py
     tianbao [--db …] calendar show | set | remove | status   see desktop/cli/calendar_commands.py
+    tianbao [--db …] returns issue | export | import | list   see desktop/cli/return_commands.py
 
 See docs/cli.md.
 """
@@ -111,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.cli import calendar_commands
 
     calendar_commands.register(commands)
+    from desktop.cli import return_commands
+
+    return_commands.register(commands)
     return parser
 
 

@@ -1793,5 +1793,169 @@ You can then add its townships and add up what they send.</translation>
         <source>缺报指标</source>
         <translation>Indicators missing</translation>
     </message>
+    <message>
+        <source>整表退回</source>
+        <translation>Whole form returned</translation>
+    </message>
+    <message>
+        <source>上级退回</source>
+        <translation>Returned from above</translation>
+    </message>
+    <message>
+        <source>已退回</source>
+        <translation>Returned</translation>
+    </message>
+    <message>
+        <source>下级已更正。</source>
+        <translation>Corrected by the unit below.</translation>
+    </message>
+    <message>
+        <source>等待下级更正：收到其更正后的交换文件时自动关闭。</source>
+        <translation>Waiting for the correction: closed automatically when its corrected sync file arrives.</translation>
+    </message>
+    <message>
+        <source>已更正，待上报：请上报本年数据，上级收到后关闭此退回。</source>
+        <translation>Corrected, not yet sent: submit this year; the level above closes the return when it receives it.</translation>
+    </message>
+    <message>
+        <source>请按原因修改数据，或在备注中说明，然后重新上报。</source>
+        <translation>Correct the figure as asked, or explain it in the comment, then submit again.</translation>
+    </message>
+    <message>
+        <source>原因：</source>
+        <translation>Reason: </translation>
+    </message>
+    <message>
+        <source>退回……</source>
+        <translation>Return…</translation>
+    </message>
+    <message>
+        <source>把所选数据（或本单位本年全部数据）退回下级，附原因</source>
+        <translation>Return the selected figures (or all of this unit's year) to the unit below, with a reason</translation>
+    </message>
+    <message>
+        <source>下级的交换文件，或上级的目录更新、退回文件</source>
+        <translation>A sync file from below, or a catalogue update or returns file from above</translation>
+    </message>
+    <message>
+        <source>退回记录与退回文件……</source>
+        <translation>Returns and returns files…</translation>
+    </message>
+    <message>
+        <source>退回数据</source>
+        <translation>Return figures</translation>
+    </message>
+    <message>
+        <source>已退回：{text}。请在“文件 → 退回记录与退回文件”中导出退回文件交给该单位。</source>
+        <translation>Returned: {text}. Write the returns file for that unit under File → Returns and returns files.</translation>
+    </message>
+    <message>
+        <source>整表退回（本单位本年的全部数据）</source>
+        <translation>The whole form (all of this unit's figures for the year)</translation>
+    </message>
+    <message>
+        <source>例如：出生数较上年下降过多，请核实后更正或在备注中说明</source>
+        <translation>E.g. live births fell too much from last year: please check, correct or explain in the comment</translation>
+    </message>
+    <message>
+        <source>退回</source>
+        <translation>Return</translation>
+    </message>
+    <message>
+        <source>退回记录</source>
+        <translation>Returns</translation>
+    </message>
+    <message>
+        <source>退回文件含发给该单位的全部退回（已关闭的也在内），对方导入后即可看到最新状态。</source>
+        <translation>A returns file holds every return to that unit (closed ones too); importing it there shows the current state.</translation>
+    </message>
+    <message>
+        <source>导出退回文件……</source>
+        <translation>Write returns file…</translation>
+    </message>
+    <message>
+        <source>导出退回文件</source>
+        <translation>Write returns file</translation>
+    </message>
+    <message>
+        <source>填报交换文件 (*.tbsync)</source>
+        <translation>Tianbao sync files (*.tbsync)</translation>
+    </message>
+    <message>
+        <source>退回原因（下级将在填报表格中看到）：</source>
+        <translation>Reason (the unit below sees it in its grid):</translation>
+    </message>
+    <message>
+        <source>请填写退回原因。</source>
+        <translation>Please give the reason for the return.</translation>
+    </message>
+    <message>
+        <source>请先选择一条本单位发出的退回。</source>
+        <translation>Select a return issued by this unit first.</translation>
+    </message>
+    <message>
+        <source>发出</source>
+        <translation>Issued</translation>
+    </message>
+    <message>
+        <source>收到</source>
+        <translation>Received</translation>
+    </message>
+    <message>
+        <source>已写出 {path}：退回记录 {n} 条。请把文件交给该单位导入（同步 → 导入交换文件）。</source>
+        <translation>Wrote {path}: {n} returns. Give the file to that unit to import (File → Import sync file).</translation>
+    </message>
+    <message>
+        <source>退回 {unit} {year}年的数据，请下级按原因更正后重新上报。</source>
+        <translation>Return {unit}'s figures for {year}; the unit corrects them as asked and submits again.</translation>
+    </message>
+    <message>
+        <source>退回原因不能超过 {n} 个字。</source>
+        <translation>The reason may not be longer than {n} characters.</translation>
+    </message>
+    <message>
+        <source>所选指标（{n}项）：</source>
+        <translation>The selected figures ({n}): </translation>
+    </message>
+    <message>
+        <source>没有新的退回内容，无需导入。</source>
+        <translation>Nothing new in this returns file; no need to import it.</translation>
+    </message>
+    <message>
+        <source>文件：{file}</source>
+        <translation>File: {file}</translation>
+    </message>
+    <message>
+        <source>退回单位：{name}（{code}），签名有效</source>
+        <translation>Returned by: {name} ({code}), signature valid</translation>
+    </message>
+    <message>
+        <source>新的退回 {new} 条，上级已关闭 {closed} 条，无变化 {same} 条</source>
+        <translation>{new} new returns, {closed} closed above, {same} unchanged</translation>
+    </message>
+    <message>
+        <source>导入退回文件</source>
+        <translation>Import returns file</translation>
+    </message>
+    <message>
+        <source>新的退回（导入后相应数据改回草稿，并在表格中标出）</source>
+        <translation>New returns (the figures go back to draft and are marked in the grid)</translation>
+    </message>
+    <message>
+        <source>已导入：退回的数据已改回草稿，并在填报表格中标出，请按原因更正后重新上报。</source>
+        <translation>Imported: the returned figures are drafts again and marked in the grid; correct them as asked and submit again.</translation>
+    </message>
+    <message>
+        <source>退回时间</source>
+        <translation>Returned at</translation>
+    </message>
+    <message>
+        <source>待更正</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>已关闭</source>
+        <translation>Closed</translation>
+    </message>
 </context>
 </TS>
