@@ -72,6 +72,16 @@ def _records(value: Any) -> list[dict[str, Any]]:
     return value
 
 
+def _cross_checks(value: Any) -> list[dict[str, Any]]:
+    # 审核公式: each rule validated (db/cross_checks.py), not just "a list of records".
+    from db.cross_checks import CrossCheckError, validated_rules
+
+    try:
+        return validated_rules(value)
+    except CrossCheckError as error:
+        raise SettingError(str(error)) from None
+
+
 # The statistical form's top-right block (统计报表制度). Neutral: an office fills in its own.
 FORM_HEADER_FIELDS = ("表号", "制表机关", "批准机关", "批准文号", "有效期至")
 FORM_HEADER_DEFAULT = {
@@ -96,7 +106,7 @@ SPECS: dict[str, SettingSpec] = {spec.key: spec for spec in (
     # Indicator code → the department that reports it, over the shipped default mapping.
     SettingSpec(DEPARTMENTS, "指标的报送部门（覆盖默认对照）", {}, _mapping),
     SettingSpec(REPORTING_CALENDAR, "报送日历", [], _records),
-    SettingSpec(CROSS_CHECKS, "审核公式", [], _records),
+    SettingSpec(CROSS_CHECKS, "审核公式", [], _cross_checks),
 )}
 
 
