@@ -13,6 +13,7 @@
     tianbao [--db …] users …                    see desktop/cli/account_commands.py
     tianbao [--db …] sync | keys | catalogue …   see desktop/cli/sync_commands.py
     tianbao [--db …] settings show | set | reset see desktop/cli/settings_commands.py
+    tianbao [--db …] checks list | add | remove  see desktop/cli/check_commands.py
 
 See docs/cli.md.
 """
@@ -106,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     from desktop.cli import settings_commands
 
     settings_commands.register(commands)
+    from desktop.cli import check_commands
+
+    check_commands.register(commands)
     return parser
 
 
