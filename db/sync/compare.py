@@ -532,6 +532,7 @@ class Checker:
                 if code in rule_codes:
                     by_year.setdefault(year, {})[(code, dis)] = value
         name = self.unit_names.get(unit, unit)
+        said: set[tuple[str, str]] = set()  # a rule broken by two changed figures is listed once
         for code, year, dis, value, comment in changing:
             previous = after.get((code, year - 1, dis))
             found = [] if previous is None else \
@@ -541,6 +542,10 @@ class Checker:
                           if f.disaggregation == dis]
             for finding in found:
                 where = f"{name}（{unit}）{year}年"
+                if finding.code == "cross_check":
+                    if (where, finding.message) in said:
+                        continue
+                    said.add((where, finding.message))
                 if finding.severity == "error":
                     self.error(0, "dataValues", f"{where}：{finding.message}", code)
                     continue
@@ -548,7 +553,7 @@ class Checker:
                 self.preview.warnings_total += 1
                 if len(self.preview.warnings) < MAX_FINDINGS:
                     self.preview.warnings.append(replace(
-                        finding, message=f"{where}：{finding.message}{explained}", field=code))
+                        finding, message=f"{where}：{finding.message}{explained}"))
 
     def _conflict(self, counts: Counts, unit: str, code: str, year: int, dis: str, reason: str,
                   old: _Stored | None, value: float) -> None:
