@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sync_helpers import PANSHAN, TAIPING, Installation, figures, office_fixture, register, state
+import pytest
+from sync_helpers import (
+    PANSHAN,
+    TAIPING,
+    Installation,
+    figures,
+    office,
+    office_fixture,
+    postgres_database,
+    register,
+    state,
+)
 
 from db.accounts import single_user
 from db.cross_checks import add_cross_check
@@ -90,3 +101,21 @@ def test_a_warning_rule_on_received_figures_is_listed_not_refused(township: Inst
     assert result.applied
     assert [w.field for w in result.warnings] == ["maternal_deaths"]
     assert "审核公式：“孕产妇死亡数”为 3" in result.warnings[0].message
+
+
+def test_a_county_on_postgresql_judges_with_its_own_settings(
+        township: Installation, tmp_path: Path,
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    with postgres_database() as url, office("panshan", tmp_path / "pg", tmp_path_factory,
+                                            url=url) as county:
+        put_setting(county.session, PANSHAN, YOY_THRESHOLD, 0.2, single_user())
+        add_cross_check(county.session, PANSHAN, {"left": "maternal_deaths", "op": "<=",
+                                                  "right": ["live_births"], "factor": 0.01,
+                                                  "severity": "warning"}, single_user())
+        county.session.commit()
+        save_value(township.session, TAIPING, "maternal_deaths", 2024, 3)
+        path = send_births(township, county, 125)
+        result = import_sync_file(county.session, path, user="县统计员")
+        assert result.applied and result.warnings_total == 2
+        assert any("比上年增长25.0%，超过20%" in w.message for w in result.warnings)
+        assert any(w.code == "cross_check" for w in result.warnings)
