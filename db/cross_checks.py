@@ -150,7 +150,8 @@ def _plain(problem: Any) -> str:
     if kind == "missing":
         return "缺少此项。"
     if kind == "extra_forbidden":
-        return "不认识此项（可用：id、left、op、right、factor、disaggregation、severity、message）。"
+        return ("不认识此项（可用：id、left、op、right、factor、disaggregation、severity、"
+                "message）。")
     if kind == "literal_error":
         allowed = problem.get("ctx", {}).get("expected", "")
         return f"只能是 {allowed}。"

@@ -241,7 +241,8 @@ def open_db(db: str) -> Session:
 def test_a_custom_error_rule_added_by_cli_refuses_a_csv_row_that_breaks_it(
         cli_county: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert add_by_cli(cli_county, "--left", "mothers_visited_postpartum", "--op", "<=",
-                      "--right", "mothers_system_managed", "--message", "访视的应是系统管理的产妇") == 0
+                      "--right", "mothers_system_managed",
+                      "--message", "访视的应是系统管理的产妇") == 0
     assert "已添加审核公式 rule_1" in capsys.readouterr().out
     path = tmp_path / "values.csv"
     path.write_bytes(csv_bytes(f"{TAIPING},mothers_system_managed,2024,,80,",
