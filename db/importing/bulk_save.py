@@ -12,9 +12,12 @@ figure, findings, stored rows and audit entries alike):
 - refusals: unknown unit or indicator, an inactive unit, a year outside 2020–2030, a value that
   :func:`db.checks.parse_number` cannot read or :func:`db.checks.check_value` rejects, a figure
   of an approved (已审核) year;
-- warnings: an unusual jump against the earlier years (:func:`db.checks.jump_finding`, which
-  sees the figures saved earlier in the same batch, as consecutive ``save_value`` calls would),
-  a rate entered directly;
+- warnings: the plan's 30% rule (:func:`db.checks.yoy_finding`) and an unusual jump against the
+  earlier years (:func:`db.checks.jump_finding`), which see the figures saved earlier in the same
+  batch, as consecutive ``save_value`` calls would; a rate entered directly;
+- 审核公式 (db/cross_checks.py) on the figures that change, an error refusing: judged with the
+  whole batch over the stored figures (one query per batch), so where consecutive ``save_value``
+  calls would flag only the later of two figures breaking a rule, here both carry the finding;
 - what is written: a figure saved as it is stored is left alone (no audit entry); a changed
   figure returns to draft; ``comment=None`` keeps the stored comment; one audit entry per
   inserted or updated figure with the state before and after.
