@@ -14,6 +14,7 @@ through :func:`evaluate`.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -63,8 +64,6 @@ class CrossCheck(BaseModel):
     @field_validator("right")
     @classmethod
     def _codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        import re
-
         for code in value:
             if not re.fullmatch(_CODE, code) or len(code) > 64:
                 raise ValueError(f"“{code}”不是指标代码")

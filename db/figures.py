@@ -313,11 +313,14 @@ def set_year_status(session: Session, unit_code: str, year: int, status: str,
         findings = check_unit_year(session, unit_code, year)
         figures = {(v.indicator_code, v.disaggregation): v
                    for v in values_for(session, [unit_code], [year])}
+        asked: set[tuple[str, str]] = set()  # one request per figure, however many warnings
         for finding in list(findings):
             if finding.severity != "warning" or finding.field is None:
                 continue
-            figure = figures.get((finding.field, finding.disaggregation or "total"))
-            if figure is not None and not figure.comment.strip():
+            key = (finding.field, finding.disaggregation or "total")
+            figure = figures.get(key)
+            if figure is not None and not figure.comment.strip() and key not in asked:
+                asked.add(key)
                 indicator = session.get(Indicator, finding.field)
                 name = indicator.name if indicator is not None else finding.field
                 findings.append(Finding(
