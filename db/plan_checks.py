@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,10 +29,10 @@ class PlanChecks:
     rules: tuple[CrossCheck, ...]
     names: Mapping[str, str]  # indicator code → name, for the messages
 
-    @property
-    def codes(self) -> set[str]:
+    @cached_property  # asked once per figure of an import
+    def codes(self) -> frozenset[str]:
         """Every indicator a cross-check reads."""
-        return {code for rule in self.rules for code in rule.codes}
+        return frozenset(code for rule in self.rules for code in rule.codes)
 
     def yoy(self, history: Mapping[int, float], year: int, value: float, code: str,
             disaggregation: str) -> Finding | None:

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from db.changes import FIGURES, RECORDED, record_change
 from db.checks import Finding, check_value, has_errors, jump_finding, parse_number
+from db.cross_checks import evaluate
 from db.models import AuditEntry, DataValue, Indicator, OrgUnit, table_of, utcnow
 from db.plan_checks import PlanChecks, checks_for_units
 from db.plan_years import FIRST_YEAR, LAST_YEAR
@@ -170,15 +171,24 @@ def _cross_check(session: Session, planned: Sequence[Planned],
         DataValue.year.in_(years), DataValue.indicator_code.in_(codes))
     for unit, year, code, dis, value in _chunked_rows(session, query, DataValue.unit_code, units):
         values.setdefault((unit, year), {})[(code, dis)] = value
+    wanted = set(codes)
     for plan in planned:
-        if plan.changes:
+        if plan.changes and plan.figure.code in wanted:
             f = plan.figure
             values.setdefault((f.unit, f.year), {})[(f.code, f.disaggregation)] = plan.number
+    groups: dict[tuple[str, int], list[Planned]] = {}
     for plan in changing:
-        f = plan.figure
-        for finding in plan_checks[f.unit].cross(values.get((f.unit, f.year), {}), [f.code]):
-            if finding.disaggregation == f.disaggregation:
-                plan.findings.append(replace(finding, field=f.code))
+        groups.setdefault((plan.figure.unit, plan.figure.year), []).append(plan)
+    for (unit, year), plans in groups.items():  # each rule once per unit and year
+        checks, changed = plan_checks[unit], {p.figure.code for p in plans}
+        for rule in checks.rules:
+            if changed.isdisjoint(rule.codes):
+                continue
+            for finding in evaluate([rule], values.get((unit, year), {}), checks.names):
+                for plan in plans:
+                    f = plan.figure
+                    if f.code in rule.codes and f.disaggregation == finding.disaggregation:
+                        plan.findings.append(replace(finding, field=f.code))
 
 
 def _plan_one(figure: Figure, units: dict[str, OrgUnit], indicators: dict[str, Indicator],
