@@ -349,6 +349,37 @@ def jump_finding(history: Mapping[int, float], year: int, value: float) -> Findi
         f"{shown()}，变化 {_signed(change)}{percent}，幅度超过50%，请在备注中说明原因。")
 
 
+# The township rule's threshold when a plan sets none (db/plan_settings.py ``yoy_threshold``).
+YOY_DEFAULT_THRESHOLD = 0.30
+# A change exactly at the threshold is within it ("超过30%" means more than): the share is
+# compared after rounding away arithmetic noise (0.13 / 0.1 − 1 is 0.30000000000000004).
+_YOY_SLACK = 1e-9
+
+
+def yoy_finding(history: Mapping[int, float], year: int, value: float,
+                threshold: float = YOY_DEFAULT_THRESHOLD) -> Finding | None:
+    """A warning if ``value`` changed on last year's figure by more than ``threshold`` (a share:
+    0.3 is 30%): the statistics offices' rule that such a change needs a written reason (备注).
+
+    Only the figure of ``year - 1`` counts (同比, not the last year that has one); a change from
+    0 has no percentage and is left to :func:`jump_finding`. No ``field``, as there.
+    """
+    previous = history.get(year - 1)
+    # None: a figure that is not a number (无数据, 不适用 …) has no change to speak of.
+    if previous is None or previous == 0 or value is None or not math.isfinite(value) \
+            or not math.isfinite(previous):
+        return None
+    share = (value - previous) / abs(previous)
+    if abs(share) <= threshold + _YOY_SLACK:
+        return None
+    way = "增长" if share > 0 else "下降"
+    return Finding(
+        "warning", "yoy_change",
+        f"{year - 1}年为 {format_number(previous)}，{year}年为 {format_number(value)}，"
+        f"比上年{way}{abs(share) * 100:.1f}%，超过{format_number(round(threshold * 100, 2))}%，"
+        "请在备注中说明原因。")
+
+
 def _signed(value: float) -> str:
     return ("+" if value > 0 else "") + _rounded(value)
 
@@ -380,7 +411,14 @@ def check_unit_year(session: Session, unit_code: str, year: int) -> list[Finding
         if indicator is not None:
             found.extend(check_value(indicator, value, dis))
     found.extend(check_consistency(indicators, current))
+    from db.plan_checks import checks_for_unit  # it builds on this module
+
+    plan_checks = checks_for_unit(session, unit_code)
+    found.extend(plan_checks.cross(current))
     for (code, dis), value in sorted(current.items()):
+        yoy = plan_checks.yoy(series[(code, dis)], year, value, code, dis)
+        if yoy is not None:
+            found.append(yoy)
         jump = jump_finding(series[(code, dis)], year, value)
         if jump is not None:
             indicator = indicators.get(code)

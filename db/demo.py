@@ -67,6 +67,7 @@ def fill_demo(session: Session, unit: str, townships: int, years: range, seed: i
                      for t in codes for y in years]
         else:
             rows += _direct_series(rng, indicator, unit, code, years, level, drift, targets[code])
+    _respect_cross_checks(rows, indicators)
     for row in rows:
         row.update(stored_by=DEMO_USER, updated_at=stamp, comment="", status="draft")
     # Rows are plain dicts: one executemany is ~30× faster than adding ORM objects.
@@ -168,6 +169,38 @@ def _rate_counts(rng: random.Random, indicator: Indicator, townships: list[str],
             numerator = min(denominator, _poisson(rng, expected))
             rows.append(_row(township, indicator.numerator or "", year, float(numerator)))
     return rows
+
+
+def _respect_cross_checks(rows: list[dict], indicators: dict[str, Indicator]) -> None:
+    """Lower the counts that break a shipped error 审核公式 (村委会主任数 ≤ 村委会成员数 …), and
+    then a numerator above its lowered denominator, until nothing is broken: demo figures are
+    figures a clerk could have saved. Counts drawn independently would often break them."""
+    from db.cross_checks import shipped_cross_checks
+
+    limits: dict[str, list[tuple[tuple[str, ...], float, int, str]]] = {}
+    for rule in shipped_cross_checks():
+        if rule.severity == "error" and rule.op in ("<=", "<"):
+            limits.setdefault(rule.left, []).append(
+                (rule.right, rule.factor, 1 if rule.op == "<" else 0, rule.disaggregation))
+    for i in indicators.values():
+        if i.kind == "rate" and i.numerator and i.denominator:
+            limits.setdefault(i.numerator, []).append(((i.denominator,), 1.0, 0, ""))
+    by_key = {(r["unit_code"], r["indicator_code"], r["year"], r["disaggregation"]): r
+              for r in rows}
+    bounded = [(key, row) for key, row in by_key.items() if key[1] in limits]
+    changed = True
+    while changed:  # values only fall and stay ≥ 0, so this ends
+        changed = False
+        for (unit, code, year, dis), row in bounded:
+            for right, factor, strict, only in limits[code]:
+                if only and only != dis:
+                    continue
+                parts = [by_key.get((unit, c, year, dis)) for c in right]
+                if not parts or any(part is None for part in parts):
+                    continue
+                limit = max(0.0, float(int(sum(p["value"] for p in parts if p) * factor)) - strict)
+                if row["value"] > limit:
+                    row["value"], changed = limit, True
 
 
 def _poisson(rng: random.Random, mean: float) -> int:

@@ -14,10 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.aggregation import IndicatorInfo, Pooled
+from db.checks import Finding
 from db.evaluation import STATUS_LABELS, Evaluator, TargetResult, TargetSpec, target_phrase
 from db.explanations import explanation_lines
 from db.figures import progress_for
 from db.models import DataValue, Goal, Indicator, OrgUnit, Plan
+from db.plan_checks import PlanChecks, checks_for_unit
 from db.plan_years import FIRST_YEAR, PLAN_YEARS
 from db.unit_events import pooled_note
 
@@ -129,6 +131,12 @@ class EntrySheet:
     rows: list[EntryRow]
     qualitative: list[QualitativeRow]
     evaluator: Evaluator
+    # The plan's 30% rule and 审核公式 (db/plan_checks.py), judged on the unit's own figures:
+    # this year's (value, comment) and last year's value, by (code, disaggregation).
+    checks: PlanChecks | None = None
+    own: dict[tuple[str, str], tuple[float | None, str]] = field(default_factory=dict)
+    last_year: dict[tuple[str, str], float | None] = field(default_factory=dict)
+    cross_findings: list[Finding] = field(default_factory=list)
 
     def rows_in(self, domain: str | None) -> list[EntryRow]:
         return [r for r in self.rows if domain is None or r.domain == domain]
@@ -158,8 +166,20 @@ class EntrySheet:
         for (code, dis), figure in stored.items():
             self.evaluator.index.add(self.unit.code, code, self.year, dis, figure.value,
                                      figure.entered_directly)
+        refreshed = {c for r in changed for c in _codes_of(r)}
+        self.own = {key: figure for key, figure in self.own.items() if key[0] not in refreshed}
+        self.own.update({key: (v.value, v.comment) for key, v in stored.items()})
+        before = list(self.cross_findings)
+        self.cross_findings = _cross_findings(self)
         for row in changed:
             _fill(row, self, stored)
+        if self.cross_findings != before:
+            # A rule reads figures of other rows too: their notes follow.
+            for row in self.rows:
+                if row not in changed:
+                    row.notes = _consistency_notes(row) + _plan_notes(row, self)
+                    if row.notes:
+                        changed.append(row)
         return changed
 
 
@@ -200,7 +220,15 @@ def build_sheet(session: Session, unit_code: str, year: int,
             numerator_name=infos[info.numerator].name if info.numerator else "",
             denominator_name=infos[info.denominator].name if info.denominator else "",
         ))
-    stored = _own_figures(session, unit_code, year, {c for r in sheet.rows for c in _codes_of(r)})
+    codes = {c for r in sheet.rows for c in _codes_of(r)}
+    stored = _own_figures(session, unit_code, year, codes)
+    sheet.checks = checks_for_unit(session, unit_code)
+    sheet.own = {key: (v.value, v.comment) for key, v in _own_figures(
+        session, unit_code, year, codes | sheet.checks.codes).items()}
+    if year > FIRST_YEAR:
+        sheet.last_year = {key: v.value for key, v in
+                           _own_figures(session, unit_code, year - 1, codes).items()}
+    sheet.cross_findings = _cross_findings(sheet)
     for row in sheet.rows:
         _fill(row, sheet, stored)
     sheet.rows.sort(key=lambda r: (order.index(r.domain) if r.domain in order else 99,
@@ -263,7 +291,7 @@ def _fill(row: EntryRow, sheet: EntrySheet, stored: dict[tuple[str, str], DataVa
             row.numerator_total = row.denominator_total = None
         if not own:
             row.comment = (num.comment if num else "") or (den.comment if den else "")
-    row.notes = _consistency_notes(row)
+    row.notes = _consistency_notes(row) + _plan_notes(row, sheet)
     female = stored.get((row.code, "female"))
     male = stored.get((row.code, "male"))
     row.female = female.value if female else None
@@ -286,6 +314,34 @@ def _consistency_notes(row: EntryRow) -> list[str]:
         typed = row.own_value
         if typed is not None and round(computed, 2) != round(typed, 2):
             notes.append(f"直接填报的比率 {typed:g} 与本单位分子、分母算出的 {computed:.2f} 不一致")
+    return notes
+
+
+def _cross_findings(sheet: EntrySheet) -> list[Finding]:
+    if sheet.checks is None or not sheet.checks.rules:
+        return []
+    return sheet.checks.cross({key: value for key, (value, _) in sheet.own.items()})
+
+
+def _plan_notes(row: EntryRow, sheet: EntrySheet) -> list[str]:
+    """The row's figures that the plan's 30% rule or a 审核公式 flags, until explained: a
+    warning's figure with a comment is explained (as for submission); an error stays."""
+    if sheet.checks is None:
+        return []
+    notes = []
+    codes = _codes_of(row)
+    for code in codes:
+        value, comment = sheet.own.get((code, "total"), (None, ""))
+        previous = sheet.last_year.get((code, "total"))
+        if value is None or previous is None or comment.strip():
+            continue
+        found = sheet.checks.yoy({sheet.year - 1: previous}, sheet.year, value, code, "total")
+        if found is not None:
+            notes.append(found.message)
+    for finding in sheet.cross_findings:
+        if finding.field in codes and (finding.severity == "error" or not sheet.own.get(
+                (finding.field, finding.disaggregation or "total"), (None, ""))[1].strip()):
+            notes.append(finding.message)
     return notes
 
 

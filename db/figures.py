@@ -12,7 +12,7 @@ stored changes nothing and writes nothing. Functions flush but do not commit.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -28,6 +28,7 @@ from db.checks import (
     parse_number,
 )
 from db.models import AuditEntry, DataValue, Goal, GoalProgress, Indicator, OrgUnit, utcnow
+from db.plan_checks import PlanChecks, checks_for_unit
 from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.unit_events import unit_year_problem
 from db.units import plan_for_unit
@@ -144,10 +145,21 @@ def save_value(
             "warning", "rate_entered_directly",
             f"“{indicator.name}”直接填报了比率，无法向上汇总。如有条件，请改为填报分子和分母"
             "（人数），由软件计算。", code, disaggregation))
-    jump = jump_finding(history(session, unit_code, code, disaggregation), year, number)
+    series = history(session, unit_code, code, disaggregation)
+    plan_checks = checks_for_unit(session, unit_code)
+    yoy = plan_checks.yoy(series, year, number, code, disaggregation)
+    if yoy is not None:
+        findings.append(yoy)
+    jump = jump_finding(series, year, number)
     if jump is not None:
         findings.append(Finding(jump.severity, jump.code, f"“{indicator.name}”：{jump.message}",
                                 code, disaggregation))
+    if existing is None or existing.value != number:
+        # 审核公式 are judged when one of their figures changes (a comment alone does not).
+        findings.extend(_cross_check(session, plan_checks, unit_code, code, year, disaggregation,
+                                     number))
+        if has_errors(findings):
+            return SaveResult(None, findings)
 
     if existing is None:
         if _year_approved(session, unit_code, year):
@@ -180,6 +192,21 @@ def save_value(
            _value_state(existing))
     session.flush()
     return SaveResult(existing, findings, changed=True)
+
+
+def _cross_check(session: Session, plan_checks: PlanChecks, unit_code: str, code: str,
+                 year: int, disaggregation: str, number: float) -> list[Finding]:
+    """The 审核公式 reading this figure, judged with it as it would be stored."""
+    if code not in plan_checks.codes:
+        return []
+    rows = session.execute(select(DataValue.indicator_code, DataValue.disaggregation,
+                                  DataValue.value).where(
+        DataValue.unit_code == unit_code, DataValue.year == year,
+        DataValue.indicator_code.in_(sorted(plan_checks.codes))))
+    values: dict[tuple[str, str], float | None] = {(c, d): v for c, d, v in rows}
+    values[(code, disaggregation)] = number
+    return [replace(f, field=code, disaggregation=disaggregation)
+            for f in plan_checks.cross(values, [code]) if f.disaggregation == disaggregation]
 
 
 def set_comment(session: Session, unit_code: str, code: str, year: int, comment: str,
@@ -286,11 +313,14 @@ def set_year_status(session: Session, unit_code: str, year: int, status: str,
         findings = check_unit_year(session, unit_code, year)
         figures = {(v.indicator_code, v.disaggregation): v
                    for v in values_for(session, [unit_code], [year])}
+        asked: set[tuple[str, str]] = set()  # one request per figure, however many warnings
         for finding in list(findings):
             if finding.severity != "warning" or finding.field is None:
                 continue
-            figure = figures.get((finding.field, finding.disaggregation or "total"))
-            if figure is not None and not figure.comment.strip():
+            key = (finding.field, finding.disaggregation or "total")
+            figure = figures.get(key)
+            if figure is not None and not figure.comment.strip() and key not in asked:
+                asked.add(key)
                 indicator = session.get(Indicator, finding.field)
                 name = indicator.name if indicator is not None else finding.field
                 findings.append(Finding(

@@ -74,10 +74,14 @@ def _calendar(value: Any) -> list[dict[str, Any]]:
         raise SettingError(str(error)) from None
 
 
-def _records(value: Any) -> list[dict[str, Any]]:
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise SettingError("应为若干条记录的列表。")
-    return value
+def _cross_checks(value: Any) -> list[dict[str, Any]]:
+    # 审核公式: each rule validated (db/cross_checks.py), not just "a list of records".
+    from db.cross_checks import CrossCheckError, validated_rules
+
+    try:
+        return validated_rules(value)
+    except CrossCheckError as error:
+        raise SettingError(str(error)) from None
 
 
 # The statistical form's top-right block (统计报表制度). Neutral: an office fills in its own.
@@ -105,7 +109,7 @@ SPECS: dict[str, SettingSpec] = {spec.key: spec for spec in (
     SettingSpec(DEPARTMENTS, "指标的报送部门（覆盖默认对照）", {}, _mapping),
     # Townships by 04-30, departments by 20 May of the next year (db/reporting_calendar.py).
     SettingSpec(REPORTING_CALENDAR, "报送日历", DEFAULT_CALENDAR, _calendar),
-    SettingSpec(CROSS_CHECKS, "审核公式", [], _records),
+    SettingSpec(CROSS_CHECKS, "审核公式", [], _cross_checks),
 )}
 
 

@@ -8,7 +8,7 @@ edit the checks refuse writes nothing and leaves its finding in the cell. Undo a
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -338,7 +338,10 @@ class EntryTableModel(HeadedTableModel):
         problems = [f for f in result.findings if f.severity in ("error", "warning")]
         if problems:
             worst = next((f for f in problems if f.severity == "error"), problems[0])
-            self.findings[key] = worst
+            # Every finding of the worst kind in the cell's tooltip: a figure can break the
+            # 30% rule and the statistical band at once, and the clerk explains both.
+            same = [f.message for f in problems if f.severity == worst.severity]
+            self.findings[key] = replace(worst, message="\n".join(dict.fromkeys(same)))
         else:
             self.findings.pop(key, None)
         if not result.ok:

@@ -362,6 +362,8 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
         settings_menu = self.menuBar().addMenu(tr("设置(&S)"))
+        self.cross_checks_action = settings_menu.addAction(tr("审核公式……"),
+                                                           self.open_cross_checks)
         language_menu = settings_menu.addMenu(tr("界面语言"))
         current = chosen_language()
         languages = QActionGroup(self)  # one language checked, not both
@@ -806,6 +808,12 @@ class MainWindow(QMainWindow):
 
         UnitsDialog(self.engine, self.sheet.unit.code, self).exec()
         self.events.flush()  # its commits reload the views (on_data_changed)
+
+    def open_cross_checks(self) -> None:
+        from desktop.cross_checks_dialog import CrossChecksDialog
+
+        CrossChecksDialog(self.engine, self.sheet.unit.code, self.user, self).exec()
+        self.reload()  # the grid's notes follow the rules now in force
 
     def print_report(self) -> None:
         from desktop.report_dialog import ReportDoneBox, print_report

@@ -186,6 +186,14 @@ class SyncPreviewDialog(QDialog):
             self.findings.setPlainText("\n".join(messages) + (
                 "\n" + tr("……另有 {n} 处未列出。").format(n=more) if more > 0 else ""))
             layout.addWidget(self.findings, 3)
+        elif isinstance(preview, SyncPreview) and preview.warnings:
+            # The 30% rule and warning 审核公式: imported, but to be explained before submission.
+            more = preview.warnings_total - len(preview.warnings)
+            self.findings.setPlainText("\n".join(f.message for f in preview.warnings) + (
+                "\n" + tr("……另有 {n} 处未列出。").format(n=more) if more > 0 else ""))
+            layout.addWidget(QLabel(tr("需说明的变化 {n} 处：照常导入，上报前须在备注中说明原因。")
+                                    .format(n=preview.warnings_total)))
+            layout.addWidget(self.findings, 2)
         self.outcome = QLabel()
         self.outcome.setWordWrap(True)
         layout.addWidget(self.outcome)

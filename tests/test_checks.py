@@ -316,6 +316,7 @@ def test_a_units_year_is_checked_figure_by_figure_and_across_figures(county: Ses
     assert {(f.code, f.field) for f in found} == {
         ("numerator_above_denominator", "maternal_deaths"),
         ("unusual_jump", "live_births"),
+        ("yoy_change", "live_births"),  # 103 → 160 is +55.3%, beyond the plan's 30%
     }
     jump = next(f for f in found if f.code == "unusual_jump")
     assert jump.message.startswith("“活产数”：2023年为 103，2024年为 160")

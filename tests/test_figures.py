@@ -123,7 +123,8 @@ def test_saving_warns_of_a_jump_but_stores_the_figure(county: Session) -> None:
     save_value(county, TAIPING, "live_births", 2022, 100)
     result = save_value(county, TAIPING, "live_births", 2023, 180)
     assert result.ok and result.changed
-    assert codes(result.findings) == ["unusual_jump"]
+    # +80%: beyond the statistical band and beyond the plan's 30% rule (issue 13).
+    assert codes(result.findings) == ["yoy_change", "unusual_jump"]
 
 
 def test_emptying_a_cell_removes_the_figure_and_logs_it(county: Session) -> None:
@@ -185,13 +186,14 @@ def test_submission_is_refused_while_a_warning_has_no_comment(county: Session) -
         save_value(county, TAIPING, "live_births", year, births)
     save_value(county, TAIPING, "live_births", 2023, 160)
     findings = set_year_status(county, TAIPING, 2023, "submitted", "王会计")
-    assert codes(findings) == ["unusual_jump", "comment_required"]
-    assert findings[1].field == "live_births" and "备注" in findings[1].message
+    # 101 → 160 breaks the band and the 30% rule; the figure is asked for one comment.
+    assert codes(findings) == ["yoy_change", "unusual_jump", "comment_required"]
+    assert findings[2].field == "live_births" and "备注" in findings[2].message
     assert year_status(county, TAIPING, 2023) == "draft"
 
     set_comment(county, TAIPING, "live_births", 2023, "新建安置小区迁入人口增加", user="王会计")
     findings = set_year_status(county, TAIPING, 2023, "submitted", "王会计")
-    assert codes(findings) == ["unusual_jump"]  # explained, so it goes through
+    assert codes(findings) == ["yoy_change", "unusual_jump"]  # explained, so it goes through
     assert year_status(county, TAIPING, 2023) == "submitted"
 
 

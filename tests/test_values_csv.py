@@ -146,7 +146,8 @@ def test_warnings_are_reported_but_do_not_stop_the_import(county: Session) -> No
     report = import_values_csv(county, csv_bytes(*rows))
     assert report.applied
     # The rows are saved year by year, so 2024 is compared with 2020–2023 from the same file.
-    assert [f.code for f in report.findings[2]] == ["unusual_jump"]
+    # 103 → 160 is also +55.3% on last year, beyond the 30% rule (issue 13).
+    assert [f.code for f in report.findings[2]] == ["yoy_change", "unusual_jump"]
     assert "第2行 提醒" in format_report(report)
 
 

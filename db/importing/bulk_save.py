@@ -12,9 +12,12 @@ figure, findings, stored rows and audit entries alike):
 - refusals: unknown unit or indicator, an inactive unit, a year outside 2020–2030, a value that
   :func:`db.checks.parse_number` cannot read or :func:`db.checks.check_value` rejects, a figure
   of an approved (已审核) year;
-- warnings: an unusual jump against the earlier years (:func:`db.checks.jump_finding`, which
-  sees the figures saved earlier in the same batch, as consecutive ``save_value`` calls would),
-  a rate entered directly;
+- warnings: the plan's 30% rule (:func:`db.checks.yoy_finding`) and an unusual jump against the
+  earlier years (:func:`db.checks.jump_finding`), which see the figures saved earlier in the same
+  batch, as consecutive ``save_value`` calls would; a rate entered directly;
+- 审核公式 (db/cross_checks.py) on the figures that change, an error refusing: judged with the
+  whole batch over the stored figures (one query per batch), so where consecutive ``save_value``
+  calls would flag only the later of two figures breaking a rule, here both carry the finding;
 - what is written: a figure saved as it is stored is left alone (no audit entry); a changed
   figure returns to draft; ``comment=None`` keeps the stored comment; one audit entry per
   inserted or updated figure with the state before and after.
@@ -27,7 +30,7 @@ in one batch is refused. Nothing is written unless every figure passes (:func:`s
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, select, update
@@ -35,7 +38,9 @@ from sqlalchemy.orm import Session
 
 from db.changes import FIGURES, RECORDED, record_change
 from db.checks import Finding, check_value, has_errors, jump_finding, parse_number
+from db.cross_checks import evaluate
 from db.models import AuditEntry, DataValue, Indicator, OrgUnit, table_of, utcnow
+from db.plan_checks import PlanChecks, checks_for_units
 from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import CancelCheck, ProgressCallback, never_cancelled, no_progress
 from db.unit_events import unit_year_problem
@@ -123,6 +128,7 @@ def plan_values(session: Session, figures: Sequence[Figure],
     approved.update((unit, year) for unit, year in _chunked_rows(
         session, locked, DataValue.unit_code, unit_codes))
 
+    plan_checks = checks_for_units(session, unit_codes)
     planned: list[Planned] = []
     seen: set[Key] = set()
     for position, figure in enumerate(figures):
@@ -134,7 +140,7 @@ def plan_values(session: Session, figures: Sequence[Figure],
                 figure.disaggregation)]))
             continue
         seen.add(figure.key)
-        plan = _plan_one(figure, units, indicators, stored, series, approved)
+        plan = _plan_one(figure, units, indicators, stored, series, approved, plan_checks)
         planned.append(plan)
         if plan.changes:
             assert plan.number is not None
@@ -143,12 +149,51 @@ def plan_values(session: Session, figures: Sequence[Figure],
                                          plan.comment, "draft", plan.entered_directly)
             series.setdefault((figure.unit, figure.code, figure.disaggregation),
                               {})[figure.year] = plan.number
+    _cross_check(session, planned, plan_checks)
     return planned
+
+
+def _cross_check(session: Session, planned: Sequence[Planned],
+                 plan_checks: dict[str, PlanChecks]) -> None:
+    """Judge the 审核公式 read by the figures this batch changes, with the batch's figures over
+    the stored ones (one query per batch); a broken rule's finding goes to each changed figure
+    it reads, so an error refuses that figure as :func:`db.figures.save_value` would."""
+    changing = [p for p in planned if p.changes and p.ok
+                and p.figure.code in plan_checks[p.figure.unit].codes]
+    if not changing:
+        return
+    units = sorted({p.figure.unit for p in changing})
+    years = sorted({p.figure.year for p in changing})
+    codes = sorted({code for unit in units for code in plan_checks[unit].codes})
+    values: dict[tuple[str, int], dict[tuple[str, str], float | None]] = {}
+    query = select(DataValue.unit_code, DataValue.year, DataValue.indicator_code,
+                   DataValue.disaggregation, DataValue.value).where(
+        DataValue.year.in_(years), DataValue.indicator_code.in_(codes))
+    for unit, year, code, dis, value in _chunked_rows(session, query, DataValue.unit_code, units):
+        values.setdefault((unit, year), {})[(code, dis)] = value
+    wanted = set(codes)
+    for plan in planned:
+        if plan.changes and plan.figure.code in wanted:
+            f = plan.figure
+            values.setdefault((f.unit, f.year), {})[(f.code, f.disaggregation)] = plan.number
+    groups: dict[tuple[str, int], list[Planned]] = {}
+    for plan in changing:
+        groups.setdefault((plan.figure.unit, plan.figure.year), []).append(plan)
+    for (unit, year), plans in groups.items():  # each rule once per unit and year
+        checks, changed = plan_checks[unit], {p.figure.code for p in plans}
+        for rule in checks.rules:
+            if changed.isdisjoint(rule.codes):
+                continue
+            for finding in evaluate([rule], values.get((unit, year), {}), checks.names):
+                for plan in plans:
+                    f = plan.figure
+                    if f.code in rule.codes and f.disaggregation == finding.disaggregation:
+                        plan.findings.append(replace(finding, field=f.code))
 
 
 def _plan_one(figure: Figure, units: dict[str, OrgUnit], indicators: dict[str, Indicator],
               stored: dict[Key, _Stored], series: dict[tuple[str, str, str], dict[int, float]],
-              approved: set[tuple[str, int]]) -> Planned:
+              approved: set[tuple[str, int]], plan_checks: dict[str, PlanChecks]) -> Planned:
     """One figure, deciding exactly as :func:`db.figures.save_value` does (same order of
     checks, same findings and messages)."""
 
@@ -186,7 +231,11 @@ def _plan_one(figure: Figure, units: dict[str, OrgUnit], indicators: dict[str, I
             "warning", "rate_entered_directly",
             f"“{indicator.name}”直接填报了比率，无法向上汇总。如有条件，请改为填报分子和分母"
             "（人数），由软件计算。", code, dis))
-    jump = jump_finding(series.get((figure.unit, code, dis), {}), year, number)
+    history = series.get((figure.unit, code, dis), {})
+    yoy = plan_checks[figure.unit].yoy(history, year, number, code, dis)
+    if yoy is not None:
+        findings.append(yoy)
+    jump = jump_finding(history, year, number)
     if jump is not None:
         findings.append(Finding(jump.severity, jump.code, f"“{indicator.name}”：{jump.message}",
                                 code, dis))

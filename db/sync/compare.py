@@ -20,7 +20,7 @@ what is stored (docs/sync-format.md, "Import"):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
@@ -161,6 +161,7 @@ class Checker:
         self.stored_progress: dict[str, dict[tuple[str, int], GoalProgress]] = {}
         self.read = 0
         self.unit_events = UnitEventsIn(self)  # db/sync/unit_events.py
+        self._plan_checks: dict[str | None, Any] = {}  # plan → db.plan_checks.PlanChecks
 
     # ------------------------------------------------------------------ findings
 
@@ -456,6 +457,7 @@ class Checker:
                     approved_years.add(row[2])
         inactive = unit in self.inactive
         new_rows: list[tuple[Any, ...]] = []
+        changing: list[tuple[str, int, str, float, str]] = []  # for the plan's checks
         sender_statuses = self.preview.sender_statuses
         future = self.import_time[0]
         for (code, year, dis, value, comment, sent_status, stored_by, moment, db_time,
@@ -476,6 +478,7 @@ class Checker:
                     counts.new += 1
                     new_rows.append((unit, code, year, dis, value, direct, comment, status,
                                      stored_by, db_time))
+                    changing.append((code, year, dis, value, comment))
             elif old.value == value and old.comment == comment and old.direct == direct:
                 if (old.status != status and old.status != "approved" and not clamped
                         and (db_time > old.time or (db_time == old.time and
@@ -495,13 +498,62 @@ class Checker:
                 counts.changed += 1
                 self._update(unit, code, year, dis, old, value, direct, comment, status,
                              stored_by, db_time)
+                changing.append((code, year, dis, value, comment))
             else:
                 reason = "本级数据更新" if db_time < old.time else "修改时间相同但数值不同"
                 self._conflict(counts, unit, code, year, dis, reason, old, value)
+        if changing:
+            self.plan_checks_on(unit, {key: old.value for key, old in stored.items()}, changing)
         self.inserts.extend(new_rows)
         self.block_unit = None
         self.block = []
         self.block_keys = set()
+
+    def plan_checks_on(self, unit: str, stored: dict[tuple[str, int, str], float | None],
+                       changing: list[tuple[str, int, str, float, str]]) -> None:
+        """The 30% rule and the 审核公式 of the unit's plan on the figures this file changes,
+        judged with the file's figures over the stored ones: a broken error rule refuses the
+        file like a built-in check; a warning is listed in the preview (with the sender's
+        comment, if it explained the change)."""
+        checks = self._plan_checks.get(self.plan_of(unit))
+        if checks is None:
+            from db.plan_checks import checks_for_plan
+
+            checks = checks_for_plan(self.session, self.plan_of(unit),
+                                     {code: i.name for code, i in self.indicators.items()})
+            self._plan_checks[self.plan_of(unit)] = checks
+        after = dict(stored)
+        for code, year, dis, value, _ in changing:
+            after[(code, year, dis)] = value
+        rule_codes = checks.codes
+        by_year: dict[int, dict[tuple[str, str], float | None]] = {}
+        if any(code in rule_codes for code, *_ in changing):
+            for (code, year, dis), value in after.items():
+                if code in rule_codes:
+                    by_year.setdefault(year, {})[(code, dis)] = value
+        name = self.unit_names.get(unit, unit)
+        said: set[tuple[str, str]] = set()  # a rule broken by two changed figures is listed once
+        for code, year, dis, value, comment in changing:
+            previous = after.get((code, year - 1, dis))
+            found = [] if previous is None else \
+                [f for f in [checks.yoy({year - 1: previous}, year, value, code, dis)] if f]
+            if code in rule_codes:
+                found += [f for f in checks.cross(by_year.get(year, {}), [code])
+                          if f.disaggregation == dis]
+            for finding in found:
+                where = f"{name}（{unit}）{year}年"
+                if finding.code == "cross_check":
+                    if (where, finding.message) in said:
+                        continue
+                    said.add((where, finding.message))
+                if finding.severity == "error":
+                    self.error(0, "dataValues", f"{where}：{finding.message}", code)
+                    continue
+                explained = f"（备注：{comment}）" if comment.strip() else ""
+                self.preview.warnings_total += 1
+                if len(self.preview.warnings) < MAX_FINDINGS:
+                    self.preview.warnings.append(replace(
+                        finding, message=f"{where}：{finding.message}{explained}"))
 
     def _conflict(self, counts: Counts, unit: str, code: str, year: int, dis: str, reason: str,
                   old: _Stored | None, value: float) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from db.checks import Finding
 from db.importing.report_lines import ImportReport
 
 SECTIONS = ("orgUnits", "dataValues", "goalProgress", "auditEntries", "unitEvents")
@@ -88,6 +89,10 @@ class SyncPreview:
     future_times: int = 0
     # Comments whose control characters were removed (db.checks.clean_comment).
     comments_cleaned: int = 0
+    # Changes that need a written reason at this level: the 30% rule and warning 审核公式
+    # (db/plan_checks.py), worded with unit and year; counted beyond MAX_FINDINGS.
+    warnings: list[Finding] = field(default_factory=list)
+    warnings_total: int = 0
     already_imported: datetime | None = None
     dry_run: bool = False
     applied: bool = False

@@ -97,6 +97,13 @@ def format_preview(preview: SyncPreview, limit: int = 200) -> str:
                          f"，文件 {conflict.incoming}——{conflict.reason}")
         if preview.conflict_total > SHOWN_CONFLICTS:
             lines.append(f"  ……另有 {preview.conflict_total - SHOWN_CONFLICTS} 处未列出。")
+    if preview.warnings_total:
+        lines.append(f"需说明的变化 {preview.warnings_total} 处"
+                     "（照常导入；上报前须在备注中说明）：")
+        lines += [f"  提醒：{finding.message}" for finding in preview.warnings[:limit]]
+        if preview.warnings_total > min(len(preview.warnings), limit):
+            lines.append(f"  ……另有 {preview.warnings_total - min(len(preview.warnings), limit)}"
+                         " 处未列出。")
     if preview.dry_run:
         lines.append("结果：检查通过（试导入，未写入数据库）。")
     elif preview.applied:

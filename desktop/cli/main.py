@@ -16,6 +16,7 @@
     tianbao [--db …] settings show | set | reset see desktop/cli/settings_commands.py
     tianbao [--db …] calendar show | set | remove | status   see desktop/cli/calendar_commands.py
     tianbao [--db …] returns issue | export | import | list   see desktop/cli/return_commands.py
+    tianbao [--db …] checks list | add | remove  see desktop/cli/check_commands.py
 
 See docs/cli.md.
 """
@@ -87,10 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     from desktop.cli import (
         account_commands,
+        calendar_commands,
+        check_commands,
         evaluate_commands,
         excel_commands,
         maintenance_commands,
+        plan_commands,
         report_commands,
+        return_commands,
+        settings_commands,
         setup_commands,
         sync_commands,
         unit_commands,
@@ -98,23 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     for module in (setup_commands, unit_commands, value_commands, evaluate_commands,
-                   report_commands, excel_commands, maintenance_commands, account_commands):
+                   report_commands, excel_commands, maintenance_commands, account_commands,
+                   sync_commands, plan_commands, settings_commands, calendar_commands,
+                   check_commands, return_commands):
         module.register(commands)
-
-    sync_commands.register(commands)
     sync_commands.register_catalogue(catalogue_commands)
-    from desktop.cli import plan_commands
-
-    plan_commands.register(commands)
-    from desktop.cli import settings_commands
-
-    settings_commands.register(commands)
-    from desktop.cli import calendar_commands
-
-    calendar_commands.register(commands)
-    from desktop.cli import return_commands
-
-    return_commands.register(commands)
     return parser
 
 

@@ -1957,5 +1957,109 @@ You can then add its townships and add up what they send.</translation>
         <source>已关闭</source>
         <translation>Closed</translation>
     </message>
+    <message>
+        <source>审核公式</source>
+        <translation>Cross-checks</translation>
+    </message>
+    <message>
+        <source>删除所选</source>
+        <translation>Remove selected</translation>
+    </message>
+    <message>
+        <source>指标代码，几个相加用 + 连接，如 a+b</source>
+        <translation>Indicator codes, several joined by + to add them, e.g. a+b</translation>
+    </message>
+    <message>
+        <source>错误（拒绝保存）</source>
+        <translation>Error (refuses the figure)</translation>
+    </message>
+    <message>
+        <source>提醒（须在备注中说明）</source>
+        <translation>Warning (needs a comment)</translation>
+    </message>
+    <message>
+        <source>左边指标</source>
+        <translation>Left indicator</translation>
+    </message>
+    <message>
+        <source>右边指标之和</source>
+        <translation>Sum of right indicators</translation>
+    </message>
+    <message>
+        <source>右边乘以</source>
+        <translation>Right side times</translation>
+    </message>
+    <message>
+        <source>分组</source>
+        <translation>Breakdown</translation>
+    </message>
+    <message>
+        <source>说明</source>
+        <translation>Message</translation>
+    </message>
+    <message>
+        <source>错误</source>
+        <translation>Error</translation>
+    </message>
+    <message>
+        <source>提醒</source>
+        <translation>Warning</translation>
+    </message>
+    <message>
+        <source>已添加。</source>
+        <translation>Added.</translation>
+    </message>
+    <message>
+        <source>已删除。</source>
+        <translation>Removed.</translation>
+    </message>
+    <message>
+        <source>编号</source>
+        <translation>ID</translation>
+    </message>
+    <message>
+        <source>来源</source>
+        <translation>Origin</translation>
+    </message>
+    <message>
+        <source>公式</source>
+        <translation>Rule</translation>
+    </message>
+    <message>
+        <source>女性</source>
+        <translation>Female</translation>
+    </message>
+    <message>
+        <source>男性</source>
+        <translation>Male</translation>
+    </message>
+    <message>
+        <source>只有管理员可以添加或删除审核公式。</source>
+        <translation>Only an administrator can add or remove cross-checks.</translation>
+    </message>
+    <message>
+        <source>自带</source>
+        <translation>Shipped</translation>
+    </message>
+    <message>
+        <source>自定义</source>
+        <translation>Custom</translation>
+    </message>
+    <message>
+        <source>请先选中一条自定义审核公式。</source>
+        <translation>Select one of the plan's own cross-checks first.</translation>
+    </message>
+    <message>
+        <source>规划 {plan} 的审核公式：“错误”拒绝保存和导入，“提醒”须在上报前于备注中说明。软件自带的不能删除。</source>
+        <translation>Cross-checks of plan {plan}: an error refuses saving and importing; a warning needs a comment before submission. Shipped rules cannot be removed.</translation>
+    </message>
+    <message>
+        <source>审核公式……</source>
+        <translation>Cross-checks…</translation>
+    </message>
+    <message>
+        <source>需说明的变化 {n} 处：照常导入，上报前须在备注中说明原因。</source>
+        <translation>{n} changes need an explanation: imported as usual; write the reason in the comment before submission.</translation>
+    </message>
 </context>
 </TS>
