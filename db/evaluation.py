@@ -10,7 +10,11 @@ Choices a county may question are shown in the reason and documented in docs/eva
   ``at_risk`` while the deadline is still ahead;
 - fluctuation ("波动较大"): the latest year-on-year change lies more than three standard
   deviations from the mean of the earlier changes (at least three of them);
-- 左右: within ± the target's tolerance (default 2 percentage points, from the catalogue).
+- 左右: within ± the target's tolerance (default 2 percentage points, from the catalogue);
+- a figure entered as 不适用 makes the target ``not_applicable`` (not ``no_data``); a 待核实
+  figure is evaluated with its reported value and the result is marked ``pending`` (待核实),
+  with the units under query named in the reason; one without a value is ``no_data``
+  saying 待核实 (db/value_kinds.py).
 """
 
 from __future__ import annotations
@@ -101,6 +105,8 @@ class TargetResult:
     warnings: tuple[EarlyWarning, ...] = ()
     contributing_units: tuple[str, ...] = ()
     missing_units: tuple[str, ...] = ()
+    # The verdict rests on a figure under query (待核实): shown beside the status.
+    pending: bool = False
 
     @property
     def status_label(self) -> str:
@@ -234,6 +240,10 @@ class Inputs:
     per_unit: Mapping[str, float | None] = field(default_factory=dict)  # per_unit: each unit
     unit_names: Mapping[str, str] = field(default_factory=dict)
     unit_level: str = "county"
+    # How this year's figure was stored: number, not_applicable (不适用) or pending (待核实,
+    # without a value); and the units whose figure used here is 待核实.
+    figure_kind: str = "number"
+    queried: tuple[str, ...] = ()
 
 
 def evaluate_target(spec: TargetSpec, year: int, inputs: Inputs,
@@ -250,6 +260,10 @@ def evaluate_target(spec: TargetSpec, year: int, inputs: Inputs,
     if inputs.unit_level == "township" and spec.indicator.collected_at != "township" \
             and spec.kind != "per_unit":
         return result("not_applicable", "该指标由县级及以上单位统计，乡镇不单独评估")
+    if inputs.figure_kind == "not_applicable" and spec.kind != "per_unit":
+        return result("not_applicable", f"{year}年填报为不适用：该指标不适用于本单位或本年度")
+    if inputs.figure_kind == "pending" and spec.kind != "per_unit":
+        return replace(result("no_data", f"{year}年数据待核实，尚无报送值"), pending=True)
     if spec.kind == "per_unit":
         verdict = _per_unit(spec, year, inputs, result)
     elif spec.kind == "trend":
@@ -258,6 +272,11 @@ def evaluate_target(spec: TargetSpec, year: int, inputs: Inputs,
         verdict = _relative(spec, year, inputs, result)
     else:
         verdict = _against_bound(spec, year, inputs, result, tolerance)
+    if inputs.queried and verdict.status != "not_applicable":
+        names = "、".join(inputs.unit_names.get(u, u) for u in inputs.queried[:5])
+        more = "等" if len(inputs.queried) > 5 else ""
+        verdict = replace(verdict, pending=True,
+                          reason=f"{verdict.reason}（数据待核实：{names}{more}）")
     swing = fluctuation(inputs.series, year, spec.indicator.unit)
     if swing is None or verdict.status in ("no_data", "not_applicable"):
         return verdict
@@ -517,8 +536,14 @@ class Evaluator:
         # A unit with no units below "misses" only itself: that is 无数据, not a unit below
         # that did not report ("1个单位未填报：太平街道" on 太平街道's own row).
         missing = () if current.missing == (unit_code,) else current.missing
+        figure_kind = (current.source if current.source in ("not_applicable", "pending")
+                       else "number")
+        queried: tuple[str, ...] = ()
+        if self.index.marks and current.value is not None:
+            queried = tuple(self.index.queried(current.contributing or (unit_code,), code,
+                                               year, dis))
         inputs = Inputs(series, current.contributing, missing, other, per_unit,
-                        self.names, self.levels.get(unit_code, "county"))
+                        self.names, self.levels.get(unit_code, "county"), figure_kind, queried)
         return evaluate_target(spec, year, inputs, self.tolerance)
 
     def _units_checked(self, spec: TargetSpec, unit_code: str, year: int) -> list[str]:

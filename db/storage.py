@@ -42,7 +42,7 @@ VERSION_TABLE = "alembic_version"
 # The newest migration's revision. Alembic (scripts, environment: ~0.1 s) is loaded only when a
 # database is not already at this revision, so a daily start skips it. tests/test_migrations.py
 # keeps this equal to what Alembic finds in db/migrations/versions/.
-SCHEMA_HEAD = "0007_plan_setting"
+SCHEMA_HEAD = "0008_value_kind"
 
 if TYPE_CHECKING:
     from alembic.config import Config
