@@ -51,6 +51,11 @@ class Resolved:
     contributing: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
 
+    @property
+    def answered(self) -> bool:
+        """Whether the unit answered (completeness): a figure, 不适用 or 待核实."""
+        return self.value is not None or self.source in ("not_applicable", "pending")
+
 
 @dataclass(frozen=True)
 class Pooled:

@@ -240,8 +240,8 @@ class Inputs:
     per_unit: Mapping[str, float | None] = field(default_factory=dict)  # per_unit: each unit
     unit_names: Mapping[str, str] = field(default_factory=dict)
     unit_level: str = "county"
-    # How this year's figure was stored: number, not_applicable (不适用) or pending (待核实,
-    # without a value); and the units whose figure used here is 待核实.
+    # How the unit's own figure for the year was stored: number, not_applicable (不适用) or
+    # pending (待核实); and the units below whose figures pooled here are 待核实.
     figure_kind: str = "number"
     queried: tuple[str, ...] = ()
 
@@ -262,7 +262,7 @@ def evaluate_target(spec: TargetSpec, year: int, inputs: Inputs,
         return result("not_applicable", "该指标由县级及以上单位统计，乡镇不单独评估")
     if inputs.figure_kind == "not_applicable" and spec.kind != "per_unit":
         return result("not_applicable", f"{year}年填报为不适用：该指标不适用于本单位或本年度")
-    if inputs.figure_kind == "pending" and spec.kind != "per_unit":
+    if inputs.figure_kind == "pending" and value is None and spec.kind != "per_unit":
         return replace(result("no_data", f"{year}年数据待核实，尚无报送值"), pending=True)
     if spec.kind == "per_unit":
         verdict = _per_unit(spec, year, inputs, result)
@@ -272,11 +272,11 @@ def evaluate_target(spec: TargetSpec, year: int, inputs: Inputs,
         verdict = _relative(spec, year, inputs, result)
     else:
         verdict = _against_bound(spec, year, inputs, result, tolerance)
-    if inputs.queried and verdict.status != "not_applicable":
+    if (inputs.queried or inputs.figure_kind == "pending") and verdict.status != "not_applicable":
         names = "、".join(inputs.unit_names.get(u, u) for u in inputs.queried[:5])
-        more = "等" if len(inputs.queried) > 5 else ""
+        names += "等" if len(inputs.queried) > 5 else ""
         verdict = replace(verdict, pending=True,
-                          reason=f"{verdict.reason}（数据待核实：{names}{more}）")
+                          reason=f"{verdict.reason}（数据待核实{'：' + names if names else ''}）")
     swing = fluctuation(inputs.series, year, spec.indicator.unit)
     if swing is None or verdict.status in ("no_data", "not_applicable"):
         return verdict
@@ -540,8 +540,10 @@ class Evaluator:
                        else "number")
         queried: tuple[str, ...] = ()
         if self.index.marks and current.value is not None:
-            queried = tuple(self.index.queried(current.contributing or (unit_code,), code,
-                                               year, dis))
+            if self.index.queried((unit_code,), code, year, dis):
+                figure_kind = "pending"  # the unit's own figure is the one under query
+            queried = tuple(self.index.queried(
+                [u for u in current.contributing if u != unit_code], code, year, dis))
         inputs = Inputs(series, current.contributing, missing, other, per_unit,
                         self.names, self.levels.get(unit_code, "county"), figure_kind, queried)
         return evaluate_target(spec, year, inputs, self.tolerance)

@@ -22,9 +22,12 @@ from db.entry_rows import EntryRow, EntrySheet
 from db.evaluation import STATUS_LABELS
 from db.figures import find_value, save_value, set_comment
 from db.storage import begin_write, busy_message, end_read, is_database_busy
+from db.value_kinds import NOT_APPLICABLE, NUMBER, PENDING, figure_text
 from desktop.i18n import tr
 from desktop.status_style import (
     ERROR_BACKGROUND,
+    KIND_BACKGROUND,
+    KIND_FOREGROUND,
     STATUS_BACKGROUND,
     STATUS_SYMBOL,
     WARNING_BACKGROUND,
@@ -154,6 +157,8 @@ class EntryTableModel(HeadedTableModel):
             font = QFont()
             font.setItalic(True)  # pooled from the units below, not typed here
             return font
+        if role == Qt.ItemDataRole.ForegroundRole and self._mark(row, column):
+            return QBrush(KIND_FOREGROUND)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (PREVIOUS, POOLED,
                                                                     *FIGURE_COLUMNS):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -168,7 +173,10 @@ class EntryTableModel(HeadedTableModel):
         if column == TARGET:
             return row.target_text
         if column == PREVIOUS:
-            return _number(row.previous)
+            return _number(row.previous) if row.previous is not None else row.previous_mark
+        mark = self._mark(row, column)
+        if mark:  # 不适用, 待核实 or "12.5（待核实）": never shown as a bare number
+            return mark
         if column == VALUE:
             # The unit's own figure; a county's pooled one stands beside it (下级汇总). A unit
             # without its own figure shows the pooled one here too, in italics.
@@ -196,7 +204,41 @@ class EntryTableModel(HeadedTableModel):
         if key is None:
             return ""
         stored = find_value(self.session, self.sheet.unit.code, key[0], self.sheet.year, key[1])
-        return format_number(stored.value) if stored else ""
+        return figure_text(stored.kind, stored.value) if stored else ""
+
+    def _mark(self, row: EntryRow, column: int) -> str:
+        """The cell's 不适用 / 待核实 text, if its stored figure is not a plain number."""
+        if column not in FIGURE_COLUMNS or not row.marks:
+            return ""
+        key = self.cell_key(row, column)
+        return row.marks.get(key, "") if key is not None else ""
+
+    def marked_text(self, index: Index, kind: str) -> str | None:
+        """What to type into a figure cell to mark it ``kind`` (the context menu's 标记为…),
+        keeping a reported value under 待核实; None where the cell holds no figure."""
+        row, column = self.row_at(index.row()), index.column()
+        if column not in FIGURE_COLUMNS or self.cell_key(row, column) is None:
+            return None
+        end_read(self.session)
+        key = self.cell_key(row, column)
+        assert key is not None
+        stored = find_value(self.session, self.sheet.unit.code, key[0], self.sheet.year, key[1])
+        value = stored.value if stored is not None else None
+        if kind == PENDING:
+            return figure_text(PENDING, value)
+        if kind == NOT_APPLICABLE:
+            return figure_text(NOT_APPLICABLE, None)
+        # Confirmed: the reported value becomes a plain figure again.
+        return figure_text(NUMBER, value) if value is not None else None
+
+    def stored_kind(self, index: Index) -> str | None:
+        """The kind of the figure a cell edits, or None where there is none."""
+        row, column = self.row_at(index.row()), index.column()
+        key = self.cell_key(row, column) if column in FIGURE_COLUMNS else None
+        if key is None:
+            return None
+        stored = find_value(self.session, self.sheet.unit.code, key[0], self.sheet.year, key[1])
+        return stored.kind if stored is not None else None
 
     def _tooltip(self, row: EntryRow, column: int) -> str | None:
         key = self.cell_key(row, column) if column in EDITABLE else None
@@ -225,6 +267,9 @@ class EntryTableModel(HeadedTableModel):
             return QBrush(ERROR_BACKGROUND if severity == "error" else WARNING_BACKGROUND)
         if column == STATUS:
             return QBrush(STATUS_BACKGROUND[row.status])
+        mark = self._mark(row, column)
+        if mark:
+            return QBrush(KIND_BACKGROUND[PENDING if "待核实" in mark else NOT_APPLICABLE])
         if column == VALUE and row.notes:
             return QBrush(WARNING_BACKGROUND)  # a pair that does not add up (row.notes)
         return None
@@ -332,6 +377,8 @@ def status_text(row: EntryRow) -> str:
         reason = next((r.reason for r in row.results if r.status == "no_data" and r.reason), "")
         if reason:
             chips += f"：{reason.rstrip('。')}"
+    if any(r.pending for r in row.results):
+        chips += "（待核实）"
     if row.notes:
         chips += "  ⚠"
     return chips

@@ -22,3 +22,10 @@ STATUS_SYMBOL = {
 }
 ERROR_BACKGROUND = QColor("#ff9c9c")
 WARNING_BACKGROUND = QColor("#fff3a0")
+# Figures that are not numbers (db/value_kinds.py): 不适用 greyed out, 待核实 in a pale
+# violet that no status uses, both in a dark blue-grey text so they never pass for a figure.
+KIND_BACKGROUND = {
+    "not_applicable": QColor("#eef0f4"),
+    "pending": QColor("#eadcf8"),
+}
+KIND_FOREGROUND = QColor("#34406b")
