@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.entry_rows import build_sheet
 from db.evaluation import Evaluator
 from db.figures import find_value, save_value
 from db.importing.csv_values import import_values_csv
 from db.models import AuditEntry
 from db.overview import build_overview
-from db.entry_rows import build_sheet
 from db.value_kinds import NOT_APPLICABLE, NUMBER, PENDING, figure_text, parse_figure
 
 HEADER = "unit,code,year,sex,value,comment\n"
