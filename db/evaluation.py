@@ -107,6 +107,15 @@ class TargetResult:
     missing_units: tuple[str, ...] = ()
     # The verdict rests on a figure under query (待核实): shown beside the status.
     pending: bool = False
+    # How the unit's own figure was entered: number, not_applicable (不适用) or pending.
+    figure_kind: str = "number"
+
+    @property
+    def figure_label(self) -> str | None:
+        """"不适用" or "待核实" where a report prints that instead of (or beside) a number."""
+        if self.figure_kind == "not_applicable" and self.value is None:
+            return "不适用"
+        return "待核实" if self.pending else None
 
     @property
     def status_label(self) -> str:
@@ -255,7 +264,7 @@ def evaluate_target(spec: TargetSpec, year: int, inputs: Inputs,
                warnings: Sequence[EarlyWarning] = ()) -> TargetResult:
         return TargetResult(spec.id, spec.indicator.code, spec.goal, spec.domain, year, value,
                             status, reason, projected, tuple(warnings), inputs.contributing,
-                            inputs.missing)
+                            inputs.missing, figure_kind=inputs.figure_kind)
 
     if inputs.unit_level == "township" and spec.indicator.collected_at != "township" \
             and spec.kind != "per_unit":
