@@ -175,8 +175,8 @@ class EntryTableModel(HeadedTableModel):
         if column == PREVIOUS:
             return _number(row.previous) if row.previous is not None else row.previous_mark
         mark = self._mark(row, column)
-        if mark:  # 不适用, 待核实 or "12.5（待核实）": never shown as a bare number
-            return mark
+        if mark:  # 不适用, 待核实 or "12.5？": never shown as a bare number
+            return _short_mark(mark)
         if column == VALUE:
             # The unit's own figure; a county's pooled one stands beside it (下级汇总). A unit
             # without its own figure shows the pooled one here too, in italics.
@@ -244,6 +244,12 @@ class EntryTableModel(HeadedTableModel):
         key = self.cell_key(row, column) if column in EDITABLE else None
         if key is not None and key in self.findings and self._finding_column.get(key) == column:
             return self.findings[key].message
+        mark = self._mark(row, column)
+        if mark == "不适用":
+            return tr("不适用：该指标不适用于本单位或本年度（不计入汇总，也不算缺报）")
+        if mark:
+            return tr("待核实：数据已报送，正在核实（{text}）。核实后右键选择“核实无误”，"
+                      "或直接填写核实后的数字。").format(text=mark)
         if column in (STATUS, POOLED):
             return row.reason
         if column == VALUE and row.is_rate:
@@ -382,6 +388,13 @@ def status_text(row: EntryRow) -> str:
     if row.notes:
         chips += "  ⚠"
     return chips
+
+
+def _short_mark(mark: str) -> str:
+    """A mark as the narrow 本年 cell shows it: "12.5（待核实）" as "12.5？" (the way a
+    clerk may type it too); 不适用 and 待核实 as they are. The tooltip has the words."""
+    suffix = "（待核实）"
+    return mark[:-len(suffix)] + "？" if mark.endswith(suffix) else mark
 
 
 def _pooled_text(row: EntryRow) -> str:
