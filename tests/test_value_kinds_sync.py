@@ -12,6 +12,7 @@ from sync_helpers import DESHENG, PANSHAN, TAIPING, Installation, figures, offic
 
 from db.evaluation import Evaluator
 from db.figures import find_value, save_value
+from db.import_preview import sync_value_diff
 from db.sync.export import export_sync_file
 from db.sync.import_ import import_sync_file, preview_sync_file
 
@@ -52,6 +53,9 @@ def test_all_four_answers_survive_a_round_trip_and_evaluate_the_same(
 
     preview = preview_sync_file(county.session, path)
     assert not preview.refused and preview.figures[TAIPING].new == 4
+    shown = {row.code: row.new for row in sync_value_diff(county.session, preview).rows}
+    assert shown["live_births"] == "不适用" and shown["maternal_deaths"] == "1（待核实）"
+    assert shown["women_20_64"] == "待核实" and shown["mothers_system_managed"] == 0
     assert import_sync_file(county.session, path, user="县统计员").applied
     assert figures(county.session) == figures(township.session)
     received = find_value(county.session, TAIPING, "live_births", 2023)
