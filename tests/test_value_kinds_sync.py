@@ -103,3 +103,19 @@ def test_a_township_not_applicable_is_not_missing_at_the_county(
     county.session.commit()
     pooled = Evaluator(county.session, PANSHAN).index.pooled(PANSHAN, "maternal_deaths", 2023)
     assert pooled is not None and TAIPING not in pooled.missing + pooled.reported
+
+
+def test_a_dhis2_file_writes_not_applicable_as_minus_two(county: Installation,
+                                                         tmp_path: Path) -> None:
+    from db.sync.dhis2 import import_dhis2_file
+
+    path = tmp_path / "dhis2.json"
+    path.write_text(json.dumps({"period": "2023", "orgUnit": TAIPING, "dataValues": [
+        {"dataElement": "live_births", "categoryOptionCombo": "default", "value": "-2"},
+        {"dataElement": "maternal_deaths", "categoryOptionCombo": "default", "value": "0"},
+    ]}), encoding="utf-8")
+    assert import_dhis2_file(county.session, path).applied
+    births = find_value(county.session, TAIPING, "live_births", 2023)
+    deaths = find_value(county.session, TAIPING, "maternal_deaths", 2023)
+    assert births is not None and (births.kind, births.value) == ("not_applicable", None)
+    assert deaths is not None and (deaths.kind, deaths.value) == ("number", 0.0)

@@ -66,7 +66,7 @@ from db.sync.preview import (
 from db.sync.reading import Source, Spool
 from db.sync.trust import origin_owner, registered_keys
 from db.sync.unit_events import UnitEventsIn
-from db.value_kinds import KINDS, figure_text
+from db.value_kinds import KINDS, NOT_APPLICABLE_CODE, figure_text
 
 _STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES)}
 _STATUSES = {status: status for status in STATUSES}
@@ -373,6 +373,9 @@ class Checker:
                        "应为 number、not_applicable 或 pending。", code)
             return
         value = parse_value(raw)
+        if not strict and "kind" not in record and value == NOT_APPLICABLE_CODE:
+            # A DHIS2 file writes 不适用 as the health statistics report does: -2.
+            kind = "not_applicable"
         if kind == "not_applicable" or (kind == "pending" and raw in ("", None)):
             value = None
         elif value is None:
