@@ -34,12 +34,13 @@ from PySide6.QtWidgets import (
 from db.value_kinds import NOT_APPLICABLE, NUMBER, PENDING
 from desktop.clipboard import parse_block
 from desktop.entry_model import FIGURE_COLUMNS, HEADERS, INDICATOR, VISUAL_ORDER, EntryTableModel
-from desktop.i18n import tr
+from desktop.i18n import tr, translatable
 
 # The context menu's marks: (kind, label). Typing the same words ("不适用", "-2", "待核实",
 # "12.5（待核实）") does the same; every mark is one undoable edit.
-MARK_ACTIONS = ((NOT_APPLICABLE, "标记为不适用"), (PENDING, "标记为待核实"),
-                (NUMBER, "核实无误（取消待核实）"))
+MARK_ACTIONS = ((NOT_APPLICABLE, translatable("标记为不适用")),
+                (PENDING, translatable("标记为待核实")),
+                (NUMBER, translatable("核实无误（取消待核实）")))
 
 
 @dataclass(frozen=True)
