@@ -4,6 +4,7 @@ from typing and CSV through aggregation, evaluation and completeness."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 from demo_county import CHENJIA, DESHENG, PANSHAN, TAIPING
@@ -240,3 +241,37 @@ def test_completeness_counts_not_applicable_and_pending_as_answered(county: Sess
     assert next(c for c in after.children if c.code == TAIPING).filled == 3
     own = build_overview(county, build_sheet(county, TAIPING, 2023), with_children=False)
     assert own.filled == 3
+
+
+# ------------------------------------------------------------------------ upgrading
+
+
+def test_a_downgrade_keeps_the_numbers_and_the_upgrade_reads_them_as_numbers(
+        tmp_path: Path) -> None:
+    from alembic import command
+
+    from db.catalogue import ensure_catalogue
+    from db.storage import alembic_config, create_db_engine, prepare_database
+    from db.units import init_unit
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
+    prepared = prepare_database(url)
+    with Session(prepared.engine) as session:
+        ensure_catalogue(session)
+        init_unit(session, PANSHAN)
+        assert save_value(session, PANSHAN, "live_births", 2023, "118").ok
+        assert save_value(session, PANSHAN, "maternal_deaths", 2023, "不适用").ok
+        session.commit()
+    prepared.engine.dispose()
+    engine = create_db_engine(url)
+    with engine.connect() as connection, connection.begin():
+        # What an older version reads: numbers only (a 不适用 has none to give it).
+        command.downgrade(alembic_config(connection), "0007_plan_setting")
+    engine.dispose()
+    prepared = prepare_database(url)
+    try:
+        with Session(prepared.engine) as session:
+            assert kind_of(session, PANSHAN, "live_births") == (NUMBER, 118.0)
+            assert kind_of(session, PANSHAN, "maternal_deaths") is None
+    finally:
+        prepared.engine.dispose()
