@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from demo_county import CHENJIA, DESHENG, PANSHAN, TAIPING
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -163,6 +163,35 @@ def test_a_csv_confirming_a_queried_figure_makes_it_a_number(county: Session) ->
     report = import_values_csv(county, csv_bytes(f"{TAIPING},live_births,2023,,118,"))
     assert report.applied and report.changed == 1
     assert kind_of(county, TAIPING, "live_births") == (NUMBER, 118.0)
+
+
+count_figures = st.one_of(
+    st.tuples(st.just(NUMBER), st.integers(0, 100_000).map(float)),
+    st.tuples(st.just(NOT_APPLICABLE), st.none()),
+    st.tuples(st.just(PENDING), st.one_of(st.none(), st.integers(0, 100_000).map(float))),
+)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], max_examples=25,
+          deadline=None)
+@given(st.lists(count_figures, min_size=3, max_size=3), st.sampled_from(["text", "marks"]))
+def test_any_answers_written_to_a_csv_are_stored_as_written(
+        county: Session, answers: list[tuple[str, float | None]], style: str) -> None:
+    units = (TAIPING, DESHENG, CHENJIA)
+
+    def written(kind: str, value: float | None) -> str:
+        if style == "marks" and kind == NOT_APPLICABLE:
+            return "-2"
+        if style == "marks" and kind == PENDING and value is not None:
+            return f"{value:g}?"
+        return figure_text(kind, value)
+
+    rows = [f"{unit},live_births,2023,,{written(kind, value)},"
+            for unit, (kind, value) in zip(units, answers, strict=True)]
+    report = import_values_csv(county, csv_bytes(*rows))
+    assert report.applied and not report.has_errors, report.findings
+    for unit, answer in zip(units, answers, strict=True):
+        assert kind_of(county, unit, "live_births") == answer
 
 
 # ------------------------------------------------------------------------ evaluation
