@@ -548,11 +548,14 @@ class Evaluator:
         figure_kind = (current.source if current.source in ("not_applicable", "pending")
                        else "number")
         queried: tuple[str, ...] = ()
-        if self.index.marks and current.value is not None:
-            if self.index.queried((unit_code,), code, year, dis):
+        if self.index.marks:
+            if current.value is not None and self.index.queried((unit_code,), code, year, dis):
                 figure_kind = "pending"  # the unit's own figure is the one under query
+            # Units below whose figure is 待核实: pooled with its value, or (without one)
+            # missing — either way the result names them.
             queried = tuple(self.index.queried(
-                [u for u in current.contributing if u != unit_code], code, year, dis))
+                [u for u in (*current.contributing, *current.missing) if u != unit_code],
+                code, year, dis))
         inputs = Inputs(series, current.contributing, missing, other, per_unit,
                         self.names, self.levels.get(unit_code, "county"), figure_kind, queried)
         return evaluate_target(spec, year, inputs, self.tolerance)

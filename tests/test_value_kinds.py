@@ -304,3 +304,13 @@ def test_a_downgrade_keeps_the_numbers_and_the_upgrade_reads_them_as_numbers(
             assert kind_of(session, PANSHAN, "maternal_deaths") is None
     finally:
         prepared.engine.dispose()
+
+
+def test_a_township_queried_without_a_value_is_named_as_pending(county: Session) -> None:
+    for unit, deaths, births in ((TAIPING, "0", "5000"), (DESHENG, "0", "2000"),
+                                 (CHENJIA, "待核实", "待核实")):
+        assert save_value(county, unit, "maternal_deaths", 2023, deaths).ok
+        assert save_value(county, unit, "live_births", 2023, births).ok
+    result = _rate_results(county, PANSHAN)[0]
+    assert result.missing_units == (CHENJIA,) and result.pending
+    assert "数据待核实：陈家镇" in result.reason
