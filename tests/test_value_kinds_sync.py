@@ -14,6 +14,7 @@ from db.evaluation import Evaluator
 from db.figures import find_value, save_value
 from db.import_preview import sync_value_diff
 from db.sync.export import export_sync_file
+from db.sync.format import schema_errors
 from db.sync.import_ import import_sync_file, preview_sync_file
 
 township = office_fixture("taiping")
@@ -50,6 +51,9 @@ def test_all_four_answers_survive_a_round_trip_and_evaluate_the_same(
         "pending", "1")
     assert records["women_20_64"]["kind"] == "pending"
     assert "kind" not in records["mothers_system_managed"]  # a number is written as before
+    for record in records.values():  # the format's documented schema holds them all
+        assert schema_errors(record, "syncDataValue") == []
+    assert schema_errors({**records["live_births"], "kind": "unknown"}, "syncDataValue")
 
     preview = preview_sync_file(county.session, path)
     assert not preview.refused and preview.figures[TAIPING].new == 4
@@ -119,3 +123,16 @@ def test_a_dhis2_file_writes_not_applicable_as_minus_two(county: Installation,
     deaths = find_value(county.session, TAIPING, "maternal_deaths", 2023)
     assert births is not None and (births.kind, births.value) == ("not_applicable", None)
     assert deaths is not None and (deaths.kind, deaths.value) == ("number", 0.0)
+
+
+def test_an_unknown_kind_is_refused_naming_it(county: Installation, tmp_path: Path) -> None:
+    from db.sync.dhis2 import import_dhis2_file
+
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({"period": "2023", "orgUnit": TAIPING, "dataValues": [
+        {"dataElement": "live_births", "categoryOptionCombo": "default", "value": "5",
+         "kind": "estimated"}]}), encoding="utf-8")
+    preview = import_dhis2_file(county.session, path)
+    messages = [f.message for found in preview.report.findings.values() for f in found]
+    assert preview.refused and "estimated" in messages[0] and "数据类别" in messages[0]
+    assert find_value(county.session, TAIPING, "live_births", 2023) is None
