@@ -178,6 +178,8 @@ class EntryTableModel(HeadedTableModel):
         if mark:  # 不适用, 待核实 or "12.5？": never shown as a bare number
             return _short_mark(mark)
         if column == VALUE:
+            if row.current is None and row.source == "not_applicable":
+                return "不适用"  # a rate whose count is 不适用, or every unit below is
             # The unit's own figure; a county's pooled one stands beside it (下级汇总). A unit
             # without its own figure shows the pooled one here too, in italics.
             return _number(row.own_value if row.own_value is not None else row.current)

@@ -145,3 +145,20 @@ def test_the_grid_with_all_four_answers_looks_distinct(qtbot: QtBot, window: Mai
     shot = Path(os.environ.get("TIANBAO_SHOT_DIR", tmp_path)) / "grid-value-kinds.png"
     assert window.grab().save(str(shot))
     assert shot.stat().st_size > 10_000
+
+
+def test_a_rate_whose_count_is_not_applicable_reads_not_applicable(
+        qtbot: QtBot, window: MainWindow) -> None:
+    from desktop.entry_model import NUMERATOR
+
+    rate = next(r for r in window.model.sheet.rows if r.is_rate)
+    index = window.proxy.mapFromSource(window.model.index(window.model.row_of(rate.code),
+                                                          NUMERATOR))
+    window.show_page("entry", rate.domain)
+    window.table.setCurrentIndex(index)
+    assert window.table.mark_selected(NOT_APPLICABLE) == 1
+    assert cell(window, rate.code, NUMERATOR) == "不适用"
+    assert cell(window, rate.code) == "不适用"
+    assert "不适用" in str(cell(window, rate.code, STATUS))
+    window.undo_action.trigger()
+    assert cell(window, rate.code, NUMERATOR) not in ("不适用", "")
