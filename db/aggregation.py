@@ -4,6 +4,11 @@ A county's rate is Σ numerators / Σ denominators × factor over its townships,
 of their rates (DOMAIN.md, "Figures"). Directly entered figures (surveys, or a rate a unit
 only had as a rate) are the unit's own and never aggregate. A unit's own figure for a raw
 count is its whole total and wins over the sum of its children, so nothing is counted twice.
+
+Only numbers are summed (db/value_kinds.py): a unit whose figure is 不适用 is neither a
+contributor nor missing, and a parent all of whose units are 不适用 is 不适用 itself. A 待核实
+figure with its reported value is summed like any other (the results built on it say so);
+one without a value is missing.
 """
 
 from __future__ import annotations
@@ -42,9 +47,14 @@ class Resolved:
     """A unit's figure for one indicator and year, and where it came from."""
 
     value: float | None
-    source: str  # entered | computed | aggregated | none
+    source: str  # entered | computed | aggregated | none | not_applicable | pending
     contributing: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
+
+    @property
+    def answered(self) -> bool:
+        """Whether the unit answered (completeness): a figure, 不适用 or 待核实."""
+        return self.value is not None or self.source in ("not_applicable", "pending")
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,9 @@ class FigureIndex:
                                                                             repr=False)
     _pairs: dict[Key, tuple[float, float, list[str], list[str]]] = field(
         default_factory=dict, repr=False)
+    # Stored figures that are not plain numbers: not_applicable | pending (db/value_kinds.py).
+    # A pending figure with a value is in ``values`` too.
+    marks: dict[Key, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ building
 
@@ -121,27 +134,57 @@ class FigureIndex:
         query = select(
             DataValue.unit_code, DataValue.indicator_code, DataValue.year,
             DataValue.disaggregation, DataValue.value, DataValue.entered_directly,
+            DataValue.kind,
         )
         if years is not None:
             query = query.where(DataValue.year.in_(list(years)))
         # One pass over the figures, filtered in Python: an IN list of hundreds of unit codes
         # is slower on SQLite than reading the few extra rows of a database holding one tree.
-        values, direct = index.values, index.direct
-        for unit, code, year, dis, value, entered_directly in session.execute(query):
+        values, direct, marks = index.values, index.direct, index.marks
+        for unit, code, year, dis, value, entered_directly, kind in session.execute(query):
             if unit in subtree:
                 key = (unit, code, year, dis)
-                values[key] = value
+                if kind != "number":
+                    marks[key] = kind
+                if value is not None and kind != "not_applicable":
+                    values[key] = value
                 if entered_directly:
                     direct.add(key)
         return index
 
-    def add(self, unit: str, code: str, year: int, disaggregation: str, value: float,
-            entered_directly: bool = False) -> None:
+    def add(self, unit: str, code: str, year: int, disaggregation: str, value: float | None,
+            entered_directly: bool = False, kind: str = "number") -> None:
         key = (unit, code, year, disaggregation)
-        self.values[key] = value
+        if kind != "number":
+            self.marks[key] = kind
+        if value is not None and kind != "not_applicable":
+            self.values[key] = value
         if entered_directly:
             self.direct.add(key)
         self._forget_resolved()
+
+    def mark(self, unit: str, code: str, year: int, disaggregation: str = "total") -> str | None:
+        """not_applicable or pending where the stored figure is one; None for a number."""
+        return self.marks.get((unit, code, year, disaggregation)) if self.marks else None
+
+    def _not_applicable(self, unit: str, info: IndicatorInfo, year: int, dis: str) -> bool:
+        # A rate is 不适用 when the unit marked the rate itself or either of its counts.
+        if not self.marks:
+            return False
+        codes = (info.code, info.numerator, info.denominator) if info.kind == "rate" \
+            else (info.code,)
+        return any(self.marks.get((unit, c, year, dis)) == "not_applicable"
+                   for c in codes if c)
+
+    def queried(self, units: Iterable[str], code: str, year: int,
+                disaggregation: str = "total") -> list[str]:
+        """Those of ``units`` whose figure (or a count of its rate) is 待核实 in ``year``."""
+        if not self.marks:
+            return []
+        info = self.indicators[code]
+        codes = [c for c in (code, info.numerator, info.denominator) if c]
+        return [u for u in units
+                if any(self.marks.get((u, c, year, disaggregation)) == "pending" for c in codes)]
 
     def _forget_resolved(self) -> None:
         self._counts.clear()
@@ -152,6 +195,9 @@ class FigureIndex:
         """Drop a unit's figures for one indicator and year (before re-reading them)."""
         for key in [k for k in self.values if k[:3] == (unit, code, year)]:
             del self.values[key]
+            self.direct.discard(key)
+        for key in [k for k in self.marks if k[:3] == (unit, code, year)]:
+            del self.marks[key]
             self.direct.discard(key)
         self._forget_resolved()
 
@@ -184,6 +230,11 @@ class FigureIndex:
         key = (unit, code, year, disaggregation)
         if info.kind == "count":
             return self._count(unit, code, year, disaggregation)
+        if self.marks:
+            if self._not_applicable(unit, info, year, disaggregation):
+                return Resolved(None, "not_applicable")
+            if key not in self.values and self.marks.get(key) == "pending":
+                return Resolved(None, "pending", missing=(unit,))
         if key in self.values and (info.kind != "rate" or key in self.direct):
             return Resolved(self.values[key], "entered")
         if info.kind == "rate" and info.numerator and info.denominator and info.factor:
@@ -199,6 +250,8 @@ class FigureIndex:
             key = (unit, info.code, year, dis)
             if key in self.values:
                 return Resolved(self.values[key], "entered")
+            if not contributing and not missing:  # every unit below is 不适用
+                return Resolved(None, "not_applicable")
             return Resolved(None, "none", missing=tuple(missing))
         value = numerator / denominator * (info.factor or 1)
         if not math.isfinite(value):
@@ -226,6 +279,8 @@ class FigureIndex:
                        ) -> tuple[float, float, list[str], list[str]]:
         num_key = (unit, info.numerator or "", year, dis)
         den_key = (unit, info.denominator or "", year, dis)
+        if self.marks and self._not_applicable(unit, info, year, dis):
+            return 0.0, 0.0, [], []  # neither counted nor missing
         if num_key in self.values and den_key in self.values:
             return self.values[num_key], self.values[den_key], [unit], []
         kids = self.children_in(unit, year)
@@ -247,8 +302,12 @@ class FigureIndex:
         cached = self._counts.get(key)
         if cached is not None:
             return cached
+        mark = self.marks.get(key) if self.marks else None
         if key in self.values:
             result = Resolved(self.values[key], "entered", (unit,))
+        elif mark is not None:
+            result = (Resolved(None, "not_applicable") if mark == "not_applicable"
+                      else Resolved(None, "pending", missing=(unit,)))
         else:
             kids = self.children_in(unit, year)
             if not kids:
@@ -265,8 +324,12 @@ class FigureIndex:
                     total += part.value
                     contributing.extend(part.contributing)
                     missing.extend(part.missing)
-                result = (Resolved(total, "aggregated", tuple(contributing), tuple(missing))
-                          if contributing else Resolved(None, "none", missing=tuple(missing)))
+                if contributing:
+                    result = Resolved(total, "aggregated", tuple(contributing), tuple(missing))
+                elif not missing:  # every unit below is 不适用
+                    result = Resolved(None, "not_applicable")
+                else:
+                    result = Resolved(None, "none", missing=tuple(missing))
         self._counts[key] = result
         return result
 
@@ -274,6 +337,8 @@ class FigureIndex:
         """The unit's own figure, never pooled: entered, or a rate from its own complete pair."""
         info = self.indicators[code]
         key = (unit, code, year, disaggregation)
+        if self.marks and self._not_applicable(unit, info, year, disaggregation):
+            return Resolved(None, "not_applicable")
         if info.kind == "rate" and key not in self.direct and info.numerator \
                 and info.denominator and info.factor:
             numerator = self.values.get((unit, info.numerator, year, disaggregation))
@@ -282,6 +347,8 @@ class FigureIndex:
                 return Resolved(numerator / denominator * info.factor, "computed", (unit,))
         if key in self.values:
             return Resolved(self.values[key], "entered", (unit,))
+        if self.marks.get(key) == "pending":
+            return Resolved(None, "pending", missing=(unit,))
         return Resolved(None, "none", missing=(unit,))
 
     def pooled(self, unit: str, code: str, year: int,
@@ -304,12 +371,16 @@ class FigureIndex:
         for kid in kids:
             if info.kind == "count":
                 part = self._count(kid, code, year, disaggregation)
+                if part.source == "not_applicable":
+                    continue  # 不适用: neither reported nor missing
                 if part.value is None:
                     missing.append(kid)
                     continue
                 total_num += part.value
             else:
-                n, d, contributing, _ = self._pair(kid, info, year, disaggregation)
+                n, d, contributing, not_there = self._pair(kid, info, year, disaggregation)
+                if not contributing and not not_there:
+                    continue
                 if not contributing:
                     missing.append(kid)
                     continue

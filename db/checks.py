@@ -394,8 +394,10 @@ def check_unit_year(session: Session, unit_code: str, year: int) -> list[Finding
 
     Run before submission: errors block it; warnings block it until their figure has a comment.
     """
+    # 不适用 (and 待核实 without a value) has no number to check (db/value_kinds.py).
     rows = list(session.scalars(
-        select(DataValue).where(DataValue.unit_code == unit_code, DataValue.year <= year)
+        select(DataValue).where(DataValue.unit_code == unit_code, DataValue.year <= year,
+                                DataValue.value.is_not(None))
     ))
     if not any(row.year == year for row in rows):
         return []

@@ -22,6 +22,7 @@ from db.models import DataValue, Goal, Indicator, OrgUnit, Plan
 from db.plan_checks import PlanChecks, checks_for_unit
 from db.plan_years import FIRST_YEAR, PLAN_YEARS
 from db.unit_events import pooled_note
+from db.value_kinds import KIND_LABELS, NUMBER, figure_text
 
 # Which status a row shows when its indicator has several targets (2025 and 2030 …).
 _SEVERITY = {"not_met": 4, "at_risk": 3, "no_data": 2, "met": 1, "not_applicable": 0}
@@ -53,6 +54,11 @@ class EntryRow:
     pooled_names: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())  # reported, missing
     notes: list[str] = field(default_factory=list)  # inconsistencies the clerk must look at
     below: str = "下级单位"  # what the units below are called: 乡镇 under a county
+    # The row's stored figures that are not plain numbers, by (code, disaggregation), as they
+    # are shown and typed: "不适用", "待核实", "12.5（待核实）" (db/value_kinds.py).
+    marks: dict[tuple[str, str], str] = field(default_factory=dict)
+    previous_mark: str = ""  # last year's 不适用 / 待核实, where it was one
+    answered: bool = False  # a figure, 不适用 or 待核实 (completeness)
 
     @property
     def pooled_summary(self) -> str:
@@ -165,7 +171,7 @@ class EntrySheet:
             self.evaluator.index.forget(self.unit.code, code, self.year)
         for (code, dis), figure in stored.items():
             self.evaluator.index.add(self.unit.code, code, self.year, dis, figure.value,
-                                     figure.entered_directly)
+                                     figure.entered_directly, figure.kind)
         refreshed = {c for r in changed for c in _codes_of(r)}
         self.own = {key: figure for key, figure in self.own.items() if key[0] not in refreshed}
         self.own.update({key: (v.value, v.comment) for key, v in stored.items()})
@@ -263,7 +269,13 @@ def _fill(row: EntryRow, sheet: EntrySheet, stored: dict[tuple[str, str], DataVa
     index, unit, year = sheet.evaluator.index, sheet.unit.code, sheet.year
     resolved = index.resolve(unit, row.code, year)
     row.current, row.source = resolved.value, resolved.source
-    row.previous = index.resolve(unit, row.code, year - 1).value if year > FIRST_YEAR else None
+    row.answered = resolved.answered
+    last = index.resolve(unit, row.code, year - 1) if year > FIRST_YEAR else None
+    row.previous = last.value if last is not None else None
+    row.previous_mark = (KIND_LABELS[last.source] if last is not None and last.value is None
+                         and last.source in ("not_applicable", "pending") else "")
+    row.marks = {key: figure_text(figure.kind, figure.value) for key, figure in stored.items()
+                 if key[0] in _codes_of(row) and figure.kind != NUMBER}
     own = stored.get((row.code, "total"))
     row.comment = own.comment if own else ""
     row.entered_directly = bool(own and own.entered_directly)
@@ -304,7 +316,9 @@ def _consistency_notes(row: EntryRow) -> list[str]:
     if not row.is_rate:
         return []
     notes = []
-    if (row.numerator is None) != (row.denominator is None):
+    marked = any(key[0] in (row.indicator.numerator, row.indicator.denominator)
+                 for key in row.marks)  # a 不适用/待核实 count is not a forgotten one
+    if (row.numerator is None) != (row.denominator is None) and not marked:
         have, lack = ((row.numerator_name, row.denominator_name) if row.numerator is not None
                       else (row.denominator_name, row.numerator_name))
         fallback = "，现显示下级单位汇总的比率" if row.source == "aggregated" else ""

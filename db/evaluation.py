@@ -10,7 +10,11 @@ Choices a county may question are shown in the reason and documented in docs/eva
   ``at_risk`` while the deadline is still ahead;
 - fluctuation ("波动较大"): the latest year-on-year change lies more than three standard
   deviations from the mean of the earlier changes (at least three of them);
-- 左右: within ± the target's tolerance (default 2 percentage points, from the catalogue).
+- 左右: within ± the target's tolerance (default 2 percentage points, from the catalogue);
+- a figure entered as 不适用 makes the target ``not_applicable`` (not ``no_data``); a 待核实
+  figure is evaluated with its reported value and the result is marked ``pending`` (待核实),
+  with the units under query named in the reason; one without a value is ``no_data``
+  saying 待核实 (db/value_kinds.py).
 """
 
 from __future__ import annotations
@@ -101,6 +105,17 @@ class TargetResult:
     warnings: tuple[EarlyWarning, ...] = ()
     contributing_units: tuple[str, ...] = ()
     missing_units: tuple[str, ...] = ()
+    # The verdict rests on a figure under query (待核实): shown beside the status.
+    pending: bool = False
+    # How the unit's own figure was entered: number, not_applicable (不适用) or pending.
+    figure_kind: str = "number"
+
+    @property
+    def figure_label(self) -> str | None:
+        """"不适用" or "待核实" where a report prints that instead of (or beside) a number."""
+        if self.figure_kind == "not_applicable" and self.value is None:
+            return "不适用"
+        return "待核实" if self.pending else None
 
     @property
     def status_label(self) -> str:
@@ -234,6 +249,10 @@ class Inputs:
     per_unit: Mapping[str, float | None] = field(default_factory=dict)  # per_unit: each unit
     unit_names: Mapping[str, str] = field(default_factory=dict)
     unit_level: str = "county"
+    # How the unit's own figure for the year was stored: number, not_applicable (不适用) or
+    # pending (待核实); and the units below whose figures pooled here are 待核实.
+    figure_kind: str = "number"
+    queried: tuple[str, ...] = ()
 
 
 def evaluate_target(spec: TargetSpec, year: int, inputs: Inputs,
@@ -245,11 +264,15 @@ def evaluate_target(spec: TargetSpec, year: int, inputs: Inputs,
                warnings: Sequence[EarlyWarning] = ()) -> TargetResult:
         return TargetResult(spec.id, spec.indicator.code, spec.goal, spec.domain, year, value,
                             status, reason, projected, tuple(warnings), inputs.contributing,
-                            inputs.missing)
+                            inputs.missing, figure_kind=inputs.figure_kind)
 
     if inputs.unit_level == "township" and spec.indicator.collected_at != "township" \
             and spec.kind != "per_unit":
         return result("not_applicable", "该指标由县级及以上单位统计，乡镇不单独评估")
+    if inputs.figure_kind == "not_applicable" and spec.kind != "per_unit":
+        return result("not_applicable", f"{year}年填报为不适用：该指标不适用于本单位或本年度")
+    if inputs.figure_kind == "pending" and value is None and spec.kind != "per_unit":
+        return replace(result("no_data", f"{year}年数据待核实，尚无报送值"), pending=True)
     if spec.kind == "per_unit":
         verdict = _per_unit(spec, year, inputs, result)
     elif spec.kind == "trend":
@@ -258,6 +281,11 @@ def evaluate_target(spec: TargetSpec, year: int, inputs: Inputs,
         verdict = _relative(spec, year, inputs, result)
     else:
         verdict = _against_bound(spec, year, inputs, result, tolerance)
+    if (inputs.queried or inputs.figure_kind == "pending") and verdict.status != "not_applicable":
+        names = "、".join(inputs.unit_names.get(u, u) for u in inputs.queried[:5])
+        names += "等" if len(inputs.queried) > 5 else ""
+        verdict = replace(verdict, pending=True,
+                          reason=f"{verdict.reason}（数据待核实{'：' + names if names else ''}）")
     swing = fluctuation(inputs.series, year, spec.indicator.unit)
     if swing is None or verdict.status in ("no_data", "not_applicable"):
         return verdict
@@ -517,8 +545,19 @@ class Evaluator:
         # A unit with no units below "misses" only itself: that is 无数据, not a unit below
         # that did not report ("1个单位未填报：太平街道" on 太平街道's own row).
         missing = () if current.missing == (unit_code,) else current.missing
+        figure_kind = (current.source if current.source in ("not_applicable", "pending")
+                       else "number")
+        queried: tuple[str, ...] = ()
+        if self.index.marks:
+            if current.value is not None and self.index.queried((unit_code,), code, year, dis):
+                figure_kind = "pending"  # the unit's own figure is the one under query
+            # Units below whose figure is 待核实: pooled with its value, or (without one)
+            # missing — either way the result names them.
+            queried = tuple(self.index.queried(
+                [u for u in (*current.contributing, *current.missing) if u != unit_code],
+                code, year, dis))
         inputs = Inputs(series, current.contributing, missing, other, per_unit,
-                        self.names, self.levels.get(unit_code, "county"))
+                        self.names, self.levels.get(unit_code, "county"), figure_kind, queried)
         return evaluate_target(spec, year, inputs, self.tolerance)
 
     def _units_checked(self, spec: TargetSpec, unit_code: str, year: int) -> list[str]:

@@ -20,18 +20,19 @@ from sqlalchemy.orm import Session
 
 from db.checks import (
     Finding,
+    allowed_disaggregations,
     check_unit_year,
     check_value,
     clean_comment,
     has_errors,
     jump_finding,
-    parse_number,
 )
 from db.models import AuditEntry, DataValue, Goal, GoalProgress, Indicator, OrgUnit, utcnow
 from db.plan_checks import PlanChecks, checks_for_unit
 from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.unit_events import unit_year_problem
 from db.units import plan_for_unit
+from db.value_kinds import KINDS, NOT_APPLICABLE, NUMBER, parse_figure
 
 STATUSES = ("draft", "submitted", "approved")
 YEAR_STATUS_LABELS = {"draft": "草稿", "submitted": "已上报", "approved": "已审核"}
@@ -107,8 +108,13 @@ def save_value(
     comment: str | None = None,
     user: str = "",
     entered_directly: bool | None = None,
+    kind: str | None = None,
 ) -> SaveResult:
     """Check and store one figure, as typed (text) or as a number.
+
+    The text says the figure's kind (db/value_kinds.py): "不适用" or "-2", "待核实" or
+    "12.5（待核实）". ``kind`` given explicitly wins over the text: ``pending`` with an empty
+    value keeps a 待核实 without a number, ``not_applicable`` drops the value.
 
     Refused with error findings, writing nothing, for an unknown unit or indicator, a year
     outside 2020–2030, a value that is not a number or fails :func:`check_value`, or an
@@ -124,7 +130,12 @@ def save_value(
     if indicator is None:
         return SaveResult(None, [_error("unknown_indicator", f"没有代码为“{code}”的指标。")])
 
-    number, findings = parse_number(value)
+    parsed_kind, number, findings = parse_figure(value)
+    if kind is not None and kind not in KINDS:
+        return SaveResult(None, [_error("unknown_kind", f"“{kind}”不是有效的数据类别。")])
+    kind = kind or parsed_kind
+    if kind == NOT_APPLICABLE:
+        number, findings = None, []
     if comment is not None:
         comment, noted = clean_comment(comment)
         findings += noted
@@ -132,25 +143,29 @@ def save_value(
                         disaggregation) for f in findings]
     if has_errors(findings):
         return SaveResult(None, findings)
-    if number is None:
+    if kind is None or (kind == NUMBER and number is None):
         return delete_value(session, unit_code, code, year, disaggregation, user)
-    findings.extend(check_value(indicator, number, disaggregation))
+    if number is not None:
+        findings.extend(check_value(indicator, number, disaggregation))
+    elif disaggregation not in allowed_disaggregations(indicator):
+        findings.extend(check_value(indicator, 0.0, disaggregation))
     if has_errors(findings):
         return SaveResult(None, findings)
 
     existing = find_value(session, unit_code, code, year, disaggregation)
     direct = indicator.kind == "rate" if entered_directly is None else entered_directly
-    if direct and indicator.kind == "rate":
+    if direct and indicator.kind == "rate" and number is not None:
         findings.append(Finding(
             "warning", "rate_entered_directly",
             f"“{indicator.name}”直接填报了比率，无法向上汇总。如有条件，请改为填报分子和分母"
             "（人数），由软件计算。", code, disaggregation))
     series = history(session, unit_code, code, disaggregation)
     plan_checks = checks_for_unit(session, unit_code)
-    yoy = plan_checks.yoy(series, year, number, code, disaggregation)
-    if yoy is not None:
-        findings.append(yoy)
-    jump = jump_finding(series, year, number)
+    if number is not None:
+        yoy = plan_checks.yoy(series, year, number, code, disaggregation)
+        if yoy is not None:
+            findings.append(yoy)
+    jump = None if number is None else jump_finding(series, year, number)
     if jump is not None:
         findings.append(Finding(jump.severity, jump.code, f"“{indicator.name}”：{jump.message}",
                                 code, disaggregation))
@@ -165,7 +180,8 @@ def save_value(
         if _year_approved(session, unit_code, year):
             return SaveResult(None, [_locked(indicator, year, code, disaggregation)])
         row = DataValue(unit_code=unit_code, indicator_code=code, year=year,
-                        disaggregation=disaggregation, value=number, entered_directly=direct,
+                        disaggregation=disaggregation, value=number, kind=kind,
+                        entered_directly=direct,
                         comment=comment or "", status="draft", stored_by=user,
                         updated_at=utcnow())
         session.add(row)
@@ -174,7 +190,7 @@ def save_value(
         return SaveResult(row, findings, changed=True)
 
     new_comment = existing.comment if comment is None else comment
-    if (existing.value == number and existing.comment == new_comment
+    if (existing.value == number and existing.kind == kind and existing.comment == new_comment
             and existing.entered_directly == direct):
         # Saving what is stored is harmless even when locked: re-importing a file is a no-op.
         return SaveResult(existing, findings, changed=False)
@@ -182,6 +198,7 @@ def save_value(
         return SaveResult(existing, [_locked(indicator, year, code, disaggregation)])
     before = _value_state(existing)
     existing.value = number
+    existing.kind = kind
     existing.comment = new_comment
     existing.entered_directly = direct
     # A changed figure has not been through the check before submission; ask for it again.
@@ -195,8 +212,9 @@ def save_value(
 
 
 def _cross_check(session: Session, plan_checks: PlanChecks, unit_code: str, code: str,
-                 year: int, disaggregation: str, number: float) -> list[Finding]:
-    """The 审核公式 reading this figure, judged with it as it would be stored."""
+                 year: int, disaggregation: str, number: float | None) -> list[Finding]:
+    """The 审核公式 reading this figure, judged with it as it would be stored (a rule with a
+    figure that is not a number — 不适用, 待核实 without one — is not judged)."""
     if code not in plan_checks.codes:
         return []
     rows = session.execute(select(DataValue.indicator_code, DataValue.disaggregation,
@@ -217,7 +235,8 @@ def set_comment(session: Session, unit_code: str, code: str, year: int, comment:
         return SaveResult(None, [_error("no_figure", "该数据尚未填报，不能填写备注。", code,
                                         disaggregation)])
     return save_value(session, unit_code, code, year, existing.value, disaggregation,
-                      comment=comment, user=user, entered_directly=existing.entered_directly)
+                      comment=comment, user=user, entered_directly=existing.entered_directly,
+                      kind=existing.kind)
 
 
 def delete_value(session: Session, unit_code: str, code: str, year: int,
@@ -266,10 +285,11 @@ def values_for(session: Session, unit_codes: Iterable[str],
 
 def history(session: Session, unit_code: str, code: str,
             disaggregation: str = "total") -> dict[int, float]:
-    """``{year: value}`` of one figure of one unit over all years."""
+    """``{year: value}`` of one figure of one unit over all years that have a number."""
     query = select(DataValue.year, DataValue.value).where(
         DataValue.unit_code == unit_code, DataValue.indicator_code == code,
-        DataValue.disaggregation == disaggregation).order_by(DataValue.year)
+        DataValue.disaggregation == disaggregation,
+        DataValue.value.is_not(None)).order_by(DataValue.year)
     return {year: value for year, value in session.execute(query)}
 
 
@@ -415,7 +435,10 @@ def _value_key(row: DataValue) -> str:
 
 
 def _value_state(row: DataValue) -> dict[str, Any]:
-    return {"value": row.value, "comment": row.comment, "status": row.status}
+    state: dict[str, Any] = {"value": row.value, "comment": row.comment, "status": row.status}
+    if row.kind != NUMBER:  # an entry of a plain number reads as before
+        state["kind"] = row.kind
+    return state
 
 
 def _audit(session: Session, user: str, action: str, entity: str, key: str,

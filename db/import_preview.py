@@ -19,6 +19,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from db.models import DataValue, Indicator, OrgUnit
+from db.value_kinds import NUMBER, figure_text, kind_or_number
 
 if TYPE_CHECKING:
     from db.importing.excel_template import TemplateImportReport
@@ -45,8 +46,9 @@ class ValueChange:
     name: str
     year: int
     disaggregation: str
-    old: float | None
-    new: float
+    # A number, or the words of a figure that is not one: "不适用", "12.5（待核实）".
+    old: float | str | None
+    new: float | str
     change: str  # NEW | CHANGED | UNCHANGED | CONFLICT
     reason: str = ""
 
@@ -70,7 +72,7 @@ class ValueDiff:
         return sum(1 for row in self.rows if row.change == change)
 
 
-def diff_values(session: Session, incoming: Iterable[tuple[FigureKey, float]], *,
+def diff_values(session: Session, incoming: Iterable[tuple[FigureKey, float | str]], *,
                 conflicts: Mapping[FigureKey, str] | None = None,
                 limit: int = DEFAULT_LIMIT) -> ValueDiff:
     """Compare ``incoming`` ((unit, code, year, disaggregation), value) with the database.
@@ -79,7 +81,7 @@ def diff_values(session: Session, incoming: Iterable[tuple[FigureKey, float]], *
     file's older or locked figures): they are shown as conflicts whatever their values.
     """
     conflicts = conflicts or {}
-    wanted: list[tuple[FigureKey, float]] = []
+    wanted: list[tuple[FigureKey, float | str]] = []
     total = 0
     for key, value in incoming:
         total += 1
@@ -105,19 +107,21 @@ def diff_values(session: Session, incoming: Iterable[tuple[FigureKey, float]], *
     return ValueDiff(rows, total)
 
 
-def _stored(session: Session, keys: list[FigureKey]) -> dict[FigureKey, float]:
-    found: dict[FigureKey, float] = {}
+def _stored(session: Session, keys: list[FigureKey]) -> dict[FigureKey, float | str]:
+    found: dict[FigureKey, float | str] = {}
     for start in range(0, len(keys), 400):  # SQLite's bound-parameter limit, with room
         chunk = keys[start:start + 400]
         columns = (DataValue.unit_code, DataValue.indicator_code, DataValue.year,
                    DataValue.disaggregation)
-        for unit, code, year, dis, value in session.execute(
-                select(*columns, DataValue.value).where(tuple_(*columns).in_(chunk))):
-            found[(unit, code, year, dis)] = value
+        for unit, code, year, dis, value, kind in session.execute(
+                select(*columns, DataValue.value, DataValue.kind)
+                .where(tuple_(*columns).in_(chunk))):
+            found[(unit, code, year, dis)] = (value if kind == NUMBER and value is not None
+                                              else figure_text(kind, value))
     return found
 
 
-def sync_file_figures(path: Path) -> Iterator[tuple[FigureKey, float]]:
+def sync_file_figures(path: Path) -> Iterator[tuple[FigureKey, float | str]]:
     """The figures of a sync file that the core has already checked, in file order.
 
     Read once more rather than kept by the check, which streams a million figures through
@@ -136,6 +140,12 @@ def sync_file_figures(path: Path) -> Iterator[tuple[FigureKey, float]]:
                 try:
                     key = (str(record["orgUnit"]), str(record["dataElement"]),
                            int(record["period"]), str(record["categoryOptionCombo"]))
+                    kind = kind_or_number(record.get("kind"))
+                    if kind != NUMBER:  # 不适用 / 待核实, compared as the words
+                        raw = record.get("value")
+                        yield key, figure_text(kind, float(raw) if raw not in ("", None)
+                                               and kind != "not_applicable" else None)
+                        continue
                     value = float(record["value"])
                 except (KeyError, TypeError, ValueError):
                     continue  # the check has already refused such a file
@@ -159,7 +169,9 @@ def template_value_diff(session: Session, report: TemplateImportReport,
                         limit: int = DEFAULT_LIMIT) -> ValueDiff:
     """The value-level preview of a checked Excel template (its dry run's accepted rows)."""
     year = int(report.year)
-    incoming = [((o.unit, o.code, year, o.disaggregation), float(o.value))
+    incoming = [((o.unit, o.code, year, o.disaggregation),
+                 float(o.value) if o.kind == NUMBER and o.value is not None
+                 else figure_text(o.kind, o.value))
                 for o in report.figures
-                if o.status == "accepted" and o.value is not None]
+                if o.status == "accepted" and (o.value is not None or o.kind != NUMBER)]
     return diff_values(session, incoming, limit=limit)

@@ -230,7 +230,11 @@ class DataValue(Base):
     indicator_code: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
     year: Mapped[int] = mapped_column(Integer)
     disaggregation: Mapped[str] = mapped_column(String(32), default="total")
-    value: Mapped[float] = mapped_column(Float)
+    # None only for a figure that is not a number (db/value_kinds.py): 不适用, or 待核实
+    # reported without a value.
+    value: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # number | not_applicable (不适用) | pending (待核实); 无数据 is no row.
+    kind: Mapped[str] = mapped_column(String(16), default="number", server_default="number")
     entered_directly: Mapped[bool] = mapped_column(Boolean, default=False)
     comment: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|submitted|approved

@@ -71,7 +71,7 @@ def build_overview(session: Session, sheet: EntrySheet,
         for row in sheet.rows for spec, result in zip(row.targets, row.results, strict=True)
         if result.status == "at_risk" or result.warnings
     ]
-    filled = sum(1 for row in sheet.rows if row.current is not None)
+    filled = sum(1 for row in sheet.rows if row.answered)
     children = _children(session, sheet, progress, cancelled) if with_children else []
     below = _subtree(sheet.unit.code, sheet.evaluator.index.all_children)
     findings = [f.message for f in figures_outside_validity(session, below)
@@ -100,6 +100,6 @@ def _children(session: Session, sheet: EntrySheet,
             counts[evaluator.evaluate_one(spec, code, sheet.year).status] += 1
         codes = {s.indicator.code for s in specs}
         filled = sum(1 for c in codes
-                     if evaluator.index.resolve(code, c, sheet.year).value is not None)
+                     if evaluator.index.resolve(code, c, sheet.year).answered)
         lines.append(UnitLine(code, name, filled, len(codes), counts))
     return lines

@@ -23,11 +23,14 @@ from db.evaluation import STATUS_LABELS
 from db.figures import find_value, save_value, set_comment
 from db.returns import ReturnMark, mark_for, return_marks
 from db.storage import begin_write, busy_message, end_read, is_database_busy
+from db.value_kinds import NOT_APPLICABLE, NUMBER, PENDING, figure_text
 from desktop.i18n import tr
 from desktop.status_style import (
     CORRECTED_BACKGROUND,
     CORRECTED_SYMBOL,
     ERROR_BACKGROUND,
+    KIND_BACKGROUND,
+    KIND_FOREGROUND,
     RETURNED_BACKGROUND,
     RETURNED_SYMBOL,
     STATUS_BACKGROUND,
@@ -163,6 +166,8 @@ class EntryTableModel(HeadedTableModel):
             font = QFont()
             font.setItalic(True)  # pooled from the units below, not typed here
             return font
+        if role == Qt.ItemDataRole.ForegroundRole and self._mark(row, column):
+            return QBrush(KIND_FOREGROUND)
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (PREVIOUS, POOLED,
                                                                     *FIGURE_COLUMNS):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -181,8 +186,13 @@ class EntryTableModel(HeadedTableModel):
         if column == TARGET:
             return row.target_text
         if column == PREVIOUS:
-            return _number(row.previous)
+            return _number(row.previous) if row.previous is not None else row.previous_mark
+        mark = self._mark(row, column)
+        if mark:  # 不适用, 待核实 or "12.5？": never shown as a bare number
+            return _short_mark(mark)
         if column == VALUE:
+            if row.current is None and row.source == "not_applicable":
+                return "不适用"  # a rate whose count is 不适用, or every unit below is
             # The unit's own figure; a county's pooled one stands beside it (下级汇总). A unit
             # without its own figure shows the pooled one here too, in italics.
             return _number(row.own_value if row.own_value is not None else row.current)
@@ -209,7 +219,41 @@ class EntryTableModel(HeadedTableModel):
         if key is None:
             return ""
         stored = find_value(self.session, self.sheet.unit.code, key[0], self.sheet.year, key[1])
-        return format_number(stored.value) if stored else ""
+        return figure_text(stored.kind, stored.value) if stored else ""
+
+    def _mark(self, row: EntryRow, column: int) -> str:
+        """The cell's 不适用 / 待核实 text, if its stored figure is not a plain number."""
+        if column not in FIGURE_COLUMNS or not row.marks:
+            return ""
+        key = self.cell_key(row, column)
+        return row.marks.get(key, "") if key is not None else ""
+
+    def marked_text(self, index: Index, kind: str) -> str | None:
+        """What to type into a figure cell to mark it ``kind`` (the context menu's 标记为…),
+        keeping a reported value under 待核实; None where the cell holds no figure."""
+        row, column = self.row_at(index.row()), index.column()
+        if column not in FIGURE_COLUMNS or self.cell_key(row, column) is None:
+            return None
+        end_read(self.session)
+        key = self.cell_key(row, column)
+        assert key is not None
+        stored = find_value(self.session, self.sheet.unit.code, key[0], self.sheet.year, key[1])
+        value = stored.value if stored is not None else None
+        if kind == PENDING:
+            return figure_text(PENDING, value)
+        if kind == NOT_APPLICABLE:
+            return figure_text(NOT_APPLICABLE, None)
+        # Confirmed: the reported value becomes a plain figure again.
+        return figure_text(NUMBER, value) if value is not None else None
+
+    def stored_kind(self, index: Index) -> str | None:
+        """The kind of the figure a cell edits, or None where there is none."""
+        row, column = self.row_at(index.row()), index.column()
+        key = self.cell_key(row, column) if column in FIGURE_COLUMNS else None
+        if key is None:
+            return None
+        stored = find_value(self.session, self.sheet.unit.code, key[0], self.sheet.year, key[1])
+        return stored.kind if stored is not None else None
 
     def _tooltip(self, row: EntryRow, column: int) -> str | None:
         key = self.cell_key(row, column) if column in EDITABLE else None
@@ -222,6 +266,12 @@ class EntryTableModel(HeadedTableModel):
         return self._plain_tooltip(row, column)
 
     def _plain_tooltip(self, row: EntryRow, column: int) -> str | None:
+        kind_mark = self._mark(row, column)
+        if kind_mark == "不适用":
+            return tr("不适用：该指标不适用于本单位或本年度（不计入汇总，也不算缺报）")
+        if kind_mark:
+            return tr("待核实：数据已报送，正在核实（{text}）。核实后右键选择“核实无误”，"
+                      "或直接填写核实后的数字。").format(text=kind_mark)
         if column in (STATUS, POOLED):
             return row.reason
         if column == VALUE and row.is_rate:
@@ -248,6 +298,9 @@ class EntryTableModel(HeadedTableModel):
             return QBrush(CORRECTED_BACKGROUND if mark.corrected else RETURNED_BACKGROUND)
         if column == STATUS:
             return QBrush(STATUS_BACKGROUND[row.status])
+        kind_mark = self._mark(row, column)
+        if kind_mark:
+            return QBrush(KIND_BACKGROUND[PENDING if "待核实" in kind_mark else NOT_APPLICABLE])
         if column == VALUE and row.notes:
             return QBrush(WARNING_BACKGROUND)  # a pair that does not add up (row.notes)
         return None
@@ -392,9 +445,18 @@ def status_text(row: EntryRow) -> str:
         reason = next((r.reason for r in row.results if r.status == "no_data" and r.reason), "")
         if reason:
             chips += f"：{reason.rstrip('。')}"
+    if any(r.pending for r in row.results):
+        chips += "（待核实）"
     if row.notes:
         chips += "  ⚠"
     return chips
+
+
+def _short_mark(mark: str) -> str:
+    """A mark as the narrow 本年 cell shows it: "12.5（待核实）" as "12.5？" (the way a
+    clerk may type it too); 不适用 and 待核实 as they are. The tooltip has the words."""
+    suffix = "（待核实）"
+    return mark[:-len(suffix)] + "？" if mark.endswith(suffix) else mark
 
 
 def _pooled_text(row: EntryRow) -> str:

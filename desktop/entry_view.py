@@ -13,19 +13,34 @@ from PySide6.QtCore import (
     Qt,
     QTimer,
 )
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence, QResizeEvent
+from PySide6.QtGui import (
+    QContextMenuEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QTableView,
     QWidget,
 )
 
+from db.value_kinds import NOT_APPLICABLE, NUMBER, PENDING
 from desktop.clipboard import parse_block
-from desktop.entry_model import HEADERS, INDICATOR, VISUAL_ORDER, EntryTableModel
+from desktop.entry_model import FIGURE_COLUMNS, HEADERS, INDICATOR, VISUAL_ORDER, EntryTableModel
+from desktop.i18n import tr, translatable
+
+# The context menu's marks: (kind, label). Typing the same words ("不适用", "-2", "待核实",
+# "12.5（待核实）") does the same; every mark is one undoable edit.
+MARK_ACTIONS = ((NOT_APPLICABLE, translatable("标记为不适用")),
+                (PENDING, translatable("标记为待核实")),
+                (NUMBER, translatable("核实无误（取消待核实）")))
 
 
 @dataclass(frozen=True)
@@ -239,6 +254,58 @@ class EntryTableView(QTableView):
         if target.isValid():
             self.selectionModel().setCurrentIndex(
                 target, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        index = self.indexAt(event.pos())
+        if not index.isValid() or index.column() not in FIGURE_COLUMNS \
+                or not index.flags() & Qt.ItemFlag.ItemIsEditable:
+            return
+        if not self.selectionModel().isSelected(index):
+            self.setCurrentIndex(index)
+        menu = self.mark_menu(index)
+        menu.exec(event.globalPos())
+
+    def mark_menu(self, index: QModelIndex) -> QMenu:
+        """标记为不适用 / 标记为待核实 / 核实无误 for the selected figure cells."""
+        menu = QMenu(self)
+        menu.setObjectName("markMenu")
+        source = _entry_model(self)
+        kinds = {source.stored_kind(self._source_index(i)) for i in self._figure_cells()}
+        for kind, label in MARK_ACTIONS:
+            if kind == NUMBER and PENDING not in kinds:
+                continue  # only a 待核实 figure can be confirmed
+            action = menu.addAction(tr(label))
+            action.setData(kind)
+            action.triggered.connect(lambda _=False, k=kind: self.mark_selected(k))
+        return menu
+
+    def mark_selected(self, kind: str) -> int:
+        """Mark every selected figure cell ``kind``, as one undo step; the number marked."""
+        source = _entry_model(self)
+        cells = self._figure_cells()
+        done = 0
+        source.undo_stack.beginMacro(tr("标记"))
+        try:
+            for index in cells:
+                text = source.marked_text(self._source_index(index), kind)
+                if text is not None and self.model().setData(index, text,
+                                                             Qt.ItemDataRole.EditRole):
+                    done += 1
+        finally:
+            source.undo_stack.endMacro()
+        return done
+
+    def _figure_cells(self) -> list[QModelIndex]:
+        chosen = self.selectedIndexes() or [self.currentIndex()]
+        return [i for i in chosen if i.isValid() and i.column() in FIGURE_COLUMNS
+                and i.flags() & Qt.ItemFlag.ItemIsEditable]
+
+    def _source_index(self, index: QModelIndex) -> QModelIndex:
+        model = self.model()
+        while isinstance(model, QAbstractProxyModel):
+            index = model.mapToSource(index)
+            model = model.sourceModel()
+        return index
 
     def _clear_selected(self) -> None:
         for index in self.selectedIndexes():

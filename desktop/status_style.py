@@ -23,7 +23,15 @@ STATUS_SYMBOL = {
 ERROR_BACKGROUND = QColor("#ff9c9c")
 WARNING_BACKGROUND = QColor("#fff3a0")
 # A figure the level above returned (退回) with a reason, and one corrected since, not yet sent.
-RETURNED_BACKGROUND = QColor("#e3d0f5")
+# Orange, apart from the violet of 待核实 and the yellow and red of warnings and errors.
+RETURNED_BACKGROUND = QColor("#fbd3ad")
 CORRECTED_BACKGROUND = QColor("#cfe3f7")
 RETURNED_SYMBOL = "↩"
 CORRECTED_SYMBOL = "✎"
+# Figures that are not numbers (db/value_kinds.py): 不适用 greyed out, 待核实 in a pale
+# violet that no status uses, both in a dark blue-grey text so they never pass for a figure.
+KIND_BACKGROUND = {
+    "not_applicable": QColor("#eef0f4"),
+    "pending": QColor("#eadcf8"),
+}
+KIND_FOREGROUND = QColor("#34406b")

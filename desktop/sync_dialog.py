@@ -110,11 +110,16 @@ def value_rows(diff: ValueDiff) -> list[list[object]]:
     for v in diff.rows:
         what = v.name + (f"（{DISAGGREGATION_LABELS.get(v.disaggregation, v.disaggregation)}）"
                          if v.disaggregation not in ("", "total") else "")
-        old = format_number(v.old) if v.old is not None else "—"
+        old = _shown(v.old) if v.old is not None else "—"
         outcome = change_words().get(v.change, v.change_text) + (f"：{v.reason}" if v.reason
                                                                   else "")
-        rows.append([v.unit_name, what, v.year, old, format_number(v.new), outcome])
+        rows.append([v.unit_name, what, v.year, old, _shown(v.new), outcome])
     return rows
+
+
+def _shown(value: float | str) -> str:
+    # 不适用 / 待核实 arrive as their words (db/import_preview.py).
+    return value if isinstance(value, str) else format_number(value)
 
 
 VALUE_HEADERS = ("单位", "指标", "年份", "原值", "新值", "结果")

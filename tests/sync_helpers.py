@@ -188,7 +188,8 @@ def figures(session: Session) -> list[tuple[Any, ...]]:
     return [tuple(row) for row in session.execute(
         select(DataValue.unit_code, DataValue.indicator_code, DataValue.year,
                DataValue.disaggregation, DataValue.value, DataValue.comment, DataValue.status,
-               DataValue.entered_directly, DataValue.stored_by, DataValue.updated_at)
+               DataValue.entered_directly, DataValue.stored_by, DataValue.updated_at,
+               DataValue.kind)
         .order_by(DataValue.unit_code, DataValue.indicator_code, DataValue.year,
                   DataValue.disaggregation))]
 

@@ -121,14 +121,19 @@ def test_every_input_cell_has_a_validation_that_explains_itself_in_chinese(
         covering = [v for v in validations if cell in v.sqref]
         assert len(covering) == 1, cell
         spec, indicator = covering[0], catalogue[row["key_code"]]
+        # A custom formula anchored on the first cell of its range: the number rule, -2, or
+        # the words 不适用 / 待核实 (db/value_kinds.py).
+        first = str(spec.sqref).split(":")[0]
+        formula = spec.formula1
+        assert spec.type == "custom" and formula.startswith(f"IF(ISNUMBER({first}),")
+        assert f'{first}="不适用"' in formula and f"{first}=-2" in formula
+        assert "不适用" in spec.prompt and "待核实" in spec.prompt
         if indicator.kind == "count":
-            assert (spec.type, spec.operator, spec.formula1, spec.formula2) == (
-                "whole", "between", "0", "100000000")
+            assert f"{first}<=100000000" in formula and f"{first}=INT({first})" in formula
         elif indicator.unit == "%" and indicator.code in MAY_EXCEED_100:
-            assert (spec.type, spec.operator, spec.formula2) == ("decimal", "between", "300")
+            assert f"{first}<=300" in formula and "INT" not in formula
         elif indicator.unit == "%":
-            assert (spec.type, spec.operator, spec.formula1, spec.formula2) == (
-                "decimal", "between", "0", "100")
+            assert f"{first}>=0" in formula and f"{first}<=100)" in formula
 
 
 def test_a_township_gets_only_what_townships_collect(county: Session, tmp_path: Path) -> None:

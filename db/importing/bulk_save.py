@@ -37,13 +37,14 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from db.changes import FIGURES, RECORDED, record_change
-from db.checks import Finding, check_value, has_errors, jump_finding, parse_number
+from db.checks import Finding, check_value, has_errors, jump_finding
 from db.cross_checks import evaluate
 from db.models import AuditEntry, DataValue, Indicator, OrgUnit, table_of, utcnow
 from db.plan_checks import PlanChecks, checks_for_units
 from db.plan_years import FIRST_YEAR, LAST_YEAR
 from db.progress import CancelCheck, ProgressCallback, never_cancelled, no_progress
 from db.unit_events import unit_year_problem
+from db.value_kinds import NUMBER, parse_figure
 
 # SQLite before 3.32 allows 999 bound parameters per statement; stay well below.
 _IN_CHUNK = 500
@@ -80,6 +81,7 @@ class Planned:
     comment: str = ""
     row_id: int | None = None  # the stored figure an update changes
     before: dict[str, Any] | None = None
+    kind: str = NUMBER  # number | not_applicable | pending (db/value_kinds.py)
 
     @property
     def ok(self) -> bool:
@@ -92,10 +94,11 @@ class Planned:
 
 class _Stored(NamedTuple):
     id: int | None
-    value: float
+    value: float | None
     comment: str
     status: str
     entered_directly: bool
+    kind: str = NUMBER
 
 
 def plan_values(session: Session, figures: Sequence[Figure],
@@ -112,16 +115,17 @@ def plan_values(session: Session, figures: Sequence[Figure],
     approved: set[tuple[str, int]] = set()
     query = select(DataValue.id, DataValue.unit_code, DataValue.indicator_code, DataValue.year,
                    DataValue.disaggregation, DataValue.value, DataValue.comment,
-                   DataValue.status, DataValue.entered_directly)
+                   DataValue.status, DataValue.entered_directly, DataValue.kind)
     codes = sorted({f.code for f in figures})
     if len(codes) < min(len(indicators), _IN_CHUNK // 2):
         # Only the indicators of this batch: a CSV imported in batches (csv_values.py) would
         # otherwise read every figure of its units again for each batch.
         query = query.where(DataValue.indicator_code.in_(codes))
-    for id_, unit, code, year, dis, value, comment, status, direct in _chunked_rows(
+    for id_, unit, code, year, dis, value, comment, status, direct, kind in _chunked_rows(
             session, query, DataValue.unit_code, unit_codes):
-        stored[(unit, code, year, dis)] = _Stored(id_, value, comment, status, direct)
-        series.setdefault((unit, code, dis), {})[year] = value
+        stored[(unit, code, year, dis)] = _Stored(id_, value, comment, status, direct, kind)
+        if value is not None:
+            series.setdefault((unit, code, dis), {})[year] = value
     # An approved (已审核) figure of any indicator locks its unit's year.
     locked = select(DataValue.unit_code, DataValue.year).where(
         DataValue.status == "approved").distinct()
@@ -143,12 +147,12 @@ def plan_values(session: Session, figures: Sequence[Figure],
         plan = _plan_one(figure, units, indicators, stored, series, approved, plan_checks)
         planned.append(plan)
         if plan.changes:
-            assert plan.number is not None
             previous = stored.get(figure.key)
             stored[figure.key] = _Stored(previous.id if previous else None, plan.number,
-                                         plan.comment, "draft", plan.entered_directly)
-            series.setdefault((figure.unit, figure.code, figure.disaggregation),
-                              {})[figure.year] = plan.number
+                                         plan.comment, "draft", plan.entered_directly, plan.kind)
+            if plan.number is not None:
+                series.setdefault((figure.unit, figure.code, figure.disaggregation),
+                                  {})[figure.year] = plan.number
     _cross_check(session, planned, plan_checks)
     return planned
 
@@ -213,29 +217,32 @@ def _plan_one(figure: Figure, units: dict[str, OrgUnit], indicators: dict[str, I
     if indicator is None:
         return refused("unknown_indicator", f"没有代码为“{code}”的指标。")
 
-    number, parsed = parse_number(figure.value)
+    kind, number, parsed = parse_figure(figure.value)
     findings = [Finding(f.severity, f.code, f"“{indicator.name}”：{f.message}", code, dis)
                 for f in parsed]
     if has_errors(findings):
         return Planned(figure, "refused", findings)
-    if number is None:
+    if kind is None:
         return Planned(figure, "skip", findings)
-    findings.extend(check_value(indicator, number, dis))
+    # 不适用 has no number to check, only whether the breakdown exists.
+    findings.extend(check_value(indicator, 0.0 if number is None else number, dis)
+                    if number is not None or dis != "total" else [])
     if has_errors(findings):
         return Planned(figure, "refused", findings)
 
     existing = stored.get(figure.key)
     direct = indicator.kind == "rate"
-    if direct:
+    if direct and number is not None:
         findings.append(Finding(
             "warning", "rate_entered_directly",
             f"“{indicator.name}”直接填报了比率，无法向上汇总。如有条件，请改为填报分子和分母"
             "（人数），由软件计算。", code, dis))
     history = series.get((figure.unit, code, dis), {})
-    yoy = plan_checks[figure.unit].yoy(history, year, number, code, dis)
-    if yoy is not None:
-        findings.append(yoy)
-    jump = jump_finding(history, year, number)
+    if number is not None:
+        yoy = plan_checks[figure.unit].yoy(history, year, number, code, dis)
+        if yoy is not None:
+            findings.append(yoy)
+    jump = None if number is None else jump_finding(history, year, number)
     if jump is not None:
         findings.append(Finding(jump.severity, jump.code, f"“{indicator.name}”：{jump.message}",
                                 code, dis))
@@ -245,15 +252,20 @@ def _plan_one(figure: Figure, units: dict[str, OrgUnit], indicators: dict[str, I
     if existing is None:
         if (figure.unit, year) in approved:
             return Planned(figure, "refused", [locked])
-        return Planned(figure, "insert", findings, number, direct, figure.comment or "")
+        return Planned(figure, "insert", findings, number, direct, figure.comment or "",
+                       kind=kind)
     comment = existing.comment if figure.comment is None else figure.comment
-    if (existing.value == number and existing.comment == comment
+    if (existing.value == number and existing.kind == kind and existing.comment == comment
             and existing.entered_directly == direct):
-        return Planned(figure, "unchanged", findings, number, direct, comment, existing.id)
+        return Planned(figure, "unchanged", findings, number, direct, comment, existing.id,
+                       kind=kind)
     if existing.status == "approved":
         return Planned(figure, "refused", [locked])
     before = {"value": existing.value, "comment": existing.comment, "status": existing.status}
-    return Planned(figure, "update", findings, number, direct, comment, existing.id, before)
+    if existing.kind != NUMBER:
+        before["kind"] = existing.kind
+    return Planned(figure, "update", findings, number, direct, comment, existing.id, before,
+                   kind)
 
 
 def write_planned(session: Session, planned: Sequence[Planned], user: str = "",
@@ -270,14 +282,18 @@ def write_planned(session: Session, planned: Sequence[Planned], user: str = "",
         if not plan.changes:
             continue
         f = plan.figure
-        after = {"value": plan.number, "comment": plan.comment, "status": "draft"}
+        after: dict[str, Any] = {"value": plan.number, "comment": plan.comment,
+                                 "status": "draft"}
+        if plan.kind != NUMBER:  # as db/figures.py audits it
+            after["kind"] = plan.kind
         if plan.action == "insert":
             inserts.append({"unit_code": f.unit, "indicator_code": f.code, "year": f.year,
                             "disaggregation": f.disaggregation, "value": plan.number,
+                            "kind": plan.kind,
                             "entered_directly": plan.entered_directly, "comment": plan.comment,
                             "status": "draft", "stored_by": user, "updated_at": now})
         else:
-            updates.append({"row_id": plan.row_id, "value": plan.number,
+            updates.append({"row_id": plan.row_id, "value": plan.number, "kind": plan.kind,
                             "comment": plan.comment, "entered_directly": plan.entered_directly,
                             "status": "draft", "stored_by": user, "updated_at": now})
         audits.append({"at": now, "user": user, "action": plan.action, "entity": "data_value",

@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from db.backup import backup_before_import
-from db.checks import Finding, check_value, clean_comment, has_errors, parse_number
+from db.checks import Finding, check_value, clean_comment, has_errors
 from db.errors import UserError
 from db.import_scope import out_of_scope_message, writable_units
 from db.importing.bulk_save import Figure, plan_values, write_planned
@@ -51,6 +51,7 @@ from db.progress import (
 )
 from db.storage import begin_write
 from db.unit_events import unit_year_problem
+from db.value_kinds import NUMBER, figure_text, parse_figure
 
 COLUMNS = ("unit", "code", "year", "sex", "value", "comment")
 REQUIRED_COLUMNS = ("unit", "code", "year", "value")
@@ -92,8 +93,9 @@ class CsvRow:
     code: str
     year: int
     disaggregation: str
-    value: float
+    value: float | None  # None only for 不适用 and for 待核实 without a value
     comment: str | None
+    kind: str = "number"  # number | not_applicable | pending (db/value_kinds.py)
 
 
 def decode_csv(data: bytes) -> tuple[str, str]:
@@ -444,13 +446,14 @@ def _check_row(
               "留空表示合计。")
         ok = False
 
-    value, parse_findings = parse_number(get("value"))
+    # "不适用"/"-2" and "待核实"/"12.5（待核实）" are figures too (docs/cli.md, values CSV).
+    kind, value, parse_findings = parse_figure(get("value"))
     for finding in parse_findings:
         found.append(Finding(finding.severity, finding.code, "数值" + finding.message,
                              indicator.code if indicator else None))
     if parse_findings:
         ok = False
-    elif value is None:
+    elif kind is None:
         found.append(Finding("warning", "empty_value", "数值为空，本行不导入（库中已有的"
                              "数据不变）。", indicator.code if indicator else None))
 
@@ -466,12 +469,12 @@ def _check_row(
             found.append(finding)
             ok = ok and finding.severity != "error"
 
-    if not ok or value is None:
+    if not ok or kind is None:
         return None
     assert unit is not None and indicator is not None and year is not None
     assert disaggregation is not None
     comment = get("comment").strip() if "comment" in columns else None
-    return CsvRow(number, unit.code, indicator.code, year, disaggregation, value, comment)
+    return CsvRow(number, unit.code, indicator.code, year, disaggregation, value, comment, kind)
 
 
 class _Saver:
@@ -519,7 +522,8 @@ class _Saver:
                     name = indicator.name if indicator is not None else row.code
                     noted[row.row] = [Finding(f.severity, f.code, f"“{name}”：{f.message}",
                                               row.code, row.disaggregation) for f in found]
-            figures.append(Figure(row.unit, row.code, row.year, row.value, row.disaggregation,
+            value = row.value if row.kind == NUMBER else figure_text(row.kind, row.value)
+            figures.append(Figure(row.unit, row.code, row.year, value, row.disaggregation,
                                   comment))
         planned = plan_values(self.session, figures, self.cancel)
         for row, plan in zip(batch, planned, strict=True):

@@ -77,6 +77,7 @@ from db.progress import (
 from db.storage import begin_write
 from db.unit_events import unit_year_problem
 from db.units import subtree_codes
+from db.value_kinds import NUMBER, figure_text, parse_figure
 
 # Guards applied before openpyxl sees the file. A template of MAX_DATA_ROWS rows is about 2 MB on
 # disk and 19 MB unpacked (measured on 10 068 rows: 0.9 MB and 9.3 MB); a zip bomb declares more.
@@ -141,6 +142,7 @@ class RowOutcome:
     value: float | None
     status: str
     change: str = ""
+    kind: str = "number"  # number | not_applicable | pending (db/value_kinds.py)
 
 
 @dataclass
@@ -472,8 +474,10 @@ def _read_rows(session: Session, opened: _Opened, meta: Mapping[str, str],
             report.skipped += 1
         else:
             report.accepted += 1
+            value = (outcome.value if outcome.kind == NUMBER
+                     else figure_text(outcome.kind, outcome.value))
             figures.append((number, Figure(
-                outcome.unit, outcome.code, year, outcome.value, outcome.disaggregation,
+                outcome.unit, outcome.code, year, value, outcome.disaggregation,
                 _comment(comment_cell))))
 
     checksum = key_checksum(root, year, meta.get("department", ""), nonce, reading.keys_seen)
@@ -495,7 +499,8 @@ def _stored_values(session: Session, units: set[str], year: int) -> dict[FigureK
     for start in range(0, len(codes), 500):  # SQLite's bound-parameter limit, with room
         chunk = query.where(DataValue.unit_code.in_(codes[start:start + 500]))
         for unit, code, year_, dis, value in session.execute(chunk):
-            stored[(unit, code, year_, dis)] = value
+            if value is not None:  # 不适用 has no number to compare or keep
+                stored[(unit, code, year_, dis)] = value
     return stored
 
 
@@ -544,7 +549,8 @@ def _check_row(reading: _Reading, number: int, key_text: list[str], value_cell: 
     elif isinstance(comment_raw, str):
         findings += [Finding(f.severity, f.code, f"{label}：{f.message}", code, dis)
                      for f in clean_comment(comment_raw)[1]]
-    value, parsed = parse_number(raw) if not has_errors(findings) else (None, [])
+    # "不适用" / -2 and "待核实" / "12.5（待核实）" in a cell, as in the grid (db/value_kinds.py).
+    kind, value, parsed = parse_figure(raw) if not has_errors(findings) else (None, None, [])
     findings += [Finding(f.severity, f.code, f"{label}：{f.message}", code, dis) for f in parsed]
     if value is not None and not has_errors(findings):
         findings += check_value(indicator, value, dis)
@@ -552,7 +558,7 @@ def _check_row(reading: _Reading, number: int, key_text: list[str], value_cell: 
         report.add(number, Finding(finding.severity, finding.code, finding.message, code, dis))
     if has_errors(findings):
         return outcome
-    if value is None:
+    if kind is None:
         outcome.status = "empty"
         if key in reading.stored:
             report.add(number, Finding(
@@ -563,7 +569,7 @@ def _check_row(reading: _Reading, number: int, key_text: list[str], value_cell: 
             report.add(number, Finding("warning", "comment_without_value",
                                        f"{label}：只填了备注，没有填数值，本行不导入。", code, dis))
         return outcome
-    outcome.value, outcome.status = value, "accepted"
+    outcome.value, outcome.status, outcome.kind = value, "accepted", kind
     return outcome
 
 
@@ -718,7 +724,7 @@ def format_template_report(report: TemplateImportReport, limit: int = 300) -> st
         if outcome.status == "accepted":
             change = _CHANGE_WORDS.get(outcome.change, "无误")
             where = "" if outcome.unit == report.unit else f"{outcome.unit_name} "
-            value = format_number(outcome.value) if outcome.value is not None else ""
+            value = figure_text(outcome.kind, outcome.value)
             entries.append((outcome.row, 0, f"第{outcome.row}行 {where}{outcome.label} = "
                                             f"{value}：{change}"))
     for number, found in report.findings.items():

@@ -125,15 +125,15 @@ def _write(checker: Checker, user: str, log_row: dict[str, Any]) -> None:
     total = checker.inserts.count + len(checker.updates)
     done = 0
     insert_sql = ("INSERT INTO data_value (unit_code, indicator_code, year, disaggregation, "
-                  "value, entered_directly, comment, status, stored_by, updated_at) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                  "value, entered_directly, comment, status, stored_by, updated_at, kind) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
     for chunk in checker.inserts.chunks():
         raise_if_cancelled(checker.cancel)
         rawdb.executemany(session, insert_sql, chunk)
         done += len(chunk)
         checker.progress(done, total, "正在写入数据库……")
     update_sql = ("UPDATE data_value SET value = ?, entered_directly = ?, comment = ?, "
-                  "status = ?, stored_by = ?, updated_at = ? WHERE id = ?")
+                  "status = ?, stored_by = ?, updated_at = ?, kind = ? WHERE id = ?")
     rawdb.executemany(session, update_sql, checker.updates)
     now = utcnow()
     if checker.update_audits:

@@ -66,6 +66,7 @@ from db.sync.preview import (
 from db.sync.reading import Source, Spool
 from db.sync.trust import origin_owner, registered_keys
 from db.sync.unit_events import UnitEventsIn
+from db.value_kinds import KINDS, NOT_APPLICABLE_CODE, figure_text
 
 _STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES)}
 _STATUSES = {status: status for status in STATUSES}
@@ -93,11 +94,12 @@ def value_bounds(indicator: Any) -> tuple[float, bool]:
 @dataclass
 class _Stored:
     id: int
-    value: float
+    value: float | None
     comment: str
     status: str
     time: Any  # the driver's form, comparable with TimeCodec.to_db
     direct: bool
+    kind: str = "number"
 
 
 
@@ -307,8 +309,8 @@ class Checker:
             comment, stored_by, status, direct, when = (
                 get("comment"), get("storedBy"), get("status"), get("enteredDirectly"),
                 get("lastUpdated"))
-            if get("deleted", False) is not False:
-                return None
+            if get("deleted", False) is not False or get("kind", "number") != "number":
+                return None  # a deleted figure, 不适用 or 待核实: the slow path says what it is
         facts = self.fast_codes.get(code) if type(code) is str else None
         if (facts is None or type(period) is not str or type(unit) is not str
                 or type(dis) is not str or type(raw) is not str or len(raw) > 40):
@@ -335,7 +337,7 @@ class Checker:
             comment = ""
         stored_by = self.users.setdefault(stored_by, stored_by)
         return (facts[3], year, dis, value, comment, status, stored_by, moment[0], moment[1],
-                direct, unit)
+                direct, "number", unit)
 
     def figure(self, number: int, record: Any) -> None:
         section = "dataValues"
@@ -365,13 +367,25 @@ class Checker:
             self.error(number, section, f"“{indicator.name}”没有分组“{str(dis)[:32]}”。", code)
             return
         raw = record.get("value")
+        # An older file has no kind: its figures are numbers (db/value_kinds.py).
+        kind = record.get("kind", "number")
+        if kind not in KINDS:
+            self.error(number, section, f"“{indicator.name}”的数据类别“{str(kind)[:20]}”无效，"
+                       "应为 number、not_applicable 或 pending。", code)
+            return
         value = parse_value(raw)
-        if value is None:
+        if not strict and "kind" not in record and value == NOT_APPLICABLE_CODE:
+            # A DHIS2 file writes 不适用 as the health statistics report does: -2.
+            kind = "not_applicable"
+        if kind == "not_applicable" or (kind == "pending" and raw in ("", None)):
+            value = None
+        elif value is None:
             _, found = parse_number(raw if isinstance(raw, str) else str(raw))
             reason = found[0].message if found else f"“{str(raw)[:40]}”的写法不符合交换格式。"
             self.error(number, section, f"“{indicator.name}”的数值：{reason}", code)
             return
-        for finding in check_value(cast(Indicator, indicator), value, dis):
+        for finding in ([] if value is None else
+                        check_value(cast(Indicator, indicator), value, dis)):
             if finding.severity == "error":
                 self.error(number, section, finding.message, code)
                 return
@@ -413,7 +427,7 @@ class Checker:
             self.preview.skipped += 1
             return
         self.keep(number, unit, (code, year, dis, value, comment, status, stored_by, moment[0],
-                                 moment[1], direct, unit))
+                                 moment[1], direct, kind, unit))
 
     def keep(self, number: int, unit: str, figure: tuple[Any, ...]) -> None:
         """Add a checked figure to its unit's block, refusing a unit seen before or a figure
@@ -449,19 +463,19 @@ class Checker:
         approved_years: set[int] = set()
         if unit in self.unit_names:  # a unit new in this file has nothing stored yet
             sql = ("SELECT id, indicator_code, year, disaggregation, value, comment, status, "
-                   "updated_at, entered_directly FROM data_value WHERE unit_code = ?")
+                   "updated_at, entered_directly, kind FROM data_value WHERE unit_code = ?")
             for row in rawdb.fetch(self.session, sql, (unit,)):
                 stored[(row[1], row[2], row[3])] = _Stored(row[0], row[4], row[5], row[6],
-                                                           row[7], bool(row[8]))
+                                                           row[7], bool(row[8]), row[9])
                 if row[6] == "approved":
                     approved_years.add(row[2])
         inactive = unit in self.inactive
         new_rows: list[tuple[Any, ...]] = []
-        changing: list[tuple[str, int, str, float, str]] = []  # for the plan's checks
+        changing: list[tuple[str, int, str, float | None, str]] = []  # for the plan's checks
         sender_statuses = self.preview.sender_statuses
         future = self.import_time[0]
         for (code, year, dis, value, comment, sent_status, stored_by, moment, db_time,
-             direct, _unit) in self.block:
+             direct, kind, _unit) in self.block:
             sender_statuses[sent_status] = sender_statuses.get(sent_status, 0) + 1
             status = RECEIVED_STATUS[sent_status]
             clamped = moment is future
@@ -469,39 +483,41 @@ class Checker:
                 self.preview.future_times += 1
             old = stored.get((code, year, dis))
             if inactive:
-                self._conflict(counts, unit, code, year, dis, "本级已停用该单位", old, value)
+                self._conflict(counts, unit, code, year, dis, "本级已停用该单位", old, value,
+                               kind)
             elif old is None:
                 if year in approved_years:
                     self._conflict(counts, unit, code, year, dis,
-                                   f"本级已审核锁定{unit}的{year}年数据", None, value)
+                                   f"本级已审核锁定{unit}的{year}年数据", None, value, kind)
                 else:
                     counts.new += 1
                     new_rows.append((unit, code, year, dis, value, direct, comment, status,
-                                     stored_by, db_time))
+                                     stored_by, db_time, kind))
                     changing.append((code, year, dis, value, comment))
-            elif old.value == value and old.comment == comment and old.direct == direct:
+            elif (old.value == value and old.kind == kind and old.comment == comment
+                  and old.direct == direct):
                 if (old.status != status and old.status != "approved" and not clamped
                         and (db_time > old.time or (db_time == old.time and
                                                     _STATUS_RANK[status] >
                                                     _STATUS_RANK[old.status]))):
                     counts.changed += 1
                     self._update(unit, code, year, dis, old, value, direct, comment, status,
-                                 stored_by, db_time)
+                                 stored_by, db_time, kind)
                 else:
                     counts.unchanged += 1
             elif old.status == "approved":
-                self._conflict(counts, unit, code, year, dis, "本级已审核锁定", old, value)
+                self._conflict(counts, unit, code, year, dis, "本级已审核锁定", old, value, kind)
             elif clamped:
                 self._conflict(counts, unit, code, year, dis,
-                               "文件中的修改时间晚于本机时间，无法判断先后", old, value)
+                               "文件中的修改时间晚于本机时间，无法判断先后", old, value, kind)
             elif db_time > old.time:
                 counts.changed += 1
                 self._update(unit, code, year, dis, old, value, direct, comment, status,
-                             stored_by, db_time)
+                             stored_by, db_time, kind)
                 changing.append((code, year, dis, value, comment))
             else:
                 reason = "本级数据更新" if db_time < old.time else "修改时间相同但数值不同"
-                self._conflict(counts, unit, code, year, dis, reason, old, value)
+                self._conflict(counts, unit, code, year, dis, reason, old, value, kind)
         if changing:
             self.plan_checks_on(unit, {key: old.value for key, old in stored.items()}, changing)
         self.inserts.extend(new_rows)
@@ -510,7 +526,7 @@ class Checker:
         self.block_keys = set()
 
     def plan_checks_on(self, unit: str, stored: dict[tuple[str, int, str], float | None],
-                       changing: list[tuple[str, int, str, float, str]]) -> None:
+                       changing: list[tuple[str, int, str, float | None, str]]) -> None:
         """The 30% rule and the 审核公式 of the unit's plan on the figures this file changes,
         judged with the file's figures over the stored ones: a broken error rule refuses the
         file like a built-in check; a warning is listed in the preview (with the sender's
@@ -535,7 +551,7 @@ class Checker:
         said: set[tuple[str, str]] = set()  # a rule broken by two changed figures is listed once
         for code, year, dis, value, comment in changing:
             previous = after.get((code, year - 1, dis))
-            found = [] if previous is None else \
+            found = [] if previous is None or value is None else \
                 [f for f in [checks.yoy({year - 1: previous}, year, value, code, dis)] if f]
             if code in rule_codes:
                 found += [f for f in checks.cross(by_year.get(year, {}), [code])
@@ -556,22 +572,25 @@ class Checker:
                         finding, message=f"{where}：{finding.message}{explained}"))
 
     def _conflict(self, counts: Counts, unit: str, code: str, year: int, dis: str, reason: str,
-                  old: _Stored | None, value: float) -> None:
-        from db.checks import format_number
-
+                  old: _Stored | None, value: float | None, kind: str = "number") -> None:
         counts.conflict += 1
         self.conflict(Conflict(unit, code, year, dis, reason,
-                               format_number(old.value) if old is not None else "",
-                               format_number(value)))
+                               figure_text(old.kind, old.value) if old is not None else "",
+                               figure_text(kind, value)))
 
-    def _update(self, unit: str, code: str, year: int, dis: str, old: _Stored, value: float,
-                direct: bool, comment: str, status: str, stored_by: str, db_time: Any) -> None:
-        self.updates.append((value, direct, comment, status, stored_by, db_time, old.id))
-        self.update_audits.append({
-            "key": f"{unit}/{code}/{year}/{dis}",
-            "before": {"value": old.value, "comment": old.comment, "status": old.status},
-            "after": {"value": value, "comment": comment, "status": status},
-        })
+    def _update(self, unit: str, code: str, year: int, dis: str, old: _Stored,
+                value: float | None, direct: bool, comment: str, status: str, stored_by: str,
+                db_time: Any, kind: str = "number") -> None:
+        self.updates.append((value, direct, comment, status, stored_by, db_time, kind, old.id))
+        before: dict[str, Any] = {"value": old.value, "comment": old.comment,
+                                  "status": old.status}
+        after: dict[str, Any] = {"value": value, "comment": comment, "status": status}
+        if old.kind != "number":  # as db/figures.py audits a kind
+            before["kind"] = old.kind
+        if kind != "number":
+            after["kind"] = kind
+        self.update_audits.append({"key": f"{unit}/{code}/{year}/{dis}", "before": before,
+                                   "after": after})
 
     # ------------------------------------------------------------------ units
 

@@ -265,7 +265,7 @@ def _write_figures(session: Session, payload: _Payload, units: list[str], years:
     times = rawdb.TimeCodec(table_of(DataValue).c.updated_at, dialect)
     year_marks = ", ".join("?" for _ in years)
     sql = ("SELECT indicator_code, year, disaggregation, value, entered_directly, comment, "
-           "status, stored_by, updated_at FROM data_value "
+           "status, stored_by, updated_at, kind FROM data_value "
            f"WHERE unit_code = ? AND year IN ({year_marks}) "
            "ORDER BY indicator_code, year, disaggregation")
     total = session.scalar(select(func.count()).select_from(DataValue).where(
@@ -282,12 +282,16 @@ def _write_figures(session: Session, payload: _Payload, units: list[str], years:
     for code in units:
         unit_json = encode_basestring(code)
         for (indicator, year, dis, value, direct, comment, status, stored_by,
-             updated_at) in rawdb.fetch(session, sql, (code, *years)):
-            parts.append(line.format(
+             updated_at, kind) in rawdb.fetch(session, sql, (code, *years)):
+            text_line = line.format(
                 encode_basestring(indicator), year, unit_json, encode_basestring(dis),
-                format_value(value), encode_basestring(stored_by), times.text(updated_at),
-                encode_basestring(comment), encode_basestring(status),
-                "true" if direct else "false"))
+                "" if value is None else format_value(value), encode_basestring(stored_by),
+                times.text(updated_at), encode_basestring(comment), encode_basestring(status),
+                "true" if direct else "false")
+            if kind not in (None, "number"):
+                # 不适用 / 待核实 (format 1.2): the kind follows; "value" is "" without a number.
+                text_line = text_line[:-1] + f',"kind":{encode_basestring(kind)}}}'
+            parts.append(text_line)
             written += 1
             if len(parts) == _BATCH:
                 payload.write(text + ",\n".join(parts))

@@ -37,6 +37,7 @@ from db.progress import (
 )
 from db.unit_events import unit_valid_in
 from db.units import LEVEL_LABELS, subtree_codes
+from db.value_kinds import KIND_LABELS
 from db.version import app_version
 from reports.excel.common import (
     BODY_FONT,
@@ -69,7 +70,15 @@ LABEL_COLUMNS = ("序号", "指标", "计量单位", "地区", "分组")
 LONG_COLUMNS = ("单位代码", "地区", "层级", "领域", "指标代码", "指标", "计量单位", "分组", "年份",
                 "数值", "来源")
 _BREAKDOWN_LABELS = {"total": "合计", "female": "女性", "male": "男性"}
-_SOURCE_LABELS = {"entered": "填报", "computed": "按分子分母计算"}
+_SOURCE_LABELS = {"entered": "填报", "computed": "按分子分母计算",
+                  "not_applicable": "填报为不适用", "pending": "填报为待核实"}
+
+
+def _cell_value(resolved: Resolved) -> float | str | None:
+    """A figure for a cell: 不适用 / 待核实 as words, never a blank (db/value_kinds.py)."""
+    if resolved.value is None and resolved.source in KIND_LABELS:
+        return KIND_LABELS[resolved.source]
+    return resolved.value
 
 
 @dataclass(frozen=True)
@@ -158,13 +167,13 @@ def gather_tables(session: Session, unit_code: str, years: range,
                                      _BREAKDOWN_LABELS[dis] if len(breakdowns) > 1 else "",
                                      values, target))
                 for year, resolved in values.items():
-                    if resolved.value is not None:
+                    if resolved.answered:
                         long_form.append((member, info, dis, year, resolved, domain))
                 if info.kind == "rate" and info.numerator and info.denominator:
                     for count in (info.numerator, info.denominator):
                         for year in years:
                             resolved = index.resolve(member.code, count, year, dis)
-                            if resolved.value is not None:
+                            if resolved.answered:
                                 long_form.append((member, index.indicators[count], dis, year,
                                                   resolved, domain))
     plan_order = [s.domain for s in specs]
@@ -287,7 +296,7 @@ def _domain_sheet(ws: Worksheet, tables: StatisticalTables, number: int,
             cell.alignment = WRAP if column in (2, 3, 4) else MIDDLE
         fmt = number_format(row.indicator.unit, row.indicator.kind)
         for column, year in enumerate(years, start=first_year_column):
-            cell = put(ws, r, column, row.values[year].value)
+            cell = put(ws, r, column, _cell_value(row.values[year]))
             cell.font, cell.border, cell.number_format = BODY_FONT, BORDER, fmt
             cell.alignment = MIDDLE
         after = first_year_column + len(years)
@@ -316,7 +325,7 @@ def _long_sheet(ws: Worksheet, tables: StatisticalTables) -> None:
                   else _SOURCE_LABELS.get(resolved.source, resolved.source))
         values = (unit.code, unit.name, LEVEL_LABELS.get(unit.level, unit.level),
                   names.get(domain, domain), info.code, info.name, info.unit,
-                  _BREAKDOWN_LABELS[dis], year, resolved.value, source)
+                  _BREAKDOWN_LABELS[dis], year, _cell_value(resolved), source)
         for column, value in enumerate(values, start=1):
             cell = put(ws, r, column, value)
             cell.font, cell.border = BODY_FONT, BORDER

@@ -71,6 +71,7 @@ from db.progress import (
 )
 from db.unit_events import unit_valid_in, unit_year_problem
 from db.units import subtree_codes
+from db.value_kinds import KIND_LABELS, NUMBER, figure_text
 from db.version import app_version
 from reports.excel.common import (
     BODY_FONT,
@@ -113,9 +114,9 @@ class TemplateRow:
     disaggregation: str
     year: int
     target: str = ""
-    previous: float | None = None
+    previous: float | str | None = None  # "不适用" where last year's figure was
     below: float | None = None  # the sum of the units below, for a count
-    current: float | None = None
+    current: float | str | None = None  # a number, or "不适用" / "12.5（待核实）" as typed
     comment: str = ""
     locked: bool = False  # the unit's year is approved (已审核): nothing may change
 
@@ -173,6 +174,28 @@ VALIDATIONS: dict[str, Validation] = {
     "positive": Validation("decimal", "greaterThanOrEqual", "0", None, "数值",
                            "请填写不小于0的数。没有数据的留空。", "应为不小于0的数。"),
 }
+
+
+# Besides a number, a cell may say 不适用 (or -2) or 待核实 (alone or after the number), as the
+# grid and a CSV do (db/value_kinds.py); every prompt says so.
+MARKS_PROMPT = "不适用的填“不适用”（或-2）；数据待核实的在数字后加“（待核实）”。"
+MARKS_ERROR = "也可填“不适用”“-2”“待核实”或“数字（待核实）”。"
+
+
+def accepts_formula(spec: Validation, cell: str) -> str:
+    """The validation as an Excel formula for ``cell`` (the range's first cell): the number
+    rule of ``spec``, or -2, or one of the words. A text is never compared as a number, which
+    would make the formula an error (and refuse the cell) in Excel."""
+    low, high = spec.formula1, spec.formula2
+    rules = [f"{cell}>={low}"]
+    if spec.operator == "between" and high is not None:
+        rules.append(f"{cell}<={high}")
+    if spec.type == "whole":
+        rules.append(f"{cell}=INT({cell})")
+    number = f"OR({cell}=-2,AND({','.join(rules)}))"
+    words = (f'OR({cell}="不适用",{cell}="待核实",ISNUMBER(SEARCH("待核实",{cell})),'
+             f'RIGHT({cell},1)="?",RIGHT({cell},1)="？")')
+    return f"IF(ISNUMBER({cell}),{number},{words})"
 
 
 def validation_for(code: str, kind: str, unit: str) -> str:
@@ -250,14 +273,19 @@ def gather_template(session: Session, unit_code: str, year: int, department: str
                     disaggregation=dis, year=year, target=target_text,
                     locked=code in locked_units)
                 if year > FIRST_YEAR:
-                    row.previous = index.resolve(code, figure, year - 1, dis).value
+                    last = index.resolve(code, figure, year - 1, dis)
+                    row.previous = (last.value if last.value is not None or last.source not in
+                                    KIND_LABELS else KIND_LABELS[last.source])
                 if figure_info.kind == "count" and index.children_in(code, year):
                     parts = [index.resolve(kid, figure, year, dis).value
                              for kid in index.children_in(code, year)]
                     known = [p for p in parts if p is not None]
                     row.below = sum(known) if known else None
                 if key in stored:
-                    row.current, row.comment = stored[key].value, stored[key].comment
+                    figure_row = stored[key]
+                    row.current = (figure_row.value if figure_row.kind == NUMBER
+                                   else figure_text(figure_row.kind, figure_row.value))
+                    row.comment = figure_row.comment
                 seen[(figure, dis)] = row
                 content.rows.append(row)
     if department and not content.rows:
@@ -382,7 +410,9 @@ def _instructions(ws: Worksheet, content: TemplateContent, meta: Mapping[str, st
         ("怎样填写", "heading"),
         (f"1. 只在黄色单元格中填写：“{year}年数值”和“备注”两列，其余单元格已锁定。", ""),
         ("2. 直接填写数字。百分比不带%号（45.3 表示 45.3%）；人数、个数填整数。"
-         "没有数据的留空，不要填“无”或“-”。", ""),
+         "没有数据的留空，不要填“无”或“-”。该指标不适用于本单位或本年度的，填“不适用”"
+         "（或 -2）；数据已报但待核实的，在数字后加“（待核实）”，如“12.5（待核实）”，"
+         "尚无数字的只填“待核实”。", ""),
         ("3. 比率（如孕产妇死亡率）不要自己计算：请填写分子和分母的人数，"
          "由软件计算并向上汇总。", ""),
         ("4. 与上年相比变化较大，或毛入学（园）率超过100时，请在“备注”中说明原因。", ""),
@@ -496,14 +526,18 @@ def _data_sheet(ws: Worksheet, content: TemplateContent, nonce: str,
     letter = column_letter("value")
     for kind, rows in by_validation.items():
         spec = VALIDATIONS[kind]
-        dv = DataValidation(type=spec.type, operator=spec.operator,  # type: ignore[arg-type]
-                            formula1=spec.formula1,
-                            formula2=spec.formula2, allow_blank=True, showInputMessage=True,
-                            showErrorMessage=True, errorStyle="stop", promptTitle=spec.title,
-                            prompt=spec.prompt, errorTitle="数值无效", error=spec.error)
+        # A custom formula, so that 不适用 and 待核实 are accepted. Its cell reference is
+        # relative to the first cell of its range, which Excel shifts for every other cell;
+        # one validation per run of rows keeps that first cell unambiguous.
         for first, last in _runs(rows):
+            dv = DataValidation(type="custom",
+                                formula1=accepts_formula(spec, f"{letter}{first}"),
+                                allow_blank=True, showInputMessage=True,
+                                showErrorMessage=True, errorStyle="stop", promptTitle=spec.title,
+                                prompt=f"{spec.prompt}{MARKS_PROMPT}", errorTitle="数值无效",
+                                error=f"{spec.error}{MARKS_ERROR}")
             dv.add(f"{letter}{first}:{letter}{last}")
-        ws.add_data_validation(dv)
+            ws.add_data_validation(dv)
 
     for column in COLUMNS:
         dimension = ws.column_dimensions[column_letter(column.key)]

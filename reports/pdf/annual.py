@@ -40,6 +40,7 @@ from reports.pdf.sections import (
     completeness_and_signature,
     figure_text,
     indicator_cell,
+    result_figure_text,
     section_heading,
     status_cell,
     summary_and_domains,
@@ -107,7 +108,7 @@ def targets_table(styles: Styles, rows: tuple[TargetRow, ...], year: int, width:
             para(target_text(row.spec), styles.cell),
             para(figure_text(row.baseline, row.unit), styles.cell_center),
             para(figure_text(row.figure(previous), row.unit), styles.cell_center),
-            para(figure_text(row.result.value, row.unit), styles.cell_center),
+            para(result_figure_text(row.result, row.unit), styles.cell_center),
             status_cell(row, styles),
         ])
         extra.append(tint(row.status, 6, i))

@@ -169,9 +169,11 @@ def comparison_story(facts: ComparisonFacts, info: ReportInfo, steps: Steps) -> 
 
 def cell_text(result: TargetResult, unit: str) -> str:
     symbol = status_symbols()[result.status]
+    label = result.figure_label  # 不适用 / 待核实 as entered (db/value_kinds.py)
     if result.value is None:
-        return f"{symbol} {STATUS_LABELS[result.status]}"
-    return f"{symbol} {format_figure(result.value, unit)}"
+        return f"{symbol} {label or STATUS_LABELS[result.status]}"
+    shown = format_figure(result.value, unit)
+    return f"{symbol} {shown}（{label}）" if label else f"{symbol} {shown}"
 
 
 def comparison_table(facts: ComparisonFacts, group: Sequence[int], styles: Styles,

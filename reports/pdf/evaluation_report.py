@@ -90,11 +90,15 @@ def evaluation_story(facts: UnitFacts, info: ReportInfo, steps: Steps) -> list[F
 def latest_cell(row: TargetRow, styles: Styles) -> list[Flowable]:
     """The latest figure and its year: a target without this year's figure shows the last."""
     latest = row.latest
+    label = row.result.figure_label  # the evaluated year's 不适用 / 待核实 (db/value_kinds.py)
     if latest is None:
-        return [para(MISSING, styles.cell_center)]
+        return [para(label or MISSING, styles.cell_center)]
     when, value = latest
-    return [para(figure_text(value, row.unit), styles.cell_center),
+    cell = [para(figure_text(value, row.unit), styles.cell_center),
             para(f"（{when}年）", styles.cell_small_center)]
+    if label and when == row.result.year:
+        cell.append(para(label, styles.cell_small_center))
+    return cell
 
 
 def verdict_cell(row: TargetRow, styles: Styles, year: int) -> list[Flowable]:

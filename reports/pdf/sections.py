@@ -21,7 +21,7 @@ from reportlab.platypus import (
 from reportlab.platypus.tables import TableStyle
 from sqlalchemy.orm import Session
 
-from db.evaluation import STATUS_LABELS, Evaluator
+from db.evaluation import STATUS_LABELS, Evaluator, TargetResult
 from db.figure_text import format_figure
 from db.figures import PROGRESS_LABELS
 from reports.pdf.fonts import FONT, status_symbols
@@ -58,6 +58,17 @@ def numeral(i: int) -> str:
 def figure_text(value: float | None, unit: str) -> str:
     """A figure in a table cell, with its unit's decimals (db/figure_text.py)."""
     return MISSING if value is None else format_figure(value, unit)
+
+
+def result_figure_text(result: TargetResult, unit: str) -> str:
+    """The evaluated year's figure: 不适用 or 待核实 printed as such, never as a number or a
+    blank (db/value_kinds.py); a queried number keeps its value: "12.5/10万（待核实）"."""
+    label = result.figure_label
+    if label is None:
+        return figure_text(result.value, unit)
+    if result.value is None:
+        return label
+    return f"{format_figure(result.value, unit)}（{label}）"
 
 
 def cover(styles: Styles, info: ReportInfo, heading: str, unit_name: str, unit_level: str,
@@ -182,11 +193,19 @@ def goals_table(styles: Styles, domain: DomainSection, width: float) -> Table:
 def completeness(styles: Styles, facts: UnitFacts, width: float) -> list[Flowable]:
     """How many targets have a figure, and (for a county or city) who reported."""
     applicable = [r for r in facts.targets if r.status != "not_applicable"]
-    with_figure = [r for r in applicable if r.result.value is not None]
-    without = [r for r in applicable if r.result.value is None]
+    # A figure reported but under query (待核实) is answered, even without its number yet.
+    with_figure = [r for r in applicable if r.result.value is not None or r.result.pending]
+    without = [r for r in applicable if r.result.value is None and not r.result.pending]
     share = f"{len(with_figure) / len(applicable):.0%}" if applicable else MISSING
     text = (f"应评估的量化目标{len(applicable)}项中，{len(with_figure)}项有{facts.year}年数据"
             f"（{share}）" + (f"，{len(without)}项无数据。" if without else "。"))
+    queried = [r for r in applicable if r.result.pending]
+    entered_na = [r for r in facts.targets if r.result.figure_kind == "not_applicable"
+                  and r.status == "not_applicable"]
+    if queried:
+        text += f"{len(queried)}项的数据待核实，评估结果以核实后为准。"
+    if entered_na:
+        text += f"{len(entered_na)}项填报为不适用，不作评估。"
     partial = [r for r in with_figure if r.result.missing_units]
     if partial:
         # A pooled figure without some townships is still a figure; say so, or a reader takes

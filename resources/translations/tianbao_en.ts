@@ -2061,5 +2061,29 @@ You can then add its townships and add up what they send.</translation>
         <source>需说明的变化 {n} 处：照常导入，上报前须在备注中说明原因。</source>
         <translation>{n} changes need an explanation: imported as usual; write the reason in the comment before submission.</translation>
     </message>
+    <message>
+        <source>不适用：该指标不适用于本单位或本年度（不计入汇总，也不算缺报）</source>
+        <translation>Not applicable: the indicator does not apply to this unit or year (neither summed nor counted as missing)</translation>
+    </message>
+    <message>
+        <source>待核实：数据已报送，正在核实（{text}）。核实后右键选择“核实无误”，或直接填写核实后的数字。</source>
+        <translation>Under query: reported and being checked ({text}). Once checked, right-click and choose “Confirmed”, or type the checked figure.</translation>
+    </message>
+    <message>
+        <source>标记为不适用</source>
+        <translation>Mark as not applicable</translation>
+    </message>
+    <message>
+        <source>标记为待核实</source>
+        <translation>Mark as under query</translation>
+    </message>
+    <message>
+        <source>核实无误（取消待核实）</source>
+        <translation>Confirmed (no longer under query)</translation>
+    </message>
+    <message>
+        <source>标记</source>
+        <translation>Mark</translation>
+    </message>
 </context>
 </TS>

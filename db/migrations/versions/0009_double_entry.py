@@ -1,7 +1,7 @@
 """Double entry of paper returns (双录入核对, issue 13).
 
 Revision ID: 0009_double_entry
-Revises: 0007_plan_setting
+Revises: 0008_value_kind
 Create Date: 2026-12-01
 
 Adds paper_return (one returned paper form of a unit and year, open → verified, who keyed
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009_double_entry"
-down_revision: str | Sequence[str] | None = "0007_plan_setting"
+down_revision: str | Sequence[str] | None = "0008_value_kind"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
