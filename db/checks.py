@@ -402,10 +402,12 @@ def check_unit_year(session: Session, unit_code: str, year: int) -> list[Finding
     if not any(row.year == year for row in rows):
         return []
     indicators = {i.code: i for i in session.scalars(select(Indicator))}
-    current = {(r.indicator_code, r.disaggregation): r.value for r in rows if r.year == year}
+    current = {(r.indicator_code, r.disaggregation): r.value for r in rows
+               if r.year == year and r.value is not None}
     series: dict[tuple[str, str], dict[int, float]] = {}
     for row in rows:
-        series.setdefault((row.indicator_code, row.disaggregation), {})[row.year] = row.value
+        if row.value is not None:
+            series.setdefault((row.indicator_code, row.disaggregation), {})[row.year] = row.value
 
     found: list[Finding] = []
     for (code, dis), value in sorted(current.items()):

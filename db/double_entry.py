@@ -38,6 +38,7 @@ from db.figures import save_value
 from db.importing.report_lines import ImportReport
 from db.models import AuditEntry, Indicator, OrgUnit, PaperCell, PaperReturn, utcnow
 from db.plan_years import FIRST_YEAR, LAST_YEAR
+from db.value_kinds import figure_text
 
 PASSES = (1, 2)
 PASS_LABELS = {1: "第一遍", 2: "第二遍"}
@@ -309,7 +310,8 @@ def read_pass_csv(session: Session, data: bytes, unit_code: str, year: int, sour
             report.accepted -= 1
             report.rejected += 1
             continue
-        values[(row.code, row.disaggregation)] = format_number(row.value)
+        # 不适用 / 待核实 are compared as the words the CSV wrote them with (db/value_kinds.py).
+        values[(row.code, row.disaggregation)] = figure_text(row.kind, row.value)
     return values, report
 
 

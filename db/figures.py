@@ -290,7 +290,7 @@ def history(session: Session, unit_code: str, code: str,
         DataValue.unit_code == unit_code, DataValue.indicator_code == code,
         DataValue.disaggregation == disaggregation,
         DataValue.value.is_not(None)).order_by(DataValue.year)
-    return {year: value for year, value in session.execute(query)}
+    return {year: value for year, value in session.execute(query) if value is not None}
 
 
 def year_status(session: Session, unit_code: str, year: int) -> str | None:

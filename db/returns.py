@@ -288,7 +288,7 @@ def _changed(session: Session, row: ValueReturn, item: ValueReturnItem) -> bool:
 
 
 def figure_state(session: Session, unit: str, year: int, code: str, dis: str
-            ) -> tuple[float, str] | None:
+            ) -> tuple[float | None, str] | None:
     """(value, comment) of a stored figure. Columns, not the entity: sync writes figures
     through the driver's cursor (apply.py), so an entity in the identity map may be stale."""
     found = session.execute(select(DataValue.value, DataValue.comment).where(

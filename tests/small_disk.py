@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-SIZE = "3m"
+SIZE = "4m"
 
 
 def mount_small_disk(folder: Path, size: str = SIZE) -> bool:
@@ -33,10 +33,10 @@ def unmount(folder: Path) -> None:
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A folder on a 3 MB file system of its own."""
+    """A folder on a 4 MB file system of its own."""
     folder = tmp_path / "small-disk"
     if not mount_small_disk(folder):
-        reason = "needs root to mount a 3 MB tmpfs (the disk-full tests)"
+        reason = "needs root to mount a 4 MB tmpfs (the disk-full tests)"
         if os.environ.get("CI"):
             pytest.fail(f"CI is set but the disk-full tests cannot run: {reason}")
         pytest.skip(reason)

@@ -1,6 +1,6 @@
 """A full disk loses nothing and shows no traceback: restore, imports, exports (issue 11).
 
-The database lives on a real 3 MB file system (tests/small_disk.py) that is then filled up.
+The database lives on a real 4 MB file system (tests/small_disk.py) that is then filled up.
 """
 
 from __future__ import annotations

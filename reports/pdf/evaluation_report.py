@@ -94,7 +94,7 @@ def latest_cell(row: TargetRow, styles: Styles) -> list[Flowable]:
     if latest is None:
         return [para(label or MISSING, styles.cell_center)]
     when, value = latest
-    cell = [para(figure_text(value, row.unit), styles.cell_center),
+    cell: list[Flowable] = [para(figure_text(value, row.unit), styles.cell_center),
             para(f"（{when}年）", styles.cell_small_center)]
     if label and when == row.result.year:
         cell.append(para(label, styles.cell_small_center))
