@@ -117,9 +117,12 @@ def parse_number(raw: str | float | int | None) -> tuple[float | None, list[Find
     if not isinstance(raw, str):
         return None, [_not_a_number(repr(raw))]
 
-    text = unicodedata.normalize("NFKC", raw).strip()
-    # NFKC leaves the mathematical minus and some dashes alone; clerks paste them from Word.
-    text = text.replace("\u2212", "-").replace("\ufe63", "-")
+    if raw.isascii():  # its own NFKC form, and no dash to replace
+        text = raw.strip()
+    else:
+        text = unicodedata.normalize("NFKC", raw).strip()
+        # NFKC leaves the mathematical minus and some dashes alone; clerks paste them from Word.
+        text = text.replace("\u2212", "-").replace("\ufe63", "-")
     if text in _EMPTY_MARKERS:
         return None, []
     if text.endswith("%"):
@@ -342,8 +345,8 @@ def jump_finding(history: Mapping[int, float], year: int, value: float) -> Findi
     ``history`` from ``year`` on are ignored, so the GUI can pass the whole series as the
     clerk types. The finding has no ``field``: the caller knows which figure it is about.
     """
-    earlier = sorted((y, v) for y, v in history.items()
-                     if y < year and v is not None and math.isfinite(v))
+    earlier = sorted([(y, v) for y, v in history.items()
+                      if y < year and v is not None and math.isfinite(v)])
     if not earlier or not math.isfinite(value):
         return None
     previous_year, previous = earlier[-1]

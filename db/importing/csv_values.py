@@ -205,7 +205,8 @@ def _stream_records(text: TextIO, delimiter: str, strict: bool) -> Iterator[list
 
 
 def _cell(value: str) -> str:
-    return unicodedata.normalize("NFKC", value).strip()
+    # ASCII is its own NFKC form: most cells of most files need no normalising.
+    return (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip()
 
 
 class _Checker:
