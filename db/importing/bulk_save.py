@@ -163,8 +163,9 @@ def _plan_one(figure: Figure, units: dict[str, OrgUnit], indicators: dict[str, I
     unit = units.get(figure.unit)
     if unit is None:
         return refused("unknown_unit", f"没有代码为 {figure.unit} 的单位。")
-    if unit_year_problem(unit, year) is not None:  # a merged township's year after the merge
-        return refused("unit_inactive", unit_year_problem(unit, year) or "")
+    problem = unit_year_problem(unit, year)
+    if problem is not None:  # a merged township's year after the merge
+        return refused("unit_inactive", problem)
     indicator = indicators.get(code)
     if indicator is None:
         return refused("unknown_indicator", f"没有代码为“{code}”的指标。")
@@ -192,18 +193,20 @@ def _plan_one(figure: Figure, units: dict[str, OrgUnit], indicators: dict[str, I
         findings.append(Finding(jump.severity, jump.code, f"“{indicator.name}”：{jump.message}",
                                 code, dis))
 
-    locked = Finding("error", "locked",
-                     f"“{indicator.name}”{year}年的数据已审核锁定，不能修改或删除。", code, dis)
+    def locked() -> Planned:  # worded only when needed: an import plans 100 000s of figures
+        return refused("locked", f"“{indicator.name}”{year}年的数据已审核锁定，不能修改或删除。",
+                       code, dis)
+
     if existing is None:
         if (figure.unit, year) in approved:
-            return Planned(figure, "refused", [locked])
+            return locked()
         return Planned(figure, "insert", findings, number, direct, figure.comment or "")
     comment = existing.comment if figure.comment is None else figure.comment
     if (existing.value == number and existing.comment == comment
             and existing.entered_directly == direct):
         return Planned(figure, "unchanged", findings, number, direct, comment, existing.id)
     if existing.status == "approved":
-        return Planned(figure, "refused", [locked])
+        return locked()
     before = {"value": existing.value, "comment": existing.comment, "status": existing.status}
     return Planned(figure, "update", findings, number, direct, comment, existing.id, before)
 
