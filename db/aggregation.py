@@ -397,7 +397,9 @@ class FigureIndex:
         if unit not in self.all_children and unit not in self.children:
             # A unit with no units below (a township): its own figures, nothing pooled. A rate
             # from its own pair, else the rate it entered (as _rate_value decides).
-            direct, numerator, denominator = self.direct, info.numerator, info.denominator
+            direct = self.direct
+            numerator, denominator = info.numerator or "", info.denominator or ""
+            factor = info.factor or 1
             for year in years:
                 key = (unit, code, year, disaggregation)
                 found = values.get(key)
@@ -405,7 +407,7 @@ class FigureIndex:
                     num = values.get((unit, numerator, year, disaggregation))
                     den = values.get((unit, denominator, year, disaggregation))
                     if num is not None and den:
-                        found = num / den * info.factor
+                        found = num / den * factor
                         found = found if math.isfinite(found) else None
                 if found is not None:
                     out[year] = found
