@@ -94,6 +94,9 @@ class CsvRow:
     disaggregation: str
     value: float
     comment: str | None
+    # What checking the figure on its own said (warnings: the row passed), already reported;
+    # the bulk save checks the figure again and must not report it twice.
+    checked: tuple[Finding, ...] = ()
 
 
 def decode_csv(data: bytes) -> tuple[str, str]:
@@ -462,8 +465,10 @@ def _check_row(
             error("duplicate_row", f"与第{first_seen}行重复（同一单位、指标、年份和性别）。",
                   indicator.code)
             ok = False
+    checked: list[Finding] = []
     if indicator is not None and disaggregation is not None and value is not None:
-        for finding in check_value(indicator, value, disaggregation):
+        checked = check_value(indicator, value, disaggregation)
+        for finding in checked:
             found.append(finding)
             ok = ok and finding.severity != "error"
 
@@ -472,7 +477,8 @@ def _check_row(
     assert unit is not None and indicator is not None and year is not None
     assert disaggregation is not None
     comment = get("comment").strip() if "comment" in columns else None
-    return CsvRow(number, unit.code, indicator.code, year, disaggregation, value, comment)
+    return CsvRow(number, unit.code, indicator.code, year, disaggregation, value, comment,
+                  tuple(checked))
 
 
 class _Saver:
@@ -524,7 +530,9 @@ class _Saver:
                                   comment))
         planned = plan_values(self.session, figures, self.cancel)
         for row, plan in zip(batch, planned, strict=True):
-            found = noted.get(row.row, []) + plan.findings
+            again = [f for f in plan.findings if f not in row.checked] if row.checked \
+                else plan.findings
+            found = noted.get(row.row, []) + again
             _keep(report, row.row, found)
             if has_errors(found):
                 report.accepted -= 1
