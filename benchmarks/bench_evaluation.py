@@ -48,13 +48,14 @@ def build(path: Path) -> Session:
     return session
 
 
-def median_time(action, repeat: int) -> float:
-    times = []
+def median_times(actions, repeat: int) -> list[float]:
+    times: list[list[float]] = [[] for _ in actions]
     for _ in range(repeat):
-        start = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for action, measured in zip(actions, times, strict=True):
+            start = time.perf_counter()
+            action()
+            measured.append(time.perf_counter() - start)
+    return [statistics.median(measured) for measured in times]
 
 
 def main() -> None:
@@ -82,9 +83,8 @@ def main() -> None:
             for unit in evaluator.index.subtree(CITY):
                 evaluator.evaluate(unit, 2030)
 
-        t_read = median_time(read, args.repeat)
-        t_city = median_time(city_only, args.repeat)
-        t_all = median_time(every_unit, args.repeat)
+        # Alternated, so that a neighbour's burst of CPU weighs on all three alike.
+        t_read, t_city, t_all = median_times((read, city_only, every_unit), args.repeat)
         targets = len(Evaluator(session, CITY).targets_for(CITY))
         session.close()
     print(f"tree: {units} units, {figures} figures, {targets} targets in the city's plan "

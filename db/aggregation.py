@@ -89,14 +89,13 @@ class FigureIndex:
                                                                  repr=False)
     direct: set[Key] = field(default_factory=set)
     _counts: dict[Key, Resolved] = field(default_factory=dict, repr=False)
-    # The stored figures by unit, indicator and disaggregation, built on first use.
-    _by_series: dict[tuple[str, str, str], dict[int, float]] | None = field(default=None,
-                                                                            repr=False)
     _pairs: dict[Key, tuple[float, float, list[str], list[str]]] = field(
         default_factory=dict, repr=False)
     # Stored figures that are not plain numbers: not_applicable | pending (db/value_kinds.py).
     # A pending figure with a value is in ``values`` too.
     marks: dict[Key, str] = field(default_factory=dict)
+    _sums: dict[Key, tuple[float, float, bool]] = field(default_factory=dict, repr=False)
+    _totals: dict[Key, float | None] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ building
 
@@ -189,7 +188,8 @@ class FigureIndex:
     def _forget_resolved(self) -> None:
         self._counts.clear()
         self._pairs.clear()
-        self._by_series = None
+        self._sums.clear()
+        self._totals.clear()
 
     def forget(self, unit: str, code: str, year: int) -> None:
         """Drop a unit's figures for one indicator and year (before re-reading them)."""
@@ -297,6 +297,60 @@ class FigureIndex:
             missing += m
         return numerator, denominator, contributing, missing
 
+    def _sum_pair(self, unit: str, info: IndicatorInfo, year: int, dis: str
+                  ) -> tuple[float, float, bool]:
+        """:meth:`_pair` without the lists of units: the sums and whether any unit reported
+        both, added in the same order. A series asks this for every year of every unit, where
+        building the lists of a city's 200 townships would cost more than the sums."""
+        values = self.values
+        num_key = (unit, info.numerator or "", year, dis)
+        den_key = (unit, info.denominator or "", year, dis)
+        if num_key in values and den_key in values:
+            return values[num_key], values[den_key], True
+        if self.marks and self._not_applicable(unit, info, year, dis):
+            return 0.0, 0.0, False  # as _pair: neither counted nor missing
+        kids = self.children_in(unit, year)
+        if not kids:
+            return 0.0, 0.0, False
+        key = (unit, info.code, year, dis)
+        cached = self._sums.get(key)
+        if cached is not None:
+            return cached
+        numerator = denominator = 0.0
+        reported = False
+        for kid in kids:
+            n, d, r = self._sum_pair(kid, info, year, dis)
+            numerator += n
+            denominator += d
+            reported = reported or r
+        result = (numerator, denominator, reported)
+        self._sums[key] = result
+        return result
+
+    def _count_value(self, unit: str, code: str, year: int, dis: str) -> float | None:
+        """``_count(…).value`` without the lists of units, summed in the same order."""
+        key = (unit, code, year, dis)
+        values = self.values
+        if key in values:
+            return values[key]
+        if self.marks and key in self.marks:
+            return None  # as _count: 不适用, or 待核实 without a value, is not summed from below
+        kids = self.children_in(unit, year)
+        if not kids:
+            return None
+        if key in self._totals:
+            return self._totals[key]
+        total = 0.0
+        reported = False
+        for kid in kids:
+            part = self._count_value(kid, code, year, dis)
+            if part is not None:
+                total += part
+                reported = True
+        result = total if reported else None
+        self._totals[key] = result
+        return result
+
     def _count(self, unit: str, code: str, year: int, dis: str) -> Resolved:
         key = (unit, code, year, dis)
         cached = self._counts.get(key)
@@ -399,27 +453,47 @@ class FigureIndex:
 
     def series(self, unit: str, code: str, years: Iterable[int],
                disaggregation: str = "total") -> dict[int, float]:
-        """The unit's resolved figures by year, only the years that have one."""
-        if self.indicators[code].kind not in ("count", "rate"):
-            # A figure entered as it is (a survey): nothing to resolve. Evaluating every unit
-            # of a city asks for ≈ 10 000 series; most are of these (bench_evaluation.py).
-            if self._by_series is None:
-                self._by_series = defaultdict(dict)
-                for (u, c, y, d), value in self.values.items():
-                    self._by_series[(u, c, d)][y] = value
-            stored = self._by_series.get((unit, code, disaggregation))
-            if not stored:
-                return {}
-            wanted = years if isinstance(years, range) else set(years)
-            return {year: value for year, value in sorted(stored.items())
-                    if year in wanted and value is not None}
-        out: dict[int, float] = {}
+        """The unit's resolved figures by year, only the years that have one.
+
+        Exactly ``resolve(…).value`` year by year (tests/test_figure_index_series.py), without
+        the lists of units behind each value: evaluating every unit of a city asks for
+        thousands of series (bench_evaluation.py)."""
         info = self.indicators[code]
+        values = self.values
+        out: dict[int, float] = {}
+        if info.kind not in ("count", "rate"):
+            # A figure entered as it is (a survey): nothing to resolve.
+            for year in years if isinstance(years, range) else sorted(set(years)):
+                found = values.get((unit, code, year, disaggregation))
+                if found is not None:
+                    out[year] = found
+            return out
         pooled = info.kind == "rate" and info.numerator and info.denominator and info.factor
+        if unit not in self.all_children and unit not in self.children:
+            # A unit with no units below (a township): its own figures, nothing pooled. A rate
+            # from its own pair, else the rate it entered (as _rate_value decides).
+            direct = self.direct
+            numerator, denominator = info.numerator or "", info.denominator or ""
+            factor = info.factor or 1
+            for year in years:
+                key = (unit, code, year, disaggregation)
+                found = values.get(key)
+                if pooled and key not in direct:
+                    num = values.get((unit, numerator, year, disaggregation))
+                    den = values.get((unit, denominator, year, disaggregation))
+                    if num is not None and den:
+                        found = num / den * factor
+                        found = found if math.isfinite(found) else None
+                if found is not None:
+                    out[year] = found
+            return out
         for year in years:
-            # A rate's value without the lists of units behind it, which resolve() builds.
-            found = (self._rate_value(unit, info, year, disaggregation) if pooled
-                     else self.resolve(unit, code, year, disaggregation).value)
+            if info.kind == "count":
+                found = self._count_value(unit, code, year, disaggregation)
+            elif pooled:
+                found = self._rate_value(unit, info, year, disaggregation)
+            else:
+                found = self.resolve(unit, code, year, disaggregation).value
             if found is not None:
                 out[year] = found
         return out
@@ -427,11 +501,12 @@ class FigureIndex:
     def _rate_value(self, unit: str, info: IndicatorInfo, year: int, dis: str) -> float | None:
         """``resolve(…).value`` of a rate of counts, decided the same way."""
         key = (unit, info.code, year, dis)
-        if key in self.direct and key in self.values:
-            return self.values[key]
-        numerator, denominator, contributing, _ = self._pair(unit, info, year, dis)
-        if not contributing or denominator == 0:
-            return self.values.get(key)
+        values = self.values
+        if key in self.direct and key in values:
+            return values[key]
+        numerator, denominator, reported = self._sum_pair(unit, info, year, dis)
+        if not reported or denominator == 0:
+            return values.get(key)
         value = numerator / denominator * (info.factor or 1)
         return value if math.isfinite(value) else None
 

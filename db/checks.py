@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import re
-import statistics
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -118,9 +117,12 @@ def parse_number(raw: str | float | int | None) -> tuple[float | None, list[Find
     if not isinstance(raw, str):
         return None, [_not_a_number(repr(raw))]
 
-    text = unicodedata.normalize("NFKC", raw).strip()
-    # NFKC leaves the mathematical minus and some dashes alone; clerks paste them from Word.
-    text = text.replace("\u2212", "-").replace("\ufe63", "-")
+    if raw.isascii():  # its own NFKC form, and no dash to replace
+        text = raw.strip()
+    else:
+        text = unicodedata.normalize("NFKC", raw).strip()
+        # NFKC leaves the mathematical minus and some dashes alone; clerks paste them from Word.
+        text = text.replace("\u2212", "-").replace("\ufe63", "-")
     if text in _EMPTY_MARKERS:
         return None, []
     if text.endswith("%"):
@@ -159,8 +161,36 @@ def allowed_disaggregations(indicator: Indicator) -> set[str]:
     return allowed
 
 
+# (code, kind, unit, breakdowns) → (breakdowns allowed, largest figure drawing no finding)
+_QUIET: dict[tuple[str, str, str, tuple[str, ...]], tuple[set[str], float]] = {}
+
+
+def _quiet_range(indicator: Indicator) -> tuple[str, set[str], float]:
+    """The kind, the breakdowns allowed and the largest figure :func:`check_value` says nothing
+    about, worked out once per indicator (keyed by what they depend on)."""
+    kind, unit = indicator.kind, indicator.unit
+    key = (indicator.code, kind, unit, tuple(indicator.disaggregation or ()))
+    found = _QUIET.get(key)
+    if found is None:
+        if unit == "%":
+            quiet = 100.0
+        elif unit == "‰":
+            quiet = 1000.0
+        elif unit.startswith("1/10万"):
+            quiet = 100_000.0
+        else:
+            quiet = upper_bound(indicator)
+        found = _QUIET[key] = (allowed_disaggregations(indicator), quiet)
+    return kind, found[0], found[1]
+
+
 def check_value(indicator: Indicator, value: float, disaggregation: str = "total") -> list[Finding]:
     """Checks a single figure can fail on its own, whatever the other figures are."""
+    kind, allowed, quiet = _quiet_range(indicator)
+    # The usual figure, in range: nothing to say (an import checks 100 000s of figures).
+    if 0 <= value <= quiet and disaggregation in allowed and (kind != "count"
+                                                              or value == int(value)):
+        return []
     code = indicator.code
     found: list[Finding] = []
 
@@ -315,8 +345,8 @@ def jump_finding(history: Mapping[int, float], year: int, value: float) -> Findi
     ``history`` from ``year`` on are ignored, so the GUI can pass the whole series as the
     clerk types. The finding has no ``field``: the caller knows which figure it is about.
     """
-    earlier = sorted((y, v) for y, v in history.items()
-                     if y < year and v is not None and math.isfinite(v))
+    earlier = sorted([(y, v) for y, v in history.items()
+                      if y < year and v is not None and math.isfinite(v)])
     if not earlier or not math.isfinite(value):
         return None
     previous_year, previous = earlier[-1]
@@ -327,9 +357,12 @@ def jump_finding(history: Mapping[int, float], year: int, value: float) -> Findi
 
     if len(earlier) >= JUMP_MIN_HISTORY:
         changes = [b - a for (_, a), (_, b) in zip(earlier, earlier[1:], strict=False)]
-        centre = statistics.fmean(changes)
-        level = abs(statistics.fmean(v for _, v in earlier))
-        spread = max(sample_stdev(changes), JUMP_STDEV_FLOOR * level)
+        # statistics.fmean is fsum / n; written out, as an import checks 100 000s of figures.
+        centre = math.fsum(changes) / len(changes)
+        floor = JUMP_STDEV_FLOOR * abs(math.fsum([v for _, v in earlier]) / len(earlier))
+        if centre - JUMP_SIGMAS * floor <= change <= centre + JUMP_SIGMAS * floor:
+            return None  # within the floor, so within any larger spread: no deviation needed
+        spread = max(sample_stdev(changes), floor)
         low, high = centre - JUMP_SIGMAS * spread, centre + JUMP_SIGMAS * spread
         if low <= change <= high:
             return None

@@ -19,6 +19,7 @@ Choices a county may question are shown in the reason and documented in docs/eva
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -205,6 +206,8 @@ def project(series: Mapping[int, float], year: int, deadline: int, unit: str | N
 
 def fluctuation(series: Mapping[int, float], year: int, unit: str | None) -> EarlyWarning | None:
     """"波动较大": this year's change far outside the series' usual year-on-year change."""
+    if year not in series or year - 1 not in series:
+        return None  # no change this year to judge
     years = sorted(y for y in series if y <= year)
     changes = [(b, series[b] - series[a]) for a, b in zip(years, years[1:], strict=False)
                if b == a + 1]
@@ -212,11 +215,12 @@ def fluctuation(series: Mapping[int, float], year: int, unit: str | None) -> Ear
         return None
     earlier = [c for _, c in changes[:-1]]
     latest = changes[-1][1]
-    mean = statistics.fmean(earlier)
-    spread = sample_stdev(earlier)
+    mean = math.fsum(earlier) / len(earlier)  # statistics.fmean, without its generator
     # A floor on the spread, so a perfectly steady series does not flag every small change.
-    floor = max(abs(statistics.fmean(series[y] for y in years)) * 0.02, 1e-9)
-    spread = max(spread, floor)
+    floor = max(abs(math.fsum([series[y] for y in years]) / len(years)) * 0.02, 1e-9)
+    if abs(latest - mean) <= FLUCTUATION_SIGMAS * floor:
+        return None  # within the floor, so within any spread above it: no deviation needed
+    spread = max(sample_stdev(earlier), floor)
     if abs(latest - mean) <= FLUCTUATION_SIGMAS * spread:
         return None
     return EarlyWarning(
@@ -255,6 +259,21 @@ class Inputs:
     queried: tuple[str, ...] = ()
 
 
+def judged_at(spec: TargetSpec, unit_level: str) -> bool:
+    """Whether a unit of this level is judged on the target: a township is not judged on a
+    figure only a county or above collects."""
+    return not (unit_level == "township" and spec.indicator.collected_at != "township"
+                and spec.kind != "per_unit")
+
+
+def not_judged(spec: TargetSpec, year: int, value: float | None,
+               contributing: tuple[str, ...], missing: tuple[str, ...]) -> TargetResult:
+    """The verdict on a target a township is not judged on (see :func:`judged_at`)."""
+    return TargetResult(spec.id, spec.indicator.code, spec.goal, spec.domain, year, value,
+                        "not_applicable", "该指标由县级及以上单位统计，乡镇不单独评估", None, (),
+                        contributing, missing)
+
+
 def evaluate_target(spec: TargetSpec, year: int, inputs: Inputs,
                     tolerance: float | None = None) -> TargetResult:
     """The verdict on one target for one unit and year. Never raises on any figures."""
@@ -266,9 +285,8 @@ def evaluate_target(spec: TargetSpec, year: int, inputs: Inputs,
                             status, reason, projected, tuple(warnings), inputs.contributing,
                             inputs.missing, figure_kind=inputs.figure_kind)
 
-    if inputs.unit_level == "township" and spec.indicator.collected_at != "township" \
-            and spec.kind != "per_unit":
-        return result("not_applicable", "该指标由县级及以上单位统计，乡镇不单独评估")
+    if not judged_at(spec, inputs.unit_level):
+        return not_judged(spec, year, value, inputs.contributing, inputs.missing)
     if inputs.figure_kind == "not_applicable" and spec.kind != "per_unit":
         return result("not_applicable", f"{year}年填报为不适用：该指标不适用于本单位或本年度")
     if inputs.figure_kind == "pending" and value is None and spec.kind != "per_unit":
@@ -286,8 +304,10 @@ def evaluate_target(spec: TargetSpec, year: int, inputs: Inputs,
         names += "等" if len(inputs.queried) > 5 else ""
         verdict = replace(verdict, pending=True,
                           reason=f"{verdict.reason}（数据待核实{'：' + names if names else ''}）")
+    if verdict.status in ("no_data", "not_applicable"):
+        return verdict
     swing = fluctuation(inputs.series, year, spec.indicator.unit)
-    if swing is None or verdict.status in ("no_data", "not_applicable"):
+    if swing is None:
         return verdict
     return replace(verdict, warnings=(*verdict.warnings, swing))
 
@@ -532,19 +552,40 @@ class Evaluator:
     def evaluate_one(self, spec: TargetSpec, unit_code: str, year: int) -> TargetResult:
         dis = spec.disaggregation or "total"
         code = spec.indicator.code
+        level = self.levels.get(unit_code, "county")
+        current: Resolved = self.index.resolve(unit_code, code, year, dis)
+        if not judged_at(spec, level):
+            # Most of a city's rows (a township's county-level targets): the verdict shows only
+            # this year's figure and who it came from, so nothing else is resolved. (A
+            # successor's year before its change is its predecessors' pooled figure.)
+            value = (self.index.history(unit_code, code, (year,), dis).get(year)
+                     if unit_code in self.index.lineage else current.value)
+            return not_judged(spec, year, value, current.contributing,
+                              self._missing(current, unit_code))
         years = range(min(BASELINE_YEAR, spec.baseline_year or BASELINE_YEAR), year + 1)
         # A successor's earlier years are its predecessors' pooled figures (db/unit_events.py).
         series = self.index.history(unit_code, code, years, dis)
-        current: Resolved = self.index.resolve(unit_code, code, year, dis)
         other = (self.index.series(unit_code, spec.relative_to, years, dis)
                  if spec.relative_to else {})
         per_unit: dict[str, float | None] = {}
         if spec.kind == "per_unit":
             for unit in self._units_checked(spec, unit_code, year):
                 per_unit[unit] = self.index.resolve(unit, code, year, dis).value
+        figure_kind, queried = self._kind_of(current, unit_code, code, year, dis)
+        inputs = Inputs(series, current.contributing, self._missing(current, unit_code), other,
+                        per_unit, self.names, level, figure_kind, queried)
+        return evaluate_target(spec, year, inputs, self.tolerance)
+
+    @staticmethod
+    def _missing(current: Resolved, unit_code: str) -> tuple[str, ...]:
         # A unit with no units below "misses" only itself: that is 无数据, not a unit below
         # that did not report ("1个单位未填报：太平街道" on 太平街道's own row).
-        missing = () if current.missing == (unit_code,) else current.missing
+        return () if current.missing == (unit_code,) else current.missing
+
+    def _kind_of(self, current: Resolved, unit_code: str, code: str, year: int,
+                 dis: str) -> tuple[str, tuple[str, ...]]:
+        """How the unit's own figure was stored (number, not_applicable, pending) and the units
+        below whose pooled figure is 待核实 (db/value_kinds.py)."""
         figure_kind = (current.source if current.source in ("not_applicable", "pending")
                        else "number")
         queried: tuple[str, ...] = ()
@@ -556,9 +597,7 @@ class Evaluator:
             queried = tuple(self.index.queried(
                 [u for u in (*current.contributing, *current.missing) if u != unit_code],
                 code, year, dis))
-        inputs = Inputs(series, current.contributing, missing, other, per_unit,
-                        self.names, self.levels.get(unit_code, "county"), figure_kind, queried)
-        return evaluate_target(spec, year, inputs, self.tolerance)
+        return figure_kind, queried
 
     def _units_checked(self, spec: TargetSpec, unit_code: str, year: int) -> list[str]:
         if spec.per_unit_level in ("team", None):

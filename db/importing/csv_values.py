@@ -96,6 +96,9 @@ class CsvRow:
     value: float | None  # None only for 不适用 and for 待核实 without a value
     comment: str | None
     kind: str = "number"  # number | not_applicable | pending (db/value_kinds.py)
+    # What checking the figure on its own said (warnings: the row passed), already reported;
+    # the bulk save checks the figure again and must not report it twice.
+    checked: tuple[Finding, ...] = ()
 
 
 def decode_csv(data: bytes) -> tuple[str, str]:
@@ -207,7 +210,8 @@ def _stream_records(text: TextIO, delimiter: str, strict: bool) -> Iterator[list
 
 
 def _cell(value: str) -> str:
-    return unicodedata.normalize("NFKC", value).strip()
+    # ASCII is its own NFKC form: most cells of most files need no normalising.
+    return (value if value.isascii() else unicodedata.normalize("NFKC", value)).strip()
 
 
 class _Checker:
@@ -464,8 +468,10 @@ def _check_row(
             error("duplicate_row", f"与第{first_seen}行重复（同一单位、指标、年份和性别）。",
                   indicator.code)
             ok = False
+    checked: list[Finding] = []
     if indicator is not None and disaggregation is not None and value is not None:
-        for finding in check_value(indicator, value, disaggregation):
+        checked = check_value(indicator, value, disaggregation)
+        for finding in checked:
             found.append(finding)
             ok = ok and finding.severity != "error"
 
@@ -474,7 +480,8 @@ def _check_row(
     assert unit is not None and indicator is not None and year is not None
     assert disaggregation is not None
     comment = get("comment").strip() if "comment" in columns else None
-    return CsvRow(number, unit.code, indicator.code, year, disaggregation, value, comment, kind)
+    return CsvRow(number, unit.code, indicator.code, year, disaggregation, value, comment, kind,
+                  tuple(checked))
 
 
 class _Saver:
@@ -527,7 +534,9 @@ class _Saver:
                                   comment))
         planned = plan_values(self.session, figures, self.cancel)
         for row, plan in zip(batch, planned, strict=True):
-            found = noted.get(row.row, []) + plan.findings
+            again = [f for f in plan.findings if f not in row.checked] if row.checked \
+                else plan.findings
+            found = noted.get(row.row, []) + again
             _keep(report, row.row, found)
             if has_errors(found):
                 report.accepted -= 1
