@@ -35,6 +35,7 @@ from db.models import AuditEntry, DataValue, OrgUnit, SyncLog
 from db.plan_settings import REPORTING_CALENDAR, setting
 from db.reporting_calendar import OTHER_DEPARTMENTS, TOWNSHIPS, CalendarEntry, entries
 from db.unit_events import names_in, units_valid_in
+from db.value_kinds import NUMBER
 
 # Deadlines are dates on Chinese calendars: a file imported at 23:30 UTC on 20 May arrived on
 # 21 May in the office. A fixed offset: China keeps no daylight saving time.
@@ -46,9 +47,9 @@ COMPLETENESS_LABELS = {"complete": "已报齐", "partial": "部分报送", "miss
 def figure_answers(value: DataValue) -> bool:
     """Whether a stored figure answers its indicator for completeness.
 
-    The one place to change when figures may be 不适用 or 无数据 (value kinds): 不适用 counts
-    as answered, 无数据 does not."""
-    return value.value is not None
+    A stored row is a number, 不适用 or 待核实 (db/value_kinds.py): each answers; 无数据 is no
+    row at all."""
+    return value.value is not None or value.kind != NUMBER
 
 
 @dataclass(frozen=True)

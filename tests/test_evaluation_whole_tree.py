@@ -66,11 +66,12 @@ def by_definition(evaluator: Evaluator, spec: TargetSpec, unit: str, year: int) 
         checked = ([unit] if level in ("team", None) else
                    sorted(u for u in index.subtree(unit, year) if evaluator.levels[u] == level))
         per_unit = {u: index.resolve(u, spec.indicator.code, year, dis).value for u in checked}
+    figure_kind, queried = evaluator._kind_of(current, unit, spec.indicator.code, year, dis)
     inputs = Inputs(resolved(spec.indicator.code),
                     current.contributing,
                     () if current.missing == (unit,) else current.missing,
                     resolved(spec.relative_to) if spec.relative_to else {},
-                    per_unit, evaluator.names, evaluator.levels[unit])
+                    per_unit, evaluator.names, evaluator.levels[unit], figure_kind, queried)
     return evaluate_target(spec, year, inputs, evaluator.tolerance)
 
 
@@ -112,8 +113,14 @@ def test_any_figures_of_a_city_are_judged_as_the_definition_judges_them(
     # zero denominators, rates a township entered directly.
     index.values.clear()
     index.direct.clear()
+    index.marks.clear()
     for (unit, code, year), value in data.draw(st.dictionaries(keys, figure, max_size=200)).items():
         index.add(unit, code, year, "total", value, entered_directly=data.draw(st.booleans()))
+    # Some figures 不适用 or 待核实 (with or without a value): the fast sums over a series must
+    # skip them exactly as the year-by-year resolution does.
+    marked = st.tuples(keys, st.sampled_from(["not_applicable", "pending"]), st.none() | figure)
+    for (unit, code, year), kind, value in data.draw(st.lists(marked, max_size=30)):
+        index.add(unit, code, year, "total", value, kind=kind)
     pooled = sorted(info.code for info in index.indicators.values()
                     if info.kind == "rate" and info.numerator and info.denominator
                     and info.code in codes)
@@ -159,3 +166,22 @@ def test_a_swing_far_outside_the_usual_change_is_flagged() -> None:
     assert fluctuation({**steady, 2025: 45.1}, 2025, "%") is None
     swing = fluctuation({**steady, 2025: 60.0}, 2025, "%")
     assert swing is not None and "波动较大" in swing.reason
+
+
+def test_a_series_skips_a_figure_its_unit_marked_not_applicable(city: Session) -> None:
+    # The fast sums behind a series must not fill a county's own 不适用 (or a 待核实 without a
+    # number) with its townships' sum: the year stays without a figure, as resolve says.
+    evaluator = Evaluator(city, CITY)
+    index = evaluator.index
+    county = COUNTIES[0]
+    count = "live_births"
+    rate = next(info.code for info in index.indicators.values()
+                if info.kind == "rate" and info.denominator == count and info.factor)
+    index.add(county, count, 2022, "total", None, kind="not_applicable")
+    index.add(county, count, 2023, "total", None, kind="pending")
+    for code in (count, rate):
+        series = index.history(county, code, YEARS, "total")
+        by_year = {y: v for y in YEARS
+                   if (v := index.resolve(county, code, y, "total").value) is not None}
+        assert series == by_year, code
+        assert 2022 not in series and 2021 in series, code

@@ -304,3 +304,14 @@ def test_calendar_commands_set_show_and_report_status(
     assert "卫健局\t2024-05-31" in out
     assert main(["--db", url, "calendar", "remove", "卫健局", "--plan", PANSHAN]) == 0
     assert main(["--db", url, "calendar", "remove", "卫健局", "--plan", PANSHAN]) == 1
+
+
+def test_a_figure_reported_as_not_applicable_or_pending_answers_for_completeness(
+        county: Session) -> None:
+    figures = township_figures(county)
+    store(county, TAIPING, figures[2:], datetime(2024, 4, 20, 2, tzinfo=UTC))
+    assert by_name(county)["太平街道"].completeness == "partial"
+    for (code, _), answer in zip(figures[:2], ("不适用", "待核实"), strict=True):
+        assert save_value(county, TAIPING, code, YEAR, answer, user="test").ok
+    county.commit()
+    assert by_name(county)["太平街道"].completeness == "complete"

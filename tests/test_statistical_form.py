@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from db.accounts import single_user
 from db.catalogue import ensure_catalogue
 from db.demo import fill_demo, township_code
+from db.figures import save_value
 from db.models import DataValue
 from db.plan_settings import FORM_HEADER, put_setting, reset_setting
 from db.storage import prepare_database, resolve_database_url
@@ -193,3 +194,21 @@ def test_with_last_year_without_blank_is_refused_in_words(county: tuple[str, Ses
                  "--out", str(out)]) != 0
     assert "--year" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_a_figure_that_is_not_a_number_is_printed_in_words(tmp_path: Path) -> None:
+    # Its own database: the module's county is shared by the other tests.
+    engine = prepare_database(resolve_database_url(str(tmp_path / "kinds.sqlite3"))).engine
+    with Session(engine) as session:
+        ensure_catalogue(session)
+        fill_demo(session, PANSHAN, 1, range(2024, 2026), seed=3)
+        township = township_code(PANSHAN, 0)
+        assert save_value(session, township, "live_births", 2025, "不适用").ok
+        assert save_value(session, township, "maternal_deaths", 2025, "2（待核实）").ok
+        session.commit()
+        out = tmp_path / "form.pdf"
+        build_form(session, township, 2025, out, printed=PRINTED)
+    engine.dispose()
+    text = poppler("pdftotext", "-layout", str(out), "-")
+    assert "不适用" in line_of(text, "live_births")
+    assert "2？" in line_of(text, "maternal_deaths")

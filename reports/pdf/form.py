@@ -29,13 +29,14 @@ from reportlab.platypus import Flowable, Paragraph, Spacer, Table
 from reportlab.platypus.tables import TableStyle
 from sqlalchemy.orm import Session
 
-from db.aggregation import FigureIndex
+from db.aggregation import FigureIndex, Resolved
 from db.entry_rows import EntryRow, build_sheet
 from db.evaluation import plan_of
 from db.figure_text import figure_decimals
 from db.plan_settings import FORM_HEADER, FORM_HEADER_FIELDS, setting
 from db.plan_years import FIRST_YEAR
 from db.unit_events import name_in
+from db.value_kinds import PENDING
 from reports.pdf.fonts import FONT
 from reports.pdf.gather import check_year, domain_names, find_unit
 from reports.pdf.layout import (
@@ -146,17 +147,22 @@ def _line(index: FigureIndex, unit: str, year: int, code: str, name: str, measur
     def figures(of_year: int, shown: bool) -> dict[str, str]:
         if not shown or of_year < FIRST_YEAR:
             return dict.fromkeys(sexes, "")
-        return {sex: _figure(index.resolve(unit, code, of_year, sex).value, measure, kind)
+        return {sex: _figure(index.resolve(unit, code, of_year, sex),
+                             index.mark(unit, code, of_year, sex) == PENDING, measure, kind)
                 for sex in sexes}
 
     return FormRow(name, measure, code, by_sex, figures(year, not blank),
                    figures(year - 1, with_last_year or not blank), count_of, role)
 
 
-def _figure(value: float | None, measure: str, kind: str) -> str:
-    if value is None:
-        return ""
-    return f"{value:.{figure_decimals(measure, kind)}f}"
+def _figure(found: Resolved, pending: bool, measure: str, kind: str) -> str:
+    """As the grid shows it: 不适用, 待核实 without a number, a queried number with ？."""
+    if found.source == "not_applicable":
+        return "不适用"
+    if found.value is None:
+        return "待核实" if found.source == "pending" else ""
+    text = f"{found.value:.{figure_decimals(measure, kind)}f}"
+    return f"{text}？" if pending else text
 
 
 # ---------------------------------------------------------------------------- the pages
