@@ -60,6 +60,7 @@ class PaperRow:
     code: str
     disaggregation: str
     domain: str
+    indicator: str  # the indicator(s) as the paper names them: 指标值 alone says nothing
     item: str
     measure: str
 
@@ -73,16 +74,17 @@ def paper_rows(session: Session, unit_code: str, year: int) -> list[PaperRow]:
     from reports.excel.template import gather_template
 
     content = gather_template(session, unit_code, year)
-    return [PaperRow(r.code, r.disaggregation, r.domain, r.item, r.measure)
+    return [PaperRow(r.code, r.disaggregation, r.domain, "；".join(r.indicators), r.item,
+                     r.measure)
             for r in content.rows]
 
 
 class PassModel(HeadedTableModel):
     """The grid of one pass: the form's rows and what this pass typed (kept until saved)."""
 
-    headers = (translatable("领域"), translatable("填报项"), translatable("计量单位"),
-               translatable("数值"))
-    VALUE = 3
+    headers = (translatable("领域"), translatable("指标"), translatable("填报项"),
+               translatable("计量单位"), translatable("数值"))
+    VALUE = 4
     edited = Signal()
 
     def __init__(self, rows: list[PaperRow], parent: QWidget | None = None) -> None:
@@ -111,7 +113,7 @@ class PassModel(HeadedTableModel):
             return None
         row = self.rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            return (row.domain, row.item, row.measure,
+            return (row.domain, row.indicator, row.item, row.measure,
                     self.values.get(row.key, ""))[index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == self.VALUE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -224,8 +226,9 @@ class DoubleEntryDialog(QDialog):
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
         self.grid.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.grid.setColumnWidth(0, 110)
-        self.grid.setColumnWidth(2, 70)
-        self.grid.setColumnWidth(3, 90)
+        self.grid.setColumnWidth(2, 200)
+        self.grid.setColumnWidth(3, 70)
+        self.grid.setColumnWidth(4, 90)
         self.hint = QLabel(tr("请先选择录入第一遍还是第二遍。第二遍看不到第一遍的数值。"))
         self.save_button = QPushButton(tr("保存这一遍"))
         self.save_button.setEnabled(False)

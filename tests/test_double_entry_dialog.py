@@ -168,3 +168,18 @@ def test_with_logins_on_the_second_keyer_cannot_open_the_first_pass(
     assert not dialog.grid.isEnabled() and dialog.number == 0
     assert not dialog.pass_buttons.button(1).isChecked()
     assert set(_shown_values(dialog)) == {""}
+
+
+def test_each_line_of_the_pass_names_its_indicator_as_the_paper_does(
+        qtbot: QtBot, engine: Engine) -> None:
+    """Many lines are 指标值 in 岁 or %: without the indicator's name the keyer cannot find the
+    line of the paper a figure belongs to (two life expectancies read the same otherwise)."""
+    dialog = _open(qtbot, engine, "王会计")
+    model = dialog.pass_model
+    headers = [model.headerData(n, Qt.Orientation.Horizontal) for n in range(model.columnCount())]
+    assert headers == ["领域", "指标", "填报项", "计量单位", "数值"]
+    lines = [tuple(model.data(model.index(n, c)) for c in range(PassModel.VALUE))
+             for n in range(model.rowCount())]
+    assert len(set(lines)) == len(lines)  # no two lines of the form read alike
+    births = model.data(model.index(_row(model, "live_births"), 1))
+    assert "孕产妇系统管理率" in births and "孕产妇死亡率" in births
