@@ -297,7 +297,12 @@ class DoubleEntryDialog(QDialog):
             summary = return_summary(session, self.unit_code, self.year)
             cells = mismatches(session, self.unit_code, self.year, include_resolved=True)
         self.mismatch_model.load(cells)
-        unresolved = sum(1 for c in cells if c.resolved is None)
+        # The list looks as if its first line were chosen; make it so, at the next open one, so
+        # 采用第一遍 works at once instead of asking to pick the only line there is.
+        open_rows = [n for n, c in enumerate(cells) if c.resolved is None]
+        if cells:
+            self.mismatch_view.selectRow(open_rows[0] if open_rows else 0)
+        unresolved = len(open_rows)
         self.tabs.setTabText(1, tr("不一致（{n}）").format(n=unresolved))
         self.summary_label.setText(_summary_text(summary))
         self.commit_button.setEnabled(summary is not None and summary.agreed > 0
