@@ -184,3 +184,17 @@ def test_the_county_returns_a_whole_year_when_nothing_is_selected(
                     Qt.ItemDataRole.DisplayRole)).startswith("↩ ")
     assert "整表退回" in tooltip(window, "maternal_mortality_ratio", INDICATOR)
     shoot(window, "app-county-whole-return.png")
+
+
+def test_the_county_opened_on_a_township_by_unit_can_still_return_its_figures(
+        qtbot: QtBot, offices: tuple[Installation, Installation]) -> None:
+    """`tianbao --unit 211122100000` at the county opens that township's grid; the county stays
+    home: 退回 is offered and the unit list still holds the county itself."""
+    _township, county = offices
+    window = MainWindow(county.engine, TAIPING, 2023)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.sheet.unit.code == TAIPING
+    assert window.home_unit == "211122"
+    assert window.unit_box.findData("211122") >= 0
+    assert window.return_action.isVisible()
