@@ -106,6 +106,8 @@ def test_the_county_returns_a_figure_and_the_township_sees_it_marked_until_corre
     returns = ReturnsDialog(county_window.session, "县审核员", county_window)
     qtbot.addWidget(returns)
     assert returns.selected_unit() == TAIPING
+    assert returns.table.item(0, 1).text() == f"太平街道（{TAIPING}）"  # not twelve digits alone
+    assert returns.suggested_path(TAIPING).name == "退回-太平街道.tbsync"
     path = county.folder / "退回-太平街道.tbsync"
     assert returns.write_file(TAIPING, path) == 1 and path.exists()
 
