@@ -60,6 +60,7 @@ class PaperRow:
     code: str
     disaggregation: str
     domain: str
+    indicator: str  # the indicator(s) as the paper names them: 指标值 alone says nothing
     item: str
     measure: str
 
@@ -73,16 +74,17 @@ def paper_rows(session: Session, unit_code: str, year: int) -> list[PaperRow]:
     from reports.excel.template import gather_template
 
     content = gather_template(session, unit_code, year)
-    return [PaperRow(r.code, r.disaggregation, r.domain, r.item, r.measure)
+    return [PaperRow(r.code, r.disaggregation, r.domain, "；".join(r.indicators), r.item,
+                     r.measure)
             for r in content.rows]
 
 
 class PassModel(HeadedTableModel):
     """The grid of one pass: the form's rows and what this pass typed (kept until saved)."""
 
-    headers = (translatable("领域"), translatable("填报项"), translatable("计量单位"),
-               translatable("数值"))
-    VALUE = 3
+    headers = (translatable("领域"), translatable("指标"), translatable("填报项"),
+               translatable("计量单位"), translatable("数值"))
+    VALUE = 4
     edited = Signal()
 
     def __init__(self, rows: list[PaperRow], parent: QWidget | None = None) -> None:
@@ -111,7 +113,7 @@ class PassModel(HeadedTableModel):
             return None
         row = self.rows[index.row()]
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
-            return (row.domain, row.item, row.measure,
+            return (row.domain, row.indicator, row.item, row.measure,
                     self.values.get(row.key, ""))[index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == self.VALUE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -224,8 +226,9 @@ class DoubleEntryDialog(QDialog):
         self.grid.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
         self.grid.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.grid.setColumnWidth(0, 110)
-        self.grid.setColumnWidth(2, 70)
-        self.grid.setColumnWidth(3, 90)
+        self.grid.setColumnWidth(2, 200)
+        self.grid.setColumnWidth(3, 70)
+        self.grid.setColumnWidth(4, 90)
         self.hint = QLabel(tr("请先选择录入第一遍还是第二遍。第二遍看不到第一遍的数值。"))
         self.save_button = QPushButton(tr("保存这一遍"))
         self.save_button.setEnabled(False)
@@ -294,7 +297,12 @@ class DoubleEntryDialog(QDialog):
             summary = return_summary(session, self.unit_code, self.year)
             cells = mismatches(session, self.unit_code, self.year, include_resolved=True)
         self.mismatch_model.load(cells)
-        unresolved = sum(1 for c in cells if c.resolved is None)
+        # The list looks as if its first line were chosen; make it so, at the next open one, so
+        # 采用第一遍 works at once instead of asking to pick the only line there is.
+        open_rows = [n for n, c in enumerate(cells) if c.resolved is None]
+        if cells:
+            self.mismatch_view.selectRow(open_rows[0] if open_rows else 0)
+        unresolved = len(open_rows)
         self.tabs.setTabText(1, tr("不一致（{n}）").format(n=unresolved))
         self.summary_label.setText(_summary_text(summary))
         self.commit_button.setEnabled(summary is not None and summary.agreed > 0

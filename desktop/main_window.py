@@ -185,7 +185,7 @@ class MainWindow(QMainWindow):
         # Every committed write, from this window or a dialog, an import's worker or a restore,
         # comes back through this one path (db/changes.py) and refreshes every open view.
         self.events = DataEvents(engine, self)
-        self.home_unit = unit_code
+        self.home_unit = self._home_of(unit_code)
         unit_code, year = self._remembered(unit_code, year)
         self.sheet: EntrySheet = build_sheet(self.session, unit_code, year)
         self.model: EntryTableModel = EntryTableModel(self.session, self.sheet,
@@ -672,6 +672,18 @@ class MainWindow(QMainWindow):
         self.saved_label.setText(text)
         self.statusBar().clearMessage()  # an old refusal no longer holds after a good save
         self.events.flush()  # the views around the grid show the edit before the next key
+
+    def _home_of(self, unit_code: str) -> str:
+        """The unit this installation works for, when the opened one (``--unit``) lies within
+        it: opening a township at the county must not make the township home, or its figures
+        could not be returned and the other townships would leave the unit list."""
+        from db.units import home_unit_code, subtree_codes
+
+        home = home_unit_code(self.session)
+        if home and unit_code and unit_code in subtree_codes(self.session, home,
+                                                             include_inactive=True):
+            return home
+        return unit_code
 
     def _enable_for_role(self, state: str | None) -> None:
         """Each role sees what it may do (db/accounts.py PERMISSIONS), for the year's state."""

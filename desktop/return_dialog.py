@@ -26,8 +26,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from db.import_scope import unit_label
+from db.models import OrgUnit
 from db.returns import MAX_REASON, ReturnRequest, describe, returns_of
 from desktop.i18n import tr, translatable
 from desktop.start_folder import remember_folder, start_folder
@@ -129,7 +132,9 @@ class ReturnsDialog(QDialog):
     def _fill(self) -> None:
         self.table.setRowCount(len(self.rows))
         for i, row in enumerate(self.rows):
-            cells = (tr("发出") if row.side == "issued" else tr("收到"), row.unit_code,
+            # 名称（代码）: a clerk knows the township by its name, not its twelve digits.
+            cells = (tr("发出") if row.side == "issued" else tr("收到"),
+                     unit_label(self.session, row.unit_code),
                      str(row.year), tr(self.STATES.get(row.state, row.state)),
                      row.issued_at.astimezone().strftime("%Y-%m-%d %H:%M"),
                      describe(self.session, row).split(" — ", 1)[-1])
@@ -152,12 +157,17 @@ class ReturnsDialog(QDialog):
         if unit is None:
             QMessageBox.information(self, tr("导出退回文件"), tr("请先选择一条本单位发出的退回。"))
             return
-        suggested = start_folder("sync") / f"退回-{unit}.tbsync"
-        chosen, _ = QFileDialog.getSaveFileName(self, tr("导出退回文件"), str(suggested),
+        chosen, _ = QFileDialog.getSaveFileName(self, tr("导出退回文件"),
+                                                str(self.suggested_path(unit)),
                                                 tr("填报交换文件 (*.tbsync)"))
         if chosen:
             remember_folder("sync", Path(chosen).parent)
             self.write_file(unit, Path(chosen))
+
+    def suggested_path(self, unit: str) -> Path:
+        """退回-太平街道.tbsync, as docs/cli.md names it, in the folder last used for sync."""
+        name = self.session.scalar(select(OrgUnit.name).where(OrgUnit.code == unit))
+        return start_folder("sync") / f"退回-{name or unit}.tbsync"
 
     def write_file(self, unit: str, path: Path) -> int:
         from db.errors import UserError

@@ -315,6 +315,8 @@ def imported_text(result: SyncPreview) -> str:
         same=totals.unchanged)
     if totals.conflict:
         text += tr("另有 {n} 项与本级冲突，保留了本级数据。").format(n=totals.conflict)
+    if result.returns_closed:
+        text += tr("退回已关闭 {n} 条（下级已更正）。").format(n=result.returns_closed)
     return text
 
 

@@ -168,3 +168,32 @@ def test_with_logins_on_the_second_keyer_cannot_open_the_first_pass(
     assert not dialog.grid.isEnabled() and dialog.number == 0
     assert not dialog.pass_buttons.button(1).isChecked()
     assert set(_shown_values(dialog)) == {""}
+
+
+def test_each_line_of_the_pass_names_its_indicator_as_the_paper_does(
+        qtbot: QtBot, engine: Engine) -> None:
+    """Many lines are 指标值 in 岁 or %: without the indicator's name the keyer cannot find the
+    line of the paper a figure belongs to (two life expectancies read the same otherwise)."""
+    dialog = _open(qtbot, engine, "王会计")
+    model = dialog.pass_model
+    headers = [model.headerData(n, Qt.Orientation.Horizontal) for n in range(model.columnCount())]
+    assert headers == ["领域", "指标", "填报项", "计量单位", "数值"]
+    lines = [tuple(model.data(model.index(n, c)) for c in range(PassModel.VALUE))
+             for n in range(model.rowCount())]
+    assert len(set(lines)) == len(lines)  # no two lines of the form read alike
+    births = model.data(model.index(_row(model, "live_births"), 1))
+    assert "孕产妇系统管理率" in births and "孕产妇死亡率" in births
+
+
+def test_the_one_open_mismatch_is_chosen_so_taking_a_pass_needs_no_click_on_the_list(
+        qtbot: QtBot, engine: Engine) -> None:
+    """The list's first line looks chosen; 采用第一遍 must not answer 请先在列表中选中一项."""
+    dialog = _open(qtbot, engine, "王会计")
+    _key(qtbot, dialog, 1, {"live_births": "1180", "mothers_system_managed": "1100"})
+    _key(qtbot, dialog, 2, {"live_births": "1108", "mothers_system_managed": "1100"})
+    dialog.tabs.setCurrentIndex(1)
+    assert [i.row() for i in dialog.mismatch_view.selectionModel().selectedRows()] == [0]
+    _click_and_wait(qtbot, dialog, dialog.take1)
+    model = dialog.mismatch_model
+    assert model.data(model.index(0, 3)) == "已定为 1180"
+    assert dialog.tabs.tabText(1) == "不一致（0）"

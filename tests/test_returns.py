@@ -302,3 +302,24 @@ def test_a_signed_returns_file_with_any_records_is_read_or_refused_with_a_reason
         assert str(refusal) and refusal.code
     else:
         assert not preview.applied
+
+
+def test_the_county_is_told_on_import_that_the_corrected_figures_closed_its_return(
+        offices: tuple[Installation, Installation]) -> None:
+    """The import that closes a return says so, in the command's text and in the app's."""
+    from db.sync.preview_text import format_preview
+    from desktop.sync_dialog import imported_text
+
+    township, county = offices
+    issue_return(county.session, TAIPING, 2023, items=[ReturnRequest("live_births", "请核实")],
+                 user="县审核员")
+    county.session.commit()
+    import_returns_file(township.session, send_down(county, township), user="王会计")
+    save_value(township.session, TAIPING, "live_births", 2023, "131", user="王会计")
+    township.session.commit()
+    path = township.folder / "corrected.tbsync"
+    export_sync_file(township.session, TAIPING, range(2023, 2024), path)
+    result = import_sync_file(county.session, path, user="县统计员")
+    assert result.applied and result.returns_closed == 1
+    assert "退回已关闭 1 条" in format_preview(result)
+    assert "退回已关闭 1 条" in imported_text(result)

@@ -106,6 +106,8 @@ def test_the_county_returns_a_figure_and_the_township_sees_it_marked_until_corre
     returns = ReturnsDialog(county_window.session, "县审核员", county_window)
     qtbot.addWidget(returns)
     assert returns.selected_unit() == TAIPING
+    assert returns.table.item(0, 1).text() == f"太平街道（{TAIPING}）"  # not twelve digits alone
+    assert returns.suggested_path(TAIPING).name == "退回-太平街道.tbsync"
     path = county.folder / "退回-太平街道.tbsync"
     assert returns.write_file(TAIPING, path) == 1 and path.exists()
 
@@ -184,3 +186,17 @@ def test_the_county_returns_a_whole_year_when_nothing_is_selected(
                     Qt.ItemDataRole.DisplayRole)).startswith("↩ ")
     assert "整表退回" in tooltip(window, "maternal_mortality_ratio", INDICATOR)
     shoot(window, "app-county-whole-return.png")
+
+
+def test_the_county_opened_on_a_township_by_unit_can_still_return_its_figures(
+        qtbot: QtBot, offices: tuple[Installation, Installation]) -> None:
+    """`tianbao --unit 211122100000` at the county opens that township's grid; the county stays
+    home: 退回 is offered and the unit list still holds the county itself."""
+    _township, county = offices
+    window = MainWindow(county.engine, TAIPING, 2023)
+    qtbot.addWidget(window)
+    window.show()
+    assert window.sheet.unit.code == TAIPING
+    assert window.home_unit == "211122"
+    assert window.unit_box.findData("211122") >= 0
+    assert window.return_action.isVisible()

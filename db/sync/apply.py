@@ -77,7 +77,7 @@ def note_returns(session: Session, preview: SyncPreview, user: str) -> None:
     """Returns issued here whose figures this file brought corrected (db/returns.py)."""
     from db.returns import note_corrections
 
-    note_corrections(session, preview.figures, user)
+    preview.returns_closed = note_corrections(session, preview.figures, user)
 
 
 def copy_aside(session: Session) -> Path | None:

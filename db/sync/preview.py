@@ -97,6 +97,8 @@ class SyncPreview:
     dry_run: bool = False
     applied: bool = False
     backup_path: Path | None = None
+    # Returns (退回) issued here that this file's corrected figures closed (db/returns.py).
+    returns_closed: int = 0
 
     @property
     def refused(self) -> bool:

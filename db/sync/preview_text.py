@@ -108,7 +108,9 @@ def format_preview(preview: SyncPreview, limit: int = 200) -> str:
         lines.append("结果：检查通过（试导入，未写入数据库）。")
     elif preview.applied:
         copy = f"导入前的数据库副本：{preview.backup_path}" if preview.backup_path else ""
-        lines.append(f"结果：已导入。{copy}")
+        closed = (f"退回已关闭 {preview.returns_closed} 条（下级已更正）。"
+                  if preview.returns_closed else "")
+        lines.append(f"结果：已导入。{closed}{copy}")
     else:
         lines.append("结果：没有需要导入的变化，数据库未作改动。")
     return "\n".join(lines)

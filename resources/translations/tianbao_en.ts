@@ -2085,5 +2085,9 @@ You can then add its townships and add up what they send.</translation>
         <source>标记</source>
         <translation>Mark</translation>
     </message>
+    <message>
+        <source>退回已关闭 {n} 条（下级已更正）。</source>
+        <translation> {n} return(s) closed (corrected below).</translation>
+    </message>
 </context>
 </TS>
