@@ -162,7 +162,11 @@ def _rate_counts(rng: random.Random, indicator: Indicator, townships: list[str],
         for township in townships:
             key = (township, code, year)
             if key not in denominators:
-                denominators[key] = rng.randint(300, 1500)
+                # A township's births or population move a few per cent a year, not at random
+                # from one year to the next: the 30% rule would flag nearly every demo figure.
+                previous = denominators.get((township, code, year - 1))
+                denominators[key] = (rng.randint(300, 1500) if previous is None
+                                     else max(1, round(previous * rng.uniform(0.95, 1.05))))
                 rows.append(_row(township, code, year, float(denominators[key])))
             denominator = denominators[key]
             expected = denominator * rate / factor
