@@ -13,7 +13,6 @@ with recorded progress stays even when the update drops it.
 from __future__ import annotations
 
 import json
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,28 +21,20 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from db.catalogue import CatalogueRows, catalogue_version, load_catalogue_rows, stored_version
-from db.files import replaced_when_done, write_failure
 from db.models import Domain, Goal, GoalProgress, Indicator, OrgUnit, Plan, SyncLog, Target, utcnow
 from db.sync.apply import copy_aside
+from db.sync.downward import write_downward_file
 from db.sync.format import (
-    FORMAT_NAME,
-    FORMAT_VERSION,
     KIND_HINTS,
-    MANIFEST_ENTRY,
-    PAYLOAD_ENTRY,
-    SIGNATURE_ENTRY,
     HashingReader,
     SyncError,
-    dump_manifest,
     file_sha256,
-    format_time,
     open_container,
     validate,
 )
-from db.sync.keys import ensure_local_key, home_unit, sign
+from db.sync.keys import ensure_local_key, home_unit
 from db.sync.trust import check_signature
 from db.units import home_unit_code
-from db.version import app_version
 
 # Table name in the file → table and primary key, in the order they are loaded.
 TABLES: dict[str, tuple[Table, str]] = {
@@ -98,46 +89,15 @@ def catalogue_rows(session: Session) -> dict[str, list[dict[str, Any]]]:
 
 def publish_catalogue(session: Session, out: Path, user: str = "") -> dict[str, int]:
     """Write this database's catalogue as a signed update file; return the counts; commit."""
-    home = home_unit(session)
+    home_unit(session)  # refused at once on a PC whose unit is not set up yet
     version = stored_version(session)
     if version is None:
         raise SyncError("no_catalogue", "数据库中没有目录，无法发布。")
     key = ensure_local_key(session, user)
     rows = catalogue_rows(session)
     payload = _payload_bytes(version, rows)
-    import hashlib
-
     counts = {name: len(items) for name, items in rows.items()}
-    unit = session.get(OrgUnit, home)
-    manifest = {
-        "format": FORMAT_NAME,
-        "formatVersion": FORMAT_VERSION,
-        "kind": "catalogue",
-        "app": {"name": "tianbao", "version": app_version()},
-        "catalogueVersion": version,
-        "sender": {"unit": home, "name": unit.name if unit else "",
-                   "fingerprint": key.fingerprint, "publicKey": key.public_key},
-        "receiver": None,
-        "createdAt": format_time(utcnow()),
-        "counts": counts,
-        "payload": {"entry": PAYLOAD_ENTRY, "bytes": len(payload),
-                    "sha256": hashlib.sha256(payload).hexdigest()},
-    }
-    raw = dump_manifest(manifest)
-    out = Path(out)
-    try:
-        with replaced_when_done(out) as partial, zipfile.ZipFile(
-                partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(PAYLOAD_ENTRY, payload)
-            archive.writestr(MANIFEST_ENTRY, raw)
-            archive.writestr(SIGNATURE_ENTRY, sign(key, raw))
-    except OSError as error:
-        session.rollback()
-        raise SyncError("unwritable", f"无法写入文件 {out}：{write_failure(error)}") from None
-    session.add(SyncLog(at=utcnow(), user=user, direction="export", kind="catalogue",
-                        counterpart=None, file_name=out.name[:255], sha256=file_sha256(out),
-                        counts=counts, outcome="written"))
-    session.commit()
+    write_downward_file(session, Path(out), "catalogue", key, payload, counts, user)
     return counts
 
 

@@ -13,9 +13,7 @@ return's state changes nothing, so importing files out of order cannot reopen a 
 
 from __future__ import annotations
 
-import hashlib
 import json
-import zipfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,32 +22,24 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.catalogue import stored_version
-from db.files import replaced_when_done, write_failure
 from db.models import AuditEntry, Indicator, OrgUnit, SyncLog, ValueReturn, ValueReturnItem, utcnow
 from db.returns import figure_state, returns_of, send_back_to_draft
 from db.sync.apply import copy_aside
 from db.sync.compare import FUTURE_MARGIN
+from db.sync.downward import write_downward_file
 from db.sync.format import (
-    FORMAT_NAME,
-    FORMAT_VERSION,
     KIND_HINTS,
-    MANIFEST_ENTRY,
-    PAYLOAD_ENTRY,
-    SIGNATURE_ENTRY,
     HashingReader,
     SyncError,
-    dump_manifest,
     file_sha256,
     format_time,
     open_container,
     parse_time,
     validate,
 )
-from db.sync.keys import ensure_local_key, home_unit, sign, unit_is_below
+from db.sync.keys import ensure_local_key, home_unit, unit_is_below
 from db.sync.trust import check_signature
 from db.units import home_unit_code
-from db.version import app_version
 
 MAX_RETURNS_BYTES = 16 * 1024**2
 
@@ -76,41 +66,15 @@ class ReturnsPreview:
 
 def export_returns(session: Session, unit_code: str, out: Path, user: str = "") -> int:
     """Write the returns issued here to ``unit_code`` as a signed file; how many; commit."""
-    home = home_unit(session)
+    home_unit(session)  # refused at once on a PC whose unit is not set up yet
     rows = returns_of(session, side="issued", unit_code=unit_code)
     if not rows:
         raise SyncError("no_returns", f"没有退回给单位 {unit_code} 的记录，无需导出。")
     key = ensure_local_key(session, user)
     payload = _payload_bytes([_record(row) for row in reversed(rows)])
-    unit = session.get(OrgUnit, home)
-    manifest = {
-        "format": FORMAT_NAME, "formatVersion": FORMAT_VERSION, "kind": "returns",
-        "app": {"name": "tianbao", "version": app_version()},
-        "catalogueVersion": stored_version(session),
-        "sender": {"unit": home, "name": unit.name if unit else "",
-                   "fingerprint": key.fingerprint, "publicKey": key.public_key},
-        "receiver": unit_code,
-        "createdAt": format_time(utcnow()),
-        "counts": {"returns": len(rows)},
-        "payload": {"entry": PAYLOAD_ENTRY, "bytes": len(payload),
-                    "sha256": hashlib.sha256(payload).hexdigest()},
-    }
-    raw = dump_manifest(manifest)
-    out = Path(out)
-    try:
-        with replaced_when_done(out) as partial, zipfile.ZipFile(
-                partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(PAYLOAD_ENTRY, payload)
-            archive.writestr(MANIFEST_ENTRY, raw)
-            archive.writestr(SIGNATURE_ENTRY, sign(key, raw))
-    except OSError as error:
-        session.rollback()
-        raise SyncError("unwritable", f"无法写入文件 {out}：{write_failure(error)}") from None
     counts = {"returns": len(rows), "open": sum(row.state == "open" for row in rows)}
-    session.add(SyncLog(at=utcnow(), user=user, direction="export", kind="returns",
-                        counterpart=unit_code, file_name=out.name[:255],
-                        sha256=file_sha256(out), counts=counts, outcome="written"))
-    session.commit()
+    write_downward_file(session, Path(out), "returns", key, payload, {"returns": len(rows)},
+                        user, receiver=unit_code, logged_counts=counts)
     return len(rows)
 
 
