@@ -21,20 +21,17 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from db.catalogue import CatalogueRows, catalogue_version, load_catalogue_rows, stored_version
-from db.models import Domain, Goal, GoalProgress, Indicator, OrgUnit, Plan, SyncLog, Target, utcnow
+from db.models import Domain, Goal, GoalProgress, Indicator, Plan, SyncLog, Target, utcnow
 from db.sync.apply import copy_aside
-from db.sync.downward import write_downward_file
+from db.sync.downward import Words, read_downward_payload, write_downward_file
 from db.sync.format import (
     KIND_HINTS,
-    HashingReader,
     SyncError,
     file_sha256,
     open_container,
     validate,
 )
 from db.sync.keys import ensure_local_key, home_unit
-from db.sync.trust import check_signature
-from db.units import home_unit_code
 
 # Table name in the file → table and primary key, in the order they are loaded.
 TABLES: dict[str, tuple[Table, str]] = {
@@ -112,17 +109,6 @@ def _payload_bytes(version: str, rows: dict[str, list[dict[str, Any]]]) -> bytes
     return "".join(parts).encode("utf-8")
 
 
-def _is_above(session: Session, unit: str, home: str) -> bool:
-    seen: set[str] = set()
-    current = session.scalar(select(OrgUnit.parent_code).where(OrgUnit.code == home))
-    while current is not None and current not in seen:
-        if current == unit:
-            return True
-        seen.add(current)
-        current = session.scalar(select(OrgUnit.parent_code).where(OrgUnit.code == current))
-    return False
-
-
 def read_catalogue_update(session: Session, path: Path) -> tuple[CataloguePreview, CatalogueRows]:
     """Check a catalogue update file completely; its preview header and rows. Writes nothing."""
     container = open_container(Path(path))
@@ -130,24 +116,9 @@ def read_catalogue_update(session: Session, path: Path) -> tuple[CataloguePrevie
         manifest = container.manifest
         if manifest.kind != "catalogue":
             raise SyncError("wrong_kind", KIND_HINTS[manifest.kind])
-        signer, _ = check_signature(session, container)
-        home = home_unit_code(session)
-        if home is None or not _is_above(session, signer, home):
-            raise SyncError("not_above", f"目录更新只能由上级单位发布，{signer} 不是本单位的上级，"
-                            "拒绝导入。")
-        if manifest.payload_bytes > MAX_CATALOGUE_BYTES:
-            raise SyncError("too_large", "目录更新文件过大，拒绝读取。")
-        stream = container.open_payload()
-        try:
-            reader = HashingReader(stream, manifest.payload_bytes)
-            text = "".join(iter(reader.read, ""))
-        finally:
-            stream.close()
-        if (reader.bytes_read != manifest.payload_bytes
-                or reader.sha256.hexdigest() != manifest.payload_sha256):
-            raise SyncError("payload_mismatch",
-                            "目录数据与清单中的校验值（SHA-256）不符：文件在传递中"
-                            "被改动或损坏，拒绝导入。")
+        signer, _, text = read_downward_payload(
+            session, container, Words("目录更新只能由上级单位发布", "目录更新文件", "目录数据"),
+            MAX_CATALOGUE_BYTES)
     try:
         document = json.loads(text)
     except (json.JSONDecodeError, RecursionError):

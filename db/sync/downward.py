@@ -1,7 +1,8 @@
-"""Writing a signed file that goes down to the units below: a catalogue update or returns (退回).
+"""Signed files that go down to the units below: a catalogue update or returns (退回).
 
-Both are one payload in the sync container (docs/sync-format.md), signed with this installation's
-key, written atomically and logged; only the kind, the receiver and the counts differ.
+Both are one payload in the sync container (docs/sync-format.md), signed with the sender's key,
+written atomically and logged. The receiver takes one only from a unit above it, unaltered;
+only the kind, the receiver, the counts and the words of a refusal differ.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -22,12 +23,16 @@ from db.sync.format import (
     MANIFEST_ENTRY,
     PAYLOAD_ENTRY,
     SIGNATURE_ENTRY,
+    Container,
+    HashingReader,
     SyncError,
     dump_manifest,
     file_sha256,
     format_time,
 )
-from db.sync.keys import home_unit, sign
+from db.sync.keys import home_unit, sign, unit_is_below
+from db.sync.trust import check_signature
+from db.units import home_unit_code
 from db.version import app_version
 
 
@@ -66,3 +71,37 @@ def write_downward_file(session: Session, out: Path, kind: str, key: LocalKey, p
                         kind=kind, counterpart=receiver, file_name=out.name[:255],
                         sha256=file_sha256(out), counts=logged, outcome="written"))
     session.commit()
+
+
+class Words(NamedTuple):
+    """How a refusal names the file: 退回文件 … 发出 / 目录更新 … 发布."""
+
+    only_from_above: str  # e.g. "退回文件只能由上级单位发出"
+    file: str  # e.g. "退回文件"
+    data: str  # e.g. "退回数据"
+
+
+def read_downward_payload(session: Session, container: Container, words: Words,
+                          max_bytes: int) -> tuple[str, str, str]:
+    """(signer, this installation's unit, payload text) of a file from above, after checking
+    its signature, that its signer is above this unit, its size and its checksum."""
+    manifest = container.manifest
+    signer, _ = check_signature(session, container)
+    home = home_unit_code(session)
+    home_row = session.get(OrgUnit, home) if home is not None else None
+    if home is None or home_row is None or not unit_is_below(session, home_row, signer):
+        raise SyncError("not_above", f"{words.only_from_above}，{signer} 不是本单位的上级，"
+                        "拒绝导入。")
+    if manifest.payload_bytes > max_bytes:
+        raise SyncError("too_large", f"{words.file}过大，拒绝读取。")
+    stream = container.open_payload()
+    try:
+        reader = HashingReader(stream, manifest.payload_bytes)
+        text = "".join(iter(reader.read, ""))
+    finally:
+        stream.close()
+    if (reader.bytes_read != manifest.payload_bytes
+            or reader.sha256.hexdigest() != manifest.payload_sha256):
+        raise SyncError("payload_mismatch", f"{words.data}与清单中的校验值（SHA-256）不符：文件在"
+                        "传递中被改动或损坏，拒绝导入。")
+    return signer, home, text

@@ -22,14 +22,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from db.models import AuditEntry, Indicator, OrgUnit, SyncLog, ValueReturn, ValueReturnItem, utcnow
+from db.models import AuditEntry, Indicator, SyncLog, ValueReturn, ValueReturnItem, utcnow
 from db.returns import figure_state, returns_of, send_back_to_draft
 from db.sync.apply import copy_aside
 from db.sync.compare import FUTURE_MARGIN
-from db.sync.downward import write_downward_file
+from db.sync.downward import Words, read_downward_payload, write_downward_file
 from db.sync.format import (
     KIND_HINTS,
-    HashingReader,
     SyncError,
     file_sha256,
     format_time,
@@ -37,9 +36,7 @@ from db.sync.format import (
     parse_time,
     validate,
 )
-from db.sync.keys import ensure_local_key, home_unit, unit_is_below
-from db.sync.trust import check_signature
-from db.units import home_unit_code
+from db.sync.keys import ensure_local_key, home_unit
 
 MAX_RETURNS_BYTES = 16 * 1024**2
 
@@ -103,12 +100,9 @@ def read_returns_file(session: Session, path: Path) -> tuple[ReturnsPreview, lis
         manifest = container.manifest
         if manifest.kind != "returns":
             raise SyncError("wrong_kind", KIND_HINTS[manifest.kind])
-        signer, _ = check_signature(session, container)
-        home = home_unit_code(session)
-        home_row = session.get(OrgUnit, home) if home is not None else None
-        if home_row is None or not unit_is_below(session, home_row, signer):
-            raise SyncError("not_above", f"退回文件只能由上级单位发出，{signer} 不是本单位的上级，"
-                            "拒绝导入。")
+        signer, home, text = read_downward_payload(
+            session, container, Words("退回文件只能由上级单位发出", "退回文件", "退回数据"),
+            MAX_RETURNS_BYTES)
         receiver = manifest.data.get("receiver")
         if receiver != home:
             raise SyncError("wrong_receiver", f"此退回文件是发给单位 {receiver} 的，不是本单位"
@@ -116,18 +110,6 @@ def read_returns_file(session: Session, path: Path) -> tuple[ReturnsPreview, lis
         if manifest.created_at > utcnow() + FUTURE_MARGIN:
             raise SyncError("future_file", "退回文件的生成时间晚于本机当前时间，无法判断先后，"
                             "拒绝导入。请核对双方电脑的日期和时间。")
-        if manifest.payload_bytes > MAX_RETURNS_BYTES:
-            raise SyncError("too_large", "退回文件过大，拒绝读取。")
-        stream = container.open_payload()
-        try:
-            reader = HashingReader(stream, manifest.payload_bytes)
-            text = "".join(iter(reader.read, ""))
-        finally:
-            stream.close()
-        if (reader.bytes_read != manifest.payload_bytes
-                or reader.sha256.hexdigest() != manifest.payload_sha256):
-            raise SyncError("payload_mismatch", "退回数据与清单中的校验值（SHA-256）不符：文件在"
-                            "传递中被改动或损坏，拒绝导入。")
     try:
         document = json.loads(text)
     except (json.JSONDecodeError, RecursionError):
