@@ -185,7 +185,14 @@ def _cross_check(session: Session, planned: Sequence[Planned],
     if not changing:
         return
     units = sorted({p.figure.unit for p in changing})
-    codes = sorted({code for unit in units for code in plan_checks[unit].codes})
+    # Only the rules a changed figure is read by need their other figures.
+    changed_codes = {p.figure.code for p in changing}
+    touched: set[str] = set()
+    for checks in {id(plan_checks[unit]): plan_checks[unit] for unit in units}.values():
+        for rule in checks.rules:
+            if not changed_codes.isdisjoint(rule.codes):
+                touched.update(rule.codes)
+    codes = sorted(touched)
     if read_codes is not None and not read_codes.issuperset(codes):
         stored = dict(stored)
         query = select(DataValue.unit_code, DataValue.indicator_code, DataValue.year,

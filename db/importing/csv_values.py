@@ -574,7 +574,7 @@ class _Saver:
         noted: dict[int, list[Finding]] = {}
         for row in batch:
             comment = row.comment
-            if comment is not None:
+            if comment:  # an empty comment is stored as it is
                 comment, found = clean_comment(comment)
                 if found:
                     indicator = self.session.get(Indicator, row.code)
@@ -586,6 +586,9 @@ class _Saver:
                                   comment))
         planned = plan_values(self.session, figures, self.cancel)
         for row, plan in zip(batch, planned, strict=True):
+            if not plan.findings and row.row not in noted:  # most figures: nothing to say
+                report.changed += plan.changes
+                continue
             again = [f for f in plan.findings if f not in row.checked] if row.checked \
                 else plan.findings
             found = noted.get(row.row, []) + again
