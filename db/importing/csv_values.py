@@ -28,6 +28,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -361,7 +362,7 @@ def _check_file(session: Session, open_bytes: Opener, codec: str, delimiter: str
     first = width = 0
     with open_bytes() as raw, io.TextIOWrapper(raw, encoding=codec, newline="") as text:
         for index, record in enumerate(_stream_records(text, delimiter, strict)):
-            if not any(c.strip() for c in record):
+            if not "".join(record).strip():  # all cells blank; one call, not one a cell
                 continue  # Excel leaves empty rows at the end of a sheet
             if columns is None:
                 first, width = index, len(record)
@@ -569,7 +570,7 @@ class _Saver:
             self.began = True
         # Year order, so each figure's jump check sees the earlier years of the same batch
         # (and, through the database, those of the batches already written).
-        batch.sort(key=lambda r: (r.unit, r.code, r.disaggregation, r.year))
+        batch.sort(key=attrgetter("unit", "code", "disaggregation", "year"))
         figures: list[Figure] = []
         noted: dict[int, list[Finding]] = {}
         for row in batch:
