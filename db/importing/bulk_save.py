@@ -216,7 +216,7 @@ def _cross_check(session: Session, planned: Sequence[Planned],
             if changed.isdisjoint(rule_codes):
                 continue
             dis = rule.disaggregation
-            values = {}
+            values: dict[tuple[str, str], float | None] = {}
             for code in rule_codes:
                 figure = stored.get((unit, code, year, dis))
                 values[(code, dis)] = None if figure is None else figure.value
@@ -265,6 +265,8 @@ def _plan_one(figure: Figure, key: Key, units: dict[str, OrgUnit], always: set[s
     name = fact.name
 
     raw = figure.value
+    kind: str | None
+    number: float | None
     findings: list[Finding]
     if type(raw) is float and 0.0 <= raw < math.inf:
         # What parse_figure makes of a figure already read (neither -2, 不适用, nor NaN).

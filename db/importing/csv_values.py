@@ -22,6 +22,7 @@ its batch or an earlier one (any file sorted by unit or by year is).
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import re
@@ -320,6 +321,26 @@ def read_values_csv(
     report = _run(session, _opener(data)[0], source, lambda row, _: rows.append(row), rows.clear,
                   never_cancelled, no_progress, 0)
     return rows, report
+
+
+class _Enough(Exception):
+    """The preview has the rows it shows; the rest of the file need not be read again."""
+
+
+def first_rows(session: Session, source: Path | str | bytes, limit: int) -> list[CsvRow]:
+    """The first ``limit`` rows of a file that passed its checks, read again for a preview
+    (the import itself streams and keeps none)."""
+    rows: list[CsvRow] = []
+
+    def accept(row: CsvRow, _report: ImportReport) -> None:
+        rows.append(row)
+        if len(rows) >= limit:
+            raise _Enough
+
+    with contextlib.suppress(_Enough):
+        _run(session, _opener(source)[0], "", accept, rows.clear, never_cancelled, no_progress,
+             0)
+    return rows
 
 
 def _run(session: Session, open_bytes: Opener, source: str,
@@ -624,6 +645,8 @@ def import_values_csv(
     TaskCancelled if ``cancel`` asks (nothing written).
     """
     open_bytes, name, size = _opener(source)
+    if dry_run:  # nothing will be written, and the progress bar should not say otherwise
+        progress = _checking_only(progress)
     saver = _Saver(session, user, dry_run, cancel, batch_rows)
     try:
         report = _run(session, open_bytes, name, saver.accept, saver.restart, cancel, progress,
@@ -650,6 +673,12 @@ def import_values_csv(
         raise
     progress(size, size, "导入完成。")
     report.applied = True
+    return report
+
+
+def _checking_only(progress: ProgressCallback) -> ProgressCallback:
+    def report(done: int, total: int, text: str) -> None:
+        progress(done, total, "正在检查……")  # whatever ``text`` the import would show
     return report
 
 
