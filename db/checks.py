@@ -10,6 +10,7 @@ The GUI and the CLI display findings; they do not compute them.
 from __future__ import annotations
 
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -165,7 +166,7 @@ def allowed_disaggregations(indicator: Indicator) -> set[str]:
 _QUIET: dict[tuple[str, str, str, tuple[str, ...]], tuple[set[str], float]] = {}
 
 
-def _quiet_range(indicator: Indicator) -> tuple[str, set[str], float]:
+def quiet_range(indicator: Indicator) -> tuple[str, set[str], float]:
     """The kind, the breakdowns allowed and the largest figure :func:`check_value` says nothing
     about, worked out once per indicator (keyed by what they depend on)."""
     kind, unit = indicator.kind, indicator.unit
@@ -186,7 +187,7 @@ def _quiet_range(indicator: Indicator) -> tuple[str, set[str], float]:
 
 def check_value(indicator: Indicator, value: float, disaggregation: str = "total") -> list[Finding]:
     """Checks a single figure can fail on its own, whatever the other figures are."""
-    kind, allowed, quiet = _quiet_range(indicator)
+    kind, allowed, quiet = quiet_range(indicator)
     # The usual figure, in range: nothing to say (an import checks 100 000s of figures).
     if 0 <= value <= quiet and disaggregation in allowed and (kind != "count"
                                                               or value == int(value)):
@@ -345,21 +346,30 @@ def jump_finding(history: Mapping[int, float], year: int, value: float) -> Findi
     ``history`` from ``year`` on are ignored, so the GUI can pass the whole series as the
     clerk types. The finding has no ``field``: the caller knows which figure it is about.
     """
-    earlier = sorted([(y, v) for y, v in history.items()
-                      if y < year and v is not None and math.isfinite(v)])
-    if not earlier or not math.isfinite(value):
+    # The earlier years' figures in year order, built without a tuple per year: an import
+    # asks this of every figure it reads.
+    values: list[float] = []
+    previous_year = 0
+    for y in sorted(history):
+        if y >= year:
+            break
+        v = history[y]
+        if v is not None and math.isfinite(v):
+            values.append(v)
+            previous_year = y
+    if not values or not math.isfinite(value):
         return None
-    previous_year, previous = earlier[-1]
+    previous = values[-1]
     change = value - previous
 
     def shown() -> str:  # worded only for a jump: an import checks 100 000s of figures
         return f"{previous_year}年为 {format_number(previous)}，{year}年为 {format_number(value)}"
 
-    if len(earlier) >= JUMP_MIN_HISTORY:
-        changes = [b - a for (_, a), (_, b) in zip(earlier, earlier[1:], strict=False)]
+    if len(values) >= JUMP_MIN_HISTORY:
+        changes = list(map(operator.sub, values[1:], values))
         # statistics.fmean is fsum / n; written out, as an import checks 100 000s of figures.
         centre = math.fsum(changes) / len(changes)
-        floor = JUMP_STDEV_FLOOR * abs(math.fsum([v for _, v in earlier]) / len(earlier))
+        floor = JUMP_STDEV_FLOOR * abs(math.fsum(values) / len(values))
         if centre - JUMP_SIGMAS * floor <= change <= centre + JUMP_SIGMAS * floor:
             return None  # within the floor, so within any larger spread: no deviation needed
         spread = max(sample_stdev(changes), floor)

@@ -1,8 +1,9 @@
 """What an import would do to each figure: old value → new value, new, unchanged, or a conflict
 with its reason — the rows a clerk reads before clicking 导入.
 
-Both imports that a clerk starts from the app call this: the Excel template (its dry run's
-accepted rows) and the sync file (its payload read once more, after the core's check has passed).
+Every import a clerk starts from the app calls this: the Excel template (its dry run's accepted
+rows), the values CSV (its first rows read once more) and the sync file (its payload read once
+more, after the core's check has passed).
 The check itself stays where it is (db/importing/excel_template.py, db/sync/compare.py); this
 module only compares the incoming values with the stored ones, so it writes nothing and needs
 no Qt.
@@ -174,4 +175,17 @@ def template_value_diff(session: Session, report: TemplateImportReport,
                  else figure_text(o.kind, o.value))
                 for o in report.figures
                 if o.status == "accepted" and (o.value is not None or o.kind != NUMBER)]
+    return diff_values(session, incoming, limit=limit)
+
+
+def csv_value_diff(session: Session, source: Path | str | bytes,
+                   limit: int = DEFAULT_LIMIT) -> ValueDiff:
+    """The value-level preview of a values CSV whose dry run passed: its first ``limit``
+    figures (``total`` counts only those; the dry run's report has the file's counts)."""
+    from db.importing.csv_values import first_rows
+
+    rows = first_rows(session, source, limit)
+    incoming = [((r.unit, r.code, r.year, r.disaggregation),
+                 r.value if r.kind == NUMBER and r.value is not None
+                 else figure_text(r.kind, r.value)) for r in rows]
     return diff_values(session, incoming, limit=limit)

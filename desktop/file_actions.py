@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox, QWidget
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -70,39 +70,114 @@ def import_excel_template(parent: QWidget, engine: Engine, unit: str, year: int,
                 return report, None
         return work
 
-    handle: dict[str, object] = {}
-
-    def previewed(outcome: tuple[Any, Any]) -> None:
+    def preview(report: Any, detail: Any) -> QDialog:
         from desktop.import_preview_dialog import ExcelPreviewDialog
 
+        title = tr("文件：{file}\n模板：{unit}（{code}）{year}年").format(
+            file=path.name, unit=report.unit_name, code=report.unit, year=report.year)
+        return ExcelPreviewDialog(title, detail, parent, _notes(report))
+
+    return _look_then_import(parent, (tr("检查Excel"), tr("导入Excel")), run, preview,
+                             (tr("Excel文件有错误，未导入任何数据"),
+                              tr("已从Excel导入数据：写入 {n} 项")), done)
+
+
+def _notes(report: Any) -> list[str]:
+    """The check's reminders (a jump from last year …), one line each, for the preview."""
+    from db.importing.report_lines import finding_line
+
+    return [finding_line(number, finding)
+            for number, found in sorted(report.findings.items()) for finding in found]
+
+
+def _look_then_import(parent: QWidget, titles: tuple[str, str],
+                      run: Callable[[bool], Callable[[Progress], tuple[Any, Any]]],
+                      preview: Callable[[Any, Any], QDialog], words: tuple[str, str],
+                      done: Callable[[str], None]) -> TaskHandle:
+    """An import a clerk looks at before it writes: ``run(True)`` checks the file (a dry run
+    returning the report and, if it passed, a value diff; else the report's text), ``preview``
+    shows that, and 导入 runs ``run(False)``. ``titles``: the two tasks' names; ``words``: the
+    status text when the file is refused, and when it was imported (with ``{n}`` written)."""
+    refused_text, imported_text = words
+    handle: dict[str, object] = {}
+
+    def refused(detail: str) -> None:
+        QMessageBox.warning(parent, tr("导入结果"), detail)
+        done(refused_text)
+
+    def previewed(outcome: tuple[Any, Any]) -> None:
         report, detail = outcome
         if isinstance(detail, str):
-            QMessageBox.warning(parent, tr("导入结果"), detail)
-            done(tr("Excel文件有错误，未导入任何数据"))
+            refused(detail)
             return
-        title = tr("文件：{file}\n模板：{unit}（{code}）{year}年").format(
-            file=path.name, unit=report.unit_name, code=report.unit,
-            year=report.year)
-        from db.importing.report_lines import finding_line
-
-        notes = [finding_line(number, finding)
-                 for number, found in sorted(report.findings.items()) for finding in found]
-        dialog = ExcelPreviewDialog(title, detail, parent, notes)  # type: ignore[arg-type]
+        dialog = preview(report, detail)
         handle["dialog"] = dialog
         dialog.rejected.connect(lambda: done(tr("已取消导入，数据库未作改动")))
         dialog.accepted.connect(lambda: handle.__setitem__(
-            "task", run_task(parent, tr("导入Excel"), run(False), imported)))
+            "task", run_task(parent, titles[1], run(False), imported)))
         dialog.open()
 
     def imported(outcome: tuple[Any, Any]) -> None:
         report, detail = outcome
         if isinstance(detail, str):  # the database changed between the look and the write
-            QMessageBox.warning(parent, tr("导入结果"), detail)
-            done(tr("Excel文件有错误，未导入任何数据"))
+            refused(detail)
             return
-        done(tr("已从Excel导入数据：写入 {n} 项").format(n=report.changed))
+        done(imported_text.format(n=report.changed))
 
-    return run_task(parent, tr("检查Excel"), run(True), previewed)
+    return run_task(parent, titles[0], run(True), previewed)
+
+
+def import_values_csv_file(parent: QWidget, engine: Engine, user: str,
+                           done: Callable[[str], None],
+                           chosen: str | None = None) -> TaskHandle | None:
+    """A values CSV (unit,code,year,sex,value,comment): checked whole first (a dry run, off the
+    GUI thread, with progress and 取消), then its figures shown old → new, and imported only on
+    导入 — all or nothing, as ``tianbao values import`` does."""
+    if chosen is None:
+        chosen, _ = QFileDialog.getOpenFileName(parent, tr("导入数据文件（CSV）"),
+                                                str(start_folder("csv")),
+                                                tr("CSV 文件 (*.csv *.txt);;所有文件 (*)"))
+    if not chosen:
+        return None
+    path = Path(chosen)
+    remember_folder("csv", path.parent)
+
+    def run(dry_run: bool) -> Callable[[Progress], tuple[Any, Any]]:
+        def work(progress: Progress) -> tuple[Any, Any]:
+            from db.import_preview import csv_value_diff
+            from db.importing.csv_values import format_report, import_values_csv
+
+            with Session(engine) as session:
+                report = import_values_csv(session, path, user, dry_run=dry_run,
+                                           progress=progress.report, cancel=progress.cancelled)
+                if report.has_errors:
+                    return report, format_report(report, limit=40)
+                if dry_run:
+                    return report, csv_value_diff(session, path)
+                return report, None
+        return work
+
+    def preview(report: Any, detail: Any) -> QDialog:
+        from desktop.import_preview_dialog import ExcelPreviewDialog
+
+        title = tr("文件：{file}（编码：{encoding}）").format(file=path.name,
+                                                        encoding=report.encoding)
+        # The file's own counts: the table below lists only its first figures.
+        summary = tr("共 {rows} 行，将写入 {changed} 项（新增或修改），其余与库中相同；"
+                     "{skipped} 行数值为空，跳过。点击“导入”后才写入。").format(
+            rows=report.rows_read, changed=report.changed, skipped=report.skipped)
+        if report.accepted > len(detail.rows):
+            summary += tr("下表列出前 {n} 项。").format(n=len(detail.rows))
+        dialog = ExcelPreviewDialog(title, detail, parent, _notes(report),
+                                    window_title=tr("导入数据文件（CSV）"), summary=summary)
+        if report.changed == 0:
+            dialog.import_button.hide()
+            dialog.cancel_button.setText(tr("关闭"))
+        return dialog
+
+    return _look_then_import(parent, (tr("检查CSV"), tr("导入CSV")), run, preview,
+                             (tr("CSV文件有错误，未导入任何数据"),
+                              tr("已从CSV导入数据：写入 {n} 项")), done)
 
 
 def choose_and_export_sync_file(parent: QWidget, engine: Engine, unit: str, unit_name: str,

@@ -1,6 +1,6 @@
-"""The Excel template's preview: every figure the file brings, old value → new value, and 导入
-only on confirmation (the sync file's preview is desktop/sync_dialog.py; both compare values with
-db/import_preview.py)."""
+"""The Excel template's and the values CSV's preview: every figure the file brings, old value →
+new value, and 导入 only on confirmation (the sync file's preview is desktop/sync_dialog.py; all
+compare values with db/import_preview.py)."""
 
 from __future__ import annotations
 
@@ -25,13 +25,14 @@ class ExcelPreviewDialog(QDialog):
     """What a checked template would write; 导入 writes it, 取消 leaves the database as it is."""
 
     def __init__(self, title: str, diff: ValueDiff, parent: QWidget | None = None,
-                 notes: list[str] | None = None) -> None:
+                 notes: list[str] | None = None, window_title: str | None = None,
+                 summary: str | None = None) -> None:
         super().__init__(parent)
         self.diff = diff
-        self.setWindowTitle(tr("导入填好的Excel模板"))
+        self.setWindowTitle(window_title or tr("导入填好的Excel模板"))
         self.resize(900, 600)
         layout = QVBoxLayout(self)
-        self.header = QLabel(title + "\n" + summary_text(diff))
+        self.header = QLabel(title + "\n" + (summary or summary_text(diff)))
         self.header.setWordWrap(True)
         layout.addWidget(self.header)
         self.table = QTableView()

@@ -343,6 +343,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(tr("导出Excel填报模板……"), self.export_template)
         file_menu.addAction(tr("导出部门填报模板……"), self.export_department_template)
         file_menu.addAction(tr("导入填好的Excel模板……"), self.import_template)
+        file_menu.addAction(tr("导入数据文件（CSV）……"), self.import_csv)
         self.double_entry_action = file_menu.addAction(tr("纸质报表双录入核对……"),
                                                        self.open_double_entry)
         file_menu.addSeparator()
@@ -882,6 +883,15 @@ class MainWindow(QMainWindow):
 
         self.file_task = import_excel_template(self, self.engine, self.sheet.unit.code,
                                                self.sheet.year, self.user.username, done)
+
+    def import_csv(self) -> None:
+        from desktop.file_actions import import_values_csv_file
+
+        def done(text: str) -> None:
+            self.events.flush()  # the import's commit reloads the views (on_data_changed)
+            self.statusBar().showMessage(text, 15000)
+
+        self.file_task = import_values_csv_file(self, self.engine, self.user.username, done)
 
     def open_double_entry(self) -> None:
         from desktop.double_entry_dialog import open_double_entry

@@ -29,17 +29,17 @@ in one batch is refused. Nothing is written unless every figure passes (:func:`s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from db.changes import FIGURES, RECORDED, record_change
-from db.checks import Finding, check_value, has_errors, jump_finding
-from db.cross_checks import evaluate
+from db.checks import Finding, check_value, has_errors, jump_finding, quiet_range
+from db.cross_checks import CrossCheck, evaluate
 from db.models import AuditEntry, DataValue, Indicator, OrgUnit, table_of, utcnow
 from db.plan_checks import PlanChecks, checks_for_units
 from db.plan_years import FIRST_YEAR, LAST_YEAR
@@ -118,10 +118,12 @@ def plan_values(session: Session, figures: Sequence[Figure],
                    DataValue.disaggregation, DataValue.value, DataValue.comment,
                    DataValue.status, DataValue.entered_directly, DataValue.kind)
     codes = sorted({f.code for f in figures})
+    read_codes: set[str] | None = None  # every indicator's
     if len(codes) < min(len(indicators), _IN_CHUNK // 2):
         # Only the indicators of this batch: a CSV imported in batches (csv_values.py) would
         # otherwise read every figure of its units again for each batch.
         query = query.where(DataValue.indicator_code.in_(codes))
+        read_codes = set(codes)
     for id_, unit, code, year, dis, value, comment, status, direct, kind in _chunked_rows(
             session, query, DataValue.unit_code, unit_codes):
         stored[(unit, code, year, dis)] = _Stored(id_, value, comment, status, direct, kind)
@@ -134,70 +136,113 @@ def plan_values(session: Session, figures: Sequence[Figure],
         session, locked, DataValue.unit_code, unit_codes))
 
     plan_checks = checks_for_units(session, unit_codes)
+    facts = {code: _IndicatorFacts(i, i.name, i.kind == "rate", quiet_range(i))
+             for code, i in indicators.items()}
+    # Units that take figures for every year: no validity to work out per figure.
+    always = {code for code, u in units.items()
+              if u.active and u.valid_from is None and u.valid_to is None}
     planned: list[Planned] = []
     seen: set[Key] = set()
     for position, figure in enumerate(figures):
         if position % 1000 == 0:
             raise_if_cancelled(cancel)
-        if figure.key in seen:
+        key = figure.key
+        if key in seen:
             planned.append(Planned(figure, "refused", [Finding(
                 "error", "duplicate_figure", "同一数据在本批中出现了两次。", figure.code,
                 figure.disaggregation)]))
             continue
-        seen.add(figure.key)
-        plan = _plan_one(figure, units, indicators, stored, series, approved, plan_checks)
+        seen.add(key)
+        plan = _plan_one(figure, key, units, always, facts, stored, series, approved,
+                         plan_checks)
         planned.append(plan)
-        if plan.changes:
-            previous = stored.get(figure.key)
-            stored[figure.key] = _Stored(previous.id if previous else None, plan.number,
-                                         plan.comment, "draft", plan.entered_directly, plan.kind)
+        if plan.action in _CHANGES:
+            previous = stored.get(key)
+            stored[key] = _Stored(previous.id if previous else None, plan.number,
+                                  plan.comment, "draft", plan.entered_directly, plan.kind)
             if plan.number is not None:
                 series.setdefault((figure.unit, figure.code, figure.disaggregation),
                                   {})[figure.year] = plan.number
-    _cross_check(session, planned, plan_checks)
+    _cross_check(session, planned, plan_checks, stored, read_codes)
     return planned
 
 
 def _cross_check(session: Session, planned: Sequence[Planned],
-                 plan_checks: dict[str, PlanChecks]) -> None:
+                 plan_checks: dict[str, PlanChecks], stored: dict[Key, _Stored],
+                 read_codes: set[str] | None) -> None:
     """Judge the 审核公式 read by the figures this batch changes, with the batch's figures over
-    the stored ones (one query per batch); a broken rule's finding goes to each changed figure
-    it reads, so an error refuses that figure as :func:`db.figures.save_value` would."""
-    changing = [p for p in planned if p.changes and p.ok
-                and p.figure.code in plan_checks[p.figure.unit].codes]
+    the stored ones; a broken rule's finding goes to each changed figure it reads, so an
+    error refuses that figure as :func:`db.figures.save_value` would.
+
+    ``stored`` holds the batch's units' figures as planned (the batch's changes over what was
+    read), for every indicator when ``read_codes`` is None, else for those; a rule reading
+    another indicator has its figures read again (one query per batch)."""
+    changing: list[Planned] = []
+    for plan in planned:
+        if plan.action in _CHANGES and plan.figure.code in plan_checks[plan.figure.unit].codes \
+                and not has_errors(plan.findings):
+            changing.append(plan)
     if not changing:
         return
     units = sorted({p.figure.unit for p in changing})
-    years = sorted({p.figure.year for p in changing})
-    codes = sorted({code for unit in units for code in plan_checks[unit].codes})
-    values: dict[tuple[str, int], dict[tuple[str, str], float | None]] = {}
-    query = select(DataValue.unit_code, DataValue.year, DataValue.indicator_code,
-                   DataValue.disaggregation, DataValue.value).where(
-        DataValue.year.in_(years), DataValue.indicator_code.in_(codes))
-    for unit, year, code, dis, value in _chunked_rows(session, query, DataValue.unit_code, units):
-        values.setdefault((unit, year), {})[(code, dis)] = value
-    wanted = set(codes)
-    for plan in planned:
-        if plan.changes and plan.figure.code in wanted:
-            f = plan.figure
-            values.setdefault((f.unit, f.year), {})[(f.code, f.disaggregation)] = plan.number
+    # Only the rules a changed figure is read by need their other figures.
+    changed_codes = {p.figure.code for p in changing}
+    touched: set[str] = set()
+    for checks in {id(plan_checks[unit]): plan_checks[unit] for unit in units}.values():
+        for rule in checks.rules:
+            if not changed_codes.isdisjoint(rule.codes):
+                touched.update(rule.codes)
+    codes = sorted(touched)
+    if read_codes is not None and not read_codes.issuperset(codes):
+        stored = dict(stored)
+        query = select(DataValue.unit_code, DataValue.indicator_code, DataValue.year,
+                       DataValue.disaggregation, DataValue.value).where(
+            DataValue.year.in_(sorted({p.figure.year for p in changing})),
+            DataValue.indicator_code.in_(sorted(set(codes) - read_codes)))
+        for unit, code, year, dis, value in _chunked_rows(session, query, DataValue.unit_code,
+                                                          units):
+            stored[(unit, code, year, dis)] = _Stored(None, value, "", "", False)
     groups: dict[tuple[str, int], list[Planned]] = {}
     for plan in changing:
         groups.setdefault((plan.figure.unit, plan.figure.year), []).append(plan)
+    # Each plan's rules with the codes each reads, worked out once, not once per unit and year.
+    read_by: dict[int, list[tuple[CrossCheck, tuple[str, ...]]]] = {}
     for (unit, year), plans in groups.items():  # each rule once per unit and year
         checks, changed = plan_checks[unit], {p.figure.code for p in plans}
-        for rule in checks.rules:
-            if changed.isdisjoint(rule.codes):
+        rules = read_by.get(id(checks))
+        if rules is None:
+            rules = read_by[id(checks)] = [(rule, rule.codes) for rule in checks.rules]
+        for rule, rule_codes in rules:
+            if changed.isdisjoint(rule_codes):
                 continue
-            for finding in evaluate([rule], values.get((unit, year), {}), checks.names):
+            dis = rule.disaggregation
+            values: dict[tuple[str, str], float | None] = {}
+            for code in rule_codes:
+                figure = stored.get((unit, code, year, dis))
+                values[(code, dis)] = None if figure is None else figure.value
+            for finding in evaluate([rule], values, checks.names):
                 for plan in plans:
                     f = plan.figure
-                    if f.code in rule.codes and f.disaggregation == finding.disaggregation:
+                    if f.code in rule_codes and f.disaggregation == finding.disaggregation:
                         plan.findings.append(replace(finding, field=f.code))
 
 
-def _plan_one(figure: Figure, units: dict[str, OrgUnit], indicators: dict[str, Indicator],
-              stored: dict[Key, _Stored], series: dict[tuple[str, str, str], dict[int, float]],
+class _IndicatorFacts(NamedTuple):
+    """What planning a figure asks of its indicator, read off the ORM object once per batch
+    (an attribute of a mapped object costs as much as a dictionary lookup and a call)."""
+
+    indicator: Indicator
+    name: str
+    direct: bool  # a rate, entered directly rather than computed from its counts
+    quiet: tuple[str, set[str], float]  # db.checks.quiet_range
+
+
+_CHANGES = frozenset({"insert", "update"})
+
+
+def _plan_one(figure: Figure, key: Key, units: dict[str, OrgUnit], always: set[str],
+              facts: dict[str, _IndicatorFacts], stored: dict[Key, _Stored],
+              series: dict[tuple[str, str, str], dict[int, float]],
               approved: set[tuple[str, int]], plan_checks: dict[str, PlanChecks]) -> Planned:
     """One figure, deciding exactly as :func:`db.figures.save_value` does (same order of
     checks, same findings and messages)."""
@@ -207,50 +252,64 @@ def _plan_one(figure: Figure, units: dict[str, OrgUnit], indicators: dict[str, I
         return Planned(figure, "refused", [Finding("error", code, message, field, dis)])
 
     year, code, dis = figure.year, figure.code, figure.disaggregation
-    if isinstance(year, bool) or not isinstance(year, int) or not FIRST_YEAR <= year <= LAST_YEAR:
+    if type(year) is not int or not FIRST_YEAR <= year <= LAST_YEAR:  # bool is no year
         return refused("year_out_of_range", f"年份必须在{FIRST_YEAR}—{LAST_YEAR}年之间。")
     unit = units.get(figure.unit)
     if unit is None:
         return refused("unknown_unit", f"没有代码为 {figure.unit} 的单位。")
-    problem = unit_year_problem(unit, year)
-    if problem is not None:  # a merged township's year after the merge
-        return refused("unit_inactive", problem)
-    indicator = indicators.get(code)
-    if indicator is None:
+    if figure.unit not in always and (problem := unit_year_problem(unit, year)) is not None:
+        return refused("unit_inactive", problem)  # a merged township's year after the merge
+    fact = facts.get(code)
+    if fact is None:
         return refused("unknown_indicator", f"没有代码为“{code}”的指标。")
+    name = fact.name
 
-    kind, number, parsed = parse_figure(figure.value)
-    findings = [Finding(f.severity, f.code, f"“{indicator.name}”：{f.message}", code, dis)
-                for f in parsed]
-    if has_errors(findings):
-        return Planned(figure, "refused", findings)
-    if kind is None:
-        return Planned(figure, "skip", findings)
+    raw = figure.value
+    kind: str | None
+    number: float | None
+    findings: list[Finding]
+    if type(raw) is float and 0.0 <= raw < math.inf:
+        # What parse_figure makes of a figure already read (neither -2, 不适用, nor NaN).
+        kind, number, findings = NUMBER, raw, []
+    else:
+        kind, number, parsed = parse_figure(raw)
+        findings = [Finding(f.severity, f.code, f"“{name}”：{f.message}", code, dis)
+                    for f in parsed]
+        if has_errors(findings):
+            return Planned(figure, "refused", findings)
+        if kind is None:
+            return Planned(figure, "skip", findings)
     # 不适用 has no number to check, only whether the breakdown exists.
-    findings.extend(check_value(indicator, 0.0 if number is None else number, dis)
-                    if number is not None or dis != "total" else [])
-    if has_errors(findings):
+    if number is not None:
+        check_kind, allowed, largest = fact.quiet
+        if not (0 <= number <= largest and dis in allowed
+                and (check_kind != "count" or number == int(number))):
+            findings.extend(check_value(fact.indicator, number, dis))
+    elif dis != "total":
+        findings.extend(check_value(fact.indicator, 0.0, dis))
+    if findings and has_errors(findings):
         return Planned(figure, "refused", findings)
 
-    existing = stored.get(figure.key)
-    direct = indicator.kind == "rate"
-    if direct and number is not None:
-        findings.append(Finding(
-            "warning", "rate_entered_directly",
-            f"“{indicator.name}”直接填报了比率，无法向上汇总。如有条件，请改为填报分子和分母"
-            "（人数），由软件计算。", code, dis))
-    history = series.get((figure.unit, code, dis), {})
+    existing = stored.get(key)
+    direct = fact.direct
     if number is not None:
-        yoy = plan_checks[figure.unit].yoy(history, year, number, code, dis)
-        if yoy is not None:
-            findings.append(yoy)
-    jump = None if number is None else jump_finding(history, year, number)
-    if jump is not None:
-        findings.append(Finding(jump.severity, jump.code, f"“{indicator.name}”：{jump.message}",
-                                code, dis))
+        if direct:
+            findings.append(Finding(
+                "warning", "rate_entered_directly",
+                f"“{name}”直接填报了比率，无法向上汇总。如有条件，请改为填报分子和分母"
+                "（人数），由软件计算。", code, dis))
+        history = series.get((figure.unit, code, dis))
+        if history:  # nothing earlier, nothing to compare with
+            yoy = plan_checks[figure.unit].yoy(history, year, number, code, dis)
+            if yoy is not None:
+                findings.append(yoy)
+            jump = jump_finding(history, year, number)
+            if jump is not None:
+                findings.append(Finding(jump.severity, jump.code, f"“{name}”：{jump.message}",
+                                        code, dis))
 
     def locked() -> Planned:  # worded only when needed: an import plans 100 000s of figures
-        return refused("locked", f"“{indicator.name}”{year}年的数据已审核锁定，不能修改或删除。",
+        return refused("locked", f"“{name}”{year}年的数据已审核锁定，不能修改或删除。",
                        code, dis)
 
     if existing is None:
@@ -279,30 +338,27 @@ def write_planned(session: Session, planned: Sequence[Planned], user: str = "",
     if any(not p.ok for p in planned):
         raise ValueError("refused figures cannot be written; check Planned.ok first")
     now = utcnow()
-    inserts: list[dict[str, Any]] = []
+    inserts: list[tuple[Any, ...]] = []  # in the order of _INSERT_COLUMNS
     updates: list[dict[str, Any]] = []
-    audits: list[dict[str, Any]] = []
+    audits: list[tuple[Any, ...]] = []  # in the order of _AUDIT_COLUMNS
     for plan in planned:
-        if not plan.changes:
+        action = plan.action
+        if action not in _CHANGES:
             continue
         f = plan.figure
         after: dict[str, Any] = {"value": plan.number, "comment": plan.comment,
                                  "status": "draft"}
         if plan.kind != NUMBER:  # as db/figures.py audits it
             after["kind"] = plan.kind
-        if plan.action == "insert":
-            inserts.append({"unit_code": f.unit, "indicator_code": f.code, "year": f.year,
-                            "disaggregation": f.disaggregation, "value": plan.number,
-                            "kind": plan.kind,
-                            "entered_directly": plan.entered_directly, "comment": plan.comment,
-                            "status": "draft", "stored_by": user, "updated_at": now})
+        if action == "insert":
+            inserts.append((f.unit, f.code, f.year, f.disaggregation, plan.number, plan.kind,
+                            plan.entered_directly, plan.comment, "draft", user, now))
         else:
             updates.append({"row_id": plan.row_id, "value": plan.number, "kind": plan.kind,
                             "comment": plan.comment, "entered_directly": plan.entered_directly,
                             "status": "draft", "stored_by": user, "updated_at": now})
-        audits.append({"at": now, "user": user, "action": plan.action, "entity": "data_value",
-                       "key": f"{f.unit}/{f.code}/{f.year}/{f.disaggregation}",
-                       "before": plan.before, "after": after})
+        audits.append((now, user, action, "data_value",
+                       f"{f.unit}/{f.code}/{f.year}/{f.disaggregation}", plan.before, after))
     total = len(inserts) + len(updates)
     progress(0, total, "正在写入数据库……")
     session.flush()  # anything pending goes first, so the bulk statements see a settled session
@@ -313,17 +369,23 @@ def write_planned(session: Session, planned: Sequence[Planned], user: str = "",
     # Which units and years changed, so a view of another unit need not reload (db/changes.py).
     record_change(session, [FIGURES], {f.unit for f in changed}, {f.year for f in changed})
     if inserts:
-        _insert_many(session, values, inserts)
+        _insert_many(session, values, _INSERT_COLUMNS, inserts)
     if updates:
         session.execute(update(values).where(values.c.id == bindparam("row_id")), updates,
                         execution_options={RECORDED: True})
     if audits:
-        _insert_many(session, audit, audits)
+        _insert_many(session, audit, _AUDIT_COLUMNS, audits)
     progress(total, total, "正在写入数据库……")
     return total
 
 
-def _insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+_INSERT_COLUMNS = ("unit_code", "indicator_code", "year", "disaggregation", "value", "kind",
+                   "entered_directly", "comment", "status", "stored_by", "updated_at")
+_AUDIT_COLUMNS = ("at", "user", "action", "entity", "key", "before", "after")
+
+
+def _insert_many(session: Session, table: Table, names: Sequence[str],
+                 rows: Sequence[tuple[Any, ...]]) -> None:
     """``INSERT`` every row with one driver ``executemany``, each value converted by its
     column's type exactly as a Core ``insert()`` would (UTC times, JSON, booleans).
 
@@ -331,10 +393,11 @@ def _insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]])
     entries SQLAlchemy's per-row parameter handling took longer than SQLite's own work
     (bench_csv_import.py). Every column the tables fill by default is given in ``rows``; the
     caller records the change for the views (db/changes.py), which a driver call bypasses.
+    ``rows`` are tuples in the order of ``names``: a dictionary per row cost more than its
+    conversion.
     """
     connection = session.connection()
     dialect = connection.dialect
-    names = list(rows[0])
     processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
                   for name in names]
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
@@ -344,12 +407,11 @@ def _insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]])
     # Only the columns with a conversion are visited again; the same value in every row (the
     # time, the user) is converted once, not 60 000 times.
     converting = [(i, process) for i, process in enumerate(processors) if process is not None]
-    pick = itemgetter(*names)
     last: list[Any] = [object()] * len(names)
     done: list[Any] = [None] * len(names)
 
-    def converted(row: dict[str, Any]) -> tuple[Any, ...]:
-        out = list(pick(row)) if len(names) > 1 else [row[names[0]]]
+    def converted(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        out = list(row)
         for i, process in converting:
             value = out[i]
             if value is not last[i]:

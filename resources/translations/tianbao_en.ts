@@ -2089,5 +2089,45 @@ You can then add its townships and add up what they send.</translation>
         <source>退回已关闭 {n} 条（下级已更正）。</source>
         <translation> {n} return(s) closed (corrected below).</translation>
     </message>
+    <message>
+        <source>导入数据文件（CSV）</source>
+        <translation>Import a data file (CSV)</translation>
+    </message>
+    <message>
+        <source>CSV 文件 (*.csv *.txt);;所有文件 (*)</source>
+        <translation>CSV files (*.csv *.txt);;All files (*)</translation>
+    </message>
+    <message>
+        <source>检查CSV</source>
+        <translation>Checking the CSV</translation>
+    </message>
+    <message>
+        <source>导入CSV</source>
+        <translation>Importing the CSV</translation>
+    </message>
+    <message>
+        <source>CSV文件有错误，未导入任何数据</source>
+        <translation>The CSV file has errors; nothing was imported</translation>
+    </message>
+    <message>
+        <source>已从CSV导入数据：写入 {n} 项</source>
+        <translation>Imported from the CSV: {n} figures written</translation>
+    </message>
+    <message>
+        <source>文件：{file}（编码：{encoding}）</source>
+        <translation>File: {file} (encoding: {encoding})</translation>
+    </message>
+    <message>
+        <source>共 {rows} 行，将写入 {changed} 项（新增或修改），其余与库中相同；{skipped} 行数值为空，跳过。点击“导入”后才写入。</source>
+        <translation>{rows} rows: {changed} figures will be written (new or changed), the rest are as stored; {skipped} rows have no value and are skipped. Nothing is written until you click Import.</translation>
+    </message>
+    <message>
+        <source>下表列出前 {n} 项。</source>
+        <translation>The table lists the first {n}.</translation>
+    </message>
+    <message>
+        <source>导入数据文件（CSV）……</source>
+        <translation>Import a data file (CSV)…</translation>
+    </message>
 </context>
 </TS>
