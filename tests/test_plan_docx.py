@@ -120,6 +120,11 @@ def test_damaged_and_hostile_files_are_refused_in_plain_chinese(plan_docx: Path,
               b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>' + document.split(b"?>", 1)[1])
     assert "DTD" in refused(rewritten(plan_docx, tmp_path / "laughs.docx",
                                       {"word/document.xml": laughs}))
+    cell = b"<w:tbl><w:tr><w:tc>"
+    deep = document.replace(b"<w:body>", b"<w:body>" + cell * 5000 + b"</w:tc></w:tr></w:tbl>"
+                            * 5000, 1)
+    assert "嵌套过深" in refused(rewritten(plan_docx, tmp_path / "deep.docx",
+                                      {"word/document.xml": deep}))
     other = io.BytesIO()
     with zipfile.ZipFile(other, "w") as archive:
         archive.writestr("readme.txt", "不是 Word 文档")

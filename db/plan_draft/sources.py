@@ -57,7 +57,7 @@ def _text_lines(data: bytes, name: str) -> list[str]:
 # python-docx requires lxml, 5.4 MB of the one-folder bundle for this one reader (issue 15), and
 # the plan needs only the text of the paragraphs and table cells, in the order they stand.
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-_OFFICE_DOCUMENT = "/officeDocument"  # the relationship type's tail (transitional and strict)
+_OFFICE_DOCUMENT = "/officeDocument"  # the tail of the main part's relationship type
 # A plan's document.xml is a few MB; anything near this is a zip bomb, not a plan.
 MAX_DOCUMENT_XML_BYTES = 100 * 1024 * 1024
 # Where a paragraph's text lives: runs, and the wrappers Word puts around runs (links, tracked
@@ -96,7 +96,10 @@ def _docx_lines(path: Path) -> list[str]:
     if body is None:
         raise refuse("没有正文")
     lines: list[str] = []
-    _block_lines(body, lines)
+    try:
+        _block_lines(body, lines)
+    except RecursionError:  # tables in tables thousands deep: made to hurt, not a plan
+        raise refuse("表格嵌套过深") from None
     return lines
 
 
