@@ -110,7 +110,10 @@ def main() -> None:
         hello_size, app_size = size(hello), size(app)
         print(f"(a) PySide6 hello bundle, same spec: {hello_size / MB:.1f} MB")
         print(f"(b) tianbao bundle: {app_size / MB:.1f} MB")
-        print(f"ratio bundle (b)/(a): {app_size / hello_size:.2f}  (goal ≤ 1.3)")
+        # Four places: the goal is a line, and at two 1.3004 and 1.2996 both print as 1.30.
+        print(f"ratio bundle (b)/(a): {app_size / hello_size:.4f}  (goal ≤ 1.3)")
+        print(f"room under the goal: {(1.3 * hello_size - app_size) / 1024:.0f} KB"
+              "  (negative: over it)")
 
         in_app, in_hello = by_package(app), by_package(hello)
         print(f"\nWhat (b) holds, largest first ({args.top} of {len(in_app)}):")

@@ -95,8 +95,9 @@ log = logging.getLogger(__name__)
 # TypeError, AttributeError, IndexError), "no valid workbook part" (OSError). Caught only when
 # raised inside those libraries: the same exception from Tianbao's own code is a bug and must
 # surface, not read as "damaged".
-# openpyxl parses with lxml when it is installed (python-docx brings it), and lxml's syntax
-# errors are its own classes, not xml.etree's ParseError.
+# openpyxl parses with lxml when it is installed (Tianbao does not need it, and the bundle
+# leaves it out, but another package may bring it), and lxml's syntax errors are its own
+# classes, not xml.etree's ParseError (tests/test_excel_without_lxml.py runs both).
 try:
     from lxml.etree import LxmlError
 except ImportError:  # pragma: no cover - without lxml, openpyxl raises ParseError

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 from db.errors import UserError
 
@@ -49,21 +53,125 @@ def _text_lines(data: bytes, name: str) -> list[str]:
     raise PlanSourceError(f"{name} 既不是 UTF-8 也不是 GBK 编码的文本，无法读取。")
 
 
+# .docx is read with the standard library (zipfile and ElementTree) rather than python-docx:
+# python-docx requires lxml, 5.4 MB of the one-folder bundle for this one reader (issue 15), and
+# the plan needs only the text of the paragraphs and table cells, in the order they stand.
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_OFFICE_DOCUMENT = "/officeDocument"  # the tail of the main part's relationship type
+# A plan's document.xml is a few MB; anything near this is a zip bomb, not a plan.
+MAX_DOCUMENT_XML_BYTES = 100 * 1024 * 1024
+# Where a paragraph's text lives: runs, and the wrappers Word puts around runs (links, tracked
+# insertions, content controls, fields). Deleted text (w:del, w:moveFrom) is not the plan's.
+_RUN_WRAPPERS = {f"{_W}{name}" for name in (
+    "hyperlink", "ins", "moveTo", "smartTag", "sdt", "sdtContent", "customXml", "fldSimple",
+    "dir", "bdo")}
+# Inside a run, besides w:t and w:br: what python-docx's Run.text turns into characters.
+_RUN_CHARACTERS = {f"{_W}tab": "\t", f"{_W}ptab": "\t", f"{_W}cr": "\n",
+                   f"{_W}noBreakHyphen": "-"}
+# Wrappers around whole paragraphs and tables in the body or a cell (content controls, custom
+# XML): their paragraphs are part of the text where they stand.
+_BLOCK_WRAPPERS = {f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml"}
+
+
 def _docx_lines(path: Path) -> list[str]:
-    from docx import Document
-    from docx.opc.exceptions import PackageNotFoundError
+    """The paragraphs of a .docx, one per line, in the order they stand; a table's cells,
+    row by row, give their paragraphs where the table stands (some plans put goals in one)."""
+    def refuse(why: str) -> PlanSourceError:
+        return PlanSourceError(f"{path.name} 不是有效的 .docx 文件（{why}）。请在 Word 或 WPS 中"
+                               "打开后另存为 .docx 再导入。")
 
     try:
-        document = Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError) as error:
-        raise PlanSourceError(f"{path.name} 不是有效的 .docx 文件（{error}）。") from None
-    lines = [p.text for p in document.paragraphs]
-    # Some plans put goals in a table: each cell's paragraphs are lines too.
-    for table in document.tables:
-        for row in table.rows:
-            for cell in row.cells:
-                lines += [p.text for p in cell.paragraphs]
+        with zipfile.ZipFile(path) as package:
+            data = _document_xml(package, refuse)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError,
+            zlib.error, OSError) as error:
+        raise refuse(f"文件已损坏或不是 Word 文档：{error}") from None
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:  # Word never writes one; a bomb might
+        raise refuse("文档含有 DTD")
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError as error:
+        raise refuse(f"正文的 XML 已损坏：{error}") from None
+    body = root.find(f"{_W}body")
+    if body is None:
+        raise refuse("没有正文")
+    lines: list[str] = []
+    try:
+        _block_lines(body, lines)
+    except RecursionError:  # tables in tables thousands deep: made to hurt, not a plan
+        raise refuse("表格嵌套过深") from None
     return lines
+
+
+def _document_xml(package: zipfile.ZipFile,
+                  refuse: Callable[[str], PlanSourceError]) -> bytes:
+    """The main document part's bytes, found as Word finds it (the package relationships)."""
+    name = "word/document.xml"
+    try:
+        relationships = ElementTree.fromstring(package.read("_rels/.rels"))
+    except (KeyError, ElementTree.ParseError):
+        relationships = None
+    if relationships is not None:
+        for relationship in relationships:
+            if relationship.get("Type", "").endswith(_OFFICE_DOCUMENT):
+                name = relationship.get("Target", name).lstrip("/")
+                break
+    try:
+        info = package.getinfo(name)
+    except KeyError:
+        raise refuse(f"缺少正文 {name}") from None
+    if info.file_size > MAX_DOCUMENT_XML_BYTES:
+        raise refuse("正文解压后过大")
+    with package.open(info) as member:  # the header's size may lie: read no more than allowed
+        data = member.read(MAX_DOCUMENT_XML_BYTES + 1)
+    if len(data) > MAX_DOCUMENT_XML_BYTES:
+        raise refuse("正文解压后过大")
+    return data
+
+
+def _block_lines(container: ElementTree.Element, lines: list[str]) -> None:
+    """The body's (or a cell's) paragraphs and tables, in order, into ``lines``."""
+    for child in _unwrapped(container):
+        if child.tag == f"{_W}p":
+            lines.append(_paragraph_text(child))
+        elif child.tag == f"{_W}tbl":
+            for row in _unwrapped(child):
+                if row.tag == f"{_W}tr":
+                    for cell in _unwrapped(row):
+                        if cell.tag == f"{_W}tc":
+                            _block_lines(cell, lines)  # a table nested in it, where it stands
+
+
+def _unwrapped(element: ElementTree.Element) -> Iterator[ElementTree.Element]:
+    """The children of ``element``, with content controls and custom XML opened up."""
+    for child in element:
+        if child.tag in _BLOCK_WRAPPERS:
+            yield from _unwrapped(child)
+        else:
+            yield child
+
+
+def _paragraph_text(paragraph: ElementTree.Element) -> str:
+    """The paragraph's text as python-docx gives it: a tab as \\t, a line break as \\n."""
+    parts: list[str] = []
+
+    def walk(element: ElementTree.Element) -> None:
+        for child in element:
+            if child.tag == f"{_W}r":
+                parts.extend(_run_text(piece) for piece in child)
+            elif child.tag in _RUN_WRAPPERS:
+                walk(child)
+
+    walk(paragraph)
+    return "".join(parts)
+
+
+def _run_text(piece: ElementTree.Element) -> str:
+    if piece.tag == f"{_W}t":
+        return piece.text or ""
+    if piece.tag == f"{_W}br":  # a page or column break is no character
+        return "\n" if piece.get(f"{_W}type", "textWrapping") == "textWrapping" else ""
+    return _RUN_CHARACTERS.get(piece.tag, "")
 
 
 def _pdf_lines(path: Path) -> list[str]:
