@@ -42,7 +42,7 @@ class IndicatorInfo:
     collected_at: str = "township"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Resolved:
     """A unit's figure for one indicator and year, and where it came from."""
 
@@ -50,6 +50,17 @@ class Resolved:
     source: str  # entered | computed | aggregated | none | not_applicable | pending
     contributing: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
+
+    # Written out rather than generated: a frozen dataclass's own __init__ sets each field
+    # through object.__setattr__, and evaluating a city resolves ten thousand figures
+    # (bench_evaluation.py). Frozen all the same: only __init__ writes the instance's dict.
+    def __init__(self, value: float | None, source: str, contributing: tuple[str, ...] = (),
+                 missing: tuple[str, ...] = ()) -> None:
+        own = self.__dict__
+        own["value"] = value
+        own["source"] = source
+        own["contributing"] = contributing
+        own["missing"] = missing
 
     @property
     def answered(self) -> bool:

@@ -23,6 +23,7 @@ import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -92,7 +93,7 @@ class EarlyWarning:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class TargetResult:
     target: str
     indicator: str
@@ -110,6 +111,31 @@ class TargetResult:
     pending: bool = False
     # How the unit's own figure was entered: number, not_applicable (不适用) or pending.
     figure_kind: str = "number"
+
+    # Written out rather than generated: a frozen dataclass's own __init__ sets each field
+    # through object.__setattr__ (≈ 2.5 µs here), and a city's units make 10 000 of these
+    # (bench_evaluation.py). Frozen all the same: only __init__ writes the instance's dict.
+    # tests/test_evaluation_whole_tree.py checks the signature against the fields.
+    def __init__(self, target: str, indicator: str, goal: int, domain: str, year: int,
+                 value: float | None, status: str, reason: str,
+                 projected: Projection | None = None, warnings: tuple[EarlyWarning, ...] = (),
+                 contributing_units: tuple[str, ...] = (), missing_units: tuple[str, ...] = (),
+                 pending: bool = False, figure_kind: str = "number") -> None:
+        own = self.__dict__
+        own["target"] = target
+        own["indicator"] = indicator
+        own["goal"] = goal
+        own["domain"] = domain
+        own["year"] = year
+        own["value"] = value
+        own["status"] = status
+        own["reason"] = reason
+        own["projected"] = projected
+        own["warnings"] = warnings
+        own["contributing_units"] = contributing_units
+        own["missing_units"] = missing_units
+        own["pending"] = pending
+        own["figure_kind"] = figure_kind
 
     @property
     def figure_label(self) -> str | None:
@@ -242,7 +268,10 @@ def _signed(value: float, unit: str | None) -> str:
 # ---------------------------------------------------------------------------- one target
 
 
-@dataclass(frozen=True)
+_NOTHING: Mapping[Any, Any] = MappingProxyType({})  # read-only, so safely shared
+
+
+@dataclass(frozen=True, init=False)
 class Inputs:
     """Everything one target's verdict depends on, already resolved for one unit."""
 
@@ -257,6 +286,24 @@ class Inputs:
     # pending (待核实); and the units below whose figures pooled here are 待核实.
     figure_kind: str = "number"
     queried: tuple[str, ...] = ()
+
+    # Written out for speed, as TargetResult's: one of these per verdict a unit is judged on.
+    # An empty mapping left out is one shared read-only mapping, not a new dict each time.
+    def __init__(self, series: Mapping[int, float], contributing: tuple[str, ...] = (),
+                 missing: tuple[str, ...] = (), other: Mapping[int, float] = _NOTHING,
+                 per_unit: Mapping[str, float | None] = _NOTHING,
+                 unit_names: Mapping[str, str] = _NOTHING, unit_level: str = "county",
+                 figure_kind: str = "number", queried: tuple[str, ...] = ()) -> None:
+        own = self.__dict__
+        own["series"] = series
+        own["contributing"] = contributing
+        own["missing"] = missing
+        own["other"] = other
+        own["per_unit"] = per_unit
+        own["unit_names"] = unit_names
+        own["unit_level"] = unit_level
+        own["figure_kind"] = figure_kind
+        own["queried"] = queried
 
 
 def judged_at(spec: TargetSpec, unit_level: str) -> bool:
@@ -527,6 +574,7 @@ class Evaluator:
     _targets: dict[str, list[TargetSpec]] = field(init=False, default_factory=dict)
     _tree: dict[str, tuple[str | None, str | None]] = field(init=False)
     _plans: set[str] = field(init=False)
+    _checked: dict[tuple[str, int, str], list[str]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.index = FigureIndex.load(self.session, self.root)
@@ -547,40 +595,45 @@ class Evaluator:
         return self._targets[plan]
 
     def evaluate(self, unit_code: str, year: int) -> list[TargetResult]:
-        return [self.evaluate_one(spec, unit_code, year) for spec in self.targets_for(unit_code)]
+        level = self.levels.get(unit_code, "county")
+        judge = self._judge
+        return [judge(spec, unit_code, year, level) for spec in self.targets_for(unit_code)]
 
     def evaluate_one(self, spec: TargetSpec, unit_code: str, year: int) -> TargetResult:
+        return self._judge(spec, unit_code, year, self.levels.get(unit_code, "county"))
+
+    def _judge(self, spec: TargetSpec, unit_code: str, year: int, level: str) -> TargetResult:
         dis = spec.disaggregation or "total"
         code = spec.indicator.code
-        level = self.levels.get(unit_code, "county")
-        current: Resolved = self.index.resolve(unit_code, code, year, dis)
+        index = self.index
+        current: Resolved = index.resolve(unit_code, code, year, dis)
+        # A unit with no units below "misses" only itself: that is 无数据, not a unit below
+        # that did not report ("1个单位未填报：太平街道" on 太平街道's own row).
+        missing = () if current.missing == (unit_code,) else current.missing
         if not judged_at(spec, level):
             # Most of a city's rows (a township's county-level targets): the verdict shows only
             # this year's figure and who it came from, so nothing else is resolved. (A
             # successor's year before its change is its predecessors' pooled figure.)
-            value = (self.index.history(unit_code, code, (year,), dis).get(year)
-                     if unit_code in self.index.lineage else current.value)
-            return not_judged(spec, year, value, current.contributing,
-                              self._missing(current, unit_code))
+            value = (index.history(unit_code, code, (year,), dis).get(year)
+                     if unit_code in index.lineage else current.value)
+            return not_judged(spec, year, value, current.contributing, missing)
         years = range(min(BASELINE_YEAR, spec.baseline_year or BASELINE_YEAR), year + 1)
         # A successor's earlier years are its predecessors' pooled figures (db/unit_events.py).
-        series = self.index.history(unit_code, code, years, dis)
-        other = (self.index.series(unit_code, spec.relative_to, years, dis)
-                 if spec.relative_to else {})
-        per_unit: dict[str, float | None] = {}
+        series = index.history(unit_code, code, years, dis)
+        other = index.series(unit_code, spec.relative_to, years, dis) if spec.relative_to \
+            else _NOTHING
+        per_unit: Mapping[str, float | None] = _NOTHING
         if spec.kind == "per_unit":
-            for unit in self._units_checked(spec, unit_code, year):
-                per_unit[unit] = self.index.resolve(unit, code, year, dis).value
-        figure_kind, queried = self._kind_of(current, unit_code, code, year, dis)
-        inputs = Inputs(series, current.contributing, self._missing(current, unit_code), other,
-                        per_unit, self.names, level, figure_kind, queried)
+            per_unit = {unit: current.value if unit == unit_code else
+                        index.resolve(unit, code, year, dis).value
+                        for unit in self._units_checked(spec, unit_code, year)}
+        if index.marks or current.source in ("not_applicable", "pending"):
+            figure_kind, queried = self._kind_of(current, unit_code, code, year, dis)
+        else:
+            figure_kind, queried = "number", ()  # what _kind_of says without a mark
+        inputs = Inputs(series, current.contributing, missing, other, per_unit, self.names,
+                        level, figure_kind, queried)
         return evaluate_target(spec, year, inputs, self.tolerance)
-
-    @staticmethod
-    def _missing(current: Resolved, unit_code: str) -> tuple[str, ...]:
-        # A unit with no units below "misses" only itself: that is 无数据, not a unit below
-        # that did not report ("1个单位未填报：太平街道" on 太平街道's own row).
-        return () if current.missing == (unit_code,) else current.missing
 
     def _kind_of(self, current: Resolved, unit_code: str, code: str, year: int,
                  dis: str) -> tuple[str, tuple[str, ...]]:
@@ -602,7 +655,11 @@ class Evaluator:
     def _units_checked(self, spec: TargetSpec, unit_code: str, year: int) -> list[str]:
         if spec.per_unit_level in ("team", None):
             return [unit_code]
-        level = spec.per_unit_level
-        return sorted(u for u in self.index.subtree(unit_code, year)
-                      if self.levels.get(u) == level)
+        key = (unit_code, year, spec.per_unit_level)
+        checked = self._checked.get(key)
+        if checked is None:  # a county's per-unit targets all check the same townships
+            checked = sorted(u for u in self.index.subtree(unit_code, year)
+                             if self.levels.get(u) == spec.per_unit_level)
+            self._checked[key] = checked
+        return checked
 
