@@ -164,7 +164,12 @@ class FigureIndex:
 
     def add(self, unit: str, code: str, year: int, disaggregation: str, value: float | None,
             entered_directly: bool = False, kind: str = "number") -> None:
+        """Store a unit's figure, in place of whatever was stored for it (as its one row in
+        ``data_value``): a figure now 不适用 keeps no earlier number, a number no earlier mark."""
         key = (unit, code, year, disaggregation)
+        self.values.pop(key, None)
+        self.marks.pop(key, None)
+        self.direct.discard(key)
         if kind != "number":
             self.marks[key] = kind
         if value is not None and kind != "not_applicable":

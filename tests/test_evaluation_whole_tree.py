@@ -4,6 +4,8 @@ year resolved one by one, nothing skipped for a township's county-level rows."""
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import statistics
 from collections.abc import Iterator
 
@@ -12,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
+from db.aggregation import Resolved
 from db.catalogue import ensure_catalogue
 from db.demo import fill_demo
 from db.evaluation import (
@@ -185,3 +188,39 @@ def test_a_series_skips_a_figure_its_unit_marked_not_applicable(city: Session) -
                    if (v := index.resolve(county, code, y, "total").value) is not None}
         assert series == by_year, code
         assert 2022 not in series and 2021 in series, code
+
+
+def test_a_figure_stored_again_replaces_the_one_before(city: Session) -> None:
+    # As its one row in data_value: a number marked 不适用 afterwards keeps no number, so the
+    # fast series and the year-by-year resolution agree (hypothesis found them apart).
+    index = Evaluator(city, CITY).index
+    county = COUNTIES[0]
+    survey = next(info.code for info in index.indicators.values() if info.kind == "direct")
+    index.add(county, survey, 2021, "total", 0.0)
+    index.add(county, survey, 2021, "total", None, kind="not_applicable")
+    assert index.resolve(county, survey, 2021).source == "not_applicable"
+    assert 2021 not in index.history(county, survey, YEARS)
+    index.add(county, survey, 2021, "total", 12.0)
+    assert index.mark(county, survey, 2021) is None
+    assert index.history(county, survey, YEARS)[2021] == 12.0
+
+
+@pytest.mark.parametrize("cls", [TargetResult, Inputs, Resolved])
+def test_the_hand_written_constructors_take_every_field_in_order(cls: type) -> None:
+    # TargetResult, Inputs and Resolved write their fields themselves (for speed): a field
+    # added to the class but not to __init__ would be silently missing from every verdict.
+    parameters = list(inspect.signature(cls).parameters.values())
+    assert [p.name for p in parameters] == [f.name for f in dataclasses.fields(cls)]
+    for parameter, declared in zip(parameters, dataclasses.fields(cls), strict=True):
+        if declared.default is not dataclasses.MISSING:
+            assert parameter.default == declared.default, declared.name
+        elif declared.default_factory is not dataclasses.MISSING:
+            assert parameter.default == declared.default_factory(), declared.name
+        else:
+            assert parameter.default is inspect.Parameter.empty, declared.name
+    made = cls(*(f"v{i}" for i in range(len(parameters))))
+    assert [getattr(made, f.name) for f in dataclasses.fields(cls)] == \
+        [f"v{i}" for i in range(len(parameters))]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.__setattr__(parameters[0].name, "changed")
+    assert dataclasses.replace(made) == made
