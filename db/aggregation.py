@@ -486,23 +486,8 @@ class FigureIndex:
             return out
         pooled = info.kind == "rate" and info.numerator and info.denominator and info.factor
         if unit not in self.all_children and unit not in self.children:
-            # A unit with no units below (a township): its own figures, nothing pooled. A rate
-            # from its own pair, else the rate it entered (as _rate_value decides).
-            direct = self.direct
-            numerator, denominator = info.numerator or "", info.denominator or ""
-            factor = info.factor or 1
-            for year in years:
-                key = (unit, code, year, disaggregation)
-                found = values.get(key)
-                if pooled and key not in direct:
-                    num = values.get((unit, numerator, year, disaggregation))
-                    den = values.get((unit, denominator, year, disaggregation))
-                    if num is not None and den:
-                        found = num / den * factor
-                        found = found if math.isfinite(found) else None
-                if found is not None:
-                    out[year] = found
-            return out
+            return self._own_series(unit, info, years, disaggregation) if pooled else \
+                self._entered_series(unit, code, years, disaggregation)
         for year in years:
             if info.kind == "count":
                 found = self._count_value(unit, code, year, disaggregation)
@@ -514,10 +499,60 @@ class FigureIndex:
                 out[year] = found
         return out
 
+    def _entered_series(self, unit: str, code: str, years: Iterable[int],
+                        dis: str) -> dict[int, float]:
+        """A count (or a rate without counts) of a unit with no units below: as stored. (A
+        figure 不适用, or 待核实 without a number, holds no number: see :meth:`add`.)"""
+        get = self.values.get
+        out: dict[int, float] = {}
+        for year in years:
+            found = get((unit, code, year, dis))
+            if found is not None:
+                out[year] = found
+        return out
+
+    def _own_series(self, unit: str, info: IndicatorInfo, years: Iterable[int],
+                    dis: str) -> dict[int, float]:
+        """A rate of counts of a unit with no units below, year by year as :meth:`resolve`
+        decides it: from its own pair, else the rate it entered; none where the unit marked
+        the rate or a count 不适用, or the rate 待核实 without a number.
+
+        Half of a city's verdicts are on townships' rates, eleven years each: the common
+        year (both counts, nothing marked, nothing entered directly) costs two look-ups."""
+        get = self.values.get
+        code, numerator, denominator = info.code, info.numerator, info.denominator
+        factor = info.factor or 1
+        marks, direct = self.marks, self.direct
+        out: dict[int, float] = {}
+        for year in years:
+            if marks and (self._not_applicable(unit, info, year, dis)
+                          or marks.get((unit, code, year, dis)) == "pending"
+                          and (unit, code, year, dis) not in self.values):
+                continue
+            if direct and (unit, code, year, dis) in direct:
+                found = get((unit, code, year, dis))
+                if found is not None:
+                    out[year] = found
+                    continue
+            num = get((unit, numerator, year, dis))
+            den = get((unit, denominator, year, dis)) if num is not None else None
+            if den:  # both counts, a denominator not zero
+                found = num / den * factor
+                if math.isfinite(found):
+                    out[year] = found
+                continue  # an overflowing rate is no rate, not the one entered (as _rate)
+            found = get((unit, code, year, dis))
+            if found is not None:
+                out[year] = found
+        return out
+
     def _rate_value(self, unit: str, info: IndicatorInfo, year: int, dis: str) -> float | None:
         """``resolve(…).value`` of a rate of counts, decided the same way."""
         key = (unit, info.code, year, dis)
         values = self.values
+        if self.marks and (self._not_applicable(unit, info, year, dis)
+                           or key not in values and self.marks.get(key) == "pending"):
+            return None  # as resolve: nothing pooled past the unit's own mark
         if key in self.direct and key in values:
             return values[key]
         numerator, denominator, reported = self._sum_pair(unit, info, year, dis)
