@@ -68,6 +68,9 @@ class Resolved:
         return self.value is not None or self.source in ("not_applicable", "pending")
 
 
+NOTHING = Resolved(None, "none")  # frozen, so one serves every figure not there
+
+
 @dataclass(frozen=True)
 class Pooled:
     """A figure pooled from the units directly below, and which of them reported."""
@@ -243,21 +246,22 @@ class FigureIndex:
 
     def resolve(self, unit: str, code: str, year: int, disaggregation: str = "total") -> Resolved:
         info = self.indicators[code]
-        key = (unit, code, year, disaggregation)
         if info.kind == "count":
             return self._count(unit, code, year, disaggregation)
+        key = (unit, code, year, disaggregation)
         if self.marks:
             if self._not_applicable(unit, info, year, disaggregation):
                 return Resolved(None, "not_applicable")
             if key not in self.values and self.marks.get(key) == "pending":
                 return Resolved(None, "pending", missing=(unit,))
-        if key in self.values and (info.kind != "rate" or key in self.direct):
-            return Resolved(self.values[key], "entered")
+        found = self.values.get(key)  # never None when stored
+        if found is not None and (info.kind != "rate" or key in self.direct):
+            return Resolved(found, "entered")
         if info.kind == "rate" and info.numerator and info.denominator and info.factor:
             return self._rate(unit, info, year, disaggregation)
-        if key in self.values:
-            return Resolved(self.values[key], "entered")
-        return Resolved(None, "none")
+        if found is not None:
+            return Resolved(found, "entered")
+        return NOTHING  # most of a city's survey figures are a county's, not a township's
 
     def _rate(self, unit: str, info: IndicatorInfo, year: int, dis: str) -> Resolved:
         numerator, denominator, contributing, missing = self._pair(unit, info, year, dis)
@@ -293,12 +297,12 @@ class FigureIndex:
 
     def _pair_uncached(self, unit: str, info: IndicatorInfo, year: int, dis: str
                        ) -> tuple[float, float, list[str], list[str]]:
-        num_key = (unit, info.numerator or "", year, dis)
-        den_key = (unit, info.denominator or "", year, dis)
         if self.marks and self._not_applicable(unit, info, year, dis):
             return 0.0, 0.0, [], []  # neither counted nor missing
-        if num_key in self.values and den_key in self.values:
-            return self.values[num_key], self.values[den_key], [unit], []
+        num = self.values.get((unit, info.numerator or "", year, dis))
+        den = self.values.get((unit, info.denominator or "", year, dis))
+        if num is not None and den is not None:
+            return num, den, [unit], []
         kids = self.children_in(unit, year)
         if not kids:
             return 0.0, 0.0, [], [unit]
@@ -318,13 +322,15 @@ class FigureIndex:
         """:meth:`_pair` without the lists of units: the sums and whether any unit reported
         both, added in the same order. A series asks this for every year of every unit, where
         building the lists of a city's 200 townships would cost more than the sums."""
-        values = self.values
-        num_key = (unit, info.numerator or "", year, dis)
-        den_key = (unit, info.denominator or "", year, dis)
-        if num_key in values and den_key in values:
-            return values[num_key], values[den_key], True
         if self.marks and self._not_applicable(unit, info, year, dis):
             return 0.0, 0.0, False  # as _pair: neither counted nor missing
+        get = self.values.get
+        numerator_code, denominator_code = info.numerator or "", info.denominator or ""
+        num = get((unit, numerator_code, year, dis))
+        if num is not None:
+            den = get((unit, denominator_code, year, dis))
+            if den is not None:
+                return num, den, True
         kids = self.children_in(unit, year)
         if not kids:
             return 0.0, 0.0, False
@@ -334,7 +340,19 @@ class FigureIndex:
             return cached
         numerator = denominator = 0.0
         reported = False
+        marks = self.marks
         for kid in kids:
+            # A township's own pair, read here rather than in a call of its own: a county's
+            # series sums twenty of them for every year.
+            if not marks:
+                num = get((kid, numerator_code, year, dis))
+                if num is not None:
+                    den = get((kid, denominator_code, year, dis))
+                    if den is not None:
+                        numerator += num
+                        denominator += den
+                        reported = True
+                        continue
             n, d, r = self._sum_pair(kid, info, year, dis)
             numerator += n
             denominator += d
@@ -346,9 +364,9 @@ class FigureIndex:
     def _count_value(self, unit: str, code: str, year: int, dis: str) -> float | None:
         """``_count(…).value`` without the lists of units, summed in the same order."""
         key = (unit, code, year, dis)
-        values = self.values
-        if key in values:
-            return values[key]
+        found = self.values.get(key)
+        if found is not None:
+            return found
         if self.marks and key in self.marks:
             return None  # as _count: 不适用, or 待核实 without a value, is not summed from below
         kids = self.children_in(unit, year)

@@ -234,16 +234,17 @@ def fluctuation(series: Mapping[int, float], year: int, unit: str | None) -> Ear
     """"波动较大": this year's change far outside the series' usual year-on-year change."""
     if year not in series or year - 1 not in series:
         return None  # no change this year to judge
-    years = sorted(y for y in series if y <= year)
-    changes = [(b, series[b] - series[a]) for a, b in zip(years, years[1:], strict=False)
-               if b == a + 1]
-    if not changes or changes[-1][0] != year or len(changes) < 4:
+    # The changes between consecutive years up to this one, in no particular order: every sum
+    # below is math.fsum, exact whatever the order, so nothing needs sorting.
+    earlier = [value - series[y - 1] for y, value in series.items()
+               if y < year and y - 1 in series]
+    if len(earlier) < 3:
         return None
-    earlier = [c for _, c in changes[:-1]]
-    latest = changes[-1][1]
+    latest = series[year] - series[year - 1]
     mean = math.fsum(earlier) / len(earlier)  # statistics.fmean, without its generator
     # A floor on the spread, so a perfectly steady series does not flag every small change.
-    floor = max(abs(math.fsum([series[y] for y in years]) / len(years)) * 0.02, 1e-9)
+    upto = [value for y, value in series.items() if y <= year]
+    floor = max(abs(math.fsum(upto) / len(upto)) * 0.02, 1e-9)
     if abs(latest - mean) <= FLUCTUATION_SIGMAS * floor:
         return None  # within the floor, so within any spread above it: no deviation needed
     spread = max(sample_stdev(earlier), floor)
@@ -575,6 +576,7 @@ class Evaluator:
     _tree: dict[str, tuple[str | None, str | None]] = field(init=False)
     _plans: set[str] = field(init=False)
     _checked: dict[tuple[str, int, str], list[str]] = field(init=False, default_factory=dict)
+    _unjudged: dict[tuple[str, int], TargetResult] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.index = FigureIndex.load(self.session, self.root)
@@ -616,6 +618,14 @@ class Evaluator:
             # successor's year before its change is its predecessors' pooled figure.)
             value = (index.history(unit_code, code, (year,), dis).get(year)
                      if unit_code in index.lineage else current.value)
+            if value is None and not current.contributing and not missing:
+                # The same words for every township without the figure: one frozen verdict
+                # serves them all (6 800 of a city's rows).
+                key = (spec.id, year)
+                shared = self._unjudged.get(key)
+                if shared is None:
+                    shared = self._unjudged[key] = not_judged(spec, year, None, (), ())
+                return shared
             return not_judged(spec, year, value, current.contributing, missing)
         years = range(min(BASELINE_YEAR, spec.baseline_year or BASELINE_YEAR), year + 1)
         # A successor's earlier years are its predecessors' pooled figures (db/unit_events.py).

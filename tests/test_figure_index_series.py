@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from demo_county import open_session
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from db.aggregation import FigureIndex, IndicatorInfo
@@ -63,6 +63,10 @@ SMALL_TREE = {
 
 
 @settings(max_examples=300, deadline=None)
+# A township whose rate is 不适用 but whose counts are there: not pooled into its county's.
+@example([("t1", "rate", 2023, "not_applicable", None, False),
+          ("t1", "num", 2023, "number", 1.0, False), ("t1", "den", 2023, "number", 2.0, False),
+          ("t2", "num", 2023, "number", 1.0, False), ("t2", "den", 2023, "number", 4.0, False)])
 @given(st.lists(st.tuples(st.sampled_from(["county", "t1", "t2"]),
                           st.sampled_from(sorted(SMALL_TREE)),
                           st.integers(2022, 2024),
