@@ -516,26 +516,32 @@ def _per_unit(spec: TargetSpec, year: int, inputs: Inputs, result: Any) -> Targe
 # ---------------------------------------------------------------------------- whole units
 
 
-def load_targets(session: Session, plan_code: str) -> list[TargetSpec]:
+def load_targets(session: Session, plan_code: str,
+                 indicators: Mapping[str, IndicatorInfo] | None = None) -> list[TargetSpec]:
     """Every target of a plan, in the plan's own order: domains as the plan presents them,
-    goals by number, 重点工程 after 主要目标."""
+    goals by number, 重点工程 after 主要目标. ``indicators``: those already read, if any."""
     from db.aggregation import load_indicator_info
 
-    indicators = load_indicator_info(session)
+    if indicators is None:
+        indicators = load_indicator_info(session)
     plan = session.get(Plan, plan_code)
     order = {key: i for i, key in enumerate(plan.domain_order if plan else [])}
+    # Columns, not ORM objects: the targets are only copied into TargetSpecs.
     rows = list(session.execute(
-        select(Target, Goal.number, Goal.domain_key, Goal.chapter)
+        select(Target.id, Target.indicator_code, Target.kind, Target.comparator, Target.value,
+               Target.unit, Target.year, Target.tolerance, Target.baseline_year,
+               Target.relative_to, Target.measure, Target.per_unit_level,
+               Target.disaggregation, Target.source, Goal.number, Goal.domain_key, Goal.chapter)
         .join(Goal, Target.goal_id == Goal.id)
         .where(Goal.plan_code == plan_code)
     ).all())
-    rows.sort(key=lambda r: (r[3] != "main_goals", order.get(r[2], 99), r[1],
-                             int(r[0].id.rsplit("-", 1)[1])))
+    rows.sort(key=lambda r: (r.chapter != "main_goals", order.get(r.domain_key, 99), r.number,
+                             int(r.id.rsplit("-", 1)[1])))
     return [
-        TargetSpec(t.id, plan_code, number, domain, indicators[t.indicator_code], t.kind,
+        TargetSpec(t.id, plan_code, t.number, t.domain_key, indicators[t.indicator_code], t.kind,
                    t.comparator, t.value, t.unit, t.year, t.tolerance, t.baseline_year,
                    t.relative_to, t.measure, t.per_unit_level, t.disaggregation, t.source)
-        for t, number, domain, _ in rows
+        for t in rows
     ]
 
 
@@ -593,7 +599,7 @@ class Evaluator:
         if plan is None:
             return []
         if plan not in self._targets:
-            self._targets[plan] = load_targets(self.session, plan)
+            self._targets[plan] = load_targets(self.session, plan, self.index.indicators)
         return self._targets[plan]
 
     def evaluate(self, unit_code: str, year: int) -> list[TargetResult]:
