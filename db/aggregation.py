@@ -69,6 +69,7 @@ class Resolved:
 
 
 NOTHING = Resolved(None, "none")  # frozen, so one serves every figure not there
+_NO_YEARS: Mapping[int, float] = {}  # only ever read
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class FigureIndex:
     marks: dict[Key, str] = field(default_factory=dict)
     _sums: dict[Key, tuple[float, float, bool]] = field(default_factory=dict, repr=False)
     _totals: dict[Key, float | None] = field(default_factory=dict, repr=False)
+    _years: dict[tuple[str, str, str], dict[int, float]] | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------ building
 
@@ -209,6 +211,7 @@ class FigureIndex:
         self._pairs.clear()
         self._sums.clear()
         self._totals.clear()
+        self._years = None
 
     def forget(self, unit: str, code: str, year: int) -> None:
         """Drop a unit's figures for one indicator and year (before re-reading them)."""
@@ -493,19 +496,27 @@ class FigureIndex:
         the lists of units behind each value: evaluating every unit of a city asks for
         thousands of series (bench_evaluation.py)."""
         info = self.indicators[code]
-        values = self.values
         out: dict[int, float] = {}
         if info.kind not in ("count", "rate"):
             # A figure entered as it is (a survey): nothing to resolve.
-            for year in years if isinstance(years, range) else sorted(set(years)):
-                found = values.get((unit, code, year, disaggregation))
-                if found is not None:
-                    out[year] = found
+            stored = self._by_year().get((unit, code, disaggregation))
+            if stored:
+                for year in years if isinstance(years, range) else sorted(set(years)):
+                    if year in stored:
+                        out[year] = stored[year]
             return out
+        if not isinstance(years, range | list | tuple):
+            years = list(years)  # read more than once below
         pooled = info.kind == "rate" and info.numerator and info.denominator and info.factor
         if unit not in self.all_children and unit not in self.children:
             return self._own_series(unit, info, years, disaggregation) if pooled else \
                 self._entered_series(unit, code, years, disaggregation)
+        first = next(iter(years), None)
+        kids = self._leaves_below(unit, first) if first is not None else None
+        if kids is not None and info.kind == "count":
+            return self._summed_series(unit, code, kids, years, disaggregation)
+        if kids is not None and pooled:
+            return self._pooled_series(unit, info, kids, years, disaggregation)
         for year in years:
             if info.kind == "count":
                 found = self._count_value(unit, code, year, disaggregation)
@@ -517,17 +528,30 @@ class FigureIndex:
                 out[year] = found
         return out
 
+    def _by_year(self) -> dict[tuple[str, str, str], dict[int, float]]:
+        """The stored figures by (unit, indicator, disaggregation), then year: built on the first
+        series asked for, forgotten when a figure changes. A series then costs a look-up or
+        three here and the rest in dicts of a dozen years, where a look-up per year in the
+        whole tree's figures misses the processor's cache (bench_evaluation.py)."""
+        grouped = self._years
+        if grouped is None:
+            grouped = {}
+            for (unit, code, year, dis), value in self.values.items():
+                years = grouped.get((unit, code, dis))
+                if years is None:
+                    years = grouped[(unit, code, dis)] = {}
+                years[year] = value
+            self._years = grouped
+        return grouped
+
     def _entered_series(self, unit: str, code: str, years: Iterable[int],
                         dis: str) -> dict[int, float]:
         """A count (or a rate without counts) of a unit with no units below: as stored. (A
         figure 不适用, or 待核实 without a number, holds no number: see :meth:`add`.)"""
-        get = self.values.get
-        out: dict[int, float] = {}
-        for year in years:
-            found = get((unit, code, year, dis))
-            if found is not None:
-                out[year] = found
-        return out
+        stored = self._by_year().get((unit, code, dis))
+        if not stored:
+            return {}
+        return {year: stored[year] for year in years if year in stored}
 
     def _own_series(self, unit: str, info: IndicatorInfo, years: Iterable[int],
                     dis: str) -> dict[int, float]:
@@ -537,29 +561,110 @@ class FigureIndex:
 
         Half of a city's verdicts are on townships' rates, eleven years each: the common
         year (both counts, nothing marked, nothing entered directly) costs two look-ups."""
-        get = self.values.get
-        code, numerator, denominator = info.code, info.numerator, info.denominator
+        code = info.code
+        grouped = self._by_year()
+        own = grouped.get((unit, code, dis), _NO_YEARS)
+        numerators = grouped.get((unit, info.numerator or "", dis), _NO_YEARS)
+        denominators = grouped.get((unit, info.denominator or "", dis), _NO_YEARS)
         factor = info.factor or 1
         marks, direct = self.marks, self.direct
         out: dict[int, float] = {}
         for year in years:
             if marks and (self._not_applicable(unit, info, year, dis)
                           or marks.get((unit, code, year, dis)) == "pending"
-                          and (unit, code, year, dis) not in self.values):
+                          and year not in own):
                 continue
-            if direct and (unit, code, year, dis) in direct:
-                found = get((unit, code, year, dis))
-                if found is not None:
-                    out[year] = found
-                    continue
-            num = get((unit, numerator, year, dis))
-            den = get((unit, denominator, year, dis)) if num is not None else None
+            if direct and (unit, code, year, dis) in direct and year in own:
+                out[year] = own[year]
+                continue
+            num = numerators.get(year)
+            den = denominators.get(year) if num is not None else None
             if den:  # both counts, a denominator not zero
                 found = num / den * factor
                 if math.isfinite(found):
                     out[year] = found
                 continue  # an overflowing rate is no rate, not the one entered (as _rate)
-            found = get((unit, code, year, dis))
+            found = own.get(year)
+            if found is not None:
+                out[year] = found
+        return out
+
+    def _leaves_below(self, unit: str, year: int) -> Sequence[str] | None:
+        """The units below ``unit`` when they are the same every year, have none below them
+        and nothing is marked 不适用 or 待核实 (a county of townships, as usual); else None."""
+        kids = self.children_in(unit, year)
+        if self.marks or not self._same_every_year or not kids:
+            return None
+        every, active = self.all_children, self.children
+        if any(kid in every or kid in active for kid in kids):
+            return None
+        return kids
+
+    def _pooled_series(self, unit: str, info: IndicatorInfo, kids: Sequence[str],
+                       years: Iterable[int], dis: str) -> dict[int, float]:
+        """:meth:`_rate_value` year by year for a unit whose units below are all leaves and
+        nothing marked (:meth:`_leaves_below`): each township's counts are looked up once for
+        all years, and the sums are added in the same order and kept for the city above."""
+        code = info.code
+        grouped = self._by_year()
+        numerator, denominator = info.numerator or "", info.denominator or ""
+        own = grouped.get((unit, code, dis), _NO_YEARS)
+        own_num = grouped.get((unit, numerator, dis), _NO_YEARS)
+        own_den = grouped.get((unit, denominator, dis), _NO_YEARS)
+        pairs = [(grouped.get((kid, numerator, dis), _NO_YEARS),
+                  grouped.get((kid, denominator, dis), _NO_YEARS)) for kid in kids]
+        factor = info.factor or 1
+        direct, sums = self.direct, self._sums
+        out: dict[int, float] = {}
+        for year in years:
+            if direct and (unit, code, year, dis) in direct and year in own:
+                out[year] = own[year]
+                continue
+            num_sum, den_sum = own_num.get(year), own_den.get(year)
+            if num_sum is not None and den_sum is not None:
+                reported = True  # the unit's own pair, not its townships' (as _sum_pair)
+            else:
+                num_sum = den_sum = 0.0
+                reported = False
+                for numerators, denominators in pairs:
+                    num = numerators.get(year)
+                    if num is not None:
+                        den = denominators.get(year)
+                        if den is not None:
+                            num_sum += num
+                            den_sum += den
+                            reported = True
+                sums[(unit, code, year, dis)] = (num_sum, den_sum, reported)
+            if not reported or den_sum == 0:
+                found = own.get(year)
+            else:
+                found = num_sum / den_sum * factor
+                found = found if math.isfinite(found) else None
+            if found is not None:
+                out[year] = found
+        return out
+
+    def _summed_series(self, unit: str, code: str, kids: Sequence[str], years: Iterable[int],
+                       dis: str) -> dict[int, float]:
+        """:meth:`_count_value` year by year for a unit whose units below are all leaves and
+        nothing marked (:meth:`_leaves_below`), each township's figures looked up once."""
+        grouped = self._by_year()
+        own = grouped.get((unit, code, dis), _NO_YEARS)
+        parts = [grouped.get((kid, code, dis), _NO_YEARS) for kid in kids]
+        totals = self._totals
+        out: dict[int, float] = {}
+        for year in years:
+            found = own.get(year)
+            if found is None:
+                total = 0.0
+                reported = False
+                for part in parts:
+                    figure = part.get(year)
+                    if figure is not None:
+                        total += figure
+                        reported = True
+                found = total if reported else None
+                totals[(unit, code, year, dis)] = found
             if found is not None:
                 out[year] = found
         return out
