@@ -20,6 +20,7 @@ Choices a county may question are shown in the reason and documented in docs/eva
 from __future__ import annotations
 
 import math
+import operator
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -234,16 +235,23 @@ def fluctuation(series: Mapping[int, float], year: int, unit: str | None) -> Ear
     """"波动较大": this year's change far outside the series' usual year-on-year change."""
     if year not in series or year - 1 not in series:
         return None  # no change this year to judge
-    # The changes between consecutive years up to this one, in no particular order: every sum
-    # below is math.fsum, exact whatever the order, so nothing needs sorting.
-    earlier = [value - series[y - 1] for y, value in series.items()
-               if y < year and y - 1 in series]
+    years = list(series)
+    if years[-1] == year and years == list(range(years[0], year + 1)):
+        # The usual series (every year up to this one, in order, as history gives it): its
+        # changes in one pass at C speed.
+        upto = list(series.values())
+        earlier = list(map(operator.sub, upto[1:-1], upto[:-2]))
+    else:
+        # The changes between consecutive years up to this one, in no particular order: every
+        # sum below is math.fsum, exact whatever the order, so nothing needs sorting.
+        earlier = [value - series[y - 1] for y, value in series.items()
+                   if y < year and y - 1 in series]
+        upto = [value for y, value in series.items() if y <= year]
     if len(earlier) < 3:
         return None
     latest = series[year] - series[year - 1]
     mean = math.fsum(earlier) / len(earlier)  # statistics.fmean, without its generator
     # A floor on the spread, so a perfectly steady series does not flag every small change.
-    upto = [value for y, value in series.items() if y <= year]
     floor = max(abs(math.fsum(upto) / len(upto)) * 0.02, 1e-9)
     if abs(latest - mean) <= FLUCTUATION_SIGMAS * floor:
         return None  # within the floor, so within any spread above it: no deviation needed
