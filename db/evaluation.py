@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import operator
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
@@ -117,8 +117,11 @@ class TargetResult:
     # through object.__setattr__ (≈ 2.5 µs here), and a city's units make 10 000 of these
     # (bench_evaluation.py). Frozen all the same: only __init__ writes the instance's dict.
     # tests/test_evaluation_whole_tree.py checks the signature against the fields.
+    # ``reason`` may also be given as a function that words it: it is then called when the
+    # reason is first read (see _WordedOnRead) — a city's 3 000 verdicts are judged for pages
+    # that show a few dozen reasons.
     def __init__(self, target: str, indicator: str, goal: int, domain: str, year: int,
-                 value: float | None, status: str, reason: str,
+                 value: float | None, status: str, reason: str | Callable[[], str],
                  projected: Projection | None = None, warnings: tuple[EarlyWarning, ...] = (),
                  contributing_units: tuple[str, ...] = (), missing_units: tuple[str, ...] = (),
                  pending: bool = False, figure_kind: str = "number") -> None:
@@ -130,13 +133,17 @@ class TargetResult:
         own["year"] = year
         own["value"] = value
         own["status"] = status
-        own["reason"] = reason
+        own["reason" if isinstance(reason, str) else "_words"] = reason
         own["projected"] = projected
         own["warnings"] = warnings
         own["contributing_units"] = contributing_units
         own["missing_units"] = missing_units
         own["pending"] = pending
         own["figure_kind"] = figure_kind
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.reason  # noqa: B018 - worded now: a pickle holds words, not a function
+        return self.__dict__
 
     @property
     def figure_label(self) -> str | None:
@@ -162,6 +169,27 @@ class TargetResult:
         out["missing_units"] = list(self.missing_units)
         out["status_label"] = self.status_label
         return out
+
+
+class _WordedOnRead:
+    """TargetResult.reason when the verdict left a function to word it: called on the first
+    reading, and the words kept in the instance (which, being there, are what every later
+    reading finds, before this class attribute). Equality, repr, to_dict and replace all read
+    the attribute, so a verdict compares and prints exactly as if worded at once."""
+
+    def __get__(self, result: TargetResult | None, owner: type | None = None) -> Any:
+        if result is None:
+            return self
+        own = result.__dict__
+        words = own.get("_words")
+        if words is None:  # worded meanwhile by another thread
+            return own["reason"]
+        own["reason"] = reason = words()
+        own.pop("_words", None)
+        return reason
+
+
+TargetResult.reason = _WordedOnRead()  # type: ignore[assignment]
 
 
 # ---------------------------------------------------------------------------- wording
@@ -335,7 +363,8 @@ def evaluate_target(spec: TargetSpec, year: int, inputs: Inputs,
     """The verdict on one target for one unit and year. Never raises on any figures."""
     value = inputs.series.get(year)
 
-    def result(status: str, reason: str, projected: Projection | None = None,
+    def result(status: str, reason: str | Callable[[], str],
+               projected: Projection | None = None,
                warnings: Sequence[EarlyWarning] = ()) -> TargetResult:
         return TargetResult(spec.id, spec.indicator.code, spec.goal, spec.domain, year, value,
                             status, reason, projected, tuple(warnings), inputs.contributing,
@@ -365,7 +394,10 @@ def evaluate_target(spec: TargetSpec, year: int, inputs: Inputs,
     swing = fluctuation(inputs.series, year, spec.indicator.unit)
     if swing is None:
         return verdict
-    return replace(verdict, warnings=(*verdict.warnings, swing))
+    # dataclasses.replace, without wording the reason (it reads every field) or its cost.
+    swung = object.__new__(TargetResult)
+    swung.__dict__.update(verdict.__dict__, warnings=(*verdict.warnings, swing))
+    return swung
 
 
 def _no_data(year: int, inputs: Inputs) -> str:
@@ -393,15 +425,17 @@ def _against_bound(spec: TargetSpec, year: int, inputs: Inputs, result: Any,
     tol = tolerance if tolerance is not None else (spec.tolerance or 0.0)
     value = inputs.series.get(year)
     if value is None:
-        return result("no_data", _no_data(year, inputs))
+        return result("no_data", lambda: _no_data(year, inputs))
     unit = spec.indicator.unit
-    goal_text = _bound_text(comparator, bound, unit, tol)
     warnings: list[EarlyWarning] = []
     met_now = holds(value, comparator, bound, tol)
-    shown = format_figure(value, unit, against=bound)
+
+    def shown() -> str:
+        return f"{year}年为{format_figure(value, unit, against=bound)}"
+
     if spec.kind == "maintain" and not met_now:
-        return result("not_met", f"{year}年为{shown}，未保持在目标"
-                      f"（{goal_text}）", warnings=warnings)
+        return result("not_met", lambda: f"{shown()}，未保持在目标"
+                      f"（{_bound_text(comparator, bound, unit, tol)}）", warnings=warnings)
     projected = project(inputs.series, year, spec.deadline, unit)
     if projected is not None and not holds(projected.value, comparator, bound, tol):
         reason = (f"按{projected.first_year}—{projected.last_year}年趋势推算，"
@@ -412,13 +446,17 @@ def _against_bound(spec: TargetSpec, year: int, inputs: Inputs, result: Any,
         return result("at_risk", reason, projected, warnings)
     when = f"{spec.deadline}年" if spec.kind != "maintain" else "每年"
     if met_now:
-        return result("met", f"{year}年为{shown}，达到目标"
-                      f"（{when}{goal_text}）", projected, warnings)
-    reason = f"{year}年为{shown}，未达到目标（{when}{goal_text}）"
-    if projected is not None:
-        reason += (f"；按趋势推算{projected.year}年约为"
-                   f"{format_figure(projected.value, unit)}，可望达标")
-    return result("not_met", reason, projected, warnings)
+        return result("met", lambda: f"{shown()}，达到目标"
+                      f"（{when}{_bound_text(comparator, bound, unit, tol)}）", projected, warnings)
+
+    def not_reached() -> str:
+        reason = f"{shown()}，未达到目标（{when}{_bound_text(comparator, bound, unit, tol)}）"
+        if projected is not None:
+            reason += (f"；按趋势推算{projected.year}年约为"
+                       f"{format_figure(projected.value, unit)}，可望达标")
+        return reason
+
+    return result("not_met", not_reached, projected, warnings)
 
 
 def _bound_text(comparator: str, bound: float, unit: str, tolerance: float) -> str:
@@ -440,7 +478,7 @@ def _trend(spec: TargetSpec, year: int, inputs: Inputs, result: Any) -> TargetRe
                       f"{BASELINE_YEAR}年为基期，趋势自{BASELINE_YEAR + 1}年起评估")
     value = series.get(year)
     if value is None:
-        return result("no_data", _no_data(year, inputs))
+        return result("no_data", lambda: _no_data(year, inputs))
     previous = series.get(year - 1)
     if spec.measure == "change":
         return _slowdown(year, value, previous, series.get(year - 2), unit, result)
@@ -448,27 +486,31 @@ def _trend(spec: TargetSpec, year: int, inputs: Inputs, result: Any) -> TargetRe
     rising = spec.comparator == ">"
     better = (lambda a, b: a > b) if rising else (lambda a, b: a < b)
     word = "提高" if rising else "降低"
-    now = f"{year}年为{format_figure(value, unit)}"
     if previous is None and base is None:
-        return result("no_data", f"{now}，缺少上一年和{BASELINE_YEAR}年基期数据，无法判断趋势")
-    parts = []
-    if previous is not None:
-        parts.append(f"上年{format_figure(previous, unit)}")
-    if base is not None:
-        parts.append(f"{BASELINE_YEAR}年{format_figure(base, unit)}")
-    compared = f"{now}（{'，'.join(parts)}）"
+        return result("no_data", f"{year}年为{format_figure(value, unit)}，"
+                      f"缺少上一年和{BASELINE_YEAR}年基期数据，无法判断趋势")
+
+    def compared() -> str:
+        parts = []
+        if previous is not None:
+            parts.append(f"上年{format_figure(previous, unit)}")
+        if base is not None:
+            parts.append(f"{BASELINE_YEAR}年{format_figure(base, unit)}")
+        return f"{year}年为{format_figure(value, unit)}（{'，'.join(parts)}）"
+
     improved_on_base = base is not None and better(value, base)
     worse_than_last_year = previous is not None and better(previous, value)
     if base is None:
         improved = previous is not None and better(value, previous)
-        return result("met" if improved else "not_met",
-                      f"{compared}，{'保持' + word + '趋势' if improved else '未见' + word}")
+        verb = "保持" + word + "趋势" if improved else "未见" + word
+        return result("met" if improved else "not_met", lambda: f"{compared()}，{verb}")
     if improved_on_base and not worse_than_last_year:
-        return result("met", f"{compared}，保持{word}趋势")
+        return result("met", lambda: f"{compared()}，保持{word}趋势")
     if improved_on_base:
-        warning = EarlyWarning("projection_miss", f"预计达标困难：{compared}，较上年出现反向变化")
-        return result("at_risk", f"{compared}，较上年未能{word}", warnings=[warning])
-    return result("not_met", f"{compared}，未见{word}")
+        warning = EarlyWarning("projection_miss",
+                               f"预计达标困难：{compared()}，较上年出现反向变化")
+        return result("at_risk", lambda: f"{compared()}，较上年未能{word}", warnings=[warning])
+    return result("not_met", lambda: f"{compared()}，未见{word}")
 
 
 def _slowdown(year: int, value: float, previous: float | None, before: float | None,
@@ -506,7 +548,9 @@ def _per_unit(spec: TargetSpec, year: int, inputs: Inputs, result: Any) -> Targe
     failing = [u for u, v in inputs.per_unit.items() if v is not None and
                not holds(v, comparator, bound)]
     missing = [u for u, v in inputs.per_unit.items() if v is None]
-    goal = f"{_COMPARATOR_WORDS[comparator]}{format_value(bound, unit)}"
+
+    def goal() -> str:
+        return f"{_COMPARATOR_WORDS[comparator]}{format_value(bound, unit)}"
 
     def names(codes: list[str]) -> str:
         shown = [inputs.unit_names.get(c, c) for c in codes[:5]]
@@ -514,11 +558,11 @@ def _per_unit(spec: TargetSpec, year: int, inputs: Inputs, result: Any) -> Targe
 
     checked = len(inputs.per_unit)
     if failing:
-        return result("not_met",
-                      f"{checked}个单位中{len(failing)}个未达到每单位{goal}：{names(failing)}")
+        return result("not_met", lambda: f"{checked}个单位中{len(failing)}个未达到每单位"
+                      f"{goal()}：{names(failing)}")
     if missing:
-        return result("no_data", f"{len(missing)}个单位{year}年未填报：{names(missing)}")
-    return result("met", f"{checked}个单位均达到每单位{goal}")
+        return result("no_data", lambda: f"{len(missing)}个单位{year}年未填报：{names(missing)}")
+    return result("met", lambda: f"{checked}个单位均达到每单位{goal()}")
 
 
 # ---------------------------------------------------------------------------- whole units
