@@ -666,6 +666,12 @@ class Evaluator:
         dis = spec.disaggregation or "total"
         code = spec.indicator.code
         index = self.index
+        if spec.indicator.kind == "direct" and not index.marks and not judged_at(spec, level) \
+                and unit_code not in index.lineage:
+            # A township's survey figure (6 800 of a city's rows): what resolve gives, as it
+            # was entered and from no one else, in one look-up.
+            value = index.values.get((unit_code, code, year, dis))
+            return self._not_judged(spec, year, value, (), ())
         current: Resolved = index.resolve(unit_code, code, year, dis)
         # A unit with no units below "misses" only itself: that is 无数据, not a unit below
         # that did not report ("1个单位未填报：太平街道" on 太平街道's own row).
@@ -676,15 +682,7 @@ class Evaluator:
             # successor's year before its change is its predecessors' pooled figure.)
             value = (index.history(unit_code, code, (year,), dis).get(year)
                      if unit_code in index.lineage else current.value)
-            if value is None and not current.contributing and not missing:
-                # The same words for every township without the figure: one frozen verdict
-                # serves them all (6 800 of a city's rows).
-                key = (spec.id, year)
-                shared = self._unjudged.get(key)
-                if shared is None:
-                    shared = self._unjudged[key] = not_judged(spec, year, None, (), ())
-                return shared
-            return not_judged(spec, year, value, current.contributing, missing)
+            return self._not_judged(spec, year, value, current.contributing, missing)
         years = range(min(BASELINE_YEAR, spec.baseline_year or BASELINE_YEAR), year + 1)
         # A successor's earlier years are its predecessors' pooled figures (db/unit_events.py).
         series = index.history(unit_code, code, years, dis)
@@ -702,6 +700,18 @@ class Evaluator:
         inputs = Inputs(series, current.contributing, missing, other, per_unit, self.names,
                         level, figure_kind, queried)
         return evaluate_target(spec, year, inputs, self.tolerance)
+
+    def _not_judged(self, spec: TargetSpec, year: int, value: float | None,
+                    contributing: tuple[str, ...], missing: tuple[str, ...]) -> TargetResult:
+        if value is None and not contributing and not missing:
+            # The same words for every township without the figure: one frozen verdict serves
+            # them all.
+            key = (spec.id, year)
+            shared = self._unjudged.get(key)
+            if shared is None:
+                shared = self._unjudged[key] = not_judged(spec, year, None, (), ())
+            return shared
+        return not_judged(spec, year, value, contributing, missing)
 
     def _kind_of(self, current: Resolved, unit_code: str, code: str, year: int,
                  dis: str) -> tuple[str, tuple[str, ...]]:
