@@ -664,9 +664,11 @@ class Evaluator:
 
     def _judge(self, spec: TargetSpec, unit_code: str, year: int, level: str) -> TargetResult:
         dis = spec.disaggregation or "total"
-        code = spec.indicator.code
+        info = spec.indicator
+        code = info.code
         index = self.index
-        if spec.indicator.kind == "direct" and not index.marks and not judged_at(spec, level) \
+        judged = judged_at(spec, level)
+        if not judged and info.kind == "direct" and not index.marks \
                 and unit_code not in index.lineage:
             # A township's survey figure (6 800 of a city's rows): what resolve gives, as it
             # was entered and from no one else, in one look-up.
@@ -675,8 +677,10 @@ class Evaluator:
         current: Resolved = index.resolve(unit_code, code, year, dis)
         # A unit with no units below "misses" only itself: that is 无数据, not a unit below
         # that did not report ("1个单位未填报：太平街道" on 太平街道's own row).
-        missing = () if current.missing == (unit_code,) else current.missing
-        if not judged_at(spec, level):
+        missing = current.missing
+        if len(missing) == 1 and missing[0] == unit_code:
+            missing = ()
+        if not judged:
             # Most of a city's rows (a township's county-level targets): the verdict shows only
             # this year's figure and who it came from, so nothing else is resolved. (A
             # successor's year before its change is its predecessors' pooled figure.)
@@ -685,7 +689,8 @@ class Evaluator:
             return self._not_judged(spec, year, value, current.contributing, missing)
         years = range(min(BASELINE_YEAR, spec.baseline_year or BASELINE_YEAR), year + 1)
         # A successor's earlier years are its predecessors' pooled figures (db/unit_events.py).
-        series = index.history(unit_code, code, years, dis)
+        series = index.history(unit_code, code, years, dis) if unit_code in index.lineage \
+            else index.series(unit_code, code, years, dis)
         other = index.series(unit_code, spec.relative_to, years, dis) if spec.relative_to \
             else _NOTHING
         per_unit: Mapping[str, float | None] = _NOTHING
