@@ -17,6 +17,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -112,6 +113,10 @@ class FigureIndex:
     _sums: dict[Key, tuple[float, float, bool]] = field(default_factory=dict, repr=False)
     _totals: dict[Key, float | None] = field(default_factory=dict, repr=False)
     _years: dict[tuple[str, str, str], dict[int, float]] | None = field(default=None, repr=False)
+    _pair_memo: dict[tuple[str, str, str], dict[int, tuple[float, float, bool]]] = field(
+        default_factory=dict, repr=False)
+    _count_memo: dict[tuple[str, str, str], dict[int, float | None]] = field(
+        default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ building
 
@@ -212,6 +217,8 @@ class FigureIndex:
         self._sums.clear()
         self._totals.clear()
         self._years = None
+        self._pair_memo.clear()
+        self._count_memo.clear()
 
     def forget(self, unit: str, code: str, year: int) -> None:
         """Drop a unit's figures for one indicator and year (before re-reading them)."""
@@ -511,12 +518,13 @@ class FigureIndex:
         if unit not in self.all_children and unit not in self.children:
             return self._own_series(unit, info, years, disaggregation) if pooled else \
                 self._entered_series(unit, code, years, disaggregation)
-        first = next(iter(years), None)
-        kids = self._leaves_below(unit, first) if first is not None else None
-        if kids is not None and info.kind == "count":
-            return self._summed_series(unit, code, kids, years, disaggregation)
-        if kids is not None and pooled:
-            return self._pooled_series(unit, info, kids, years, disaggregation)
+        if years and self._whole_years(unit, years[0]):
+            if info.kind == "count":
+                found_years = self._count_years(unit, code, years, disaggregation)
+                return {year: found for year in years
+                        if (found := found_years[year]) is not None}
+            if pooled:
+                return self._pooled_series(unit, info, years, disaggregation)
         for year in years:
             if info.kind == "count":
                 found = self._count_value(unit, code, year, disaggregation)
@@ -589,52 +597,77 @@ class FigureIndex:
                 out[year] = found
         return out
 
-    def _leaves_below(self, unit: str, year: int) -> Sequence[str] | None:
-        """The units below ``unit`` when they are the same every year, have none below them
-        and nothing is marked 不适用 or 待核实 (a county of townships, as usual); else None."""
-        kids = self.children_in(unit, year)
-        if self.marks or not self._same_every_year or not kids:
-            return None
-        every, active = self.all_children, self.children
-        if any(kid in every or kid in active for kid in kids):
-            return None
-        return kids
+    def _whole_years(self, unit: str, year: int) -> bool:
+        """Whether a series of ``unit`` may be summed for all its years at once: the units
+        below are the same every year and nothing is marked 不适用 or 待核实 (the usual tree);
+        else it is resolved year by year."""
+        self.children_in(unit, year)  # decides _same_every_year
+        return not self.marks and bool(self._same_every_year)
 
-    def _pooled_series(self, unit: str, info: IndicatorInfo, kids: Sequence[str],
-                       years: Iterable[int], dis: str) -> dict[int, float]:
-        """:meth:`_rate_value` year by year for a unit whose units below are all leaves and
-        nothing marked (:meth:`_leaves_below`): each township's counts are looked up once for
-        all years, and the sums are added in the same order and kept for the city above."""
-        code = info.code
+    def _pair_years(self, unit: str, info: IndicatorInfo, years: Sequence[int],
+                    dis: str) -> dict[int, tuple[float, float, bool]]:
+        """:meth:`_sum_pair` for each of ``years``, bottom-up (see :meth:`_whole_years`): each
+        township's counts are looked up once for all years, each county's sums are made once
+        and kept for the city above. The sums are added in the same order as _sum_pair's."""
+        key = (unit, info.code, dis)
+        known = self._pair_memo.get(key)
+        if known is None:
+            known = self._pair_memo[key] = {}
+        todo = [year for year in years if year not in known]
+        if not todo:
+            return known
         grouped = self._by_year()
         numerator, denominator = info.numerator or "", info.denominator or ""
-        own = grouped.get((unit, code, dis), _NO_YEARS)
         own_num = grouped.get((unit, numerator, dis), _NO_YEARS)
         own_den = grouped.get((unit, denominator, dis), _NO_YEARS)
-        pairs = [(grouped.get((kid, numerator, dis), _NO_YEARS),
-                  grouped.get((kid, denominator, dis), _NO_YEARS)) for kid in kids]
+        kids = self.children.get(unit, ())
+        every, active = self.all_children, self.children
+        parts: list[tuple[bool, Mapping[int, Any], Mapping[int, Any]]] = []
+        for kid in kids:
+            if kid in every or kid in active:  # a county below a city: its own sums
+                sums = self._pair_years(kid, info, todo, dis)
+                parts.append((False, sums, _NO_YEARS))
+            else:  # a township: its own counts
+                parts.append((True, grouped.get((kid, numerator, dis), _NO_YEARS),
+                              grouped.get((kid, denominator, dis), _NO_YEARS)))
+        for year in todo:
+            num = own_num.get(year)
+            den = own_den.get(year) if num is not None else None
+            if den is not None:
+                known[year] = (num, den, True)
+                continue
+            num_sum = den_sum = 0.0
+            reported = False
+            for leaf, numerators, denominators in parts:
+                if leaf:
+                    num = numerators.get(year)
+                    den = denominators.get(year) if num is not None else None
+                    if den is not None:
+                        num_sum += num
+                        den_sum += den
+                        reported = True
+                else:
+                    part_num, part_den, part_reported = numerators[year]
+                    num_sum += part_num
+                    den_sum += part_den
+                    reported = reported or part_reported
+            known[year] = (num_sum, den_sum, reported)
+        return known
+
+    def _pooled_series(self, unit: str, info: IndicatorInfo, years: Sequence[int],
+                       dis: str) -> dict[int, float]:
+        """:meth:`_rate_value` year by year, from :meth:`_pair_years`."""
+        code = info.code
+        own = self._by_year().get((unit, code, dis), _NO_YEARS)
+        sums = self._pair_years(unit, info, years, dis)
         factor = info.factor or 1
-        direct, sums = self.direct, self._sums
+        direct = self.direct
         out: dict[int, float] = {}
         for year in years:
             if direct and (unit, code, year, dis) in direct and year in own:
                 out[year] = own[year]
                 continue
-            num_sum, den_sum = own_num.get(year), own_den.get(year)
-            if num_sum is not None and den_sum is not None:
-                reported = True  # the unit's own pair, not its townships' (as _sum_pair)
-            else:
-                num_sum = den_sum = 0.0
-                reported = False
-                for numerators, denominators in pairs:
-                    num = numerators.get(year)
-                    if num is not None:
-                        den = denominators.get(year)
-                        if den is not None:
-                            num_sum += num
-                            den_sum += den
-                            reported = True
-                sums[(unit, code, year, dis)] = (num_sum, den_sum, reported)
+            num_sum, den_sum, reported = sums[year]
             if not reported or den_sum == 0:
                 found = own.get(year)
             else:
@@ -644,18 +677,25 @@ class FigureIndex:
                 out[year] = found
         return out
 
-    def _summed_series(self, unit: str, code: str, kids: Sequence[str], years: Iterable[int],
-                       dis: str) -> dict[int, float]:
-        """:meth:`_count_value` year by year for a unit whose units below are all leaves and
-        nothing marked (:meth:`_leaves_below`), each township's figures looked up once."""
+    def _count_years(self, unit: str, code: str, years: Sequence[int],
+                     dis: str) -> dict[int, float | None]:
+        """:meth:`_count_value` for each of ``years``, bottom-up as :meth:`_pair_years`."""
+        key = (unit, code, dis)
+        known = self._count_memo.get(key)
+        if known is None:
+            known = self._count_memo[key] = {}
+        todo = [year for year in years if year not in known]
+        if not todo:
+            return known
         grouped = self._by_year()
         own = grouped.get((unit, code, dis), _NO_YEARS)
-        parts = [grouped.get((kid, code, dis), _NO_YEARS) for kid in kids]
-        totals = self._totals
-        out: dict[int, float] = {}
-        for year in years:
+        every, active = self.all_children, self.children
+        parts = [self._count_years(kid, code, todo, dis) if kid in every or kid in active
+                 else grouped.get((kid, code, dis), _NO_YEARS)
+                 for kid in self.children.get(unit, ())]
+        for year in todo:
             found = own.get(year)
-            if found is None:
+            if found is None and parts:
                 total = 0.0
                 reported = False
                 for part in parts:
@@ -664,10 +704,8 @@ class FigureIndex:
                         total += figure
                         reported = True
                 found = total if reported else None
-                totals[(unit, code, year, dis)] = found
-            if found is not None:
-                out[year] = found
-        return out
+            known[year] = found
+        return known
 
     def _rate_value(self, unit: str, info: IndicatorInfo, year: int, dis: str) -> float | None:
         """``resolve(…).value`` of a rate of counts, decided the same way."""
