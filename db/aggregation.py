@@ -17,6 +17,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,7 +43,7 @@ class IndicatorInfo:
     collected_at: str = "township"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Resolved:
     """A unit's figure for one indicator and year, and where it came from."""
 
@@ -51,10 +52,25 @@ class Resolved:
     contributing: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()
 
+    # Written out rather than generated: a frozen dataclass's own __init__ sets each field
+    # through object.__setattr__, and evaluating a city resolves ten thousand figures
+    # (bench_evaluation.py). Frozen all the same: only __init__ writes the instance's dict.
+    def __init__(self, value: float | None, source: str, contributing: tuple[str, ...] = (),
+                 missing: tuple[str, ...] = ()) -> None:
+        own = self.__dict__
+        own["value"] = value
+        own["source"] = source
+        own["contributing"] = contributing
+        own["missing"] = missing
+
     @property
     def answered(self) -> bool:
         """Whether the unit answered (completeness): a figure, 不适用 or 待核实."""
         return self.value is not None or self.source in ("not_applicable", "pending")
+
+
+NOTHING = Resolved(None, "none")  # frozen, so one serves every figure not there
+_NO_YEARS: Mapping[int, float] = {}  # only ever read
 
 
 @dataclass(frozen=True)
@@ -96,6 +112,11 @@ class FigureIndex:
     marks: dict[Key, str] = field(default_factory=dict)
     _sums: dict[Key, tuple[float, float, bool]] = field(default_factory=dict, repr=False)
     _totals: dict[Key, float | None] = field(default_factory=dict, repr=False)
+    _years: dict[tuple[str, str, str], dict[int, float]] | None = field(default=None, repr=False)
+    _pair_memo: dict[tuple[str, str, str], dict[int, tuple[float, float, bool]]] = field(
+        default_factory=dict, repr=False)
+    _count_memo: dict[tuple[str, str, str], dict[int, float | None]] = field(
+        default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ building
 
@@ -153,7 +174,12 @@ class FigureIndex:
 
     def add(self, unit: str, code: str, year: int, disaggregation: str, value: float | None,
             entered_directly: bool = False, kind: str = "number") -> None:
+        """Store a unit's figure, in place of whatever was stored for it (as its one row in
+        ``data_value``): a figure now 不适用 keeps no earlier number, a number no earlier mark."""
         key = (unit, code, year, disaggregation)
+        self.values.pop(key, None)
+        self.marks.pop(key, None)
+        self.direct.discard(key)
         if kind != "number":
             self.marks[key] = kind
         if value is not None and kind != "not_applicable":
@@ -190,6 +216,9 @@ class FigureIndex:
         self._pairs.clear()
         self._sums.clear()
         self._totals.clear()
+        self._years = None
+        self._pair_memo.clear()
+        self._count_memo.clear()
 
     def forget(self, unit: str, code: str, year: int) -> None:
         """Drop a unit's figures for one indicator and year (before re-reading them)."""
@@ -227,21 +256,22 @@ class FigureIndex:
 
     def resolve(self, unit: str, code: str, year: int, disaggregation: str = "total") -> Resolved:
         info = self.indicators[code]
-        key = (unit, code, year, disaggregation)
         if info.kind == "count":
             return self._count(unit, code, year, disaggregation)
+        key = (unit, code, year, disaggregation)
         if self.marks:
             if self._not_applicable(unit, info, year, disaggregation):
                 return Resolved(None, "not_applicable")
             if key not in self.values and self.marks.get(key) == "pending":
                 return Resolved(None, "pending", missing=(unit,))
-        if key in self.values and (info.kind != "rate" or key in self.direct):
-            return Resolved(self.values[key], "entered")
+        found = self.values.get(key)  # never None when stored
+        if found is not None and (info.kind != "rate" or key in self.direct):
+            return Resolved(found, "entered")
         if info.kind == "rate" and info.numerator and info.denominator and info.factor:
             return self._rate(unit, info, year, disaggregation)
-        if key in self.values:
-            return Resolved(self.values[key], "entered")
-        return Resolved(None, "none")
+        if found is not None:
+            return Resolved(found, "entered")
+        return NOTHING  # most of a city's survey figures are a county's, not a township's
 
     def _rate(self, unit: str, info: IndicatorInfo, year: int, dis: str) -> Resolved:
         numerator, denominator, contributing, missing = self._pair(unit, info, year, dis)
@@ -277,12 +307,12 @@ class FigureIndex:
 
     def _pair_uncached(self, unit: str, info: IndicatorInfo, year: int, dis: str
                        ) -> tuple[float, float, list[str], list[str]]:
-        num_key = (unit, info.numerator or "", year, dis)
-        den_key = (unit, info.denominator or "", year, dis)
         if self.marks and self._not_applicable(unit, info, year, dis):
             return 0.0, 0.0, [], []  # neither counted nor missing
-        if num_key in self.values and den_key in self.values:
-            return self.values[num_key], self.values[den_key], [unit], []
+        num = self.values.get((unit, info.numerator or "", year, dis))
+        den = self.values.get((unit, info.denominator or "", year, dis))
+        if num is not None and den is not None:
+            return num, den, [unit], []
         kids = self.children_in(unit, year)
         if not kids:
             return 0.0, 0.0, [], [unit]
@@ -302,13 +332,15 @@ class FigureIndex:
         """:meth:`_pair` without the lists of units: the sums and whether any unit reported
         both, added in the same order. A series asks this for every year of every unit, where
         building the lists of a city's 200 townships would cost more than the sums."""
-        values = self.values
-        num_key = (unit, info.numerator or "", year, dis)
-        den_key = (unit, info.denominator or "", year, dis)
-        if num_key in values and den_key in values:
-            return values[num_key], values[den_key], True
         if self.marks and self._not_applicable(unit, info, year, dis):
             return 0.0, 0.0, False  # as _pair: neither counted nor missing
+        get = self.values.get
+        numerator_code, denominator_code = info.numerator or "", info.denominator or ""
+        num = get((unit, numerator_code, year, dis))
+        if num is not None:
+            den = get((unit, denominator_code, year, dis))
+            if den is not None:
+                return num, den, True
         kids = self.children_in(unit, year)
         if not kids:
             return 0.0, 0.0, False
@@ -318,7 +350,19 @@ class FigureIndex:
             return cached
         numerator = denominator = 0.0
         reported = False
+        marks = self.marks
         for kid in kids:
+            # A township's own pair, read here rather than in a call of its own: a county's
+            # series sums twenty of them for every year.
+            if not marks:
+                num = get((kid, numerator_code, year, dis))
+                if num is not None:
+                    den = get((kid, denominator_code, year, dis))
+                    if den is not None:
+                        numerator += num
+                        denominator += den
+                        reported = True
+                        continue
             n, d, r = self._sum_pair(kid, info, year, dis)
             numerator += n
             denominator += d
@@ -330,9 +374,9 @@ class FigureIndex:
     def _count_value(self, unit: str, code: str, year: int, dis: str) -> float | None:
         """``_count(…).value`` without the lists of units, summed in the same order."""
         key = (unit, code, year, dis)
-        values = self.values
-        if key in values:
-            return values[key]
+        found = self.values.get(key)
+        if found is not None:
+            return found
         if self.marks and key in self.marks:
             return None  # as _count: 不适用, or 待核实 without a value, is not summed from below
         kids = self.children_in(unit, year)
@@ -459,34 +503,28 @@ class FigureIndex:
         the lists of units behind each value: evaluating every unit of a city asks for
         thousands of series (bench_evaluation.py)."""
         info = self.indicators[code]
-        values = self.values
         out: dict[int, float] = {}
         if info.kind not in ("count", "rate"):
             # A figure entered as it is (a survey): nothing to resolve.
-            for year in years if isinstance(years, range) else sorted(set(years)):
-                found = values.get((unit, code, year, disaggregation))
-                if found is not None:
-                    out[year] = found
+            stored = self._by_year().get((unit, code, disaggregation))
+            if stored:
+                for year in years if isinstance(years, range) else sorted(set(years)):
+                    if year in stored:
+                        out[year] = stored[year]
             return out
+        if not isinstance(years, range | list | tuple):
+            years = list(years)  # read more than once below
         pooled = info.kind == "rate" and info.numerator and info.denominator and info.factor
         if unit not in self.all_children and unit not in self.children:
-            # A unit with no units below (a township): its own figures, nothing pooled. A rate
-            # from its own pair, else the rate it entered (as _rate_value decides).
-            direct = self.direct
-            numerator, denominator = info.numerator or "", info.denominator or ""
-            factor = info.factor or 1
-            for year in years:
-                key = (unit, code, year, disaggregation)
-                found = values.get(key)
-                if pooled and key not in direct:
-                    num = values.get((unit, numerator, year, disaggregation))
-                    den = values.get((unit, denominator, year, disaggregation))
-                    if num is not None and den:
-                        found = num / den * factor
-                        found = found if math.isfinite(found) else None
-                if found is not None:
-                    out[year] = found
-            return out
+            return self._own_series(unit, info, years, disaggregation) if pooled else \
+                self._entered_series(unit, code, years, disaggregation)
+        if years and self._whole_years(unit, years[0]):
+            if info.kind == "count":
+                found_years = self._count_years(unit, code, years, disaggregation)
+                return {year: found for year in years
+                        if (found := found_years[year]) is not None}
+            if pooled:
+                return self._pooled_series(unit, info, years, disaggregation)
         for year in years:
             if info.kind == "count":
                 found = self._count_value(unit, code, year, disaggregation)
@@ -498,10 +536,184 @@ class FigureIndex:
                 out[year] = found
         return out
 
+    def _by_year(self) -> dict[tuple[str, str, str], dict[int, float]]:
+        """The stored figures by (unit, indicator, disaggregation), then year: built on the first
+        series asked for, forgotten when a figure changes. A series then costs a look-up or
+        three here and the rest in dicts of a dozen years, where a look-up per year in the
+        whole tree's figures misses the processor's cache (bench_evaluation.py)."""
+        grouped = self._years
+        if grouped is None:
+            grouped = {}
+            for (unit, code, year, dis), value in self.values.items():
+                years = grouped.get((unit, code, dis))
+                if years is None:
+                    years = grouped[(unit, code, dis)] = {}
+                years[year] = value
+            self._years = grouped
+        return grouped
+
+    def _entered_series(self, unit: str, code: str, years: Iterable[int],
+                        dis: str) -> dict[int, float]:
+        """A count (or a rate without counts) of a unit with no units below: as stored. (A
+        figure 不适用, or 待核实 without a number, holds no number: see :meth:`add`.)"""
+        stored = self._by_year().get((unit, code, dis))
+        if not stored:
+            return {}
+        return {year: stored[year] for year in years if year in stored}
+
+    def _own_series(self, unit: str, info: IndicatorInfo, years: Iterable[int],
+                    dis: str) -> dict[int, float]:
+        """A rate of counts of a unit with no units below, year by year as :meth:`resolve`
+        decides it: from its own pair, else the rate it entered; none where the unit marked
+        the rate or a count 不适用, or the rate 待核实 without a number.
+
+        Half of a city's verdicts are on townships' rates, eleven years each: the common
+        year (both counts, nothing marked, nothing entered directly) costs two look-ups."""
+        code = info.code
+        grouped = self._by_year()
+        own = grouped.get((unit, code, dis), _NO_YEARS)
+        numerators = grouped.get((unit, info.numerator or "", dis), _NO_YEARS)
+        denominators = grouped.get((unit, info.denominator or "", dis), _NO_YEARS)
+        factor = info.factor or 1
+        marks, direct = self.marks, self.direct
+        out: dict[int, float] = {}
+        for year in years:
+            if marks and (self._not_applicable(unit, info, year, dis)
+                          or marks.get((unit, code, year, dis)) == "pending"
+                          and year not in own):
+                continue
+            if direct and (unit, code, year, dis) in direct and year in own:
+                out[year] = own[year]
+                continue
+            num = numerators.get(year)
+            den = denominators.get(year) if num is not None else None
+            if den:  # both counts, a denominator not zero
+                found = num / den * factor
+                if math.isfinite(found):
+                    out[year] = found
+                continue  # an overflowing rate is no rate, not the one entered (as _rate)
+            found = own.get(year)
+            if found is not None:
+                out[year] = found
+        return out
+
+    def _whole_years(self, unit: str, year: int) -> bool:
+        """Whether a series of ``unit`` may be summed for all its years at once: the units
+        below are the same every year and nothing is marked 不适用 or 待核实 (the usual tree);
+        else it is resolved year by year."""
+        self.children_in(unit, year)  # decides _same_every_year
+        return not self.marks and bool(self._same_every_year)
+
+    def _pair_years(self, unit: str, info: IndicatorInfo, years: Sequence[int],
+                    dis: str) -> dict[int, tuple[float, float, bool]]:
+        """:meth:`_sum_pair` for each of ``years``, bottom-up (see :meth:`_whole_years`): each
+        township's counts are looked up once for all years, each county's sums are made once
+        and kept for the city above. The sums are added in the same order as _sum_pair's."""
+        key = (unit, info.code, dis)
+        known = self._pair_memo.get(key)
+        if known is None:
+            known = self._pair_memo[key] = {}
+        todo = [year for year in years if year not in known]
+        if not todo:
+            return known
+        grouped = self._by_year()
+        numerator, denominator = info.numerator or "", info.denominator or ""
+        own_num = grouped.get((unit, numerator, dis), _NO_YEARS)
+        own_den = grouped.get((unit, denominator, dis), _NO_YEARS)
+        kids = self.children.get(unit, ())
+        every, active = self.all_children, self.children
+        parts: list[tuple[bool, Mapping[int, Any], Mapping[int, Any]]] = []
+        for kid in kids:
+            if kid in every or kid in active:  # a county below a city: its own sums
+                sums = self._pair_years(kid, info, todo, dis)
+                parts.append((False, sums, _NO_YEARS))
+            else:  # a township: its own counts
+                parts.append((True, grouped.get((kid, numerator, dis), _NO_YEARS),
+                              grouped.get((kid, denominator, dis), _NO_YEARS)))
+        for year in todo:
+            num = own_num.get(year)
+            den = own_den.get(year) if num is not None else None
+            if den is not None:
+                known[year] = (num, den, True)
+                continue
+            num_sum = den_sum = 0.0
+            reported = False
+            for leaf, numerators, denominators in parts:
+                if leaf:
+                    num = numerators.get(year)
+                    den = denominators.get(year) if num is not None else None
+                    if den is not None:
+                        num_sum += num
+                        den_sum += den
+                        reported = True
+                else:
+                    part_num, part_den, part_reported = numerators[year]
+                    num_sum += part_num
+                    den_sum += part_den
+                    reported = reported or part_reported
+            known[year] = (num_sum, den_sum, reported)
+        return known
+
+    def _pooled_series(self, unit: str, info: IndicatorInfo, years: Sequence[int],
+                       dis: str) -> dict[int, float]:
+        """:meth:`_rate_value` year by year, from :meth:`_pair_years`."""
+        code = info.code
+        own = self._by_year().get((unit, code, dis), _NO_YEARS)
+        sums = self._pair_years(unit, info, years, dis)
+        factor = info.factor or 1
+        direct = self.direct
+        out: dict[int, float] = {}
+        for year in years:
+            if direct and (unit, code, year, dis) in direct and year in own:
+                out[year] = own[year]
+                continue
+            num_sum, den_sum, reported = sums[year]
+            if not reported or den_sum == 0:
+                found = own.get(year)
+            else:
+                found = num_sum / den_sum * factor
+                found = found if math.isfinite(found) else None
+            if found is not None:
+                out[year] = found
+        return out
+
+    def _count_years(self, unit: str, code: str, years: Sequence[int],
+                     dis: str) -> dict[int, float | None]:
+        """:meth:`_count_value` for each of ``years``, bottom-up as :meth:`_pair_years`."""
+        key = (unit, code, dis)
+        known = self._count_memo.get(key)
+        if known is None:
+            known = self._count_memo[key] = {}
+        todo = [year for year in years if year not in known]
+        if not todo:
+            return known
+        grouped = self._by_year()
+        own = grouped.get((unit, code, dis), _NO_YEARS)
+        every, active = self.all_children, self.children
+        parts = [self._count_years(kid, code, todo, dis) if kid in every or kid in active
+                 else grouped.get((kid, code, dis), _NO_YEARS)
+                 for kid in self.children.get(unit, ())]
+        for year in todo:
+            found = own.get(year)
+            if found is None and parts:
+                total = 0.0
+                reported = False
+                for part in parts:
+                    figure = part.get(year)
+                    if figure is not None:
+                        total += figure
+                        reported = True
+                found = total if reported else None
+            known[year] = found
+        return known
+
     def _rate_value(self, unit: str, info: IndicatorInfo, year: int, dis: str) -> float | None:
         """``resolve(…).value`` of a rate of counts, decided the same way."""
         key = (unit, info.code, year, dis)
         values = self.values
+        if self.marks and (self._not_applicable(unit, info, year, dis)
+                           or key not in values and self.marks.get(key) == "pending"):
+            return None  # as resolve: nothing pooled past the unit's own mark
         if key in self.direct and key in values:
             return values[key]
         numerator, denominator, reported = self._sum_pair(unit, info, year, dis)

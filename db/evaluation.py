@@ -20,9 +20,11 @@ Choices a county may question are shown in the reason and documented in docs/eva
 from __future__ import annotations
 
 import math
+import operator
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -92,7 +94,7 @@ class EarlyWarning:
     reason: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class TargetResult:
     target: str
     indicator: str
@@ -110,6 +112,38 @@ class TargetResult:
     pending: bool = False
     # How the unit's own figure was entered: number, not_applicable (不适用) or pending.
     figure_kind: str = "number"
+
+    # Written out rather than generated: a frozen dataclass's own __init__ sets each field
+    # through object.__setattr__ (≈ 2.5 µs here), and a city's units make 10 000 of these
+    # (bench_evaluation.py). Frozen all the same: only __init__ writes the instance's dict.
+    # tests/test_evaluation_whole_tree.py checks the signature against the fields.
+    # ``reason`` may also be given as a function that words it: it is then called when the
+    # reason is first read (see _WordedOnRead) — a city's 3 000 verdicts are judged for pages
+    # that show a few dozen reasons.
+    def __init__(self, target: str, indicator: str, goal: int, domain: str, year: int,
+                 value: float | None, status: str, reason: str | Callable[[], str],
+                 projected: Projection | None = None, warnings: tuple[EarlyWarning, ...] = (),
+                 contributing_units: tuple[str, ...] = (), missing_units: tuple[str, ...] = (),
+                 pending: bool = False, figure_kind: str = "number") -> None:
+        own = self.__dict__
+        own["target"] = target
+        own["indicator"] = indicator
+        own["goal"] = goal
+        own["domain"] = domain
+        own["year"] = year
+        own["value"] = value
+        own["status"] = status
+        own["reason" if isinstance(reason, str) else "_words"] = reason
+        own["projected"] = projected
+        own["warnings"] = warnings
+        own["contributing_units"] = contributing_units
+        own["missing_units"] = missing_units
+        own["pending"] = pending
+        own["figure_kind"] = figure_kind
+
+    def __getstate__(self) -> dict[str, Any]:
+        self.reason  # noqa: B018 - worded now: a pickle holds words, not a function
+        return self.__dict__
 
     @property
     def figure_label(self) -> str | None:
@@ -135,6 +169,27 @@ class TargetResult:
         out["missing_units"] = list(self.missing_units)
         out["status_label"] = self.status_label
         return out
+
+
+class _WordedOnRead:
+    """TargetResult.reason when the verdict left a function to word it: called on the first
+    reading, and the words kept in the instance (which, being there, are what every later
+    reading finds, before this class attribute). Equality, repr, to_dict and replace all read
+    the attribute, so a verdict compares and prints exactly as if worded at once."""
+
+    def __get__(self, result: TargetResult | None, owner: type | None = None) -> Any:
+        if result is None:
+            return self
+        own = result.__dict__
+        words = own.get("_words")
+        if words is None:  # worded meanwhile by another thread
+            return own["reason"]
+        own["reason"] = reason = words()
+        own.pop("_words", None)
+        return reason
+
+
+TargetResult.reason = _WordedOnRead()  # type: ignore[assignment]
 
 
 # ---------------------------------------------------------------------------- wording
@@ -208,16 +263,24 @@ def fluctuation(series: Mapping[int, float], year: int, unit: str | None) -> Ear
     """"波动较大": this year's change far outside the series' usual year-on-year change."""
     if year not in series or year - 1 not in series:
         return None  # no change this year to judge
-    years = sorted(y for y in series if y <= year)
-    changes = [(b, series[b] - series[a]) for a, b in zip(years, years[1:], strict=False)
-               if b == a + 1]
-    if not changes or changes[-1][0] != year or len(changes) < 4:
+    years = list(series)
+    if years[-1] == year and years == list(range(years[0], year + 1)):
+        # The usual series (every year up to this one, in order, as history gives it): its
+        # changes in one pass at C speed.
+        upto = list(series.values())
+        earlier = list(map(operator.sub, upto[1:-1], upto[:-2]))
+    else:
+        # The changes between consecutive years up to this one, in no particular order: every
+        # sum below is math.fsum, exact whatever the order, so nothing needs sorting.
+        earlier = [value - series[y - 1] for y, value in series.items()
+                   if y < year and y - 1 in series]
+        upto = [value for y, value in series.items() if y <= year]
+    if len(earlier) < 3:
         return None
-    earlier = [c for _, c in changes[:-1]]
-    latest = changes[-1][1]
+    latest = series[year] - series[year - 1]
     mean = math.fsum(earlier) / len(earlier)  # statistics.fmean, without its generator
     # A floor on the spread, so a perfectly steady series does not flag every small change.
-    floor = max(abs(math.fsum([series[y] for y in years]) / len(years)) * 0.02, 1e-9)
+    floor = max(abs(math.fsum(upto) / len(upto)) * 0.02, 1e-9)
     if abs(latest - mean) <= FLUCTUATION_SIGMAS * floor:
         return None  # within the floor, so within any spread above it: no deviation needed
     spread = max(sample_stdev(earlier), floor)
@@ -242,7 +305,10 @@ def _signed(value: float, unit: str | None) -> str:
 # ---------------------------------------------------------------------------- one target
 
 
-@dataclass(frozen=True)
+_NOTHING: Mapping[Any, Any] = MappingProxyType({})  # read-only, so safely shared
+
+
+@dataclass(frozen=True, init=False)
 class Inputs:
     """Everything one target's verdict depends on, already resolved for one unit."""
 
@@ -257,6 +323,24 @@ class Inputs:
     # pending (待核实); and the units below whose figures pooled here are 待核实.
     figure_kind: str = "number"
     queried: tuple[str, ...] = ()
+
+    # Written out for speed, as TargetResult's: one of these per verdict a unit is judged on.
+    # An empty mapping left out is one shared read-only mapping, not a new dict each time.
+    def __init__(self, series: Mapping[int, float], contributing: tuple[str, ...] = (),
+                 missing: tuple[str, ...] = (), other: Mapping[int, float] = _NOTHING,
+                 per_unit: Mapping[str, float | None] = _NOTHING,
+                 unit_names: Mapping[str, str] = _NOTHING, unit_level: str = "county",
+                 figure_kind: str = "number", queried: tuple[str, ...] = ()) -> None:
+        own = self.__dict__
+        own["series"] = series
+        own["contributing"] = contributing
+        own["missing"] = missing
+        own["other"] = other
+        own["per_unit"] = per_unit
+        own["unit_names"] = unit_names
+        own["unit_level"] = unit_level
+        own["figure_kind"] = figure_kind
+        own["queried"] = queried
 
 
 def judged_at(spec: TargetSpec, unit_level: str) -> bool:
@@ -279,7 +363,8 @@ def evaluate_target(spec: TargetSpec, year: int, inputs: Inputs,
     """The verdict on one target for one unit and year. Never raises on any figures."""
     value = inputs.series.get(year)
 
-    def result(status: str, reason: str, projected: Projection | None = None,
+    def result(status: str, reason: str | Callable[[], str],
+               projected: Projection | None = None,
                warnings: Sequence[EarlyWarning] = ()) -> TargetResult:
         return TargetResult(spec.id, spec.indicator.code, spec.goal, spec.domain, year, value,
                             status, reason, projected, tuple(warnings), inputs.contributing,
@@ -309,7 +394,10 @@ def evaluate_target(spec: TargetSpec, year: int, inputs: Inputs,
     swing = fluctuation(inputs.series, year, spec.indicator.unit)
     if swing is None:
         return verdict
-    return replace(verdict, warnings=(*verdict.warnings, swing))
+    # dataclasses.replace, without wording the reason (it reads every field) or its cost.
+    swung = object.__new__(TargetResult)
+    swung.__dict__.update(verdict.__dict__, warnings=(*verdict.warnings, swing))
+    return swung
 
 
 def _no_data(year: int, inputs: Inputs) -> str:
@@ -337,15 +425,17 @@ def _against_bound(spec: TargetSpec, year: int, inputs: Inputs, result: Any,
     tol = tolerance if tolerance is not None else (spec.tolerance or 0.0)
     value = inputs.series.get(year)
     if value is None:
-        return result("no_data", _no_data(year, inputs))
+        return result("no_data", lambda: _no_data(year, inputs))
     unit = spec.indicator.unit
-    goal_text = _bound_text(comparator, bound, unit, tol)
     warnings: list[EarlyWarning] = []
     met_now = holds(value, comparator, bound, tol)
-    shown = format_figure(value, unit, against=bound)
+
+    def shown() -> str:
+        return f"{year}年为{format_figure(value, unit, against=bound)}"
+
     if spec.kind == "maintain" and not met_now:
-        return result("not_met", f"{year}年为{shown}，未保持在目标"
-                      f"（{goal_text}）", warnings=warnings)
+        return result("not_met", lambda: f"{shown()}，未保持在目标"
+                      f"（{_bound_text(comparator, bound, unit, tol)}）", warnings=warnings)
     projected = project(inputs.series, year, spec.deadline, unit)
     if projected is not None and not holds(projected.value, comparator, bound, tol):
         reason = (f"按{projected.first_year}—{projected.last_year}年趋势推算，"
@@ -356,13 +446,17 @@ def _against_bound(spec: TargetSpec, year: int, inputs: Inputs, result: Any,
         return result("at_risk", reason, projected, warnings)
     when = f"{spec.deadline}年" if spec.kind != "maintain" else "每年"
     if met_now:
-        return result("met", f"{year}年为{shown}，达到目标"
-                      f"（{when}{goal_text}）", projected, warnings)
-    reason = f"{year}年为{shown}，未达到目标（{when}{goal_text}）"
-    if projected is not None:
-        reason += (f"；按趋势推算{projected.year}年约为"
-                   f"{format_figure(projected.value, unit)}，可望达标")
-    return result("not_met", reason, projected, warnings)
+        return result("met", lambda: f"{shown()}，达到目标"
+                      f"（{when}{_bound_text(comparator, bound, unit, tol)}）", projected, warnings)
+
+    def not_reached() -> str:
+        reason = f"{shown()}，未达到目标（{when}{_bound_text(comparator, bound, unit, tol)}）"
+        if projected is not None:
+            reason += (f"；按趋势推算{projected.year}年约为"
+                       f"{format_figure(projected.value, unit)}，可望达标")
+        return reason
+
+    return result("not_met", not_reached, projected, warnings)
 
 
 def _bound_text(comparator: str, bound: float, unit: str, tolerance: float) -> str:
@@ -384,7 +478,7 @@ def _trend(spec: TargetSpec, year: int, inputs: Inputs, result: Any) -> TargetRe
                       f"{BASELINE_YEAR}年为基期，趋势自{BASELINE_YEAR + 1}年起评估")
     value = series.get(year)
     if value is None:
-        return result("no_data", _no_data(year, inputs))
+        return result("no_data", lambda: _no_data(year, inputs))
     previous = series.get(year - 1)
     if spec.measure == "change":
         return _slowdown(year, value, previous, series.get(year - 2), unit, result)
@@ -392,27 +486,31 @@ def _trend(spec: TargetSpec, year: int, inputs: Inputs, result: Any) -> TargetRe
     rising = spec.comparator == ">"
     better = (lambda a, b: a > b) if rising else (lambda a, b: a < b)
     word = "提高" if rising else "降低"
-    now = f"{year}年为{format_figure(value, unit)}"
     if previous is None and base is None:
-        return result("no_data", f"{now}，缺少上一年和{BASELINE_YEAR}年基期数据，无法判断趋势")
-    parts = []
-    if previous is not None:
-        parts.append(f"上年{format_figure(previous, unit)}")
-    if base is not None:
-        parts.append(f"{BASELINE_YEAR}年{format_figure(base, unit)}")
-    compared = f"{now}（{'，'.join(parts)}）"
+        return result("no_data", f"{year}年为{format_figure(value, unit)}，"
+                      f"缺少上一年和{BASELINE_YEAR}年基期数据，无法判断趋势")
+
+    def compared() -> str:
+        parts = []
+        if previous is not None:
+            parts.append(f"上年{format_figure(previous, unit)}")
+        if base is not None:
+            parts.append(f"{BASELINE_YEAR}年{format_figure(base, unit)}")
+        return f"{year}年为{format_figure(value, unit)}（{'，'.join(parts)}）"
+
     improved_on_base = base is not None and better(value, base)
     worse_than_last_year = previous is not None and better(previous, value)
     if base is None:
         improved = previous is not None and better(value, previous)
-        return result("met" if improved else "not_met",
-                      f"{compared}，{'保持' + word + '趋势' if improved else '未见' + word}")
+        verb = "保持" + word + "趋势" if improved else "未见" + word
+        return result("met" if improved else "not_met", lambda: f"{compared()}，{verb}")
     if improved_on_base and not worse_than_last_year:
-        return result("met", f"{compared}，保持{word}趋势")
+        return result("met", lambda: f"{compared()}，保持{word}趋势")
     if improved_on_base:
-        warning = EarlyWarning("projection_miss", f"预计达标困难：{compared}，较上年出现反向变化")
-        return result("at_risk", f"{compared}，较上年未能{word}", warnings=[warning])
-    return result("not_met", f"{compared}，未见{word}")
+        warning = EarlyWarning("projection_miss",
+                               f"预计达标困难：{compared()}，较上年出现反向变化")
+        return result("at_risk", lambda: f"{compared()}，较上年未能{word}", warnings=[warning])
+    return result("not_met", lambda: f"{compared()}，未见{word}")
 
 
 def _slowdown(year: int, value: float, previous: float | None, before: float | None,
@@ -450,7 +548,9 @@ def _per_unit(spec: TargetSpec, year: int, inputs: Inputs, result: Any) -> Targe
     failing = [u for u, v in inputs.per_unit.items() if v is not None and
                not holds(v, comparator, bound)]
     missing = [u for u, v in inputs.per_unit.items() if v is None]
-    goal = f"{_COMPARATOR_WORDS[comparator]}{format_value(bound, unit)}"
+
+    def goal() -> str:
+        return f"{_COMPARATOR_WORDS[comparator]}{format_value(bound, unit)}"
 
     def names(codes: list[str]) -> str:
         shown = [inputs.unit_names.get(c, c) for c in codes[:5]]
@@ -458,36 +558,42 @@ def _per_unit(spec: TargetSpec, year: int, inputs: Inputs, result: Any) -> Targe
 
     checked = len(inputs.per_unit)
     if failing:
-        return result("not_met",
-                      f"{checked}个单位中{len(failing)}个未达到每单位{goal}：{names(failing)}")
+        return result("not_met", lambda: f"{checked}个单位中{len(failing)}个未达到每单位"
+                      f"{goal()}：{names(failing)}")
     if missing:
-        return result("no_data", f"{len(missing)}个单位{year}年未填报：{names(missing)}")
-    return result("met", f"{checked}个单位均达到每单位{goal}")
+        return result("no_data", lambda: f"{len(missing)}个单位{year}年未填报：{names(missing)}")
+    return result("met", lambda: f"{checked}个单位均达到每单位{goal()}")
 
 
 # ---------------------------------------------------------------------------- whole units
 
 
-def load_targets(session: Session, plan_code: str) -> list[TargetSpec]:
+def load_targets(session: Session, plan_code: str,
+                 indicators: Mapping[str, IndicatorInfo] | None = None) -> list[TargetSpec]:
     """Every target of a plan, in the plan's own order: domains as the plan presents them,
-    goals by number, 重点工程 after 主要目标."""
+    goals by number, 重点工程 after 主要目标. ``indicators``: those already read, if any."""
     from db.aggregation import load_indicator_info
 
-    indicators = load_indicator_info(session)
+    if indicators is None:
+        indicators = load_indicator_info(session)
     plan = session.get(Plan, plan_code)
     order = {key: i for i, key in enumerate(plan.domain_order if plan else [])}
+    # Columns, not ORM objects: the targets are only copied into TargetSpecs.
     rows = list(session.execute(
-        select(Target, Goal.number, Goal.domain_key, Goal.chapter)
+        select(Target.id, Target.indicator_code, Target.kind, Target.comparator, Target.value,
+               Target.unit, Target.year, Target.tolerance, Target.baseline_year,
+               Target.relative_to, Target.measure, Target.per_unit_level,
+               Target.disaggregation, Target.source, Goal.number, Goal.domain_key, Goal.chapter)
         .join(Goal, Target.goal_id == Goal.id)
         .where(Goal.plan_code == plan_code)
     ).all())
-    rows.sort(key=lambda r: (r[3] != "main_goals", order.get(r[2], 99), r[1],
-                             int(r[0].id.rsplit("-", 1)[1])))
+    rows.sort(key=lambda r: (r.chapter != "main_goals", order.get(r.domain_key, 99), r.number,
+                             int(r.id.rsplit("-", 1)[1])))
     return [
-        TargetSpec(t.id, plan_code, number, domain, indicators[t.indicator_code], t.kind,
+        TargetSpec(t.id, plan_code, t.number, t.domain_key, indicators[t.indicator_code], t.kind,
                    t.comparator, t.value, t.unit, t.year, t.tolerance, t.baseline_year,
                    t.relative_to, t.measure, t.per_unit_level, t.disaggregation, t.source)
-        for t, number, domain, _ in rows
+        for t in rows
     ]
 
 
@@ -527,6 +633,8 @@ class Evaluator:
     _targets: dict[str, list[TargetSpec]] = field(init=False, default_factory=dict)
     _tree: dict[str, tuple[str | None, str | None]] = field(init=False)
     _plans: set[str] = field(init=False)
+    _checked: dict[tuple[str, int, str], list[str]] = field(init=False, default_factory=dict)
+    _unjudged: dict[tuple[str, int], TargetResult] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.index = FigureIndex.load(self.session, self.root)
@@ -543,44 +651,72 @@ class Evaluator:
         if plan is None:
             return []
         if plan not in self._targets:
-            self._targets[plan] = load_targets(self.session, plan)
+            self._targets[plan] = load_targets(self.session, plan, self.index.indicators)
         return self._targets[plan]
 
     def evaluate(self, unit_code: str, year: int) -> list[TargetResult]:
-        return [self.evaluate_one(spec, unit_code, year) for spec in self.targets_for(unit_code)]
+        level = self.levels.get(unit_code, "county")
+        judge = self._judge
+        return [judge(spec, unit_code, year, level) for spec in self.targets_for(unit_code)]
 
     def evaluate_one(self, spec: TargetSpec, unit_code: str, year: int) -> TargetResult:
+        return self._judge(spec, unit_code, year, self.levels.get(unit_code, "county"))
+
+    def _judge(self, spec: TargetSpec, unit_code: str, year: int, level: str) -> TargetResult:
         dis = spec.disaggregation or "total"
-        code = spec.indicator.code
-        level = self.levels.get(unit_code, "county")
-        current: Resolved = self.index.resolve(unit_code, code, year, dis)
-        if not judged_at(spec, level):
+        info = spec.indicator
+        code = info.code
+        index = self.index
+        judged = judged_at(spec, level)
+        if not judged and info.kind == "direct" and not index.marks \
+                and unit_code not in index.lineage:
+            # A township's survey figure (6 800 of a city's rows): what resolve gives, as it
+            # was entered and from no one else, in one look-up.
+            value = index.values.get((unit_code, code, year, dis))
+            return self._not_judged(spec, year, value, (), ())
+        current: Resolved = index.resolve(unit_code, code, year, dis)
+        # A unit with no units below "misses" only itself: that is 无数据, not a unit below
+        # that did not report ("1个单位未填报：太平街道" on 太平街道's own row).
+        missing = current.missing
+        if len(missing) == 1 and missing[0] == unit_code:
+            missing = ()
+        if not judged:
             # Most of a city's rows (a township's county-level targets): the verdict shows only
             # this year's figure and who it came from, so nothing else is resolved. (A
             # successor's year before its change is its predecessors' pooled figure.)
-            value = (self.index.history(unit_code, code, (year,), dis).get(year)
-                     if unit_code in self.index.lineage else current.value)
-            return not_judged(spec, year, value, current.contributing,
-                              self._missing(current, unit_code))
+            value = (index.history(unit_code, code, (year,), dis).get(year)
+                     if unit_code in index.lineage else current.value)
+            return self._not_judged(spec, year, value, current.contributing, missing)
         years = range(min(BASELINE_YEAR, spec.baseline_year or BASELINE_YEAR), year + 1)
         # A successor's earlier years are its predecessors' pooled figures (db/unit_events.py).
-        series = self.index.history(unit_code, code, years, dis)
-        other = (self.index.series(unit_code, spec.relative_to, years, dis)
-                 if spec.relative_to else {})
-        per_unit: dict[str, float | None] = {}
+        series = index.history(unit_code, code, years, dis) if unit_code in index.lineage \
+            else index.series(unit_code, code, years, dis)
+        other = index.series(unit_code, spec.relative_to, years, dis) if spec.relative_to \
+            else _NOTHING
+        per_unit: Mapping[str, float | None] = _NOTHING
         if spec.kind == "per_unit":
-            for unit in self._units_checked(spec, unit_code, year):
-                per_unit[unit] = self.index.resolve(unit, code, year, dis).value
-        figure_kind, queried = self._kind_of(current, unit_code, code, year, dis)
-        inputs = Inputs(series, current.contributing, self._missing(current, unit_code), other,
-                        per_unit, self.names, level, figure_kind, queried)
+            per_unit = {unit: current.value if unit == unit_code else
+                        index.resolve(unit, code, year, dis).value
+                        for unit in self._units_checked(spec, unit_code, year)}
+        if index.marks or current.source in ("not_applicable", "pending"):
+            figure_kind, queried = self._kind_of(current, unit_code, code, year, dis)
+        else:
+            figure_kind, queried = "number", ()  # what _kind_of says without a mark
+        inputs = Inputs(series, current.contributing, missing, other, per_unit, self.names,
+                        level, figure_kind, queried)
         return evaluate_target(spec, year, inputs, self.tolerance)
 
-    @staticmethod
-    def _missing(current: Resolved, unit_code: str) -> tuple[str, ...]:
-        # A unit with no units below "misses" only itself: that is 无数据, not a unit below
-        # that did not report ("1个单位未填报：太平街道" on 太平街道's own row).
-        return () if current.missing == (unit_code,) else current.missing
+    def _not_judged(self, spec: TargetSpec, year: int, value: float | None,
+                    contributing: tuple[str, ...], missing: tuple[str, ...]) -> TargetResult:
+        if value is None and not contributing and not missing:
+            # The same words for every township without the figure: one frozen verdict serves
+            # them all.
+            key = (spec.id, year)
+            shared = self._unjudged.get(key)
+            if shared is None:
+                shared = self._unjudged[key] = not_judged(spec, year, None, (), ())
+            return shared
+        return not_judged(spec, year, value, contributing, missing)
 
     def _kind_of(self, current: Resolved, unit_code: str, code: str, year: int,
                  dis: str) -> tuple[str, tuple[str, ...]]:
@@ -602,7 +738,11 @@ class Evaluator:
     def _units_checked(self, spec: TargetSpec, unit_code: str, year: int) -> list[str]:
         if spec.per_unit_level in ("team", None):
             return [unit_code]
-        level = spec.per_unit_level
-        return sorted(u for u in self.index.subtree(unit_code, year)
-                      if self.levels.get(u) == level)
+        key = (unit_code, year, spec.per_unit_level)
+        checked = self._checked.get(key)
+        if checked is None:  # a county's per-unit targets all check the same townships
+            checked = sorted(u for u in self.index.subtree(unit_code, year)
+                             if self.levels.get(u) == spec.per_unit_level)
+            self._checked[key] = checked
+        return checked
 

@@ -4,6 +4,9 @@ year resolved one by one, nothing skipped for a township's county-level rows."""
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+import pickle
 import statistics
 from collections.abc import Iterator
 
@@ -12,6 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.orm import Session
 
+from db import evaluation
+from db.aggregation import Resolved
 from db.catalogue import ensure_catalogue
 from db.demo import fill_demo
 from db.evaluation import (
@@ -185,3 +190,86 @@ def test_a_series_skips_a_figure_its_unit_marked_not_applicable(city: Session) -
                    if (v := index.resolve(county, code, y, "total").value) is not None}
         assert series == by_year, code
         assert 2022 not in series and 2021 in series, code
+
+
+def test_a_figure_stored_again_replaces_the_one_before(city: Session) -> None:
+    # As its one row in data_value: a number marked 不适用 afterwards keeps no number, so the
+    # fast series and the year-by-year resolution agree (hypothesis found them apart).
+    index = Evaluator(city, CITY).index
+    county = COUNTIES[0]
+    survey = next(info.code for info in index.indicators.values() if info.kind == "direct")
+    index.add(county, survey, 2021, "total", 0.0)
+    index.add(county, survey, 2021, "total", None, kind="not_applicable")
+    assert index.resolve(county, survey, 2021).source == "not_applicable"
+    assert 2021 not in index.history(county, survey, YEARS)
+    index.add(county, survey, 2021, "total", 12.0)
+    assert index.mark(county, survey, 2021) is None
+    assert index.history(county, survey, YEARS)[2021] == 12.0
+
+
+@pytest.mark.parametrize("cls", [TargetResult, Inputs, Resolved])
+def test_the_hand_written_constructors_take_every_field_in_order(cls: type) -> None:
+    # TargetResult, Inputs and Resolved write their fields themselves (for speed): a field
+    # added to the class but not to __init__ would be silently missing from every verdict.
+    parameters = list(inspect.signature(cls).parameters.values())
+    assert [p.name for p in parameters] == [f.name for f in dataclasses.fields(cls)]
+    for parameter, declared in zip(parameters, dataclasses.fields(cls), strict=True):
+        if declared.default is not dataclasses.MISSING:
+            assert parameter.default == declared.default, declared.name
+        elif declared.default_factory is not dataclasses.MISSING:
+            assert parameter.default == declared.default_factory(), declared.name
+        else:
+            assert parameter.default is inspect.Parameter.empty, declared.name
+    made = cls(*(f"v{i}" for i in range(len(parameters))))
+    assert [getattr(made, f.name) for f in dataclasses.fields(cls)] == \
+        [f"v{i}" for i in range(len(parameters))]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.__setattr__(parameters[0].name, "changed")
+    assert dataclasses.replace(made) == made
+
+
+def test_a_reason_is_worded_when_first_read_and_reads_the_same_everywhere() -> None:
+    worded: list[str] = []
+
+    def words() -> str:
+        worded.append("once")
+        return "2025年为45.3%，达到目标（2030年不低于40%）"
+
+    later = TargetResult("t", "i", 1, "health", 2025, 45.3, "met", words)
+    at_once = TargetResult("t", "i", 1, "health", 2025, 45.3, "met", words())
+    worded.clear()
+    assert later == at_once and worded == ["once"]  # equality reads it: worded now, once
+    assert later.reason == at_once.reason and worded == ["once"]
+    assert repr(later) == repr(at_once)
+    lazy = TargetResult("t", "i", 1, "health", 2025, 45.3, "met", words)
+    assert lazy.to_dict() == at_once.to_dict()
+    assert dataclasses.replace(TargetResult("t", "i", 1, "health", 2025, 45.3, "met", words),
+                               pending=True).reason == at_once.reason
+    copied = pickle.loads(pickle.dumps(TargetResult("t", "i", 1, "health", 2025, 45.3, "met",
+                                                    words)))
+    assert copied == at_once and "_words" not in vars(copied)
+
+
+def test_evaluating_a_city_words_no_reason_until_one_is_read(
+    city: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The overview, ranking and 达标率 count statuses; only the rows shown read their reasons.
+    evaluator = Evaluator(city, CITY)
+    worded: list[object] = []
+    original = evaluation.format_figure
+
+    def counted(*args: object, **kwargs: object) -> str:
+        worded.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(evaluation, "format_figure", counted)
+    results = [r for unit in sorted(evaluator.index.subtree(CITY))
+               for r in evaluator.evaluate(unit, 2024)]
+    judged = [r for r in results if r.status in ("met", "not_met")]
+    assert len(judged) > 20
+    # Only an at_risk verdict words its reason at once: it goes in the text of its warning too.
+    at_risk = sum(1 for r in results if r.status == "at_risk")
+    assert len(worded) <= 3 * at_risk < len(judged)
+    before = len(worded)
+    assert all(r.reason for r in judged)
+    assert len(worded) > before
