@@ -587,10 +587,10 @@ class FigureIndex:
                 continue
             num = numerators.get(year)
             den = denominators.get(year) if num is not None else None
-            if den:  # both counts, a denominator not zero
-                found = num / den * factor
-                if math.isfinite(found):
-                    out[year] = found
+            if num is not None and den:  # both counts, a denominator not zero
+                rate = num / den * factor
+                if math.isfinite(rate):
+                    out[year] = rate
                 continue  # an overflowing rate is no rate, not the one entered (as _rate)
             found = own.get(year)
             if found is not None:
@@ -633,7 +633,7 @@ class FigureIndex:
         for year in todo:
             num = own_num.get(year)
             den = own_den.get(year) if num is not None else None
-            if den is not None:
+            if num is not None and den is not None:
                 known[year] = (num, den, True)
                 continue
             num_sum = den_sum = 0.0
@@ -642,7 +642,7 @@ class FigureIndex:
                 if leaf:
                     num = numerators.get(year)
                     den = denominators.get(year) if num is not None else None
-                    if den is not None:
+                    if num is not None and den is not None:
                         num_sum += num
                         den_sum += den
                         reported = True
