@@ -54,21 +54,24 @@ def import_excel_template(parent: QWidget, engine: Engine, unit: str, year: int,
     path = Path(chosen)
     remember_folder("excel", path.parent)
 
-    def run(dry_run: bool) -> Callable[[Progress], tuple[Any, Any]]:
-        def work(progress: Progress) -> tuple[Any, Any]:
-            from db.import_preview import template_value_diff
-            from db.importing.excel_template import format_template_report, import_template
+    def importer(session: Session, dry_run: bool, progress: Progress) -> Any:
+        from db.importing.excel_template import import_template
 
-            with Session(engine) as session:
-                report = import_template(session, path, user, dry_run=dry_run,
-                                         expected_unit=unit, expected_year=year,
-                                         progress=progress.report, cancel=progress.cancelled)
-                if report.has_errors:
-                    return report, format_template_report(report, limit=40)
-                if dry_run:
-                    return report, template_value_diff(session, report)
-                return report, None
-        return work
+        return import_template(session, path, user, dry_run=dry_run, expected_unit=unit,
+                               expected_year=year, progress=progress.report,
+                               cancel=progress.cancelled)
+
+    def refusal(report: Any) -> str:
+        from db.importing.excel_template import format_template_report
+
+        return format_template_report(report, limit=40)
+
+    def diff(session: Session, report: Any) -> Any:
+        from db.import_preview import template_value_diff
+
+        return template_value_diff(session, report)
+
+    run = _checked_import(engine, importer, refusal, diff)
 
     def preview(report: Any, detail: Any) -> QDialog:
         from desktop.import_preview_dialog import ExcelPreviewDialog
@@ -90,8 +93,27 @@ def _notes(report: Any) -> list[str]:
             for number, found in sorted(report.findings.items()) for finding in found]
 
 
+Work = Callable[[Progress], tuple[Any, Any]]
+
+
+def _checked_import(engine: Engine, importer: Callable[[Session, bool, Progress], Any],
+                    refusal: Callable[[Any], str], diff: Callable[[Session, Any], Any]
+                    ) -> Callable[[bool], Work]:
+    """The work of an import in its own session, as a dry run (``True``) or for real: the
+    report with its text if the file is refused, else with the value diff (dry run only)."""
+    def run(dry_run: bool) -> Work:
+        def work(progress: Progress) -> tuple[Any, Any]:
+            with Session(engine) as session:
+                report = importer(session, dry_run, progress)
+                if report.has_errors:
+                    return report, refusal(report)
+                return report, diff(session, report) if dry_run else None
+        return work
+    return run
+
+
 def _look_then_import(parent: QWidget, titles: tuple[str, str],
-                      run: Callable[[bool], Callable[[Progress], tuple[Any, Any]]],
+                      run: Callable[[bool], Work],
                       preview: Callable[[Any, Any], QDialog], words: tuple[str, str],
                       done: Callable[[str], None]) -> TaskHandle:
     """An import a clerk looks at before it writes: ``run(True)`` checks the file (a dry run
@@ -142,20 +164,23 @@ def import_values_csv_file(parent: QWidget, engine: Engine, user: str,
     path = Path(chosen)
     remember_folder("csv", path.parent)
 
-    def run(dry_run: bool) -> Callable[[Progress], tuple[Any, Any]]:
-        def work(progress: Progress) -> tuple[Any, Any]:
-            from db.import_preview import csv_value_diff
-            from db.importing.csv_values import format_report, import_values_csv
+    def importer(session: Session, dry_run: bool, progress: Progress) -> Any:
+        from db.importing.csv_values import import_values_csv
 
-            with Session(engine) as session:
-                report = import_values_csv(session, path, user, dry_run=dry_run,
-                                           progress=progress.report, cancel=progress.cancelled)
-                if report.has_errors:
-                    return report, format_report(report, limit=40)
-                if dry_run:
-                    return report, csv_value_diff(session, path)
-                return report, None
-        return work
+        return import_values_csv(session, path, user, dry_run=dry_run,
+                                 progress=progress.report, cancel=progress.cancelled)
+
+    def refusal(report: Any) -> str:
+        from db.importing.csv_values import format_report
+
+        return format_report(report, limit=40)
+
+    def diff(session: Session, _report: Any) -> Any:
+        from db.import_preview import csv_value_diff
+
+        return csv_value_diff(session, path)
+
+    run = _checked_import(engine, importer, refusal, diff)
 
     def preview(report: Any, detail: Any) -> QDialog:
         from desktop.import_preview_dialog import ExcelPreviewDialog

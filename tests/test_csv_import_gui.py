@@ -3,7 +3,6 @@ thread, previewed old → new, written only on 导入, refused whole with the ro
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,34 +10,13 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from db.catalogue import ensure_catalogue
-from db.demo import fill_demo
 from db.figures import find_value
 from db.models import OrgUnit
-from db.storage import prepare_database, resolve_database_url
 from desktop.import_preview_dialog import ExcelPreviewDialog
 from desktop.main_window import MainWindow
 
 COUNTY = "211122"
 CODE = "live_births"
-
-
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    prepared = prepare_database(resolve_database_url(str(tmp_path / "county.sqlite3")))
-    with Session(prepared.engine) as session:
-        ensure_catalogue(session)
-        fill_demo(session, COUNTY, 2, range(2020, 2024), seed=3)
-    yield prepared.engine
-    prepared.engine.dispose()
-
-
-@pytest.fixture
-def window(qtbot: QtBot, engine: Engine) -> MainWindow:
-    win = MainWindow(engine, COUNTY, 2024)
-    qtbot.addWidget(win)
-    win.show()
-    return win
 
 
 def _townships(engine: Engine) -> list[str]:
@@ -53,9 +31,9 @@ def _choose(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
 
 
 def test_a_csv_is_previewed_then_imported_from_the_file_menu(
-        qtbot: QtBot, window: MainWindow, engine: Engine, tmp_path: Path,
+        qtbot: QtBot, demo_window: MainWindow, demo_engine: Engine, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    first, second = _townships(engine)
+    first, second, _ = _townships(demo_engine)
     path = tmp_path / "乡镇数据.csv"
     path.write_text("单位,指标,年份,性别,数值,备注\n"
                     f"{first},{CODE},2024,,321,\n"
@@ -63,33 +41,34 @@ def test_a_csv_is_previewed_then_imported_from_the_file_menu(
                     f"{second},{CODE},2023,,,\n", encoding="gbk")  # as Excel on Chinese Windows
     _choose(monkeypatch, path)
 
-    window.import_csv()
-    qtbot.waitUntil(lambda: window.findChild(ExcelPreviewDialog) is not None, timeout=30000)
-    preview = window.findChild(ExcelPreviewDialog)
+    demo_window.import_csv()
+    qtbot.waitUntil(lambda: demo_window.findChild(ExcelPreviewDialog) is not None,
+                    timeout=30000)
+    preview = demo_window.findChild(ExcelPreviewDialog)
     assert preview.windowTitle() == "导入数据文件（CSV）"
     header = preview.header.text()
     assert "乡镇数据.csv" in header and "GB18030" in header
     assert "共 3 行，将写入 2 项" in header and "1 行数值为空，跳过" in header
     assert preview.table.model().rowCount() == 2
-    with Session(engine) as session:  # looking writes nothing
+    with Session(demo_engine) as session:  # looking writes nothing
         assert find_value(session, first, CODE, 2024) is None or \
             find_value(session, first, CODE, 2024).value != 321
 
     preview.accept()
-    qtbot.waitUntil(lambda: "已从CSV导入数据" in window.statusBar().currentMessage(),
+    qtbot.waitUntil(lambda: "已从CSV导入数据" in demo_window.statusBar().currentMessage(),
                     timeout=30000)
-    assert "写入 2 项" in window.statusBar().currentMessage()
-    with Session(engine) as session:
+    assert "写入 2 项" in demo_window.statusBar().currentMessage()
+    with Session(demo_engine) as session:
         assert find_value(session, first, CODE, 2024).value == 321
         saved = find_value(session, second, CODE, 2024)
         assert saved.value == 298 and saved.comment == "电话核实"
 
 
 def test_a_csv_with_a_wrong_row_is_refused_whole_with_the_row_named(
-        qtbot: QtBot, window: MainWindow, engine: Engine, tmp_path: Path,
+        qtbot: QtBot, demo_window: MainWindow, demo_engine: Engine, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    first, _ = _townships(engine)
-    with Session(engine) as session:
+    first, _, _ = _townships(demo_engine)
+    with Session(demo_engine) as session:
         before = find_value(session, first, CODE, 2023)
         assert before is not None
         kept = before.value
@@ -102,10 +81,10 @@ def test_a_csv_with_a_wrong_row_is_refused_whole_with_the_row_named(
     monkeypatch.setattr("desktop.file_actions.QMessageBox.warning",
                         lambda _parent, _title, text: warnings.append(text))
 
-    window.import_csv()
+    demo_window.import_csv()
     qtbot.waitUntil(lambda: bool(warnings), timeout=30000)
     assert "第3行" in warnings[0] and "十二" in warnings[0]
-    assert window.findChild(ExcelPreviewDialog) is None
-    assert "未导入任何数据" in window.statusBar().currentMessage()
-    with Session(engine) as session:  # the right row was not written either
+    assert demo_window.findChild(ExcelPreviewDialog) is None
+    assert "未导入任何数据" in demo_window.statusBar().currentMessage()
+    with Session(demo_engine) as session:  # the right row was not written either
         assert find_value(session, first, CODE, 2023).value == kept
