@@ -126,20 +126,11 @@ class TargetResult:
                  contributing_units: tuple[str, ...] = (), missing_units: tuple[str, ...] = (),
                  pending: bool = False, figure_kind: str = "number") -> None:
         own = self.__dict__
-        own["target"] = target
-        own["indicator"] = indicator
-        own["goal"] = goal
-        own["domain"] = domain
-        own["year"] = year
-        own["value"] = value
-        own["status"] = status
+        own.update(target=target, indicator=indicator, goal=goal, domain=domain, year=year,
+                   value=value, status=status)
         own["reason" if isinstance(reason, str) else "_words"] = reason
-        own["projected"] = projected
-        own["warnings"] = warnings
-        own["contributing_units"] = contributing_units
-        own["missing_units"] = missing_units
-        own["pending"] = pending
-        own["figure_kind"] = figure_kind
+        own.update(projected=projected, warnings=warnings, contributing_units=contributing_units,
+                   missing_units=missing_units, pending=pending, figure_kind=figure_kind)
 
     def __getstate__(self) -> dict[str, Any]:
         self.reason  # noqa: B018 - worded now: a pickle holds words, not a function
@@ -332,15 +323,9 @@ class Inputs:
                  unit_names: Mapping[str, str] = _NOTHING, unit_level: str = "county",
                  figure_kind: str = "number", queried: tuple[str, ...] = ()) -> None:
         own = self.__dict__
-        own["series"] = series
-        own["contributing"] = contributing
-        own["missing"] = missing
-        own["other"] = other
-        own["per_unit"] = per_unit
-        own["unit_names"] = unit_names
-        own["unit_level"] = unit_level
-        own["figure_kind"] = figure_kind
-        own["queried"] = queried
+        own.update(series=series, contributing=contributing, missing=missing, other=other,
+                   per_unit=per_unit, unit_names=unit_names, unit_level=unit_level,
+                   figure_kind=figure_kind, queried=queried)
 
 
 def judged_at(spec: TargetSpec, unit_level: str) -> bool:
