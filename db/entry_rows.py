@@ -126,6 +126,10 @@ class QualitativeRow:
     evidence: str
 
 
+# A row's goals, its definition and its 指标解释 lines (db/explanations.py).
+CatalogueWords = tuple[list["GoalText"], str, list[tuple[str, str]]]
+
+
 @dataclass
 class EntrySheet:
     """Everything the entry screens show for one unit and year."""
@@ -143,6 +147,9 @@ class EntrySheet:
     own: dict[tuple[str, str], tuple[float | None, str]] = field(default_factory=dict)
     last_year: dict[tuple[str, str], float | None] = field(default_factory=dict)
     cross_findings: list[Finding] = field(default_factory=list)
+    # The catalogue's words the detail pane shows for a row (its goals, definition, 指标解释),
+    # read once: they do not change with the figures, and the pane is redrawn on every edit.
+    catalogue_words: dict[str, CatalogueWords] = field(default_factory=dict)
 
     def rows_in(self, domain: str | None) -> list[EntryRow]:
         return [r for r in self.rows if domain is None or r.domain == domain]
@@ -404,10 +411,22 @@ class RowDetail:
     explanation: list[tuple[str, str]] = field(default_factory=list)  # 指标解释 (label, text)
 
 
+def _catalogue_words(session: Session, sheet: EntrySheet, row: EntryRow) -> CatalogueWords:
+    words = sheet.catalogue_words.get(row.code)
+    if words is None:
+        goal_ids = list(dict.fromkeys(t.id.rsplit("-", 1)[0] for t in row.targets))
+        goals = [session.get(Goal, gid) for gid in goal_ids]
+        indicator = session.get(Indicator, row.code)
+        words = sheet.catalogue_words[row.code] = (
+            [GoalText(g.id, g.number, g.chapter, g.text, list(g.lead_departments),
+                      list(g.responsible_departments)) for g in goals if g is not None],
+            indicator.definition if indicator else "",
+            explanation_lines(indicator.explanation if indicator else None))
+    return words
+
+
 def row_detail(session: Session, sheet: EntrySheet, row: EntryRow) -> RowDetail:
-    goal_ids = list(dict.fromkeys(t.id.rsplit("-", 1)[0] for t in row.targets))
-    goals = [session.get(Goal, gid) for gid in goal_ids]
-    indicator = session.get(Indicator, row.code)
+    goals, definition, explanation = _catalogue_words(session, sheet, row)
     formula = ""
     if row.is_rate:
         formula = (f"{row.indicator.name} = {row.numerator_name} ÷ {row.denominator_name}"
@@ -422,10 +441,9 @@ def row_detail(session: Session, sheet: EntrySheet, row: EntryRow) -> RowDetail:
     return RowDetail(
         name=row.indicator.name,
         unit=row.indicator.unit,
-        definition=indicator.definition if indicator else "",
+        definition=definition,
         formula=formula,
-        goals=[GoalText(g.id, g.number, g.chapter, g.text, list(g.lead_departments),
-                        list(g.responsible_departments)) for g in goals if g is not None],
+        goals=list(goals),
         series=series,
         targets=lines,
         projection=(projected.last_year, projected.value, projected.year) if projected else None,
@@ -435,5 +453,5 @@ def row_detail(session: Session, sheet: EntrySheet, row: EntryRow) -> RowDetail:
                   for spec, result in zip(row.targets, row.results, strict=True)],
         pooled=row.pooled_summary,
         notes=list(row.notes),
-        explanation=explanation_lines(indicator.explanation if indicator else None),
+        explanation=list(explanation),
     )
