@@ -9,7 +9,7 @@ imports (db/importing/bulk_save.py), sync import (db/sync/compare.py) and submis
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 
@@ -48,13 +48,36 @@ class PlanChecks:
         return evaluate(self.rules, values, self.names, touching)
 
 
+class _NamesWhenAsked(Mapping[str, str]):
+    """Indicator names, read from the database the first time a message needs one: a figure
+    saved from the grid asks for its unit's checks on every edit, and most draw no message."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._names: dict[str, str] | None = None
+
+    def _read(self) -> dict[str, str]:
+        if self._names is None:
+            self._names = indicator_names(self._session)
+        return self._names
+
+    def __getitem__(self, code: str) -> str:
+        return self._read()[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+
 def checks_for_plan(session: Session, plan_code: str | None,
                     names: Mapping[str, str] | None = None) -> PlanChecks:
     from db.plan_settings import YOY_THRESHOLD, setting
 
     return PlanChecks(float(setting(session, plan_code, YOY_THRESHOLD)),
                       tuple(cross_checks_for(session, plan_code)),
-                      names if names is not None else indicator_names(session))
+                      names if names is not None else _NamesWhenAsked(session))
 
 
 def checks_for_unit(session: Session, unit_code: str) -> PlanChecks:
@@ -71,7 +94,7 @@ def checks_for_units(session: Session, unit_codes: Iterable[str]) -> dict[str, P
     units = {code: (parent, plan) for code, parent, plan in session.execute(
         select(OrgUnit.code, OrgUnit.parent_code, OrgUnit.plan_code))}
     plans = set(session.scalars(select(Plan.code)))
-    names = indicator_names(session)
+    names = _NamesWhenAsked(session)
     by_plan: dict[str | None, PlanChecks] = {}
     out: dict[str, PlanChecks] = {}
     for unit in wanted:
