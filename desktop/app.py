@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from db.location import APP_NAME, plain_sqlite_path
@@ -43,17 +43,13 @@ def create_application() -> QApplication:
     # QSettings (window layout, last unit and year) is stored under these names.
     QCoreApplication.setOrganizationName(APP_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
+    # Offices run laptops at 125 % or 150 % display scaling; rounding that to 100 % or 200 %
+    # would make the entry grid either tiny or huge. Qt 6 keeps the fractional factor by default
+    # (HighDpiScaleFactorRoundingPolicy.PassThrough, tests/test_cold_start.py), so nothing is
+    # set here: naming the policy would touch PySide6's ``Qt`` namespace, whose ~107 Python
+    # enums take ~20 ms to create before the window could show (issue 15).
     existing = QApplication.instance()
-    if isinstance(existing, QApplication):
-        app = existing
-    else:
-        # Offices run laptops at 125 % or 150 % display scaling; rounding that to 100 % or 200 %
-        # makes the entry grid either tiny or huge. Qt 6 scales for high DPI by default;
-        # PassThrough keeps the fractional factor.
-        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
-        )
-        app = QApplication(sys.argv[:1])
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setWindowIcon(QIcon(str(ICON)))  # every window's, and the taskbar's
     return app
 

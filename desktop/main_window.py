@@ -11,13 +11,7 @@ import time
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import (
-    QByteArray,
-    QModelIndex,
-    QSettings,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings, QSortFilterProxyModel
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
@@ -139,19 +133,17 @@ class MainWindow(QMainWindow):
         nav_dock.setObjectName("navigatorDock")
         nav_dock.setWidget(self.navigator)
         nav_dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, nav_dock)
         self.pages = QStackedWidget()
         self.pages.addWidget(QWidget())  # blank until the overview arrives
         self.setCentralWidget(self.pages)
         self.detail_dock = QDockWidget(tr("详细信息"), self)
         self.detail_dock.setObjectName("detailDock")
         self.detail_dock.setMinimumWidth(260)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail_dock)
         self.saved_label = QLabel(tr("尚未修改"))
         self.statusBar().addPermanentWidget(self.saved_label)
         self._build_toolbar(year)
         self._build_menus()
-        self._restore_layout()
+        self._restore_layout(nav_dock, self.detail_dock)
         # It opens on the overview, where the detail pane is hidden (_navigate).
         self.detail_dock.setVisible(False)
         # The commands that act on the data wait for it (menus, labels and boxes stay as they
@@ -283,7 +275,10 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         # Fixed texts: the command's name goes to the tooltip, so the toolbar never shifts.
         self.undo_action = QAction(tr("撤销"), self)
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        # setShortcuts, not setShortcut: every binding the platform has for the standard key,
+        # and setShortcut's overloads would create PySide6's ``Qt`` enums (~20 ms) before the
+        # window shows (_restore_layout).
+        self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
         self.redo_action = QAction(tr("重做"), self)
         # Qt's Redo on Linux is Ctrl+Shift+Z only; clerks coming from Excel and WPS press Ctrl+Y.
         self.redo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Redo),
@@ -312,7 +307,7 @@ class MainWindow(QMainWindow):
         self.units_action = QAction(tr("管理乡镇"), self)
         bar.addAction(self.units_action)
         self.report_action = QAction(tr("生成报告……"), self)
-        self.report_action.setShortcut(QKeySequence.StandardKey.Print)
+        self.report_action.setShortcuts(QKeySequence.StandardKey.Print)
         bar.addAction(self.report_action)
         bar.addSeparator()
         self.search = QLineEdit()
@@ -572,6 +567,8 @@ class MainWindow(QMainWindow):
         QApplication.processEvents()
 
     def _refresh_counts(self) -> None:
+        from PySide6.QtCore import Qt  # after the first paint (_restore_layout)
+
         from db.evaluation import STATUS_LABELS
         from db.plan_text import DOMAIN_NAMES
 
@@ -967,7 +964,14 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- layout memory
 
-    def _restore_layout(self) -> None:
+    def _restore_layout(self, navigator: QDockWidget, detail: QDockWidget) -> None:
+        """The saved size and layout, the docks placed by the saved state where it has them.
+
+        Placing a dock by hand names ``Qt.DockWidgetArea``, and the first use of PySide6's
+        ``Qt`` namespace creates all its ~107 Python enums, ~20 ms before the window can show
+        (issue 15). The saved state places the docks without it (restoreState finds the main
+        window's dock widgets by name); only a first start, or a state without them, adds them.
+        """
         geometry = self.settings.value("window/geometry")
         state = self.settings.value("window/state")
         if isinstance(geometry, QByteArray):
@@ -977,12 +981,23 @@ class MainWindow(QMainWindow):
             # Narrow docks by default, so that the grid's essentials fit 1366×768 (in showEvent:
             # before that the main window has no layout to resize; then, before the first paint).
             self._default_dock_widths = [175, 290]
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
+        restored = isinstance(state, QByteArray) and self.restoreState(state)
+        layout = self.layout()
+        unplaced = [dock for dock in (navigator, detail)
+                    if not restored or layout.indexOf(dock) < 0]
+        if unplaced:
+            from PySide6.QtCore import Qt
+
+            areas = {navigator: Qt.DockWidgetArea.LeftDockWidgetArea,
+                     detail: Qt.DockWidgetArea.RightDockWidgetArea}
+            for dock in unplaced:
+                self.addDockWidget(areas[dock], dock)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self._default_dock_widths:
+            from PySide6.QtCore import Qt  # a first start only (_restore_layout)
+
             docks = [self.findChild(QDockWidget, "navigatorDock"), self.detail_dock]
             self.resizeDocks(docks, self._default_dock_widths, Qt.Orientation.Horizontal)
             self._default_dock_widths = []
