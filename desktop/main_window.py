@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, QModelIndex, QSettings, QSortFilterProxyModel
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -40,6 +40,8 @@ from desktop.status_style import STATUS_SYMBOL
 # The frame (menus, toolbar, docks, "正在打开…") is drawn before SQLAlchemy, the models and the
 # database load (issue 15: the window at once); what shows the data is imported when it opens.
 if TYPE_CHECKING:
+    # Typing only: naming the event classes would create QEvent's Python enums at import.
+    from PySide6.QtGui import QCloseEvent, QShowEvent
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
