@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple  # not dataclasses: ~1.5 ms before the window
 
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -126,27 +126,32 @@ def _exists(url: str) -> bool:
     return path is None or (path.is_file() and path.stat().st_size > 0)
 
 
-class _FirstPaint(QObject):
-    """Ends ``loop`` once the watched window has painted (or was closed meanwhile)."""
-
-    def __init__(self, loop: QEventLoop) -> None:
-        super().__init__()
-        self.loop = loop
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (QEvent.Type.Paint, QEvent.Type.Close, QEvent.Type.Hide):
-            # After this event is handled: the children paint into the same flush.
-            QTimer.singleShot(0, self.loop.quit)
-        return False
-
-
 def _wait_for_first_paint(window: QWidget) -> None:
+    """Return once the window system has exposed ``window`` and its frame is painted (or it
+    was closed meanwhile, or FIRST_PAINT_WAIT_MS passed).
+
+    Watched by polling QWindow.isExposed and painting with a synchronous repaint, not by an
+    event filter: Python would see every event the window gets before its first paint, and
+    wrapping them creates the Python classes of a dozen event types with their enums (~3 ms
+    of a ~200 ms start, issue 15).
+    """
     loop = QEventLoop()
-    watcher = _FirstPaint(loop)
-    window.installEventFilter(watcher)
+    checks = QTimer()
+    checks.setInterval(1)
+
+    def check() -> None:
+        handle = window.windowHandle()
+        if not window.isVisible():
+            loop.quit()  # closed while it opened
+        elif handle is not None and handle.isExposed():
+            window.repaint()  # painted and flushed now, children included
+            loop.quit()
+
+    checks.timeout.connect(check)
+    checks.start()
     QTimer.singleShot(FIRST_PAINT_WAIT_MS, loop.quit)
     loop.exec()
-    window.removeEventFilter(watcher)
+    checks.stop()
 
 
 def _open_database(app: QApplication, url: str, frame: MainWindow | None, unit: str | None,

@@ -11,7 +11,7 @@ import time
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, QSortFilterProxyModel
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -40,8 +40,8 @@ from desktop.status_style import STATUS_SYMBOL
 # The frame (menus, toolbar, docks, "正在打开…") is drawn before SQLAlchemy, the models and the
 # database load (issue 15: the window at once); what shows the data is imported when it opens.
 if TYPE_CHECKING:
-    # Typing only: naming the event classes would create QEvent's Python enums at import.
-    from PySide6.QtGui import QCloseEvent, QShowEvent
+    # Typing only: naming the event class would create QEvent's Python enums at import.
+    from PySide6.QtGui import QCloseEvent
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from db.progress import Progress
     from desktop.data_events import DataEvents
     from desktop.detail_pane import DetailPane
+    from desktop.domain_filter import DomainFilter
     from desktop.entry_model import EntryTableModel
     from desktop.entry_view import EntryTableView
     from desktop.overview_page import OverviewPage
@@ -71,31 +72,6 @@ def default_year(today: date | None = None) -> int:
     """Monitoring reports on the year just ended: in 2026 a clerk fills in 2025."""
     year = (today or date.today()).year - 1
     return max(FIRST_YEAR, min(LAST_YEAR, year))
-
-
-class DomainFilter(QSortFilterProxyModel):
-    """Shows the rows of one domain (or all) whose indicator name contains the search text."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.domain: str | None = None
-        self.text = ""
-
-    def set_domain(self, domain: str | None) -> None:
-        self.beginFilterChange()
-        self.domain = domain
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def set_text(self, text: str) -> None:
-        self.beginFilterChange()
-        self.text = text.strip()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
-        row = self.sourceModel().row_at(source_row)  # an EntryTableModel
-        if self.domain is not None and row.domain != self.domain:
-            return False
-        return not self.text or self.text in row.indicator.name
 
 
 class MainWindow(QMainWindow):
@@ -169,6 +145,7 @@ class MainWindow(QMainWindow):
         from db.changes import ORIGIN
         from db.entry_rows import build_sheet
         from desktop.data_events import DataEvents
+        from desktop.domain_filter import DomainFilter
         from desktop.entry_model import EntryTableModel
         from desktop.qualitative_page import QualitativeModel
 
@@ -184,7 +161,7 @@ class MainWindow(QMainWindow):
         self.sheet: EntrySheet = build_sheet(self.session, unit_code, year)
         self.model: EntryTableModel = EntryTableModel(self.session, self.sheet,
                                                       self.user.username)
-        self.proxy = DomainFilter()
+        self.proxy: DomainFilter = DomainFilter()
         self.proxy.setSourceModel(self.model)
         self.qualitative_model = QualitativeModel(self.session, self.sheet, self.user.username)
         self._build_pages()
@@ -980,7 +957,7 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 860)
-            # Narrow docks by default, so that the grid's essentials fit 1366×768 (in showEvent:
+            # Narrow docks by default, so that the grid's essentials fit 1366×768 (in setVisible:
             # before that the main window has no layout to resize; then, before the first paint).
             self._default_dock_widths = [175, 290]
         restored = isinstance(state, QByteArray) and self.restoreState(state)
@@ -995,9 +972,12 @@ class MainWindow(QMainWindow):
             for dock in unplaced:
                 self.addDockWidget(areas[dock], dock)
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._default_dock_widths:
+    def setVisible(self, visible: bool) -> None:
+        # Not showEvent: overriding an event handler makes PySide6 wrap the event, creating
+        # QEvent's Python enums before the first paint (~2 ms, issue 15). show() calls this,
+        # and once the window is visible its layout exists and nothing is painted yet.
+        super().setVisible(visible)
+        if visible and self._default_dock_widths:
             from PySide6.QtCore import Qt  # a first start only (_restore_layout)
 
             docks = [self.findChild(QDockWidget, "navigatorDock"), self.detail_dock]
