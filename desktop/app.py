@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from db.location import APP_NAME, plain_sqlite_path
 from desktop.crash import announce_start, reports_crashes
 from desktop.fonts import register_cjk_font
+from desktop.gui_gc import collect_on_gui_thread
 from desktop.i18n import RESTART_PROPERTY, install_translator, restart_program
 from desktop.single_instance import acquire_instance_lock, lock_holder_message
 from resources import ICON
@@ -82,6 +83,9 @@ def run_app(url: str, unit: str | None = None, year: int | None = None,
     frame is on screen, saving it as ``screenshot`` if one is asked for.
     """
     app = create_application()
+    # Cyclic garbage is collected on the GUI thread from now on, first start and wizard included
+    # (desktop/gui_gc.py; desktop/cli/main.py left automatic collection off for the start).
+    collect_on_gui_thread()
     register_cjk_font(app)
     install_translator(app)
 

@@ -196,8 +196,9 @@ def _start_window(args: argparse.Namespace, collecting: bool) -> int:
 
     PySide6 creates tens of thousands of objects as it loads (its enums, its signatures), and
     the collections they set off cost ~5–10 ms of a ~200 ms start for nothing to free (issue
-    15). The window collects on the GUI thread from then on (desktop/gui_gc.py); if no window
-    opened, Python collects again as before (``collecting``: it did when main was called).
+    15). run_app collects on the GUI thread from then on (desktop/gui_gc.py); if it never got
+    that far (Qt could not load), Python collects again as before (``collecting``: it did when
+    main was called).
     """
     try:
         url = resolve_database_url(args.db)
