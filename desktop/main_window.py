@@ -128,8 +128,12 @@ class MainWindow(QMainWindow):
         # are: greyed for a moment they would flicker). Quitting, the manual and the language
         # need no database.
         always = {self.quit_action, self.manual_action, *self.language_actions}
+        # Taken from the menus and the toolbar, not with findChildren(QAction), which wraps every
+        # child object in Python and so creates a dozen more classes' enums before the first
+        # paint (issue 15).
+        items = [item for menu in self.menuBar().actions() for item in menu.menu().actions()]
         self._data_actions = [
-            action for action in self.findChildren(QAction)
+            action for action in dict.fromkeys([*self.toolbar.actions(), *items])
             if action.menu() is None and not isinstance(action, QWidgetAction)
             and not action.isSeparator() and action not in always
         ]
@@ -239,6 +243,7 @@ class MainWindow(QMainWindow):
     def _build_toolbar(self, year: int | None) -> None:
         bar = QToolBar(tr("单位和年份"), self)
         bar.setObjectName("mainToolbar")
+        self.toolbar = bar
         bar.setMovable(False)
         self.addToolBar(bar)
         bar.addWidget(QLabel(tr(" 单位：")))
@@ -961,9 +966,12 @@ class MainWindow(QMainWindow):
             # before that the main window has no layout to resize; then, before the first paint).
             self._default_dock_widths = [175, 290]
         restored = isinstance(state, QByteArray) and self.restoreState(state)
-        layout = self.layout()
+        # A dock the saved layout names is placed: Qt writes each dock's object name into the
+        # state as a QString (UTF-16, big-endian). Asking the layout instead (indexOf) would wrap
+        # it in Python, creating the enums of every layout class.
+        saved = bytes(state.data()) if restored else b""
         unplaced = [dock for dock in (navigator, detail)
-                    if not restored or layout.indexOf(dock) < 0]
+                    if dock.objectName().encode("utf-16-be") not in saved]
         if unplaced:
             from PySide6.QtCore import Qt
 
