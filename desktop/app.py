@@ -13,17 +13,17 @@ database has nothing to show yet: the wizard comes first and the window after it
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple  # not dataclasses: ~1.5 ms before the window
 
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, Qt, QTimer
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from db.location import APP_NAME, plain_sqlite_path
 from desktop.crash import announce_start, reports_crashes
 from desktop.fonts import register_cjk_font
+from desktop.gui_gc import collect_on_gui_thread
 from desktop.i18n import RESTART_PROPERTY, install_translator, restart_program
 from desktop.single_instance import acquire_instance_lock, lock_holder_message
 from resources import ICON
@@ -43,23 +43,18 @@ def create_application() -> QApplication:
     # QSettings (window layout, last unit and year) is stored under these names.
     QCoreApplication.setOrganizationName(APP_NAME)
     QCoreApplication.setApplicationName(APP_NAME)
+    # Offices run laptops at 125 % or 150 % display scaling; rounding that to 100 % or 200 %
+    # would make the entry grid either tiny or huge. Qt 6 keeps the fractional factor by default
+    # (HighDpiScaleFactorRoundingPolicy.PassThrough, tests/test_cold_start.py), so nothing is
+    # set here: naming the policy would touch PySide6's ``Qt`` namespace, whose ~107 Python
+    # enums take ~20 ms to create before the window could show (issue 15).
     existing = QApplication.instance()
-    if isinstance(existing, QApplication):
-        app = existing
-    else:
-        # Offices run laptops at 125 % or 150 % display scaling; rounding that to 100 % or 200 %
-        # makes the entry grid either tiny or huge. Qt 6 scales for high DPI by default;
-        # PassThrough keeps the fractional factor.
-        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
-            Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
-        )
-        app = QApplication(sys.argv[:1])
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setWindowIcon(QIcon(str(ICON)))  # every window's, and the taskbar's
     return app
 
 
-@dataclass(frozen=True)
-class Screenshot:
+class Screenshot(NamedTuple):
     """``tianbao --screenshot FILE``: open the window as a user sees it, render it, exit 0."""
 
     path: Path
@@ -88,6 +83,9 @@ def run_app(url: str, unit: str | None = None, year: int | None = None,
     frame is on screen, saving it as ``screenshot`` if one is asked for.
     """
     app = create_application()
+    # Cyclic garbage is collected on the GUI thread from now on, first start and wizard included
+    # (desktop/gui_gc.py; desktop/cli/main.py left automatic collection off for the start).
+    collect_on_gui_thread()
     register_cjk_font(app)
     install_translator(app)
 
@@ -132,27 +130,32 @@ def _exists(url: str) -> bool:
     return path is None or (path.is_file() and path.stat().st_size > 0)
 
 
-class _FirstPaint(QObject):
-    """Ends ``loop`` once the watched window has painted (or was closed meanwhile)."""
-
-    def __init__(self, loop: QEventLoop) -> None:
-        super().__init__()
-        self.loop = loop
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in (QEvent.Type.Paint, QEvent.Type.Close, QEvent.Type.Hide):
-            # After this event is handled: the children paint into the same flush.
-            QTimer.singleShot(0, self.loop.quit)
-        return False
-
-
 def _wait_for_first_paint(window: QWidget) -> None:
+    """Return once the window system has exposed ``window`` and its frame is painted (or it
+    was closed meanwhile, or FIRST_PAINT_WAIT_MS passed).
+
+    Watched by polling QWindow.isExposed and painting with a synchronous repaint, not by an
+    event filter: Python would see every event the window gets before its first paint, and
+    wrapping them creates the Python classes of a dozen event types with their enums (~3 ms
+    of a ~200 ms start, issue 15).
+    """
     loop = QEventLoop()
-    watcher = _FirstPaint(loop)
-    window.installEventFilter(watcher)
+    checks = QTimer()
+    checks.setInterval(1)
+
+    def check() -> None:
+        handle = window.windowHandle()
+        if not window.isVisible():
+            loop.quit()  # closed while it opened
+        elif handle is not None and handle.isExposed():
+            window.repaint()  # painted and flushed now, children included
+            loop.quit()
+
+    checks.timeout.connect(check)
+    checks.start()
     QTimer.singleShot(FIRST_PAINT_WAIT_MS, loop.quit)
     loop.exec()
-    window.removeEventFilter(watcher)
+    checks.stop()
 
 
 def _open_database(app: QApplication, url: str, frame: MainWindow | None, unit: str | None,

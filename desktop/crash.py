@@ -29,13 +29,15 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import ParamSpec
+from typing import TYPE_CHECKING, ParamSpec
 
-from PySide6.QtCore import QObject, QThread, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtWidgets import QApplication
 
 from db.location import APP_NAME
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QMessageBox
 
 log = logging.getLogger(__name__)
 
@@ -211,6 +213,12 @@ class CrashHandler:
             return
         if self._dialog is not None and self._dialog.isVisible():
             return  # one dialog at a time; the report of a repeat is already on disk
+        # Loaded here, not before the window's first paint (issue 15): their Python classes
+        # and enums are created on first use.
+        from PySide6.QtCore import QThread, QUrl
+        from PySide6.QtGui import QDesktopServices
+        from PySide6.QtWidgets import QMessageBox
+
         box = QMessageBox(QMessageBox.Icon.Critical, "填报：意外错误", message)
         folder = box.addButton("打开所在文件夹", QMessageBox.ButtonRole.ActionRole)
         box.addButton("关闭", QMessageBox.ButtonRole.AcceptRole)

@@ -32,6 +32,12 @@ def collect_on_gui_thread() -> None:
     _timer.start()
 
 
+def collecting_on_gui_thread() -> bool:
+    """True once :func:`collect_on_gui_thread` took collection over (for the rest of the
+    process: the app's windows come and go, the timer stays)."""
+    return _timer is not None
+
+
 def _check() -> None:
     # The thresholds gc itself would use (700, 10, 10 by default), per generation.
     thresholds = gc.get_threshold()

@@ -11,14 +11,8 @@ import time
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import (
-    QByteArray,
-    QModelIndex,
-    QSettings,
-    QSortFilterProxyModel,
-    Qt,
-)
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtCore import QByteArray, QModelIndex, QSettings
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -46,6 +40,8 @@ from desktop.status_style import STATUS_SYMBOL
 # The frame (menus, toolbar, docks, "正在打开…") is drawn before SQLAlchemy, the models and the
 # database load (issue 15: the window at once); what shows the data is imported when it opens.
 if TYPE_CHECKING:
+    # Typing only: naming the event class would create QEvent's Python enums at import.
+    from PySide6.QtGui import QCloseEvent
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session
 
@@ -57,6 +53,7 @@ if TYPE_CHECKING:
     from db.progress import Progress
     from desktop.data_events import DataEvents
     from desktop.detail_pane import DetailPane
+    from desktop.domain_filter import DomainFilter
     from desktop.entry_model import EntryTableModel
     from desktop.entry_view import EntryTableView
     from desktop.overview_page import OverviewPage
@@ -75,31 +72,6 @@ def default_year(today: date | None = None) -> int:
     """Monitoring reports on the year just ended: in 2026 a clerk fills in 2025."""
     year = (today or date.today()).year - 1
     return max(FIRST_YEAR, min(LAST_YEAR, year))
-
-
-class DomainFilter(QSortFilterProxyModel):
-    """Shows the rows of one domain (or all) whose indicator name contains the search text."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.domain: str | None = None
-        self.text = ""
-
-    def set_domain(self, domain: str | None) -> None:
-        self.beginFilterChange()
-        self.domain = domain
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def set_text(self, text: str) -> None:
-        self.beginFilterChange()
-        self.text = text.strip()
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
-        row = self.sourceModel().row_at(source_row)  # an EntryTableModel
-        if self.domain is not None and row.domain != self.domain:
-            return False
-        return not self.text or self.text in row.indicator.name
 
 
 class MainWindow(QMainWindow):
@@ -139,27 +111,29 @@ class MainWindow(QMainWindow):
         nav_dock.setObjectName("navigatorDock")
         nav_dock.setWidget(self.navigator)
         nav_dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
-        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, nav_dock)
         self.pages = QStackedWidget()
         self.pages.addWidget(QWidget())  # blank until the overview arrives
         self.setCentralWidget(self.pages)
         self.detail_dock = QDockWidget(tr("详细信息"), self)
         self.detail_dock.setObjectName("detailDock")
         self.detail_dock.setMinimumWidth(260)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.detail_dock)
         self.saved_label = QLabel(tr("尚未修改"))
         self.statusBar().addPermanentWidget(self.saved_label)
         self._build_toolbar(year)
         self._build_menus()
-        self._restore_layout()
+        self._restore_layout(nav_dock, self.detail_dock)
         # It opens on the overview, where the detail pane is hidden (_navigate).
         self.detail_dock.setVisible(False)
         # The commands that act on the data wait for it (menus, labels and boxes stay as they
         # are: greyed for a moment they would flicker). Quitting, the manual and the language
         # need no database.
         always = {self.quit_action, self.manual_action, *self.language_actions}
+        # Taken from the menus and the toolbar, not with findChildren(QAction), which wraps every
+        # child object in Python and so creates a dozen more classes' enums before the first
+        # paint (issue 15).
+        items = [item for menu in self.menuBar().actions() for item in menu.menu().actions()]
         self._data_actions = [
-            action for action in self.findChildren(QAction)
+            action for action in dict.fromkeys([*self.toolbar.actions(), *items])
             if action.menu() is None and not isinstance(action, QWidgetAction)
             and not action.isSeparator() and action not in always
         ]
@@ -175,6 +149,7 @@ class MainWindow(QMainWindow):
         from db.changes import ORIGIN
         from db.entry_rows import build_sheet
         from desktop.data_events import DataEvents
+        from desktop.domain_filter import DomainFilter
         from desktop.entry_model import EntryTableModel
         from desktop.qualitative_page import QualitativeModel
 
@@ -190,7 +165,7 @@ class MainWindow(QMainWindow):
         self.sheet: EntrySheet = build_sheet(self.session, unit_code, year)
         self.model: EntryTableModel = EntryTableModel(self.session, self.sheet,
                                                       self.user.username)
-        self.proxy = DomainFilter()
+        self.proxy: DomainFilter = DomainFilter()
         self.proxy.setSourceModel(self.model)
         self.qualitative_model = QualitativeModel(self.session, self.sheet, self.user.username)
         self._build_pages()
@@ -268,6 +243,7 @@ class MainWindow(QMainWindow):
     def _build_toolbar(self, year: int | None) -> None:
         bar = QToolBar(tr("单位和年份"), self)
         bar.setObjectName("mainToolbar")
+        self.toolbar = bar
         bar.setMovable(False)
         self.addToolBar(bar)
         bar.addWidget(QLabel(tr(" 单位：")))
@@ -283,7 +259,10 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         # Fixed texts: the command's name goes to the tooltip, so the toolbar never shifts.
         self.undo_action = QAction(tr("撤销"), self)
-        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        # setShortcuts, not setShortcut: every binding the platform has for the standard key,
+        # and setShortcut's overloads would create PySide6's ``Qt`` enums (~20 ms) before the
+        # window shows (_restore_layout).
+        self.undo_action.setShortcuts(QKeySequence.StandardKey.Undo)
         self.redo_action = QAction(tr("重做"), self)
         # Qt's Redo on Linux is Ctrl+Shift+Z only; clerks coming from Excel and WPS press Ctrl+Y.
         self.redo_action.setShortcuts([QKeySequence(QKeySequence.StandardKey.Redo),
@@ -312,7 +291,7 @@ class MainWindow(QMainWindow):
         self.units_action = QAction(tr("管理乡镇"), self)
         bar.addAction(self.units_action)
         self.report_action = QAction(tr("生成报告……"), self)
-        self.report_action.setShortcut(QKeySequence.StandardKey.Print)
+        self.report_action.setShortcuts(QKeySequence.StandardKey.Print)
         bar.addAction(self.report_action)
         bar.addSeparator()
         self.search = QLineEdit()
@@ -573,6 +552,8 @@ class MainWindow(QMainWindow):
         QApplication.processEvents()
 
     def _refresh_counts(self) -> None:
+        from PySide6.QtCore import Qt  # after the first paint (_restore_layout)
+
         from db.evaluation import STATUS_LABELS
         from db.plan_text import DOMAIN_NAMES
 
@@ -977,22 +958,46 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- layout memory
 
-    def _restore_layout(self) -> None:
+    def _restore_layout(self, navigator: QDockWidget, detail: QDockWidget) -> None:
+        """The saved size and layout, the docks placed by the saved state where it has them.
+
+        Placing a dock by hand names ``Qt.DockWidgetArea``, and the first use of PySide6's
+        ``Qt`` namespace creates all its ~107 Python enums, ~20 ms before the window can show
+        (issue 15). The saved state places the docks without it (restoreState finds the main
+        window's dock widgets by name); only a first start, or a state without them, adds them.
+        """
         geometry = self.settings.value("window/geometry")
         state = self.settings.value("window/state")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
             self.resize(1400, 860)
-            # Narrow docks by default, so that the grid's essentials fit 1366×768 (in showEvent:
+            # Narrow docks by default, so that the grid's essentials fit 1366×768 (in setVisible:
             # before that the main window has no layout to resize; then, before the first paint).
             self._default_dock_widths = [175, 290]
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
+        restored = isinstance(state, QByteArray) and self.restoreState(state)
+        # A dock the saved layout names is placed: Qt writes each dock's object name into the
+        # state as a QString (UTF-16, big-endian). Asking the layout instead (indexOf) would wrap
+        # it in Python, creating the enums of every layout class.
+        saved = bytes(state.data()) if restored else b""
+        unplaced = [dock for dock in (navigator, detail)
+                    if dock.objectName().encode("utf-16-be") not in saved]
+        if unplaced:
+            from PySide6.QtCore import Qt
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._default_dock_widths:
+            areas = {navigator: Qt.DockWidgetArea.LeftDockWidgetArea,
+                     detail: Qt.DockWidgetArea.RightDockWidgetArea}
+            for dock in unplaced:
+                self.addDockWidget(areas[dock], dock)
+
+    def setVisible(self, visible: bool) -> None:
+        # Not showEvent: overriding an event handler makes PySide6 wrap the event, creating
+        # QEvent's Python enums before the first paint (~2 ms, issue 15). show() calls this,
+        # and once the window is visible its layout exists and nothing is painted yet.
+        super().setVisible(visible)
+        if visible and self._default_dock_widths:
+            from PySide6.QtCore import Qt  # a first start only (_restore_layout)
+
             docks = [self.findChild(QDockWidget, "navigatorDock"), self.detail_dock]
             self.resizeDocks(docks, self._default_dock_widths, Qt.Orientation.Horizontal)
             self._default_dock_widths = []

@@ -4,7 +4,6 @@ operating system's user."""
 from __future__ import annotations
 
 import argparse
-import getpass
 import io
 import sys
 
@@ -39,6 +38,8 @@ def year_range(text: str) -> range:
 def os_user() -> str:
     """Who imported what: the operating system's login name, as a clerk's PC has one per
     person; "" when there is none (a service account)."""
+    import getpass  # with termios: not before the desktop app's window (issue 15)
+
     try:
         return getpass.getuser()[:64]
     except Exception:  # noqa: BLE001 - no login name (a service account) is not an error
