@@ -40,7 +40,8 @@ from db.backup import backup_before_import
 from db.checks import Finding, check_value, clean_comment, has_errors, quiet_range
 from db.errors import UserError
 from db.import_scope import out_of_scope_message, writable_units
-from db.importing.bulk_save import Figure, plan_values, write_planned
+from db.importing.bulk_save import Figure, Key, Planned, plan_values, write_planned
+from db.importing.consistency import consistency_reminders, stored_beneath
 from db.importing.report_lines import ImportReport, counts_line, finding_line, result_lines
 from db.models import AuditEntry, Indicator, OrgUnit
 from db.plan_years import FIRST_YEAR, LAST_YEAR
@@ -570,6 +571,7 @@ class _Saver:
         self.batch: list[CsvRow] = []
         self.save_refused = False  # a figure refused at saving (a locked year, a long comment)
         self.began = False
+        self.indicators: dict[str, Indicator] | None = None
 
     def accept(self, row: CsvRow, report: ImportReport) -> None:
         self.batch.append(row)
@@ -607,13 +609,15 @@ class _Saver:
             figures.append(Figure(row.unit, row.code, row.year, value, row.disaggregation,
                                   comment))
         planned = plan_values(self.session, figures, self.cancel)
+        reminders = self._reminders(planned)
         for row, plan in zip(batch, planned, strict=True):
-            if not plan.findings and row.row not in noted:  # most figures: nothing to say
+            reminded = reminders.get(plan.figure.key, [])
+            if not plan.findings and not reminded and row.row not in noted:  # most figures
                 report.changed += plan.changes
                 continue
             again = [f for f in plan.findings if f not in row.checked] if row.checked \
                 else plan.findings
-            found = noted.get(row.row, []) + again
+            found = noted.get(row.row, []) + again + reminded
             _keep(report, row.row, found)
             if has_errors(found):
                 report.accepted -= 1
@@ -624,6 +628,19 @@ class _Saver:
         if not self.save_refused:
             raise_if_cancelled(self.cancel)
             write_planned(self.session, planned, self.user)
+
+
+    def _reminders(self, planned: list[Planned]) -> dict[Key, list[Finding]]:
+        """A numerator above its denominator among the batch's figures and the stored ones:
+        imported, with a warning that submission will refuse it (as the Excel import says)."""
+        incoming = {p.figure.key: p.number for p in planned
+                    if p.number is not None and p.action != "refused"}
+        if not incoming:
+            return {}
+        if self.indicators is None:
+            self.indicators = {i.code: i for i in self.session.scalars(select(Indicator))}
+        stored = stored_beneath(self.session, incoming, self.indicators)
+        return consistency_reminders(self.indicators, incoming, stored)
 
 
 def import_values_csv(

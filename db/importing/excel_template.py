@@ -40,7 +40,6 @@ from db.checks import (
     DISAGGREGATION_LABELS,
     Finding,
     allowed_disaggregations,
-    check_consistency,
     check_value,
     clean_comment,
     format_number,
@@ -49,6 +48,7 @@ from db.checks import (
 )
 from db.import_scope import out_of_scope_message, writable_units
 from db.importing.bulk_save import Figure, plan_values, write_planned
+from db.importing.consistency import consistency_reminders
 from db.importing.report_lines import ImportReport, counts_line, finding_line, result_lines
 from db.importing.template_format import (
     COLUMN_NUMBER,
@@ -595,39 +595,19 @@ def _comment(cell: Any) -> str | None:
 def _consistency(figures: list[tuple[int, Figure]], stored: Mapping[FigureKey, float],
                  indicators: Mapping[str, Indicator], report: TemplateImportReport) -> None:
     """Numerator above denominator, women above the total: not a reason to refuse the import
-    (save_value does not either), but submission will be, so say it now, on the row."""
+    (save_value does not either), but submission will be, so say it now, on the rows
+    (db/importing/consistency.py)."""
     if not figures or report.has_errors:
         return
-    rows = {f.key: number for number, f in figures}
-    by_unit: dict[tuple[str, int], dict[tuple[str, str], float]] = {
-        (f.unit, f.year): {} for _, f in figures}
-    for (unit, code, year, dis), value in stored.items():
-        if (unit, year) in by_unit:
-            by_unit[(unit, year)][(code, dis)] = value
+    incoming: dict[FigureKey, float] = {}
     for _, f in figures:
         parsed, _ = parse_number(f.value)
         if parsed is not None:
-            by_unit.setdefault((f.unit, f.year), {})[(f.code, f.disaggregation)] = parsed
-    # Only the indicators each unit's figures can involve: check_consistency walks every
-    # indicator it is given for every unit, and a county template has hundreds of units.
-    rates_of: dict[str, set[str]] = {}
-    for code, indicator in indicators.items():
-        if indicator.kind == "rate" and indicator.numerator and indicator.denominator:
-            rates_of.setdefault(indicator.numerator, set()).add(code)
-            rates_of.setdefault(indicator.denominator, set()).add(code)
-    for (unit, year), values in by_unit.items():
-        codes = {code for code, _ in values}
-        rates = {rate for code in codes for rate in rates_of.get(code, ())}
-        wanted = codes | rates | {part for rate in rates for part in
-                                  (indicators[rate].numerator, indicators[rate].denominator)
-                                  if part}
-        relevant = {code: indicators[code] for code in wanted if code in indicators}
-        for finding in check_consistency(relevant, values):
-            number = rows.get((unit, finding.field or "", year, finding.disaggregation or "total"))
-            if number is not None:
-                report.add(number, Finding("warning", finding.code,
-                                           f"上报前须更正：{finding.message}", finding.field,
-                                           finding.disaggregation))
+            incoming[f.key] = parsed
+    reminders = consistency_reminders(indicators, incoming, stored)
+    for number, f in figures:
+        for finding in reminders.get(f.key, ()):
+            report.add(number, finding)
 
 
 # ---------------------------------------------------------------------------- importing
