@@ -124,14 +124,20 @@ def test_the_saved_layout_puts_the_docks_back_where_the_clerk_left_them(qtbot: Q
         "detailDock": Qt.DockWidgetArea.RightDockWidgetArea}
     first.close()  # saves the layout
 
-    again = MainWindow(year=2025)
-    qtbot.addWidget(again)
-    again.show()
-    qtbot.waitExposed(again)
-    again.detail_dock.setVisible(True)
-    qapp.processEvents()
+    again = _reopened(qtbot, qapp)
     assert dock_places(again) == before
     assert before["detailDock"][1] == 340
+
+
+def _reopened(qtbot: QtBot, qapp: QApplication) -> MainWindow:
+    """The window opened again on the saved layout, shown, with its detail pane."""
+    window = MainWindow(year=2025)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.detail_dock.setVisible(True)
+    qapp.processEvents()
+    return window
 
 
 def test_a_layout_saved_without_the_detail_pane_still_gets_it_on_the_right(
@@ -145,12 +151,7 @@ def test_a_layout_saved_without_the_detail_pane_still_gets_it_on_the_right(
     older.close()
     assert isinstance(QSettings().value("window/state"), QByteArray)
 
-    window = MainWindow(year=2025)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    window.detail_dock.setVisible(True)
-    qapp.processEvents()
+    window = _reopened(qtbot, qapp)
     places = dock_places(window)
     assert places["navigatorDock"][0] == Qt.DockWidgetArea.LeftDockWidgetArea
     assert places["detailDock"][0] == Qt.DockWidgetArea.RightDockWidgetArea
