@@ -119,3 +119,22 @@ def test_a_county_on_postgresql_judges_with_its_own_settings(
         assert result.applied and result.warnings_total == 2
         assert any("比上年增长25.0%，超过20%" in w.message for w in result.warnings)
         assert any(w.code == "cross_check" for w in result.warnings)
+
+
+def test_a_numerator_above_its_denominator_is_listed_in_the_preview_and_imported(
+        township: Installation, county: Installation) -> None:
+    # More managed mothers than births: 上报 will refuse the pair, so the county hears of it
+    # when the file arrives, as the Excel and CSV imports say it.
+    save_value(township.session, TAIPING, "live_births", 2024, 333)
+    save_value(township.session, TAIPING, "mothers_system_managed", 2024, 457)
+    township.session.commit()
+    register(township, county)
+    path = township.folder / "太平街道.tbsync"
+    export_sync_file(township.session, TAIPING, range(2020, 2026), path)
+    preview = preview_sync_file(county.session, path)
+    assert not preview.refused
+    reminders = [w for w in preview.warnings if w.code == "numerator_above_denominator"]
+    assert len(reminders) == 1  # one pair, told once though both its figures are in the file
+    assert reminders[0].message.startswith(f"太平街道（{TAIPING}）2024年：上报前须更正：")
+    assert "457" in reminders[0].message and "333" in reminders[0].message
+    assert import_sync_file(county.session, path, user="县统计员").applied

@@ -129,7 +129,8 @@ class Checker:
             # instrumented ORM instance, which counts at a million figures.
             self.indicators[ind.code] = SimpleNamespace(
                 code=ind.code, name=ind.name, kind=ind.kind, unit=ind.unit,
-                disaggregation=list(ind.disaggregation or []))
+                disaggregation=list(ind.disaggregation or []), numerator=ind.numerator,
+                denominator=ind.denominator)
             self.allowed_dis[ind.code] = allowed_disaggregations(ind)
         self.fast_codes = {code: ({d: d for d in self.allowed_dis[code]}, *value_bounds(facts),
                                   code) for code, facts in self.indicators.items()}
@@ -549,6 +550,7 @@ class Checker:
                     by_year.setdefault(year, {})[(code, dis)] = value
         name = self.unit_names.get(unit, unit)
         said: set[tuple[str, str]] = set()  # a rule broken by two changed figures is listed once
+        self._consistency_on(unit, name, after, changing, said)
         for code, year, dis, value, comment in changing:
             previous = after.get((code, year - 1, dis))
             found = [] if previous is None or value is None else \
@@ -570,6 +572,33 @@ class Checker:
                 if len(self.preview.warnings) < MAX_FINDINGS:
                     self.preview.warnings.append(replace(
                         finding, message=f"{where}：{finding.message}{explained}"))
+
+    def _consistency_on(self, unit: str, name: str,
+                        after: dict[tuple[str, int, str], float | None],
+                        changing: list[tuple[str, int, str, float | None, str]],
+                        said: set[tuple[str, str]]) -> None:
+        """A numerator above its denominator among the unit's figures as this file leaves them:
+        listed in the preview, as the Excel and CSV imports say it (db/importing/consistency.py);
+        submission refuses it, the import does not."""
+        from db.importing.consistency import consistency_reminders
+
+        incoming = {(unit, code, year, dis): value for code, year, dis, value, _ in changing
+                    if value is not None}
+        beneath = {(unit, code, year, dis): value for (code, year, dis), value in after.items()
+                   if value is not None}
+        if not incoming:
+            return
+        reminders = consistency_reminders(self.indicators, incoming, beneath)
+        for (_, _, year, _), found in sorted(reminders.items()):
+            for finding in found:
+                where = f"{name}（{unit}）{year}年"
+                if (where, finding.message) in said:
+                    continue  # the pair's other figure is in the file too
+                said.add((where, finding.message))
+                self.preview.warnings_total += 1
+                if len(self.preview.warnings) < MAX_FINDINGS:
+                    self.preview.warnings.append(replace(
+                        finding, message=f"{where}：{finding.message}"))
 
     def _conflict(self, counts: Counts, unit: str, code: str, year: int, dis: str, reason: str,
                   old: _Stored | None, value: float | None, kind: str = "number") -> None:
