@@ -9,7 +9,7 @@ template and the values CSV both ask here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,29 +19,51 @@ from db.models import DataValue, Indicator
 
 Key = tuple[str, str, int, str]  # unit, indicator code, year, disaggregation
 _IN_CHUNK = 400  # units per query: SQLite's bound-parameter limit, with room
+_SEXES = ("female", "male")
 
 
 def consistency_reminders(indicators: Mapping[str, Indicator], incoming: Mapping[Key, float],
-                          stored: Mapping[Key, float]) -> dict[Key, list[Finding]]:
-    """The reminders for ``incoming`` figures (numbers only), judged with the ``stored`` ones of
-    the same units and years beneath them, by the incoming figure they concern."""
-    rates_of = _rates_of(indicators)
+                          stored: Callable[[Key], float | None]) -> dict[Key, list[Finding]]:
+    """The reminders for ``incoming`` figures (numbers only), judged with the stored ones
+    (``stored(key)``: a number, or None for none) beneath them, by the incoming figure they
+    concern.
+
+    Each incoming figure is compared with the other figure of each pair it is in — a few look-ups,
+    as a file carries a million figures and almost all hold; only a unit's year where a pair
+    breaks is handed to check_consistency, which words the finding."""
     partners = _partners(indicators)
-    by_unit: dict[tuple[str, int], dict[tuple[str, str], float]] = {
-        (unit, year): {} for unit, code, year, _ in incoming if code in partners}
-    if not by_unit:
-        return {}
-    for (unit, code, year, dis), value in stored.items():
-        if (unit, year) in by_unit:
-            by_unit[(unit, year)][(code, dis)] = value
-    for (unit, code, year, dis), value in incoming.items():
-        if (unit, year) in by_unit:
-            by_unit[(unit, year)][(code, dis)] = value
+    rates_of = _rates_of(indicators)
+
+    def value(key: Key) -> float | None:
+        found = incoming.get(key)
+        return stored(key) if found is None else found
+
+    broken: dict[tuple[str, int], set[str]] = {}  # unit's year → the codes of its broken pairs
+    for (unit, code, year, dis), number in incoming.items():
+        for whole, part in partners.get(code, ()):
+            sides: list[tuple[float | None, float | None]]  # (part, whole)
+            if whole == part:  # a count: by sex against its total
+                if dis == "total":
+                    sides = [(value((unit, code, year, d)), number) for d in _SEXES]
+                elif dis in _SEXES:
+                    sides = [(number, value((unit, code, year, "total")))]
+                else:
+                    continue
+            else:
+                sides = [(value((unit, part, year, dis)), value((unit, whole, year, dis)))]
+            if any(top is not None and bottom is not None and top > bottom
+                   for top, bottom in sides):
+                broken.setdefault((unit, year), set()).update((whole, part))
     reminders: dict[Key, list[Finding]] = {}
-    for (unit, year), values in by_unit.items():
-        if not _may_break(values, partners):  # the usual unit and year: nothing to word
-            continue
-        relevant = _relevant(indicators, rates_of, {code for code, _ in values})
+    if not broken:
+        return reminders
+    breakdowns = {dis for *_, dis in incoming} | {"total", *_SEXES}
+    for (unit, year), codes in broken.items():
+        relevant = {code: indicators[code] for code in codes if code in indicators}
+        relevant.update({rate: indicators[rate] for code in codes
+                         for rate in rates_of.get(code, ())})
+        values = {(code, dis): found for code in codes for dis in breakdowns
+                  if (found := value((unit, code, year, dis))) is not None}
         for finding in check_consistency(relevant, values):
             said = Finding("warning", finding.code, f"上报前须更正：{finding.message}",
                            finding.field, finding.disaggregation)
@@ -95,23 +117,6 @@ def _partners(indicators: Mapping[str, Indicator]) -> dict[str, list[_Pair]]:
     return partners
 
 
-def _may_break(values: Mapping[tuple[str, str], float],
-               partners: Mapping[str, list[_Pair]]) -> bool:
-    """Whether check_consistency could find anything in one unit's year: a part above its
-    whole anywhere (a quick look; check_consistency words what it finds)."""
-    for (code, dis), value in values.items():
-        for whole, part in partners.get(code, ()):
-            if whole == part:  # a count: a breakdown by sex above its total
-                total = values.get((code, "total"))
-                if dis in ("female", "male") and total is not None and value > total:
-                    return True
-                continue
-            top, bottom = values.get((part, dis)), values.get((whole, dis))
-            if top is not None and bottom is not None and top > bottom:
-                return True
-    return False
-
-
 def _rates_of(indicators: Mapping[str, Indicator]) -> dict[str, set[str]]:
     """Each count's rates, as numerator or denominator."""
     rates_of: dict[str, set[str]] = {}
@@ -120,16 +125,6 @@ def _rates_of(indicators: Mapping[str, Indicator]) -> dict[str, set[str]]:
             rates_of.setdefault(indicator.numerator, set()).add(code)
             rates_of.setdefault(indicator.denominator, set()).add(code)
     return rates_of
-
-
-def _relevant(indicators: Mapping[str, Indicator], rates_of: Mapping[str, set[str]],
-              codes: set[str]) -> dict[str, Indicator]:
-    """Only the indicators these figures can involve: check_consistency walks every indicator
-    it is given, for every unit of a county's file."""
-    rates = {rate for code in codes for rate in rates_of.get(code, ())}
-    wanted = codes | rates | {part for rate in rates for part in
-                              (indicators[rate].numerator, indicators[rate].denominator) if part}
-    return {code: indicators[code] for code in wanted if code in indicators}
 
 
 def _pair(finding: Finding, indicators: Mapping[str, Indicator],

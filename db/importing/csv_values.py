@@ -640,7 +640,7 @@ class _Saver:
         if self.indicators is None:
             self.indicators = {i.code: i for i in self.session.scalars(select(Indicator))}
         stored = stored_beneath(self.session, incoming, self.indicators)
-        return consistency_reminders(self.indicators, incoming, stored)
+        return consistency_reminders(self.indicators, incoming, stored.get)
 
 
 def import_values_csv(

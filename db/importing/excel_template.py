@@ -604,7 +604,7 @@ def _consistency(figures: list[tuple[int, Figure]], stored: Mapping[FigureKey, f
         parsed, _ = parse_number(f.value)
         if parsed is not None:
             incoming[f.key] = parsed
-    reminders = consistency_reminders(indicators, incoming, stored)
+    reminders = consistency_reminders(indicators, incoming, stored.get)
     for number, f in figures:
         for finding in reminders.get(f.key, ()):
             report.add(number, finding)

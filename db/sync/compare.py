@@ -584,11 +584,10 @@ class Checker:
 
         incoming = {(unit, code, year, dis): value for code, year, dis, value, _ in changing
                     if value is not None}
-        beneath = {(unit, code, year, dis): value for (code, year, dis), value in after.items()
-                   if value is not None}
         if not incoming:
             return
-        reminders = consistency_reminders(self.indicators, incoming, beneath)
+        reminders = consistency_reminders(self.indicators, incoming,
+                                          lambda key: after.get(key[1:]))
         for (_, _, year, _), found in sorted(reminders.items()):
             for finding in found:
                 where = f"{name}（{unit}）{year}年"
