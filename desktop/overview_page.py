@@ -99,7 +99,11 @@ class OverviewPage(QWidget):
         # read as if it were the table's subject. Only the reasons may run long on the right.
         for view in (self.domains, self.children):
             view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.warnings.horizontalHeader().setStretchLastSection(True)
+        # The reasons take the rest: set per section, as resizeColumnsToContents has just sized
+        # the last one and a stretch-last-section already on would not widen it again.
+        reasons = self.warnings.horizontalHeader()
+        if reasons.count():
+            reasons.setSectionResizeMode(reasons.count() - 1, QHeaderView.ResizeMode.Stretch)
 
 
 def _table() -> QTableView:
