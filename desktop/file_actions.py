@@ -74,11 +74,11 @@ def import_excel_template(parent: QWidget, engine: Engine, unit: str, year: int,
     run = _checked_import(engine, importer, refusal, diff)
 
     def preview(report: Any, detail: Any) -> QDialog:
-        from desktop.import_preview_dialog import ExcelPreviewDialog
+        from desktop.import_preview_dialog import ImportPreviewDialog
 
         title = tr("文件：{file}\n模板：{unit}（{code}）{year}年").format(
             file=path.name, unit=report.unit_name, code=report.unit, year=report.year)
-        return ExcelPreviewDialog(title, detail, parent, _notes(report))
+        return ImportPreviewDialog(title, detail, parent, _notes(report))
 
     return _look_then_import(parent, (tr("检查Excel"), tr("导入Excel")), run, preview,
                              (tr("Excel文件有错误，未导入任何数据"),
@@ -183,7 +183,7 @@ def import_values_csv_file(parent: QWidget, engine: Engine, user: str,
     run = _checked_import(engine, importer, refusal, diff)
 
     def preview(report: Any, detail: Any) -> QDialog:
-        from desktop.import_preview_dialog import ExcelPreviewDialog
+        from desktop.import_preview_dialog import ImportPreviewDialog
 
         title = tr("文件：{file}（编码：{encoding}）").format(file=path.name,
                                                         encoding=report.encoding)
@@ -193,7 +193,7 @@ def import_values_csv_file(parent: QWidget, engine: Engine, user: str,
             rows=report.rows_read, changed=report.changed, skipped=report.skipped)
         if report.accepted > len(detail.rows):
             summary += tr("下表列出前 {n} 项。").format(n=len(detail.rows))
-        dialog = ExcelPreviewDialog(title, detail, parent, _notes(report),
+        dialog = ImportPreviewDialog(title, detail, parent, _notes(report),
                                     window_title=tr("导入数据文件（CSV）"), summary=summary)
         if report.changed == 0:
             dialog.import_button.hide()

@@ -21,8 +21,9 @@ from desktop.i18n import tr
 from desktop.sync_dialog import RowsModel, value_headers, value_rows
 
 
-class ExcelPreviewDialog(QDialog):
-    """What a checked template would write; 导入 writes it, 取消 leaves the database as it is."""
+class ImportPreviewDialog(QDialog):
+    """What a checked template or values CSV would write; 导入 writes it, 取消 leaves the database
+    as it is."""
 
     def __init__(self, title: str, diff: ValueDiff, parent: QWidget | None = None,
                  notes: list[str] | None = None, window_title: str | None = None,

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from demo_county import add_demo_county, open_session
+from demo_county import add_demo_county, county_engine, open_session, shown_window
 from sqlalchemy.orm import Session
 
 # Before anything imports Qt: CI and headless machines have no display.
@@ -67,26 +67,13 @@ def county(tmp_path: Path) -> Iterator[Session]:
 def demo_engine(tmp_path: Path) -> Iterator[object]:
     """盘山县 with three townships and demo figures for 2020–2024 (``tianbao demo``), on a new
     database file: what the window tests open."""
-    from sqlalchemy.orm import Session
-
-    from db.catalogue import ensure_catalogue
     from db.demo import fill_demo
-    from db.storage import prepare_database, resolve_database_url
 
-    prepared = prepare_database(resolve_database_url(str(tmp_path / "county.sqlite3")))
-    with Session(prepared.engine) as session:
-        ensure_catalogue(session)
-        fill_demo(session, "211122", 3, range(2020, 2025), seed=3)
-    yield prepared.engine
-    prepared.engine.dispose()
+    yield from county_engine(tmp_path, lambda session: fill_demo(session, "211122", 3,
+                                                                  range(2020, 2025), seed=3))
 
 
 @pytest.fixture
 def demo_window(qtbot: object, demo_engine: object) -> object:
     """The main window on :func:`demo_engine`'s county, 2024, shown."""
-    from desktop.main_window import MainWindow
-
-    window = MainWindow(demo_engine, "211122", 2024)
-    qtbot.addWidget(window)  # type: ignore[attr-defined]
-    window.show()
-    return window
+    return shown_window(qtbot, demo_engine)  # type: ignore[arg-type]

@@ -6,9 +6,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,6 +17,12 @@ from db.catalogue import ensure_catalogue
 from db.models import AuditEntry, DataValue
 from db.storage import prepare_database, resolve_database_url
 from db.units import create_unit, init_unit
+
+if TYPE_CHECKING:
+    from pytestqt.qtbot import QtBot
+    from sqlalchemy import Engine
+
+    from desktop.main_window import MainWindow
 
 PANSHAN = "211122"  # 盘山县
 PANJIN = "211100"  # 盘锦市, the county's parent
@@ -59,3 +65,28 @@ def audit_count(session: Session, entity: str | None = None) -> int:
     if entity is not None:
         query = query.where(AuditEntry.entity == entity)
     return session.scalar(query) or 0
+
+
+def county_engine(tmp_path: Path, fill: Callable[[Session], None]) -> Iterator[Engine]:
+    """An engine on a new database file with the catalogue, filled by ``fill`` and committed;
+    disposed afterwards (for a fixture to yield from)."""
+    prepared = prepare_database(resolve_database_url(str(tmp_path / "county.sqlite3")))
+    with Session(prepared.engine) as session:
+        ensure_catalogue(session)
+        fill(session)
+        session.commit()
+    yield prepared.engine
+    prepared.engine.dispose()
+
+
+def shown_window(qtbot: QtBot, engine: Engine, year: int = 2024,
+                 size: tuple[int, int] | None = None) -> MainWindow:
+    """The main window on 盘山县 and ``year``, shown (closed by qtbot after the test)."""
+    from desktop.main_window import MainWindow
+
+    window = MainWindow(engine, PANSHAN, year)
+    qtbot.addWidget(window)
+    if size is not None:
+        window.resize(*size)
+    window.show()
+    return window

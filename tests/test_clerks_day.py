@@ -556,7 +556,7 @@ def test_an_excel_template_is_previewed_figure_by_figure_then_imported(
     from openpyxl import load_workbook
 
     from db.figures import save_value
-    from desktop.import_preview_dialog import ExcelPreviewDialog
+    from desktop.import_preview_dialog import ImportPreviewDialog
     from reports.excel.template import COLUMN_NUMBER, DATA_SHEET, FIRST_DATA_ROW
 
     with Session(township_engine) as session:
@@ -587,8 +587,8 @@ def test_an_excel_template_is_previewed_figure_by_figure_then_imported(
     monkeypatch.setattr("desktop.file_actions.QFileDialog.getOpenFileName",
                         lambda *_a, **_k: (str(filled), ""))
     window.import_template()
-    qtbot.waitUntil(lambda: window.findChild(ExcelPreviewDialog) is not None, timeout=30_000)
-    preview = window.findChild(ExcelPreviewDialog)
+    qtbot.waitUntil(lambda: window.findChild(ImportPreviewDialog) is not None, timeout=30_000)
+    preview = window.findChild(ImportPreviewDialog)
     model = preview.table.model()
     rows = {model.index(r, 1).data(): [model.index(r, c).data() for c in (3, 4, 5)]
             for r in range(model.rowCount())}

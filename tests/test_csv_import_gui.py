@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from db.figures import find_value
 from db.models import OrgUnit
-from desktop.import_preview_dialog import ExcelPreviewDialog
+from desktop.import_preview_dialog import ImportPreviewDialog
 from desktop.main_window import MainWindow
 
 COUNTY = "211122"
@@ -42,9 +42,9 @@ def test_a_csv_is_previewed_then_imported_from_the_file_menu(
     _choose(monkeypatch, path)
 
     demo_window.import_csv()
-    qtbot.waitUntil(lambda: demo_window.findChild(ExcelPreviewDialog) is not None,
+    qtbot.waitUntil(lambda: demo_window.findChild(ImportPreviewDialog) is not None,
                     timeout=30000)
-    preview = demo_window.findChild(ExcelPreviewDialog)
+    preview = demo_window.findChild(ImportPreviewDialog)
     assert preview.windowTitle() == "导入数据文件（CSV）"
     header = preview.header.text()
     assert "乡镇数据.csv" in header and "GB18030" in header
@@ -84,7 +84,7 @@ def test_a_csv_with_a_wrong_row_is_refused_whole_with_the_row_named(
     demo_window.import_csv()
     qtbot.waitUntil(lambda: bool(warnings), timeout=30000)
     assert "第3行" in warnings[0] and "十二" in warnings[0]
-    assert demo_window.findChild(ExcelPreviewDialog) is None
+    assert demo_window.findChild(ImportPreviewDialog) is None
     assert "未导入任何数据" in demo_window.statusBar().currentMessage()
     with Session(demo_engine) as session:  # the right row was not written either
         assert find_value(session, first, CODE, 2023).value == kept

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from db.catalogue import ensure_catalogue
-from db.demo import fill_demo
 from db.figures import find_value
 from db.storage import prepare_database, resolve_database_url
 from desktop.entry_model import COMMENT, STATUS, VALUE
@@ -24,21 +22,13 @@ COUNTY = "211122"
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    prepared = prepare_database(resolve_database_url(str(tmp_path / "county.sqlite3")))
-    with Session(prepared.engine) as session:
-        ensure_catalogue(session)
-        fill_demo(session, COUNTY, 3, range(2020, 2025), seed=3)
-    yield prepared.engine
-    prepared.engine.dispose()
+def engine(demo_engine: Engine) -> Engine:
+    return demo_engine  # 盘山县, three townships, 2020–2024 (tests/conftest.py)
 
 
 @pytest.fixture
-def window(qtbot: QtBot, engine: Engine) -> MainWindow:
-    win = MainWindow(engine, COUNTY, 2024)
-    qtbot.addWidget(win)
-    win.show()
-    return win
+def window(demo_window: MainWindow) -> MainWindow:
+    return demo_window
 
 
 def type_into(qtbot: QtBot, window: MainWindow, code: str, text: str) -> None:
@@ -285,14 +275,14 @@ def test_an_excel_template_goes_out_and_comes_back_through_the_file_menu(
                         lambda *_a, **_k: (str(out), ""))
     monkeypatch.setattr("desktop.file_actions.QFileDialog.getOpenFileName",
                         lambda *_a, **_k: (str(out), ""))
-    from desktop.import_preview_dialog import ExcelPreviewDialog
+    from desktop.import_preview_dialog import ImportPreviewDialog
 
     window.export_template()
     qtbot.waitUntil(lambda: out.exists() and not window.file_task.is_running(), timeout=30000)
     window.import_template()
     # The file is looked at first: a preview of every figure, nothing written yet.
-    qtbot.waitUntil(lambda: window.findChild(ExcelPreviewDialog) is not None, timeout=30000)
-    preview = window.findChild(ExcelPreviewDialog)
+    qtbot.waitUntil(lambda: window.findChild(ImportPreviewDialog) is not None, timeout=30000)
+    preview = window.findChild(ImportPreviewDialog)
     assert "点击“导入”后才写入" in preview.header.text()
     assert preview.table.model().rowCount() == preview.diff.total > 0
     preview.reject()

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from demo_county import county_engine, shown_window
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QLineEdit
 from pytestqt.qtbot import QtBot
@@ -14,10 +15,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from db.accounts import CurrentUser, single_user
-from db.catalogue import ensure_catalogue
 from db.figures import find_value, save_value
 from db.plan_settings import CROSS_CHECKS, setting
-from db.storage import prepare_database, resolve_database_url
 from db.units import init_unit
 from desktop.cross_checks_dialog import CrossChecksDialog
 from desktop.entry_model import DENOMINATOR, STATUS
@@ -26,26 +25,20 @@ from desktop.main_window import MainWindow
 COUNTY = "211122"
 
 
+def _county_with_two_figures(session: Session) -> None:
+    init_unit(session, COUNTY, user="县妇儿工委办")
+    save_value(session, COUNTY, "live_births", 2023, 100)
+    save_value(session, COUNTY, "village_committee_members", 2024, 7)
+
+
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    prepared = prepare_database(resolve_database_url(str(tmp_path / "county.sqlite3")))
-    with Session(prepared.engine) as session:
-        ensure_catalogue(session)
-        init_unit(session, COUNTY, user="县妇儿工委办")
-        save_value(session, COUNTY, "live_births", 2023, 100)
-        save_value(session, COUNTY, "village_committee_members", 2024, 7)
-        session.commit()
-    yield prepared.engine
-    prepared.engine.dispose()
+    yield from county_engine(tmp_path, _county_with_two_figures)
 
 
 @pytest.fixture
 def window(qtbot: QtBot, engine: Engine) -> MainWindow:
-    win = MainWindow(engine, COUNTY, 2024)
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    return win
+    return shown_window(qtbot, engine, size=(1366, 768))
 
 
 def type_into(qtbot: QtBot, window: MainWindow, code: str, column: int, text: str) -> str:

@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from demo_county import county_engine, shown_window
 from pytestqt.qtbot import QtBot
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from db.catalogue import ensure_catalogue
 from db.demo import fill_demo
 from db.figures import find_value, save_value
 from db.storage import (
@@ -40,19 +40,13 @@ COUNTY = "211122"
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    prepared = prepare_database(resolve_database_url(str(tmp_path / "county.sqlite3")))
-    with Session(prepared.engine) as session:
-        ensure_catalogue(session)
-        fill_demo(session, COUNTY, 2, range(2022, 2025), seed=5)
-    yield prepared.engine
-    prepared.engine.dispose()
+    yield from county_engine(tmp_path, lambda session: fill_demo(session, COUNTY, 2,
+                                                                  range(2022, 2025), seed=5))
 
 
 @pytest.fixture
 def window(qtbot: QtBot, engine: Engine) -> MainWindow:
-    win = MainWindow(engine, COUNTY, 2024)
-    qtbot.addWidget(win)
-    win.show()
+    win = shown_window(qtbot, engine)
     win.wait_idle()
     return win
 
