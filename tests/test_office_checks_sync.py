@@ -41,6 +41,13 @@ def send_births(township: Installation, county: Installation, births_2024: int,
     return path
 
 
+def add_deaths_warning_rule(county: Installation) -> None:
+    """The county's own 审核公式: more than 1 maternal death per 100 births asks for a reason."""
+    add_cross_check(county.session, PANSHAN, {"left": "maternal_deaths", "op": "<=",
+                                              "right": ["live_births"], "factor": 0.01,
+                                              "severity": "warning"}, single_user())
+
+
 def test_a_rise_beyond_30_percent_is_listed_in_the_preview_and_imported(
         township: Installation, county: Installation) -> None:
     path = send_births(township, county, 145)
@@ -91,9 +98,7 @@ def test_a_figure_breaking_a_custom_error_rule_refuses_the_file(township: Instal
 
 def test_a_warning_rule_on_received_figures_is_listed_not_refused(township: Installation,
                                                                  county: Installation) -> None:
-    add_cross_check(county.session, PANSHAN, {"left": "maternal_deaths", "op": "<=",
-                                              "right": ["live_births"], "factor": 0.01,
-                                              "severity": "warning"}, single_user())
+    add_deaths_warning_rule(county)
     county.session.commit()
     save_value(township.session, TAIPING, "maternal_deaths", 2024, 3)
     path = send_births(township, county, 120)
@@ -109,9 +114,7 @@ def test_a_county_on_postgresql_judges_with_its_own_settings(
     with postgres_database() as url, office("panshan", tmp_path / "pg", tmp_path_factory,
                                             url=url) as county:
         put_setting(county.session, PANSHAN, YOY_THRESHOLD, 0.2, single_user())
-        add_cross_check(county.session, PANSHAN, {"left": "maternal_deaths", "op": "<=",
-                                                  "right": ["live_births"], "factor": 0.01,
-                                                  "severity": "warning"}, single_user())
+        add_deaths_warning_rule(county)
         county.session.commit()
         save_value(township.session, TAIPING, "maternal_deaths", 2024, 3)
         path = send_births(township, county, 125)
